@@ -155,7 +155,7 @@ export class Writer {
   }
   private stringBody(s: string, b: Buffer | null, len: number): this {
     this.ensure(len);
-    if (b === null) this.buf.latin1Write(s, this.pos, len);
+    if (b === null) this.buf.write(s, this.pos, len, "latin1");
     else b.copy(this.buf, this.pos);
     this.pos += len;
     return this;

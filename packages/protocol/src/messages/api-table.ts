@@ -1,0 +1,32 @@
+import { API_CODECS, type ApiCodec } from "../generated/api-codecs.js";
+
+const byKey: (ApiCodec | undefined)[] = [];
+for (const c of API_CODECS) byKey[c.apiKey] = c;
+
+/** The generated codec for an API key, or undefined when Kafka defines no such key here. */
+export function apiCodec(apiKey: number): ApiCodec | undefined {
+  return byKey[apiKey];
+}
+
+export const ApiKey = Object.freeze(Object.fromEntries(API_CODECS.map((c) => [c.name, c.apiKey])) as Record<string, number>);
+
+export function isFlexible(apiKey: number, apiVersion: number): boolean {
+  const c = byKey[apiKey];
+  return c !== undefined && c.flexibleMinVersion >= 0 && apiVersion >= c.flexibleMinVersion;
+}
+
+/** Request header version: v2 (tagged fields) for flexible API versions, else v1. */
+export function requestHeaderVersion(apiKey: number, apiVersion: number): number {
+  // ControlledShutdown v0 used header v0; no client here sends it.
+  if (apiKey === 7 && apiVersion === 0) return 0;
+  return isFlexible(apiKey, apiVersion) ? 2 : 1;
+}
+
+/**
+ * Response header version: v1 for flexible versions, else v0. ApiVersions always answers with v0 so a
+ * client that does not yet know the broker's versions can parse the reply (KIP-511).
+ */
+export function responseHeaderVersion(apiKey: number, apiVersion: number): number {
+  if (apiKey === 18) return 0;
+  return isFlexible(apiKey, apiVersion) ? 1 : 0;
+}

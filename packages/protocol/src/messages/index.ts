@@ -1,0 +1,2 @@
+export * from "./api-table.js";
+export * from "./frame.js";
