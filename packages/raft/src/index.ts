@@ -1,1 +1,20 @@
-export {};
+export { RaftCore, type ProposeResult, type RaftStatus } from "./core/raft.js";
+export {
+  NONE,
+  emptyMessage,
+  type Entry,
+  type EntryType,
+  type HardState,
+  type InitialState,
+  type Membership,
+  type Message,
+  type MessageType,
+  type NodeId,
+  type RaftConfig,
+  type ReadState,
+  type Ready,
+  type Role,
+  type Snapshot,
+  type SnapshotMeta,
+  type SoftState,
+} from "./core/types.js";
