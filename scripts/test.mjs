@@ -11,6 +11,12 @@ rmSync(report, { force: true });
 
 const run = (cmd, args) => spawnSync(cmd, args, { cwd: root, stdio: "inherit", env: process.env });
 
+const deps = run("bash", [join(root, "scripts/ensure-test-deps.sh")]);
+if (deps.status !== 0) {
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+
 const build = run("pnpm", ["exec", "turbo", "run", "build", "--output-logs=errors-only"]);
 if (build.status !== 0) {
   console.log("build failed");
