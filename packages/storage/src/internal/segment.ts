@@ -1,0 +1,315 @@
+// One log segment: `<20-digit baseOffset>.log` plus its `.index` and `.timeindex`.
+import { open, readFile, rm, writeFile, type FileHandle } from "node:fs/promises";
+import { join } from "node:path";
+import { assert } from "./assert.js";
+import { scanHeaders, scanValid, readFully, type HeaderInfo } from "./file-scan.js";
+import { OffsetIndex } from "./offset-index.js";
+import { TimeIndex } from "./time-index.js";
+
+export interface SegmentConfig {
+  indexIntervalBytes: number;
+  segmentIndexBytes: number;
+}
+
+/** A batch about to be written, with its final offsets. `pos` is within its buffer. */
+export interface WrittenBatch {
+  size: number;
+  lastOffset: number;
+  maxTimestamp: number;
+}
+
+export function segmentFileName(baseOffset: number, suffix: string): string {
+  return `${String(baseOffset).padStart(20, "0")}${suffix}`;
+}
+
+const RECOVERY_CHUNK_BYTES = 8 * 1024 * 1024;
+
+export class LogSegment {
+  readonly baseOffset: number;
+  readonly logPath: string;
+  readonly indexPath: string;
+  readonly timeIndexPath: string;
+  private fh: FileHandle;
+  private readonly config: SegmentConfig;
+  size: number;
+  offsetIndex: OffsetIndex;
+  timeIndex: TimeIndex;
+  /** One past the last offset in this segment (baseOffset when empty). */
+  nextOffset: number;
+  maxTimestamp = -1;
+  /** Last offset of the batch holding maxTimestamp. */
+  offsetOfMaxTimestamp: number;
+  /** maxTimestamp of the first batch (segment.ms rolls are based on it, as in Kafka). */
+  firstBatchTimestamp = -1;
+  createdMs: number;
+  lastModifiedMs: number;
+  /** Bytes written since the last fsync. */
+  dirty = false;
+  private bytesSinceLastIndexEntry = 0;
+  private refs = 0;
+  private deleted = false;
+  private closed = false;
+
+  private constructor(dir: string, baseOffset: number, fh: FileHandle, size: number, config: SegmentConfig, mtimeMs: number) {
+    this.baseOffset = baseOffset;
+    this.logPath = join(dir, segmentFileName(baseOffset, ".log"));
+    this.indexPath = join(dir, segmentFileName(baseOffset, ".index"));
+    this.timeIndexPath = join(dir, segmentFileName(baseOffset, ".timeindex"));
+    this.fh = fh;
+    this.size = size;
+    this.config = config;
+    this.offsetIndex = new OffsetIndex(baseOffset, config.segmentIndexBytes);
+    this.timeIndex = new TimeIndex(baseOffset, config.segmentIndexBytes);
+    this.nextOffset = baseOffset;
+    this.offsetOfMaxTimestamp = baseOffset;
+    this.createdMs = mtimeMs;
+    this.lastModifiedMs = mtimeMs;
+  }
+
+  static async create(dir: string, baseOffset: number, config: SegmentConfig, nowMs: number): Promise<LogSegment> {
+    const fh = await open(join(dir, segmentFileName(baseOffset, ".log")), "w+");
+    return new LogSegment(dir, baseOffset, fh, 0, config, nowMs);
+  }
+
+  static async open(dir: string, baseOffset: number, config: SegmentConfig): Promise<LogSegment> {
+    const fh = await open(join(dir, segmentFileName(baseOffset, ".log")), "r+");
+    const st = await fh.stat();
+    return new LogSegment(dir, baseOffset, fh, st.size, config, st.mtimeMs);
+  }
+
+  get isIndexFull(): boolean {
+    return this.offsetIndex.isFull || this.timeIndex.isFull;
+  }
+
+  /** Writes `buffers` (whole batches, offsets final) at the end of the file in one writev. */
+  async append(buffers: Buffer[], totalBytes: number, batches: readonly WrittenBatch[], nowMs: number): Promise<void> {
+    let written = 0;
+    let pending = buffers;
+    while (written < totalBytes) {
+      const { bytesWritten } = await this.fh.writev(pending, this.size + written);
+      assert(bytesWritten > 0, "writev wrote nothing");
+      written += bytesWritten;
+      if (written < totalBytes) pending = remainder(buffers, written);
+    }
+    let position = this.size;
+    for (const b of batches) this.indexBatch(b.lastOffset, position, b.size, b.maxTimestamp), (position += b.size);
+    assert(position === this.size + totalBytes, "batch sizes disagree with the buffers written");
+    this.size = position;
+    this.dirty = true;
+    this.lastModifiedMs = nowMs;
+  }
+
+  private indexBatch(lastOffset: number, position: number, size: number, maxTimestamp: number): void {
+    if (this.nextOffset === this.baseOffset && position === 0) this.firstBatchTimestamp = maxTimestamp;
+    if (maxTimestamp > this.maxTimestamp) {
+      this.maxTimestamp = maxTimestamp;
+      this.offsetOfMaxTimestamp = lastOffset;
+    }
+    if (this.bytesSinceLastIndexEntry > this.config.indexIntervalBytes && !this.isIndexFull) {
+      this.offsetIndex.append(lastOffset, position);
+      this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
+      this.bytesSinceLastIndexEntry = 0;
+    }
+    this.bytesSinceLastIndexEntry += size;
+    this.nextOffset = lastOffset + 1;
+  }
+
+  private resetIndexState(): void {
+    this.offsetIndex.clear();
+    this.timeIndex.clear();
+    this.nextOffset = this.baseOffset;
+    this.maxTimestamp = -1;
+    this.offsetOfMaxTimestamp = this.baseOffset;
+    this.firstBatchTimestamp = -1;
+    this.bytesSinceLastIndexEntry = 0;
+  }
+
+  /**
+   * Scans the whole file, validating every batch, rebuilding both indexes; a torn or corrupt tail
+   * is truncated. Returns the bytes dropped and why.
+   */
+  async recover(onBatch?: (h: HeaderInfo) => void): Promise<{ truncatedBytes: number; problem: string | undefined }> {
+    this.resetIndexState();
+    const result = await scanValid(this.fh, this.baseOffset, 0, this.size, RECOVERY_CHUNK_BYTES, (h) => {
+      this.indexBatch(h.lastOffset, h.position, h.size, h.maxTimestamp);
+      onBatch?.(h);
+    });
+    const truncatedBytes = this.size - result.validBytes;
+    if (truncatedBytes > 0) {
+      await this.fh.truncate(result.validBytes);
+      this.size = result.validBytes;
+    }
+    return { truncatedBytes, problem: result.problem };
+  }
+
+  /**
+   * Loads indexes from disk after a clean shutdown (or for segments below the recovery point).
+   * `upperBoundOffset` is the next segment's base offset (Infinity for the last segment). Returns
+   * false when an index is missing or fails its sanity check, or the tail after the last index
+   * entry does not scan cleanly: the caller then runs recover().
+   */
+  async loadIndexes(upperBoundOffset: number): Promise<boolean> {
+    const [indexData, timeData] = await Promise.all([readOptional(this.indexPath), readOptional(this.timeIndexPath)]);
+    if (indexData === undefined || timeData === undefined) return false;
+    const offsetIndex = OffsetIndex.load(this.baseOffset, this.config.segmentIndexBytes, indexData, this.size);
+    const timeIndex = TimeIndex.load(this.baseOffset, this.config.segmentIndexBytes, timeData, upperBoundOffset);
+    if (offsetIndex === undefined || timeIndex === undefined) return false;
+    this.resetIndexState();
+    this.offsetIndex = offsetIndex;
+    this.timeIndex = timeIndex;
+    const n = offsetIndex.entries;
+    let from = 0;
+    if (n > 0) {
+      from = offsetIndex.positionAt(n - 1);
+      this.nextOffset = offsetIndex.offsetAt(n - 1);
+    }
+    const last = timeIndex.lastEntry();
+    if (last !== undefined) {
+      this.maxTimestamp = last.timestamp;
+      this.offsetOfMaxTimestamp = last.offset;
+    }
+    let firstChecked = n > 0;
+    let consistent = true;
+    const end = await scanHeaders(this.fh, from, this.size, (h) => {
+      if (!firstChecked) this.firstBatchTimestamp = h.maxTimestamp;
+      if (firstChecked && h.position === from && h.lastOffset !== this.nextOffset) consistent = false;
+      firstChecked = true;
+      if (h.maxTimestamp > this.maxTimestamp) {
+        this.maxTimestamp = h.maxTimestamp;
+        this.offsetOfMaxTimestamp = h.lastOffset;
+      }
+      this.nextOffset = h.lastOffset + 1;
+      return consistent;
+    });
+    if (!consistent || end !== this.size || this.nextOffset > upperBoundOffset) return false;
+    this.bytesSinceLastIndexEntry = this.size - from;
+    if (this.size > 0 && n > 0) await this.loadFirstBatchTimestamp();
+    return true;
+  }
+
+  private async loadFirstBatchTimestamp(): Promise<void> {
+    await scanHeaders(this.fh, 0, this.size, (h) => {
+      this.firstBatchTimestamp = h.maxTimestamp;
+      return false;
+    });
+  }
+
+  /** Header of the first batch whose last offset is >= `offset`, searching below `endPosition`. */
+  async translateOffset(offset: number, endPosition = this.size): Promise<HeaderInfo | undefined> {
+    let found: HeaderInfo | undefined;
+    const from = this.offsetIndex.lookup(offset);
+    await scanHeaders(this.fh, from, endPosition, (h) => {
+      if (h.lastOffset >= offset) {
+        found = h;
+        return false;
+      }
+      return true;
+    });
+    return found;
+  }
+
+  /** Headers of consecutive batches from `position`, while `take` says yes. */
+  async headersFrom(position: number, endPosition: number, take: (h: HeaderInfo) => boolean): Promise<void> {
+    await scanHeaders(this.fh, position, endPosition, take);
+  }
+
+  async read(position: number, length: number): Promise<Buffer> {
+    const buf = Buffer.allocUnsafe(length);
+    const n = await readFully(this.fh, buf, position, length);
+    return n === length ? buf : buf.subarray(0, n);
+  }
+
+  /** Drops every batch whose last offset is >= `offset`. Returns the bytes removed. */
+  async truncateTo(offset: number): Promise<number> {
+    const h = await this.translateOffset(offset);
+    if (h === undefined) return 0;
+    const dropped = this.size - h.position;
+    await this.fh.truncate(h.position);
+    this.size = h.position;
+    this.offsetIndex.truncateToPosition(h.position);
+    this.timeIndex.truncateToOffset(offset);
+    // Recompute the tail facts from the last surviving index entry onward.
+    const n = this.offsetIndex.entries;
+    const from = n > 0 ? this.offsetIndex.positionAt(n - 1) : 0;
+    const last = this.timeIndex.lastEntry();
+    this.maxTimestamp = last?.timestamp ?? -1;
+    this.offsetOfMaxTimestamp = last?.offset ?? this.baseOffset;
+    this.nextOffset = n > 0 ? this.offsetIndex.offsetAt(n - 1) : this.baseOffset;
+    if (this.size === 0) this.firstBatchTimestamp = -1;
+    await scanHeaders(this.fh, from, this.size, (b) => {
+      if (b.maxTimestamp > this.maxTimestamp) {
+        this.maxTimestamp = b.maxTimestamp;
+        this.offsetOfMaxTimestamp = b.lastOffset;
+      }
+      this.nextOffset = b.lastOffset + 1;
+      return true;
+    });
+    this.bytesSinceLastIndexEntry = this.size - from;
+    this.dirty = true;
+    return dropped;
+  }
+
+  async flush(): Promise<void> {
+    if (!this.dirty || this.closed) return;
+    this.dirty = false;
+    await this.fh.datasync();
+  }
+
+  async writeIndexes(): Promise<void> {
+    await Promise.all([writeFile(this.indexPath, this.offsetIndex.bytes()), writeFile(this.timeIndexPath, this.timeIndex.bytes())]);
+  }
+
+  /** On roll: the final time index entry (Kafka's onBecomeInactiveSegment) and index files. */
+  async onBecomeInactive(): Promise<void> {
+    this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
+    await this.writeIndexes();
+  }
+
+  acquire(): void {
+    this.refs++;
+  }
+
+  release(): void {
+    this.refs--;
+    if (this.refs === 0 && this.deleted) void this.removeFiles();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.fh.close();
+  }
+
+  /** Deletes the files; waits for in-flight reads to release the segment first. */
+  async delete(): Promise<void> {
+    this.deleted = true;
+    if (this.refs === 0) await this.removeFiles();
+  }
+
+  private async removeFiles(): Promise<void> {
+    await this.close();
+    await rm(this.logPath, { force: true });
+    await Promise.all([rm(this.indexPath, { force: true }), rm(this.timeIndexPath, { force: true })]);
+  }
+}
+
+function remainder(buffers: Buffer[], skip: number): Buffer[] {
+  const out: Buffer[] = [];
+  for (const b of buffers) {
+    if (skip >= b.length) skip -= b.length;
+    else {
+      out.push(skip > 0 ? b.subarray(skip) : b);
+      skip = 0;
+    }
+  }
+  return out;
+}
+
+async function readOptional(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw e;
+  }
+}

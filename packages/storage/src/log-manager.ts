@@ -1,0 +1,157 @@
+// All partition logs of one data directory: `<topic>-<partition>/` each. Opens them concurrently
+// at start-up, creates and deletes them (Kafka's rename to `<dir>.<uuid>-delete`, removed in the
+// background).
+import { randomUUID } from "node:crypto";
+import { mkdir, readdir, rename, rm } from "node:fs/promises";
+import { join } from "node:path";
+import { NOOP_LOGGER, type LogOptions, type Logger } from "./config.js";
+import { Log } from "./log.js";
+
+export interface TopicPartition {
+  topic: string;
+  partition: number;
+}
+
+export interface LogManagerOptions {
+  /** Defaults for every log; per-topic overrides go to createLog. */
+  logOptions?: LogOptions;
+  logger?: Logger;
+  /** Logs opened at once during start-up. */
+  openConcurrency?: number;
+}
+
+const LOG_DIR = /^(.+)-(\d+)$/;
+const DELETE_DIR = /\.[0-9a-f]{32}-delete$/;
+
+export function logDirName(tp: TopicPartition): string {
+  return `${tp.topic}-${tp.partition}`;
+}
+
+export function parseLogDirName(name: string): TopicPartition | undefined {
+  if (name.startsWith(".") || name.includes(".") && DELETE_DIR.test(name)) return undefined;
+  const m = LOG_DIR.exec(name);
+  if (m === null) return undefined;
+  return { topic: m[1]!, partition: Number(m[2]) };
+}
+
+export class LogManager {
+  readonly dataDir: string;
+  private readonly logs = new Map<string, Log>();
+  private readonly options: LogManagerOptions;
+  private readonly logger: Logger;
+  private readonly deletions = new Set<Promise<void>>();
+
+  private constructor(dataDir: string, options: LogManagerOptions) {
+    this.dataDir = dataDir;
+    this.options = options;
+    this.logger = options.logger ?? NOOP_LOGGER;
+  }
+
+  /** Opens every `<topic>-<partition>` log under `dataDir`; resumes interrupted deletions. */
+  static async open(dataDir: string, options: LogManagerOptions = {}): Promise<LogManager> {
+    await mkdir(dataDir, { recursive: true });
+    const manager = new LogManager(dataDir, options);
+    const entries = await readdir(dataDir, { withFileTypes: true });
+    const toOpen: TopicPartition[] = [];
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      if (DELETE_DIR.test(e.name)) {
+        manager.removeInBackground(join(dataDir, e.name));
+        continue;
+      }
+      const tp = parseLogDirName(e.name);
+      if (tp !== undefined) toOpen.push(tp);
+    }
+    const concurrency = Math.max(1, options.openConcurrency ?? 8);
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < toOpen.length) {
+        const tp = toOpen[next++]!;
+        const log = await Log.open(join(dataDir, logDirName(tp)), manager.logOptions());
+        manager.logs.set(logDirName(tp), log);
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: Math.min(concurrency, toOpen.length) }, worker));
+    } catch (e) {
+      await manager.close();
+      throw e;
+    }
+    manager.logger.info({ dataDir, logs: manager.logs.size }, "opened logs");
+    return manager;
+  }
+
+  private logOptions(overrides: LogOptions = {}): LogOptions {
+    const base = this.options.logOptions ?? {};
+    const logger = overrides.logger ?? base.logger ?? this.options.logger;
+    return { ...base, ...overrides, ...(logger === undefined ? {} : { logger }) };
+  }
+
+  getLog(topic: string, partition: number): Log | undefined {
+    return this.logs.get(logDirName({ topic, partition }));
+  }
+
+  /** Every open log with its topic-partition. */
+  allLogs(): { topicPartition: TopicPartition; log: Log }[] {
+    const out: { topicPartition: TopicPartition; log: Log }[] = [];
+    for (const [name, log] of this.logs) out.push({ topicPartition: parseLogDirName(name)!, log });
+    return out;
+  }
+
+  /** Returns the existing log or creates it (with per-topic config overrides). */
+  async getOrCreateLog(topic: string, partition: number, overrides: LogOptions = {}): Promise<Log> {
+    if (topic.length === 0 || partition < 0 || !Number.isInteger(partition) || topic.includes("/")) {
+      throw new RangeError(`invalid topic-partition ${topic}-${partition}`);
+    }
+    const name = logDirName({ topic, partition });
+    const existing = this.logs.get(name);
+    if (existing !== undefined) return existing;
+    const log = await Log.open(join(this.dataDir, name), this.logOptions(overrides));
+    const raced = this.logs.get(name);
+    if (raced !== undefined) {
+      await log.close();
+      return raced;
+    }
+    this.logs.set(name, log);
+    return log;
+  }
+
+  /** Closes the log, renames its directory to `<dir>.<uuid>-delete` and removes it in the background. */
+  async deleteLog(topic: string, partition: number): Promise<boolean> {
+    const name = logDirName({ topic, partition });
+    const log = this.logs.get(name);
+    if (log === undefined) return false;
+    this.logs.delete(name);
+    await log.close();
+    const doomed = join(this.dataDir, `${name}.${randomUUID().replaceAll("-", "")}-delete`);
+    await rename(join(this.dataDir, name), doomed);
+    this.removeInBackground(doomed);
+    return true;
+  }
+
+  private removeInBackground(path: string): void {
+    const p = rm(path, { recursive: true, force: true }).catch((e: unknown) => {
+      this.logger.error({ path, err: String(e) }, "failed to remove deleted log directory");
+    });
+    this.deletions.add(p);
+    void p.finally(() => this.deletions.delete(p));
+  }
+
+  /** Applies retention to every log; returns the number of segments deleted. */
+  async applyRetention(nowMs: number): Promise<number> {
+    let total = 0;
+    for (const log of this.logs.values()) total += await log.applyRetention(nowMs);
+    return total;
+  }
+
+  /** Waits for background directory removals (tests use it). */
+  async awaitDeletions(): Promise<void> {
+    await Promise.all(this.deletions);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.logs.values()].map((l) => l.close()));
+    this.logs.clear();
+    await this.awaitDeletions();
+  }
+}
