@@ -110,6 +110,9 @@ export function handleHeartbeatResp(r: RaftCore, m: Message): void {
   if (pr === undefined) return;
   pr.recentActive = true;
   pr.probeSent = false; // a heartbeat answer unpauses a probing follower
+  // A full window may hold a lost append: free one slot so replication can make progress
+  // (etcd-raft frees the first inflight on heartbeat response).
+  if (pr.state === "replicate" && pr.isPaused()) pr.inflights.shift();
   if (pr.match < r.log.lastIndex() || pr.state === "probe") sendAppend(r, m.from, true);
   if (m.context !== "") ackRead(r, m.from, m.context);
 }
