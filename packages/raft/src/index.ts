@@ -18,3 +18,15 @@ export {
   type SnapshotMeta,
   type SoftState,
 } from "./core/types.js";
+export type { RaftLogStore } from "./driver/log-store.js";
+export { FileLogStore } from "./driver/file-log-store.js";
+export { TcpTransport, type PeerAddress, type TcpTransportOptions, type Transport } from "./driver/transport.js";
+export { MemoryNetwork } from "./driver/memory-transport.js";
+export {
+  RaftNode,
+  NotLeaderError,
+  ProposalDroppedError,
+  type RaftNodeOptions,
+  type StateMachine,
+} from "./driver/raft-node.js";
+export { encodeMessages, decodeMessages } from "./driver/codec.js";

@@ -1,0 +1,222 @@
+// TCP transport: one outbound connection per peer, frames of [u32 length][msgpackr batch of
+// messages], all messages queued for a peer in one event-loop turn go out as one frame.
+// Queues are bounded (raft tolerates loss: excess messages are dropped and counted).
+import { createServer, connect, type Server, type Socket } from "node:net";
+import type { Message, NodeId } from "../core/types.js";
+import { decodeMessages, encodeMessages } from "./codec.js";
+
+export interface PeerAddress {
+  host: string;
+  port: number;
+}
+
+/** What the driver needs from a transport. */
+export interface Transport {
+  send(msgs: Message[]): void;
+  setHandler(handler: (msgs: Message[]) => void): void;
+  close(): Promise<void>;
+}
+
+export interface TcpTransportOptions {
+  host?: string;
+  /** 0 = any free port; read `port` after listen(). */
+  port?: number;
+  peers?: Map<NodeId, PeerAddress>;
+  maxQueuedMsgs?: number;
+  maxFrameBytes?: number;
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+}
+
+class Peer {
+  socket: Socket | null = null;
+  connecting = false;
+  queue: Message[] = [];
+  backoffMs = 0;
+  retryTimer: NodeJS.Timeout | null = null;
+  constructor(public addr: PeerAddress) {}
+}
+
+export class TcpTransport implements Transport {
+  private server: Server | null = null;
+  private readonly peers = new Map<NodeId, Peer>();
+  private readonly inbound = new Set<Socket>();
+  private handler: (msgs: Message[]) => void = () => {};
+  private flushScheduled = false;
+  private closed = false;
+  readonly host: string;
+  port: number;
+  dropped = 0;
+  private readonly maxQueued: number;
+  private readonly maxFrame: number;
+  private readonly minBackoff: number;
+  private readonly maxBackoff: number;
+
+  constructor(opts: TcpTransportOptions = {}) {
+    this.host = opts.host ?? "127.0.0.1";
+    this.port = opts.port ?? 0;
+    this.maxQueued = opts.maxQueuedMsgs ?? 10_000;
+    this.maxFrame = opts.maxFrameBytes ?? 64 << 20;
+    this.minBackoff = opts.reconnectMinMs ?? 20;
+    this.maxBackoff = opts.reconnectMaxMs ?? 1000;
+    for (const [id, a] of opts.peers ?? []) this.peers.set(id, new Peer(a));
+  }
+
+  setHandler(handler: (msgs: Message[]) => void): void {
+    this.handler = handler;
+  }
+
+  /** Start listening; resolves with the bound port. */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const server = createServer((s) => this.accept(s));
+      server.once("error", reject);
+      server.listen(this.port, this.host, () => {
+        const a = server.address();
+        if (a !== null && typeof a === "object") this.port = a.port;
+        resolve(this.port);
+      });
+      this.server = server;
+    });
+  }
+
+  /** Add or move a peer (e.g. after it restarted on a new port). */
+  setPeer(id: NodeId, addr: PeerAddress): void {
+    const p = this.peers.get(id);
+    if (p === undefined) {
+      this.peers.set(id, new Peer(addr));
+      return;
+    }
+    if (p.addr.host === addr.host && p.addr.port === addr.port) return;
+    p.addr = addr;
+    p.socket?.destroy();
+    p.socket = null;
+    p.backoffMs = 0;
+  }
+
+  send(msgs: Message[]): void {
+    if (this.closed) return;
+    for (const m of msgs) {
+      const p = this.peers.get(m.to);
+      if (p === undefined) {
+        this.dropped++;
+        continue;
+      }
+      if (p.queue.length >= this.maxQueued) {
+        this.dropped++;
+        continue;
+      }
+      p.queue.push(m);
+    }
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    for (const p of this.peers.values()) this.flushPeer(p);
+  }
+
+  private flushPeer(p: Peer): void {
+    if (p.queue.length === 0 || this.closed) return;
+    if (p.socket === null) {
+      this.connectPeer(p);
+      return;
+    }
+    if (p.socket.writableNeedDrain) return; // wait for 'drain'; the queue stays bounded
+    const msgs = p.queue;
+    p.queue = [];
+    const body = encodeMessages(msgs);
+    const head = Buffer.allocUnsafe(4);
+    head.writeUInt32BE(body.length, 0);
+    p.socket.cork();
+    p.socket.write(head);
+    p.socket.write(body);
+    p.socket.uncork();
+  }
+
+  private connectPeer(p: Peer): void {
+    if (p.connecting || p.retryTimer !== null) return;
+    p.connecting = true;
+    const s = connect({ host: p.addr.host, port: p.addr.port });
+    s.setNoDelay(true);
+    s.on("connect", () => {
+      p.connecting = false;
+      p.socket = s;
+      p.backoffMs = 0;
+      this.flushPeer(p);
+    });
+    s.on("drain", () => this.flushPeer(p));
+    s.on("data", () => {}); // peers never answer on this connection
+    s.on("error", () => {});
+    s.on("close", () => {
+      p.connecting = false;
+      if (p.socket === s) p.socket = null;
+      if (this.closed) return;
+      // Messages to a dead peer are dropped (raft retries); reconnect with backoff.
+      this.dropped += p.queue.length;
+      p.queue = [];
+      p.backoffMs = Math.min(this.maxBackoff, Math.max(this.minBackoff, p.backoffMs * 2));
+      p.retryTimer = setTimeout(() => {
+        p.retryTimer = null;
+        this.flushPeer(p);
+      }, p.backoffMs);
+    });
+  }
+
+  private accept(s: Socket): void {
+    if (this.closed) {
+      s.destroy();
+      return;
+    }
+    s.setNoDelay(true);
+    this.inbound.add(s);
+    let chunks: Buffer[] = [];
+    let buffered = 0;
+    s.on("data", (chunk: Buffer) => {
+      chunks.push(chunk);
+      buffered += chunk.length;
+      if (buffered < 4) return;
+      let buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+      let pos = 0;
+      while (buf.length - pos >= 4) {
+        const len = buf.readUInt32BE(pos);
+        if (len > this.maxFrame) {
+          s.destroy(); // a frame over the limit: drop the connection
+          return;
+        }
+        if (buf.length - pos - 4 < len) break;
+        const frame = buf.subarray(pos + 4, pos + 4 + len);
+        pos += 4 + len;
+        let msgs: Message[];
+        try {
+          msgs = decodeMessages(frame);
+        } catch {
+          s.destroy(); // undecodable input is never a crash
+          return;
+        }
+        this.handler(msgs);
+      }
+      buf = buf.subarray(pos);
+      chunks = buf.length > 0 ? [buf] : [];
+      buffered = buf.length;
+    });
+    s.on("error", () => {});
+    s.on("close", () => this.inbound.delete(s));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const p of this.peers.values()) {
+      if (p.retryTimer !== null) clearTimeout(p.retryTimer);
+      p.socket?.destroy();
+    }
+    for (const s of this.inbound) s.destroy();
+    await new Promise<void>((resolve) => {
+      if (this.server === null) resolve();
+      else this.server.close(() => resolve());
+    });
+  }
+}
