@@ -3,3 +3,6 @@ export * from "./records/batch-header.js";
 export * from "./generated/index.js";
 export * from "./messages/index.js";
 export { type Records, recordsToBuffer } from "./primitives/codegen-helpers.js";
+export * from "./records/index.js";
+export * from "./compression/index.js";
+export * from "./errors/index.js";

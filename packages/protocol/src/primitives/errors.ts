@@ -1,6 +1,6 @@
 /** Thrown when bytes from the network do not decode: names the field and the byte offset. */
 export class ProtocolDecodeError extends Error {
-  override readonly name = "ProtocolDecodeError";
+  override readonly name: string = "ProtocolDecodeError";
   constructor(
     message: string,
     readonly field: string,
