@@ -134,7 +134,11 @@ describe("RaftNode over TCP", () => {
 
       // Stop a follower, write enough to compact past it, restart it from its directory.
       await follower.node.stop();
-      await Promise.all(Array.from({ length: 150 }, (_, i) => leader.node.propose(bytes(`b${i}`))));
+      // In sequential batches, so the leader compacts along the way (every 50 applied).
+      for (let k = 0; k < 15; k++) {
+        await Promise.all(Array.from({ length: 10 }, (_, i) => leader.node.propose(bytes(`b${k * 10 + i}`))));
+      }
+      expect(leader.node.status().snapshotIndex).toBeGreaterThan(follower.node.applied);
       const restarted = await startMember(follower.id, follower.dir, ports);
       for (const [id, port] of ports) if (id !== restarted.id) restarted.transport.setPeer(id, { host: "127.0.0.1", port });
       members[members.indexOf(follower)] = restarted;
