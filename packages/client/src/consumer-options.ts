@@ -1,0 +1,30 @@
+import { z } from "zod";
+import { clientSchema } from "./options.js";
+
+export const consumerSchema = clientSchema
+  .extend({
+    /** Needed for subscribe() and commits; assign() works without. */
+    groupId: z.string().min(1).optional(),
+    /** Static membership (KIP-345). */
+    groupInstanceId: z.string().min(1).optional(),
+    sessionTimeoutMs: z.number().int().min(1).default(45_000),
+    rebalanceTimeoutMs: z.number().int().min(1).default(60_000),
+    heartbeatIntervalMs: z.number().int().min(1).default(3_000),
+    assignors: z.array(z.enum(["range", "cooperative-sticky"])).min(1).default(["range", "cooperative-sticky"]),
+    autoCommit: z.boolean().default(true),
+    autoCommitIntervalMs: z.number().int().min(1).default(5_000),
+    /** Where to start without a committed offset (or after OFFSET_OUT_OF_RANGE). */
+    autoOffsetReset: z.enum(["earliest", "latest", "none"]).default("latest"),
+    isolationLevel: z.enum(["read_uncommitted", "read_committed"]).default("read_uncommitted"),
+    maxWaitMs: z.number().int().min(0).default(500),
+    minBytes: z.number().int().min(1).default(1),
+    maxBytes: z.number().int().min(1).default(52_428_800),
+    maxPartitionBytes: z.number().int().min(1).default(1_048_576),
+    /** Fetched but not yet consumed bytes; fetching pauses above this (backpressure). */
+    maxBufferedBytes: z.number().int().min(1).default(64 * 1024 * 1024),
+    checkCrcs: z.boolean().default(true),
+  })
+  .strict();
+
+export type ConsumerOptions = z.input<typeof consumerSchema>;
+export type ResolvedConsumerOptions = z.output<typeof consumerSchema>;

@@ -1,0 +1,474 @@
+// The producer: records go into a per-partition batch (written in place, see BatchBuilder); a batch
+// is sent when full, when linger.ms has passed, or on flush(). One Produce request per leader
+// carries at most one batch per partition, with up to maxInFlightRequestsPerConnection requests in
+// flight per broker. Idempotence (KIP-98): InitProducerId once, per-partition sequence numbers
+// stamped at first send, retried batches resent byte for byte in sequence order.
+import { CompressionCodec, compressionCodecByName } from "@gregor/protocol";
+import type { InitProducerIdResponse, ProduceResponse } from "@gregor/protocol";
+import { Cluster } from "./cluster.js";
+import { GregorClientError, KafkaProtocolError, KafkaTimeoutError, isStaleMetadataCode } from "./errors.js";
+import { BatchBuilder, stamp, type Bytes, type HeaderInput } from "./internal/batch-builder.js";
+import { backoffMs } from "./internal/backoff.js";
+import { parseOptions } from "./options.js";
+import { StickyPartitions, murmur2Partitioner } from "./partitioner.js";
+import { producerSchema, type ProducerOptions, type ResolvedProducerOptions } from "./producer-options.js";
+
+export interface ProducerRecord {
+  key?: Bytes;
+  value: Bytes;
+  headers?: readonly HeaderInput[] | Readonly<Record<string, Buffer | string>>;
+  partition?: number;
+  /** Milliseconds since the epoch; defaults to now. */
+  timestamp?: number;
+}
+
+export interface RecordMetadata {
+  topic: string;
+  partition: number;
+  /** The record's offset; -1n with acks=0 or for a duplicate the broker had already written. */
+  offset: bigint;
+}
+
+interface SendCall {
+  results: RecordMetadata[];
+  remaining: number;
+  done: boolean;
+  resolve: (r: RecordMetadata[]) => void;
+  reject: (e: Error) => void;
+}
+
+interface Batch {
+  builder: BatchBuilder;
+  bytes: Buffer | null;
+  sealing: Promise<Buffer> | null;
+  createdMs: number;
+  notBeforeMs: number;
+  attempts: number;
+  baseSequence: number;
+  // Runs of records belonging to one send() call: owner, index of its first record, count.
+  owners: SendCall[];
+  ownerStart: number[];
+  ownerCount: number[];
+}
+
+interface PartitionState {
+  topic: string;
+  partition: number;
+  open: Batch | null;
+  queue: Batch[];
+  inFlight: number;
+  nextSequence: number;
+}
+
+const PRODUCE = 0;
+const INIT_PRODUCER_ID = 22;
+
+export class Producer {
+  readonly cluster: Cluster;
+  private readonly o: ResolvedProducerOptions;
+  private readonly codec: CompressionCodec;
+  private readonly sticky: StickyPartitions;
+  private readonly partitions = new Map<string, PartitionState[]>();
+  private readonly active = new Set<PartitionState>();
+  private readonly brokerInFlight = new Map<number, number>();
+  private bufferedBytes = 0;
+  private outstandingBatches = 0;
+  private spaceWaiters: (() => void)[] = [];
+  private idleWaiters: (() => void)[] = [];
+  private lingerTimer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
+  private flushing = 0;
+  private metadataRefresh: Promise<void> | null = null;
+  private producerId = -1n;
+  private producerEpoch = -1;
+  private connecting: Promise<void> | null = null;
+  private closed = false;
+  private ready = false;
+
+  constructor(options: ProducerOptions) {
+    this.o = parseOptions(producerSchema, options, "producer");
+    const { acks: _a, lingerMs: _l, batchSize: _b, compression: _c, idempotent: _i, maxInFlightRequestsPerConnection: _m, deliveryTimeoutMs: _d, ackTimeoutMs: _t, bufferMemory: _bm, maxRequestSize: _mr, partitioner: _p, random: _r, ...clientOptions } = options;
+    this.cluster = new Cluster(clientOptions);
+    this.codec = compressionCodecByName(this.o.compression)!;
+    this.sticky = new StickyPartitions(this.o.random ?? Math.random);
+  }
+
+  /** Connects to the cluster and, when idempotent, obtains a producer id. Called by send() if needed. */
+  connect(): Promise<void> {
+    this.connecting ??= (async () => {
+      await this.cluster.refreshMetadata([]);
+      if (this.o.idempotent) await this.initProducerId();
+    })();
+    this.connecting.catch(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private async initProducerId(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const c = await this.cluster.anyBroker();
+      const res = await c.request<InitProducerIdResponse>(INIT_PRODUCER_ID, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      if (res.errorCode === 0) {
+        this.producerId = res.producerId;
+        this.producerEpoch = res.producerEpoch;
+        this.cluster.log.debug({ producerId: String(res.producerId), epoch: res.producerEpoch }, "producer id");
+        return;
+      }
+      const e = new KafkaProtocolError(res.errorCode, "InitProducerId");
+      if (!e.retriable || attempt >= this.o.retry.retries) throw e;
+      await new Promise((r) => setTimeout(r, backoffMs(attempt, this.o.retry.initialRetryTimeMs, this.o.retry.maxRetryTimeMs)));
+    }
+  }
+
+  get idempotenceState(): { producerId: bigint; producerEpoch: number } {
+    return { producerId: this.producerId, producerEpoch: this.producerEpoch };
+  }
+
+  /**
+   * Queues records for `topic` and resolves with each record's partition and offset, in input order,
+   * once all of them are acknowledged (acks) or rejects with the first failure.
+   */
+  async send(topic: string, records: ProducerRecord | readonly ProducerRecord[]): Promise<RecordMetadata[]> {
+    if (this.closed) throw new GregorClientError("producer is closed");
+    const list = Array.isArray(records) ? (records as readonly ProducerRecord[]) : [records as ProducerRecord];
+    if (!this.ready) {
+      await this.connect();
+      this.ready = true;
+    }
+    if (this.bufferedBytes >= this.o.bufferMemory) await new Promise<void>((r) => this.spaceWaiters.push(r));
+    let states = this.partitions.get(topic);
+    const meta = this.cluster.topics.get(topic);
+    if (states === undefined || meta === undefined || meta.partitions.length !== states.length) {
+      const [t] = await this.cluster.topicMetadata([topic]);
+      states = this.partitions.get(topic) ?? [];
+      for (let p = states.length; p < t!.partitions.length; p++) states.push({ topic, partition: p, open: null, queue: [], inFlight: 0, nextSequence: 0 });
+      this.partitions.set(topic, states);
+    }
+    const count = states.length;
+    return new Promise<RecordMetadata[]>((resolve, reject) => {
+      const call: SendCall = { results: new Array<RecordMetadata>(list.length), remaining: list.length, done: false, resolve, reject };
+      if (list.length === 0) return resolve([]);
+      const now = Date.now();
+      for (let i = 0; i < list.length; i++) {
+        const r = list[i]!;
+        let partition = r.partition ?? -1;
+        const key = r.key === undefined ? null : typeof r.key === "string" ? Buffer.from(r.key) : r.key;
+        if (partition < 0 && this.o.partitioner) partition = this.o.partitioner({ topic, key, partitionCount: count });
+        if (partition < 0 && key !== null) partition = murmur2Partitioner({ topic, key, partitionCount: count });
+        if (partition < 0) partition = this.sticky.partition(topic, count);
+        if (partition >= count) {
+          this.fail(call, new GregorClientError(`partition ${partition} does not exist in topic ${topic} (${count} partitions)`));
+          return;
+        }
+        this.append(states[partition]!, call, i, r.timestamp ?? now, key, r.value, normalizeHeaders(r.headers), now);
+      }
+      this.schedule();
+    });
+  }
+
+  private append(p: PartitionState, call: SendCall, index: number, timestamp: number, key: Bytes, value: Bytes, headers: HeaderInput[] | undefined, now: number): void {
+    let b = p.open;
+    if (b === null || !b.builder.tryAppend(timestamp, key, value, headers)) {
+      if (b !== null) this.closeOpen(p, now);
+      b = this.newBatch(now);
+      p.open = b;
+      this.active.add(p);
+      b.builder.tryAppend(timestamp, key, value, headers);
+    }
+    const n = b.owners.length - 1;
+    if (n >= 0 && b.owners[n] === call && b.ownerStart[n]! + b.ownerCount[n]! === index) b.ownerCount[n]!++;
+    else {
+      b.owners.push(call);
+      b.ownerStart.push(index);
+      b.ownerCount.push(1);
+    }
+    if (b.builder.isFull()) this.closeOpen(p, now);
+  }
+
+  private newBatch(now: number): Batch {
+    this.outstandingBatches++;
+    return {
+      builder: new BatchBuilder(this.o.batchSize),
+      bytes: null,
+      sealing: null,
+      createdMs: now,
+      notBeforeMs: 0,
+      attempts: 0,
+      baseSequence: -1,
+      owners: [],
+      ownerStart: [],
+      ownerCount: [],
+    };
+  }
+
+  /** Moves the open batch to the send queue, compressing it. */
+  private closeOpen(p: PartitionState, _now: number): void {
+    const b = p.open;
+    if (b === null) return;
+    p.open = null;
+    const count = this.partitions.get(p.topic)?.length ?? 1;
+    this.sticky.onNewBatch(p.topic, p.partition, count);
+    let sealed: Buffer | Promise<Buffer>;
+    try {
+      sealed = b.builder.seal(this.codec);
+    } catch (e) {
+      this.failBatch(b, e as Error);
+      return;
+    }
+    if (Buffer.isBuffer(sealed)) b.bytes = sealed;
+    else {
+      b.sealing = sealed;
+      sealed.then(
+        (bytes) => {
+          b.bytes = bytes;
+          b.sealing = null;
+          this.schedule();
+        },
+        (e: Error) => {
+          p.queue.splice(p.queue.indexOf(b), 1);
+          this.failBatch(b, e);
+        },
+      );
+    }
+    this.bufferedBytes += b.builder.sizeBytes;
+    p.queue.push(b);
+  }
+
+  /** Runs drain() soon: at once for full batches, after linger for open ones. */
+  private schedule(): void {
+    if (this.immediate === null) {
+      this.immediate = setImmediate(() => {
+        this.immediate = null;
+        this.drain();
+      });
+    }
+  }
+
+  private drain(): void {
+    if (this.closed && this.flushing === 0) return;
+    const now = Date.now();
+    const linger = this.o.lingerMs;
+    let nextWakeMs = Infinity;
+    const requests = new Map<number, PartitionState[]>();
+    let needMetadata = false;
+    for (const p of this.active) {
+      if (p.queue.length === 0 && p.open === null) {
+        if (p.inFlight === 0) this.active.delete(p);
+        continue;
+      }
+      const leader = this.cluster.leaderOf(p.topic, p.partition);
+      if (leader < 0) {
+        needMetadata = true;
+        continue;
+      }
+      const busy = this.brokerInFlight.get(leader) ?? 0;
+      const planned = requests.get(leader);
+      if (busy >= this.o.maxInFlightRequestsPerConnection) continue;
+      if (p.queue.length === 0 && p.open !== null) {
+        const due = p.open.createdMs + linger;
+        if (this.flushing === 0 && due > now) {
+          nextWakeMs = Math.min(nextWakeMs, due);
+          continue;
+        }
+        this.closeOpen(p, now);
+      }
+      const b = p.queue[0];
+      if (b === undefined || b.bytes === null) continue;
+      if (b.notBeforeMs > now) {
+        nextWakeMs = Math.min(nextWakeMs, b.notBeforeMs);
+        continue;
+      }
+      if (this.o.idempotent && p.inFlight > 0 && b.attempts > 0) continue; // resend retries only after earlier batches settle
+      if (planned) planned.push(p);
+      else requests.set(leader, [p]);
+    }
+    for (const [leader, parts] of requests) this.sendRequest(leader, parts);
+    if (needMetadata) this.refreshMetadataSoon();
+    if (nextWakeMs !== Infinity && this.lingerTimer === null) {
+      this.lingerTimer = setTimeout(() => {
+        this.lingerTimer = null;
+        this.drain();
+      }, Math.max(0, nextWakeMs - now));
+    }
+  }
+
+  private sendRequest(leader: number, parts: PartitionState[]): void {
+    const batches: Batch[] = [];
+    const chosen: PartitionState[] = [];
+    const byTopic = new Map<string, { index: number; records: Buffer }[]>();
+    let size = 0;
+    for (const p of parts) {
+      const b = p.queue[0]!;
+      if (size > 0 && size + b.bytes!.length > this.o.maxRequestSize) continue;
+      p.queue.shift();
+      size += b.bytes!.length;
+      if (this.o.idempotent && b.baseSequence < 0) {
+        b.baseSequence = p.nextSequence;
+        p.nextSequence = (p.nextSequence + b.builder.count) % 0x80000000; // wraps like Kafka's
+        stamp(b.bytes!, this.producerId, this.producerEpoch, b.baseSequence);
+      }
+      b.attempts++;
+      p.inFlight++;
+      batches.push(b);
+      chosen.push(p);
+      let list = byTopic.get(p.topic);
+      if (!list) byTopic.set(p.topic, (list = []));
+      list.push({ index: p.partition, records: b.bytes! });
+    }
+    this.brokerInFlight.set(leader, (this.brokerInFlight.get(leader) ?? 0) + 1);
+    const acks = this.o.acks;
+    const body = { transactionalId: null, acks, timeoutMs: this.o.ackTimeoutMs, topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })) };
+    const settle = (): void => {
+      this.brokerInFlight.set(leader, (this.brokerInFlight.get(leader) ?? 1) - 1);
+      for (const p of chosen) p.inFlight--;
+    };
+    this.cluster
+      .broker(leader)
+      .then((c) => c.request<ProduceResponse | undefined>(PRODUCE, body, { expectResponse: acks !== 0 }))
+      .then(
+        (res) => {
+          settle();
+          this.onResponse(chosen, batches, res);
+          this.schedule();
+        },
+        (e: Error) => {
+          settle();
+          for (let i = 0; i < batches.length; i++) this.retryOrFail(chosen[i]!, batches[i]!, e, -1);
+          this.cluster.invalidate(chosen[0]?.topic ?? "");
+          this.refreshMetadataSoon();
+          this.schedule();
+        },
+      );
+  }
+
+  private onResponse(parts: PartitionState[], batches: Batch[], res: ProduceResponse | undefined): void {
+    for (let i = 0; i < batches.length; i++) {
+      const p = parts[i]!;
+      const b = batches[i]!;
+      if (res === undefined) {
+        this.completeBatch(p, b, -1n);
+        continue;
+      }
+      const r = res.responses.find((t) => t.name === p.topic)?.partitionResponses.find((x) => x.index === p.partition);
+      if (r === undefined) {
+        this.retryOrFail(p, b, new GregorClientError(`no response for ${p.topic}-${p.partition}`, true), -1);
+        continue;
+      }
+      if (r.errorCode === 0) this.completeBatch(p, b, r.baseOffset);
+      else if (r.errorCode === 46) this.completeBatch(p, b, -1n); // DUPLICATE_SEQUENCE_NUMBER: already written
+      else this.retryOrFail(p, b, new KafkaProtocolError(r.errorCode, r.errorMessage ?? `${p.topic}-${p.partition}`), r.errorCode);
+    }
+  }
+
+  private retryOrFail(p: PartitionState, b: Batch, err: Error, code: number): void {
+    const now = Date.now();
+    let retriable = err instanceof GregorClientError && err.retriable;
+    // OUT_OF_ORDER_SEQUENCE_NUMBER after an earlier batch of this partition failed: resend in order.
+    if (code === 45 && this.o.idempotent && p.queue.some((q) => q.baseSequence >= 0 && q.baseSequence < b.baseSequence)) retriable = true;
+    if (code >= 0 && isStaleMetadataCode(code)) this.cluster.invalidate(p.topic);
+    if (!retriable || b.attempts > this.o.retry.retries || now - b.createdMs >= this.o.deliveryTimeoutMs) {
+      const e = retriable && now - b.createdMs >= this.o.deliveryTimeoutMs ? new KafkaTimeoutError(`delivery timed out after ${this.o.deliveryTimeoutMs} ms: ${err.message}`) : err;
+      this.failBatch(b, e);
+      return;
+    }
+    b.notBeforeMs = now + backoffMs(b.attempts - 1, this.o.retry.initialRetryTimeMs, this.o.retry.maxRetryTimeMs);
+    // Keep the queue in sequence order so retried batches go out before later ones.
+    let at = 0;
+    while (at < p.queue.length && (p.queue[at]!.attempts > 0 && p.queue[at]!.baseSequence < b.baseSequence)) at++;
+    p.queue.splice(at, 0, b);
+    this.active.add(p);
+    this.cluster.log.debug({ topic: p.topic, partition: p.partition, attempt: b.attempts, err: err.message }, "retrying batch");
+  }
+
+  private completeBatch(p: PartitionState, b: Batch, baseOffset: bigint): void {
+    const topic = p.topic;
+    const partition = p.partition;
+    let offsetDelta = 0;
+    for (let r = 0; r < b.owners.length; r++) {
+      const call = b.owners[r]!;
+      const start = b.ownerStart[r]!;
+      const n = b.ownerCount[r]!;
+      if (!call.done) {
+        const results = call.results;
+        if (baseOffset < 0n) for (let i = 0; i < n; i++) results[start + i] = { topic, partition, offset: -1n };
+        else {
+          const base = baseOffset + BigInt(offsetDelta);
+          for (let i = 0; i < n; i++) results[start + i] = { topic, partition, offset: base + BigInt(i) };
+        }
+        call.remaining -= n;
+        if (call.remaining === 0) {
+          call.done = true;
+          call.resolve(results);
+        }
+      }
+      offsetDelta += n;
+    }
+    this.releaseBatch(b);
+  }
+
+  private failBatch(b: Batch, err: Error): void {
+    for (const call of b.owners) this.fail(call, err);
+    this.releaseBatch(b);
+  }
+
+  private fail(call: SendCall, err: Error): void {
+    if (call.done) return;
+    call.done = true;
+    call.reject(err);
+  }
+
+  private releaseBatch(b: Batch): void {
+    this.bufferedBytes -= b.builder.sizeBytes;
+    this.outstandingBatches--;
+    if (this.bufferedBytes < this.o.bufferMemory && this.spaceWaiters.length > 0) for (const w of this.spaceWaiters.splice(0)) w();
+    if (this.outstandingBatches === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  private refreshMetadataSoon(): void {
+    if (this.metadataRefresh !== null) return;
+    const topics = [...this.partitions.keys()];
+    this.metadataRefresh = (async () => {
+      await new Promise((r) => setTimeout(r, this.o.retry.initialRetryTimeMs));
+      try {
+        await this.cluster.refreshMetadata(topics, true);
+      } catch (e) {
+        this.cluster.log.warn({ err: (e as Error).message }, "metadata refresh failed");
+      }
+    })().finally(() => {
+      this.metadataRefresh = null;
+      this.schedule();
+    });
+  }
+
+  /** Sends everything buffered now (ignoring linger) and resolves when all of it is settled. */
+  async flush(): Promise<void> {
+    if (this.outstandingBatches === 0) return;
+    this.flushing++;
+    try {
+      const idle = new Promise<void>((r) => this.idleWaiters.push(r));
+      this.drain();
+      await idle;
+    } finally {
+      this.flushing--;
+    }
+  }
+
+  /** Flushes, then closes the connections. Sends after close() reject. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.flush();
+    this.closed = true;
+    if (this.lingerTimer) clearTimeout(this.lingerTimer);
+    if (this.immediate) clearImmediate(this.immediate);
+    await this.cluster.close();
+  }
+}
+
+function normalizeHeaders(h: ProducerRecord["headers"]): HeaderInput[] | undefined {
+  if (h === undefined) return undefined;
+  if (Array.isArray(h)) return h as HeaderInput[];
+  const out: HeaderInput[] = [];
+  for (const [key, value] of Object.entries(h as Record<string, Buffer | string>)) out.push({ key, value });
+  return out;
+}
