@@ -453,7 +453,8 @@ export class RaftCore {
   private resetTimers(): void {
     this.electionElapsed = 0;
     this.heartbeatElapsed = 0;
-    this.randomizedElectionTimeout = this.cfg.electionTicks + Math.floor(this.cfg.random() * this.cfg.electionTicks);
+    const jitter = this.cfg.electionJitterTicks ?? this.cfg.electionTicks;
+    this.randomizedElectionTimeout = this.cfg.electionTicks + Math.floor(this.cfg.random() * jitter);
     this.leadTransferee = NONE;
     this.pendingReads = [];
     this.queuedReads = [];

@@ -115,8 +115,13 @@ export interface RaftConfig {
   id: NodeId;
   /** Initial membership when there is no snapshot. */
   membership: Membership;
-  /** Election timeout in ticks; the actual timeout is random in [electionTicks, 2*electionTicks). */
+  /**
+   * Election timeout in ticks; the actual timeout is random in
+   * [electionTicks, electionTicks + electionJitterTicks) (§5.2 randomized timeouts).
+   */
   electionTicks: number;
+  /** Width of the random range; defaults to electionTicks (etcd-raft's [et, 2*et)). */
+  electionJitterTicks?: number;
   heartbeatTicks: number;
   /** Seeded source of randomness in [0, 1). */
   random: () => number;

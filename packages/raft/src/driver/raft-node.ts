@@ -23,6 +23,8 @@ export interface RaftNodeOptions {
   stateMachine: StateMachine;
   tickMs?: number;
   electionTicks?: number;
+  /** Random election-timeout range width in ticks (default electionTicks). */
+  electionJitterTicks?: number;
   heartbeatTicks?: number;
   /** Defaults to Math.random (the driver is not the pure core). */
   random?: () => number;
@@ -91,6 +93,7 @@ export class RaftNode {
         random: opts.random ?? Math.random,
         preVote: opts.preVote ?? true,
         checkQuorum: opts.checkQuorum ?? true,
+        ...(opts.electionJitterTicks !== undefined ? { electionJitterTicks: opts.electionJitterTicks } : {}),
         ...(opts.maxInflightMsgs !== undefined ? { maxInflightMsgs: opts.maxInflightMsgs } : {}),
         ...(opts.maxMsgBytes !== undefined ? { maxMsgBytes: opts.maxMsgBytes } : {}),
       },
