@@ -1,0 +1,66 @@
+// End-to-end raft benchmark on 3 OS processes over loopback TCP with real fsyncs:
+// 1. committed proposals/s (100-byte proposals, driver batching, load generated in the leader)
+// 2. commit latency p50/p99 at 1,000 proposals/s
+// 3. election time after SIGKILL of the leader, p50/p99 over RAFT_BENCH_KILLS kills (default 20)
+// Run: pnpm exec tsx --conditions=source packages/raft/bench/cluster.bench.ts
+import { ProcessCluster } from "../test/process-cluster.js";
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const kills = Number(process.env.RAFT_BENCH_KILLS ?? 20);
+const count = Number(process.env.RAFT_BENCH_PROPOSALS ?? 300_000);
+
+function pct(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+async function until(fn: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!fn()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await sleep(5);
+  }
+}
+
+async function load(c: ProcessCluster, leader: number, n: number, window: number, ratePerSec: number) {
+  const done = c.next((m) => m.type === "loadDone" && m.id === undefined ? true : m.type === "loadDone", 600_000);
+  c.send(leader, { type: "load", count: n, window, ratePerSec });
+  const r = await done;
+  return { ms: r.ms as number, latenciesUs: r.latenciesUs as number[], failed: r.failed as number };
+}
+
+const c = new ProcessCluster({ size: 3, tickMs: 50, electionTicks: 10, jitterTicks: 10, snapshotEntries: 50_000 });
+try {
+  await c.startAll();
+  await until(() => c.leader() !== undefined);
+  const leader = c.leader()!;
+  await load(c, leader, 20_000, 10_000, 0); // warm-up (JIT, connections)
+
+  const t = await load(c, leader, count, 20_000, 0);
+  console.log(
+    `throughput: ${count} x 100-byte proposals in ${t.ms.toFixed(0)} ms = ${Math.round(count / (t.ms / 1000))} committed proposals/s ` +
+      `(failed ${t.failed})`,
+  );
+
+  const l = await load(c, leader, 5000, 1_000_000, 1000);
+  const lat = l.latenciesUs.map((us) => us / 1000);
+  console.log(`latency at 1,000 proposals/s: p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, max ${pct(lat, 100).toFixed(2)} ms`);
+
+  const elections: number[] = [];
+  for (let k = 0; k < kills; k++) {
+    const old = c.leader()!;
+    const oldTerm = Math.max(...c.leaderEvents.filter((e) => e.id === old).map((e) => e.term));
+    const killedAt = Date.now();
+    c.kill(old);
+    await until(() => c.leaderEvents.some((e) => e.leaderId === e.id && e.term > oldTerm));
+    const ev = c.leaderEvents.find((e) => e.leaderId === e.id && e.term > oldTerm)!;
+    elections.push(ev.at - killedAt);
+    await c.spawnNode(old);
+    await sleep(300); // let the restarted node rejoin before the next kill
+  }
+  console.log(
+    `election after leader SIGKILL (election timeout 500 ms, random [500,1000)): p50 ${pct(elections, 50)} ms, p99 ${pct(elections, 99)} ms over ${kills} kills`,
+  );
+} finally {
+  await c.stopAll();
+}
