@@ -299,7 +299,7 @@ export class GroupCoordinatorShard {
   durableView(): Map<string, DurableGroupView> {
     const view = new Map<string, DurableGroupView>();
     for (const g of this.groups.values()) {
-      if (g.is("Dead")) continue;
+      if (g.is("Dead") || g.offsets.size === 0) continue;
       const offsets: Record<string, string> = {};
       for (const [k, o] of [...g.offsets].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
         offsets[k] = `${o.offset}/${o.leaderEpoch}/${o.metadata}`;
