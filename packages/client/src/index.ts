@@ -21,3 +21,4 @@ export { Message, type MessageBatch, type MessageHeader } from "./message.js";
 export { rangeAssignor, cooperativeStickyAssignor, type Assignor, type MemberSubscription, type GroupAssignment, type TopicPartitions } from "./assignors.js";
 export { type CommittedOffset } from "./group.js";
 export { listOffsets, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type OffsetQuery, type OffsetAnswer } from "./offsets.js";
+export { Admin, type NewTopic, type ConfigEntry, type ConfigOp, type ConfigResourceType, type GroupDescription, type ClusterDescription } from "./admin.js";

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Kafka's kafka-console-consumer.sh, served by the gregor CLI (apps/cli): same flags, same output.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MAIN="$ROOT/apps/cli/dist/main.js"
+if [ ! -f "$MAIN" ]; then
+  (cd "$ROOT" && pnpm exec turbo run build --filter=gregor-cli... --output-logs=errors-only >&2)
+fi
+exec node "$MAIN" consume "$@"
