@@ -62,5 +62,9 @@ try {
     `election after leader SIGKILL (election timeout 500 ms, random [500,1000)): p50 ${pct(elections, 50)} ms, p99 ${pct(elections, 99)} ms over ${kills} kills`,
   );
 } finally {
+  if (process.env.RAFT_CHILD_NODE_ARGS !== undefined) {
+    for (const id of c.ids) c.send(id, { type: "exit" });
+    await sleep(1000);
+  }
   await c.stopAll();
 }

@@ -55,7 +55,9 @@ export class ProcessCluster {
   async spawnNode(id: number): Promise<void> {
     const dir = this.dirs.get(id) ?? join(this.root, `node-${id}`);
     this.dirs.set(id, dir);
-    const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", script], {
+    // RAFT_CHILD_NODE_ARGS: extra node flags for the children (e.g. --cpu-prof when profiling).
+    const extra = (process.env.RAFT_CHILD_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+    const child = spawn(process.execPath, [...extra, "--conditions=source", "--import", "tsx", script], {
       cwd: repoRoot,
       stdio: ["ignore", "inherit", "inherit", "ipc"],
       env: {

@@ -97,6 +97,9 @@ export interface ReadState {
  * 1. Persist `hardState`, `entries` (an entry at index i replaces any stored entry at i and
  *    everything after it) and `snapshot` durably (fsync) FIRST.
  * 2. Only then send `messages`: they may promise (votes, append acks) what step 1 stored.
+ *    Exception (thesis §10.2.1): while the node is leader, its "app"/"heartbeat"/"snap"
+ *    messages may be sent before or during step 1, because the leader counts its own log
+ *    toward a quorum only after `advance()`.
  * 3. Apply `snapshot` (if any) then `committedEntries` to the state machine, in order.
  * 4. Call `advance(ready)`. Do not call `ready()` again before `advance()`, and do not
  *    call `step`/`propose`/`tick` between `ready()` and `advance()` (buffer them instead).

@@ -226,6 +226,15 @@ export class RaftNode {
   /** The Ready contract: persist + fsync, then send, then apply, then advance. */
   private async handleReady(rd: Ready): Promise<void> {
     const { store, transport, stateMachine } = this.opts;
+    // Thesis §10.2.1: a leader may send its appends before its own disk write completes; its
+    // own log counts toward commit only after advance() (self match = persisted index). Every
+    // other message (votes, acks) waits for the fsync below.
+    let after = rd.messages;
+    if (this.core.role === "leader" && rd.messages.length > 0) {
+      const early = rd.messages.filter((m) => m.type === "app" || m.type === "heartbeat" || m.type === "snap");
+      after = rd.messages.filter((m) => !(m.type === "app" || m.type === "heartbeat" || m.type === "snap"));
+      if (early.length > 0) transport.send(early);
+    }
     if (rd.snapshot !== null) {
       await store.saveSnapshot(rd.snapshot);
       await store.truncateSuffix(rd.snapshot.meta.index + 1); // a leader's snapshot replaces our log
@@ -233,7 +242,7 @@ export class RaftNode {
     if (rd.entries.length > 0) await store.append(rd.entries);
     if (rd.hardState !== null) await store.saveHardState(rd.hardState);
     if (rd.snapshot !== null || rd.entries.length > 0 || rd.hardState !== null) await store.sync();
-    if (rd.messages.length > 0) transport.send(rd.messages);
+    if (after.length > 0) transport.send(after);
     if (rd.snapshot !== null) {
       await stateMachine.restore(rd.snapshot.data, rd.snapshot.meta);
       this.appliedIndex = rd.snapshot.meta.index;

@@ -85,6 +85,7 @@ export class Simulation {
   healedAt = -1;
   stableLeaderAt = -1;
   readonly trace: string[] = [];
+  private readonly earlySend: boolean;
 
   constructor(
     readonly seed: number,
@@ -92,6 +93,7 @@ export class Simulation {
     private readonly verbose = false,
   ) {
     this.rng = new Prng(seed);
+    this.earlySend = this.rng.chance(0.5);
     const all: NodeId[] = [];
     for (let i = 1; i <= opts.voters + opts.learners; i++) all.push(i);
     this.voters.push(...all.slice(0, opts.voters));
@@ -274,7 +276,14 @@ export class Simulation {
   private pump(n: SimNode): void {
     const core = n.core!;
     if (n.persisting !== null || !core.hasReady()) return;
-    n.persisting = core.ready();
+    const rd = core.ready();
+    if (core.role === "leader" && this.earlySend) {
+      // Thesis §10.2.1, as the driver does: a leader's appends go out before its fsync.
+      const early = (m: Message): boolean => m.type === "app" || m.type === "heartbeat" || m.type === "snap";
+      for (const m of rd.messages) if (early(m)) this.send(m);
+      rd.messages = rd.messages.filter((m) => !early(m));
+    }
+    n.persisting = rd;
     this.schedule(this.rng.int(0, this.opts.maxDiskMs), { kind: "fsync", node: n.id, life: n.life });
   }
 

@@ -1,0 +1,6 @@
+import { expect, it } from "vitest";
+import { runExample } from "../examples/cluster.js";
+
+it("the README example runs: the follower's linearizable read sees every write", async () => {
+  expect(await runExample()).toEqual({ a: 4, b: 2 });
+});
