@@ -1,32 +1,17 @@
 // A partition log: an ordered list of segments, the active one last. Appends are validated and
 // offset-stamped synchronously (so offsets follow call order), then written by one serial writer
 // that group-commits everything queued meanwhile with a single writev.
-import { join } from "node:path";
-import {
-  ATTRIBUTES_OFFSET,
-  CRC_OFFSET,
-  MAX_TIMESTAMP_OFFSET,
-  TIMESTAMP_TYPE_MASK,
-  computeBatchCrc,
-  setBaseOffset,
-  setPartitionLeaderEpoch,
-} from "@gregor/protocol";
+import { setBaseOffset, setPartitionLeaderEpoch } from "@gregor/protocol";
 import { NOOP_LOGGER, resolveConfig, type LogConfig, type LogOptions, type Logger } from "./config.js";
 import { InvalidRecordError, LogClosedError, OffsetOutOfRangeError } from "./errors.js";
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
-import { MAX_RELATIVE_OFFSET, validateBatches, writeInt64, type BatchMeta } from "./internal/batch.js";
-import {
-  CLEAN_SHUTDOWN_MARKER,
-  LEADER_EPOCH_CHECKPOINT,
-  LOG_CHECKPOINT,
-  serializeLogCheckpoint,
-  writeAtomic,
-} from "./internal/checkpoint.js";
-import { loadLog } from "./internal/loader.js";
-import { fetchOffsetByTimestamp, readFromSegments } from "./internal/lookups.js";
 import type { OffsetAndTimestamp } from "./list-offsets.js";
-import { selectDeletableSegments } from "./internal/retention.js";
-import { LogSegment, type WrittenBatch } from "./internal/segment.js";
+import { AppendQueue, type PendingAppend } from "./internal/append-queue.js";
+import { stampLogAppendTime, validateBatches, type BatchMeta } from "./internal/batch.js";
+import { CheckpointFiles } from "./internal/checkpoint.js";
+import { loadLog } from "./internal/loader.js";
+import { LocalLog } from "./internal/local-log.js";
+import type { WrittenBatch } from "./internal/segment.js";
 import { TailCache } from "./internal/tail-cache.js";
 
 export interface AppendOptions {
@@ -53,14 +38,6 @@ export interface ReadResult {
 
 export type AppendListener = (logEndOffset: number) => void;
 
-interface PendingAppend {
-  buf: Buffer;
-  metas: BatchMeta[];
-  result: AppendResult;
-  resolve: (r: AppendResult) => void;
-  reject: (e: unknown) => void;
-}
-
 const EMPTY_READ: ReadResult = Object.freeze({ buffers: [], bytes: 0, firstOffset: -1 }) as ReadResult;
 
 export class Log {
@@ -70,16 +47,14 @@ export class Log {
   private readonly logger: Logger;
   private readonly clock: () => number;
   private readonly beforeAppend: ((records: Buffer, firstOffset: number) => void) | undefined;
-  private segments: LogSegment[];
+  private readonly local: LocalLog;
   private startOffset: number;
   private endOffset: number;
   /** Next offset to assign; > endOffset while appends are queued. */
   private nextOffset: number;
   private recoveryOffset: number;
   private readonly cache: TailCache;
-  private pending: PendingAppend[] = [];
-  private pendingBytes = 0;
-  private roomWaiters: (() => void)[] = [];
+  private readonly queue: AppendQueue;
   private drainScheduled = false;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<AppendListener>();
@@ -90,7 +65,7 @@ export class Log {
   private flushTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private closing: Promise<void> | undefined;
-  private checkpointChain: Promise<unknown> = Promise.resolve();
+  private readonly checkpoints: CheckpointFiles;
   private failure: unknown;
 
   private constructor(dir: string, config: LogConfig, options: LogOptions, loaded: Awaited<ReturnType<typeof loadLog>>) {
@@ -99,7 +74,7 @@ export class Log {
     this.logger = options.logger ?? NOOP_LOGGER;
     this.clock = options.clock ?? Date.now;
     this.beforeAppend = options.beforeAppend;
-    this.segments = loaded.segments;
+    this.local = new LocalLog(dir, config, this.logger, loaded.segments);
     this.startOffset = loaded.logStartOffset;
     this.endOffset = this.active.nextOffset;
     this.nextOffset = this.endOffset;
@@ -107,7 +82,9 @@ export class Log {
     this.leaderEpochCache = loaded.leaderEpochCache;
     this.epochDirty = loaded.epochCacheChanged;
     this.cache = new TailCache(config.tailCacheBytes);
+    this.queue = new AppendQueue(2 * config.maxGroupCommitBytes);
     this.lastFlushMs = this.clock();
+    this.checkpoints = new CheckpointFiles(dir);
   }
 
   /** Opens (creating if needed) the partition log in `dir`, recovering it if it was not closed cleanly. */
@@ -138,18 +115,16 @@ export class Log {
   }
 
   get segmentCount(): number {
-    return this.segments.length;
+    return this.local.segments.length;
   }
 
   get sizeInBytes(): number {
-    let total = 0;
-    for (const s of this.segments) total += s.size;
-    return total;
+    return this.local.sizeInBytes;
   }
 
   /** Base offsets of the segments, oldest first. */
   segmentBaseOffsets(): number[] {
-    return this.segments.map((s) => s.baseOffset);
+    return this.local.segments.map((s) => s.baseOffset);
   }
 
   /** Calls `listener(logEndOffset)` after each group of appends is written. Returns an unsubscribe. */
@@ -158,8 +133,8 @@ export class Log {
     return () => this.listeners.delete(listener);
   }
 
-  private get active(): LogSegment {
-    return this.segments[this.segments.length - 1]!;
+  private get active() {
+    return this.local.active;
   }
 
   private ensureOpen(): void {
@@ -172,13 +147,23 @@ export class Log {
    * baseOffset in place, stamps the leader epoch, and resolves once written (and fsynced if the
    * flush policy says so). The log takes ownership of `records`: do not reuse it.
    */
-  async append(records: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
-    this.ensureOpen();
-    const metas = validateBatches(records, this.config, true);
-    await this.waitForRoom();
-    this.ensureOpen();
+  append(records: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
+    try {
+      this.ensureOpen();
+      const metas = validateBatches(records, this.config, true);
+      const wait = this.queue.waitForRoom();
+      if (wait === undefined) return this.assignAndEnqueue(records, metas, options.leaderEpoch);
+      return wait.then(() => {
+        this.ensureOpen();
+        return this.assignAndEnqueue(records, metas, options.leaderEpoch);
+      });
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  private assignAndEnqueue(records: Buffer, metas: BatchMeta[], epoch: number | undefined): Promise<AppendResult> {
     const logAppendTimeMs = this.config.messageTimestampType === "LogAppendTime" ? this.clock() : -1;
-    const epoch = options.leaderEpoch;
     const baseOffset = this.nextOffset;
     let offset = baseOffset;
     let maxTimestamp = -1;
@@ -205,7 +190,7 @@ export class Log {
   async appendAsFollower(records: Buffer): Promise<AppendResult> {
     this.ensureOpen();
     const metas = validateBatches(records, this.config, false);
-    await this.waitForRoom();
+    await this.queue.waitForRoom();
     this.ensureOpen();
     const first = metas[0]!;
     if (first.baseOffset < this.nextOffset) {
@@ -225,20 +210,13 @@ export class Log {
     return this.enqueue(records, metas, { baseOffset: first.baseOffset, lastOffset, maxTimestamp, logAppendTimeMs: -1 });
   }
 
-  private waitForRoom(): Promise<void> | undefined {
-    if (this.pendingBytes < 2 * this.config.maxGroupCommitBytes && this.roomWaiters.length === 0) return undefined;
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
-  }
-
   private enqueue(buf: Buffer, metas: BatchMeta[], result: AppendResult): Promise<AppendResult> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ buf, metas, result, resolve, reject });
-      this.pendingBytes += buf.length;
-      if (!this.drainScheduled) {
-        this.drainScheduled = true;
-        void this.serial(async () => {}).catch(() => {});
-      }
-    });
+    const done = this.queue.push(buf, metas, result);
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      void this.serial(async () => {}).catch(() => {});
+    }
+    return done;
   }
 
   /** Runs `fn` after every earlier operation, with all queued appends written first. */
@@ -252,36 +230,20 @@ export class Log {
   }
 
   private async drainPending(): Promise<void> {
-    while (this.pending.length > 0) {
-      let n = 0;
-      let bytes = 0;
-      while (n < this.pending.length && (n === 0 || bytes + this.pending[n]!.buf.length <= this.config.maxGroupCommitBytes)) {
-        bytes += this.pending[n]!.buf.length;
-        n++;
-      }
-      const group = this.pending.splice(0, n);
-      this.pendingBytes -= bytes;
+    while (!this.queue.isEmpty) {
+      const group = this.queue.takeGroup(this.config.maxGroupCommitBytes);
       try {
         await this.writeGroup(group);
       } catch (e) {
-        this.goOffline(e, group);
+        this.failure = e;
+        this.logger.error({ dir: this.dir, err: String(e) }, "log write failed: log is offline");
+        const error = new LogClosedError(`log write failed: ${String(e)}`);
+        for (const p of group) p.reject(error);
+        this.queue.failAll(error);
+        this.drainScheduled = false;
         throw e;
       }
-      const waiters = this.roomWaiters;
-      this.roomWaiters = [];
-      for (const w of waiters) w();
     }
-    this.drainScheduled = false;
-  }
-
-  private goOffline(e: unknown, group: PendingAppend[]): void {
-    this.failure = e;
-    this.logger.error({ dir: this.dir, err: String(e) }, "log write failed: log is offline");
-    for (const p of [...group, ...this.pending]) p.reject(new LogClosedError(`log write failed: ${String(e)}`));
-    this.pending = [];
-    this.pendingBytes = 0;
-    for (const w of this.roomWaiters) w();
-    this.roomWaiters = [];
     this.drainScheduled = false;
   }
 
@@ -300,7 +262,7 @@ export class Log {
       this.endOffset = endOffset;
     };
     for (const p of group) {
-      if (this.shouldRoll(p, bytes, now)) {
+      if (this.local.shouldRoll({ lastOffset: p.result.lastOffset, bytes: p.buf.length, maxTimestamp: p.result.maxTimestamp }, bytes, now)) {
         await commit();
         await this.roll(p.result.baseOffset, now);
       }
@@ -315,49 +277,34 @@ export class Log {
     await commit();
     await this.maybeFlush(now);
     if (this.epochDirty) await this.writeEpochCheckpoint();
-    for (const p of group) p.resolve(p.result);
-    for (const listener of this.listeners) {
-      try {
-        listener(this.endOffset);
-      } catch (e) {
-        this.logger.error({ dir: this.dir, err: String(e) }, "append listener threw");
+    // Resolve on the next loop turn: the writer first issues the next group's writev, so the
+    // appenders woken here (and their CRC work) overlap with that write instead of delaying it.
+    const written = this.endOffset;
+    setImmediate(() => {
+      for (const p of group) p.resolve(p.result);
+      for (const listener of this.listeners) {
+        try {
+          listener(written);
+        } catch (e) {
+          this.logger.error({ dir: this.dir, err: String(e) }, "append listener threw");
+        }
       }
-    }
-  }
-
-  /** Kafka's LogSegment.shouldRoll, for an append of `p` after `queuedBytes` not yet written. */
-  private shouldRoll(p: PendingAppend, queuedBytes: number, now: number): boolean {
-    const seg = this.active;
-    if (p.result.lastOffset - seg.baseOffset > MAX_RELATIVE_OFFSET) return true;
-    const size = seg.size + queuedBytes;
-    if (size === 0) return false;
-    if (size + p.buf.length > this.config.segmentBytes || seg.isIndexFull) return true;
-    const waited = seg.firstBatchTimestamp >= 0 ? p.result.maxTimestamp - seg.firstBatchTimestamp : now - seg.createdMs;
-    return waited > this.config.segmentMs;
+    });
   }
 
   /** Starts a new active segment at `baseOffset`; the old one is fsynced in the background. */
   private async roll(baseOffset: number, now: number): Promise<void> {
-    const old = this.active;
-    if (old.size === 0) {
-      this.segments.pop();
-      await old.delete();
-    } else {
-      await old.onBecomeInactive();
-    }
-    this.segments.push(await LogSegment.create(this.dir, baseOffset, this.config, now));
-    this.logger.info({ dir: this.dir, baseOffset }, "rolled new log segment");
-    if (old.size > 0) {
-      const truncations = this.truncations;
-      this.track(
-        old.flush().then(async () => {
-          if (truncations === this.truncations && baseOffset > this.recoveryOffset && this.failure === undefined) {
-            this.recoveryOffset = Math.min(baseOffset, this.endOffset);
-            await this.writeCheckpoints();
-          }
-        }),
-      );
-    }
+    const old = await this.local.roll(baseOffset, now);
+    if (old === undefined) return;
+    const truncations = this.truncations;
+    this.track(
+      old.flush().then(async () => {
+        if (truncations === this.truncations && baseOffset > this.recoveryOffset && this.failure === undefined) {
+          this.recoveryOffset = Math.min(baseOffset, this.endOffset);
+          await this.writeCheckpoints();
+        }
+      }),
+    );
   }
 
   private track(p: Promise<void>): void {
@@ -382,7 +329,7 @@ export class Log {
 
   private async flushSegments(now: number): Promise<void> {
     const target = this.endOffset;
-    for (const seg of this.segments) if (seg.dirty) await seg.flush();
+    await this.local.flushDirty();
     this.recoveryOffset = Math.max(this.recoveryOffset, target);
     this.lastFlushMs = now;
   }
@@ -411,7 +358,7 @@ export class Log {
     if (offset >= upper) return EMPTY_READ;
     const cached = this.cache.read(offset, maxBytes, upper);
     if (cached !== undefined && cached.buffers.length > 0) return cached;
-    return (await readFromSegments(this.segments, offset, maxBytes, upper)) ?? EMPTY_READ;
+    return (await this.local.read(offset, maxBytes, upper)) ?? EMPTY_READ;
   }
 
   /**
@@ -420,7 +367,7 @@ export class Log {
    */
   async fetchOffsetByTimestamp(targetTimestamp: number): Promise<OffsetAndTimestamp | undefined> {
     this.ensureOpen();
-    return fetchOffsetByTimestamp(this.segments, targetTimestamp, {
+    return this.local.offsetByTimestamp(targetTimestamp, {
       logStartOffset: this.startOffset,
       logEndOffset: this.endOffset,
       epochCache: this.leaderEpochCache,
@@ -443,11 +390,7 @@ export class Log {
         await this.truncateFullyAndStartAt(offset);
         return;
       }
-      const doomed = this.segments.filter((s) => s.baseOffset > offset);
-      this.segments = this.segments.filter((s) => s.baseOffset <= offset);
-      for (const s of doomed) await s.delete();
-      const dropped = await this.active.truncateTo(offset);
-      this.logger.info({ dir: this.dir, offset, droppedBytes: dropped, droppedSegments: doomed.length }, "truncated log");
+      await this.local.truncateTo(offset);
       this.endOffset = this.nextOffset = offset;
       this.recoveryOffset = Math.min(this.recoveryOffset, offset);
       if (this.leaderEpochCache.truncateFromEnd(offset)) await this.writeEpochCheckpoint();
@@ -456,9 +399,7 @@ export class Log {
   }
 
   private async truncateFullyAndStartAt(offset: number): Promise<void> {
-    const doomed = this.segments;
-    this.segments = [await LogSegment.create(this.dir, offset, this.config, this.clock())];
-    for (const s of doomed) if (s.baseOffset !== offset) await s.delete();
+    await this.local.replaceAllWith(offset, this.clock());
     this.startOffset = this.endOffset = this.nextOffset = this.recoveryOffset = offset;
     this.leaderEpochCache.clear();
     await this.writeEpochCheckpoint();
@@ -495,7 +436,7 @@ export class Log {
   }
 
   private async deleteOldSegments(nowMs: number, highWatermark: number, logStartOnly: boolean): Promise<number> {
-    const { count, reason } = selectDeletableSegments(this.segments, {
+    const { count } = await this.local.deleteOldSegments({
       nowMs,
       retentionMs: logStartOnly ? -1 : this.config.retentionMs,
       retentionBytes: logStartOnly ? -1 : this.config.retentionBytes,
@@ -503,16 +444,11 @@ export class Log {
       logEndOffset: this.endOffset,
       highWatermark: Math.min(highWatermark, this.endOffset),
     });
-    if (count === 0) return 0;
-    if (count === this.segments.length) await this.roll(this.endOffset, nowMs);
-    const doomed = this.segments.splice(0, count);
-    for (const s of doomed) await s.delete();
-    const first = this.segments[0]!;
-    if (first.baseOffset > this.startOffset) {
+    const first = this.local.segments[0]!;
+    if (count > 0 && first.baseOffset > this.startOffset) {
       this.startOffset = first.baseOffset;
       if (this.leaderEpochCache.truncateFromStart(this.startOffset)) await this.writeEpochCheckpoint();
     }
-    this.logger.info({ dir: this.dir, segments: count, reason, logStartOffset: this.startOffset }, "deleted old log segments");
     return count;
   }
 
@@ -528,36 +464,19 @@ export class Log {
         await this.active.writeIndexes();
         await this.writeEpochCheckpoint();
         await this.writeCheckpoints();
-        await writeAtomic(join(this.dir, CLEAN_SHUTDOWN_MARKER), `${this.endOffset}\n`);
+        await this.checkpoints.markCleanShutdown(this.endOffset);
       }
-      for (const s of this.segments) await s.close();
+      await this.local.close();
     });
     return this.closing;
   }
 
-  /** Writes recoveryPoint and logStartOffset; serialized on its own chain (background rolls use it too). */
   private writeCheckpoints(): Promise<void> {
-    const run = this.checkpointChain.then(() =>
-      writeAtomic(
-        join(this.dir, LOG_CHECKPOINT),
-        serializeLogCheckpoint({ recoveryPoint: this.recoveryOffset, logStartOffset: this.startOffset }),
-      ),
-    );
-    this.checkpointChain = run.catch(() => {});
-    return run;
+    return this.checkpoints.writeLog({ recoveryPoint: this.recoveryOffset, logStartOffset: this.startOffset });
   }
 
   private async writeEpochCheckpoint(): Promise<void> {
     this.epochDirty = false;
-    await writeAtomic(join(this.dir, LEADER_EPOCH_CHECKPOINT), this.leaderEpochCache.serialize());
+    await this.checkpoints.writeLeaderEpochs(this.leaderEpochCache.serialize());
   }
 }
-
-/** message.timestamp.type=LogAppendTime: the broker's clock becomes the batch's timestamp. */
-function stampLogAppendTime(buf: Buffer, m: BatchMeta, nowMs: number): void {
-  buf.writeInt16BE(buf.readInt16BE(m.pos + ATTRIBUTES_OFFSET) | TIMESTAMP_TYPE_MASK, m.pos + ATTRIBUTES_OFFSET);
-  writeInt64(buf, nowMs, m.pos + MAX_TIMESTAMP_OFFSET);
-  buf.writeUInt32BE(computeBatchCrc(buf, m.pos), m.pos + CRC_OFFSET);
-  m.maxTimestamp = nowMs;
-}
-

@@ -1,7 +1,11 @@
 // Batch-level validation of an append buffer. Reads only the 61-byte headers (plus the CRC pass,
 // which is one hardware CRC-32C call per batch); never decodes individual records.
 import {
+  ATTRIBUTES_OFFSET,
   BATCH_LENGTH_OFFSET,
+  CRC_OFFSET,
+  TIMESTAMP_TYPE_MASK,
+  computeBatchCrc,
   CURRENT_MAGIC,
   LAST_OFFSET_DELTA_OFFSET,
   LOG_OVERHEAD,
@@ -117,4 +121,12 @@ export function validateBatches(buf: Buffer, limits: ValidateLimits, leader: boo
     pos += size;
   }
   return metas;
+}
+
+/** message.timestamp.type=LogAppendTime: the broker's clock becomes the batch's timestamp (new CRC). */
+export function stampLogAppendTime(buf: Buffer, m: BatchMeta, nowMs: number): void {
+  buf.writeInt16BE(buf.readInt16BE(m.pos + ATTRIBUTES_OFFSET) | TIMESTAMP_TYPE_MASK, m.pos + ATTRIBUTES_OFFSET);
+  writeInt64(buf, nowMs, m.pos + MAX_TIMESTAMP_OFFSET);
+  buf.writeUInt32BE(computeBatchCrc(buf, m.pos), m.pos + CRC_OFFSET);
+  m.maxTimestamp = nowMs;
 }

@@ -60,3 +60,31 @@ export async function removeIfExists(dir: string, name: string): Promise<boolean
     throw e;
   }
 }
+
+/** The per-log checkpoint files, each write serialized (background roll flushes write too). */
+export class CheckpointFiles {
+  private readonly dir: string;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  private serialized(name: string, content: string): Promise<void> {
+    const run = this.chain.then(() => writeAtomic(join(this.dir, name), content));
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  writeLog(c: LogCheckpoint): Promise<void> {
+    return this.serialized(LOG_CHECKPOINT, serializeLogCheckpoint(c));
+  }
+
+  writeLeaderEpochs(text: string): Promise<void> {
+    return this.serialized(LEADER_EPOCH_CHECKPOINT, text);
+  }
+
+  markCleanShutdown(logEndOffset: number): Promise<void> {
+    return this.serialized(CLEAN_SHUTDOWN_MARKER, `${logEndOffset}\n`);
+  }
+}
