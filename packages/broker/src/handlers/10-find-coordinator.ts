@@ -1,0 +1,49 @@
+// FindCoordinator (key 10), v0-5. v4+ carries a batch of CoordinatorKeys (KIP-699). Group keys map
+// to the leader of __consumer_offsets partition abs(hashCode(key)) % partitions: on a single node,
+// this broker. Transaction keys (type 1) are answered by this broker too once a transaction
+// coordinator module is present; otherwise COORDINATOR_NOT_AVAILABLE.
+import type { FindCoordinatorRequest, FindCoordinatorResponse, FindCoordinatorResponseCoordinator } from "@gregor/protocol";
+import { ErrorCode } from "../group/errors.js";
+import { coordinator } from "../group/driver/handler-support.js";
+import type { BrokerServices } from "../services.js";
+import type { Handler, RequestContext } from "./types.js";
+
+const GROUP_KEY = 0;
+const TRANSACTION_KEY = 1;
+const TRANSACTION_COORDINATOR_MODULE = "transaction-coordinator";
+
+async function findOne(key: string, keyType: number, ctx: RequestContext<BrokerServices>): Promise<FindCoordinatorResponseCoordinator> {
+  const e = ctx.services.endpoint;
+  const ok = { key, nodeId: e.nodeId, host: e.host, port: e.port, errorCode: ErrorCode.NONE, errorMessage: null };
+  const fail = (errorCode: number, errorMessage: string | null) => ({ key, nodeId: -1, host: "", port: -1, errorCode, errorMessage });
+  if (keyType === GROUP_KEY) {
+    if (key.length === 0) return fail(ErrorCode.INVALID_REQUEST, "empty group id");
+    const ready = await coordinator(ctx).ensureReady();
+    return ready ? ok : fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, "The coordinator is not available.");
+  }
+  if (keyType === TRANSACTION_KEY) {
+    return ctx.services.hasModule(TRANSACTION_COORDINATOR_MODULE) ? ok : fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, "The coordinator is not available.");
+  }
+  return fail(ErrorCode.INVALID_REQUEST, `Invalid coordinator type: ${keyType}`);
+}
+
+export const findCoordinatorHandler: Handler<FindCoordinatorRequest, FindCoordinatorResponse, BrokerServices> = {
+  apiKey: 10,
+  minVersion: 0,
+  maxVersion: 5,
+  async handle(req, ctx) {
+    const keyType = ctx.apiVersion >= 1 ? (req.keyType ?? 0) : 0;
+    if (ctx.apiVersion >= 4) {
+      const coordinators = await Promise.all((req.coordinatorKeys ?? []).map((k) => findOne(k, keyType, ctx)));
+      return { throttleTimeMs: 0, coordinators };
+    }
+    const c = await findOne(req.key ?? "", keyType, ctx);
+    return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port };
+  },
+  errorResponse(req, errorCode, ctx) {
+    if (ctx.apiVersion >= 4) {
+      return { throttleTimeMs: 0, coordinators: (req.coordinatorKeys ?? []).map((key) => ({ key, nodeId: -1, host: "", port: -1, errorCode, errorMessage: null })) };
+    }
+    return { throttleTimeMs: 0, errorCode, errorMessage: null, nodeId: -1, host: "", port: -1 };
+  },
+};
