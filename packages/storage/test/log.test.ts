@@ -231,3 +231,19 @@ describe("Log append and read", () => {
     expect(b.log.recoveryPoint).toBe(2);
   });
 });
+
+describe("interop with @gregor/protocol's encoder", () => {
+  it("appends batches from encodeRecordBatch and reads them back decodable", async () => {
+    const { encodeRecordBatch, decodeRecordBatch } = await import("@gregor/protocol");
+    const { log } = await openLog({ tailCacheBytes: 0 });
+    const records = [1, 2, 3].map((i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`), timestamp: 1000 + i }));
+    await log.append(encodeRecordBatch({ records }), { leaderEpoch: 7 });
+    await log.append(encodeRecordBatch({ records: records.slice(0, 1) }), { leaderEpoch: 7 });
+    const { buffers } = await log.read(3, 1 << 20);
+    const decoded = decodeRecordBatch(buffers[0]!);
+    expect(decoded.baseOffset).toBe(3n);
+    expect(decoded.partitionLeaderEpoch).toBe(7);
+    expect(Buffer.from(decoded.records[0]!.value!).toString()).toBe("v1");
+    expect(await log.offsetForTimestamp(1002)).toMatchObject({ offset: 1, timestamp: 1002 });
+  });
+});
