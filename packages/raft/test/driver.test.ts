@@ -8,7 +8,9 @@ import {
   FileLogStore,
   NotLeaderError,
   RaftNode,
+  StorageLogStore,
   TcpTransport,
+  type RaftLogStore,
   emptyMessage,
   type Entry,
   type NodeId,
@@ -24,11 +26,16 @@ function entry(term: number, index: number, s = `e${index}`): Entry {
   return { term, index, type: "normal", data: bytes(s) };
 }
 
-describe("FileLogStore", () => {
+const stores: [string, (dir: string) => Promise<RaftLogStore>][] = [
+  ["FileLogStore", (dir) => FileLogStore.open(dir)],
+  ["StorageLogStore", (dir) => StorageLogStore.open(dir)],
+];
+
+describe.each(stores)("%s", (name, openStore) => {
   it("appends, truncates, reads, snapshots and recovers", async () => {
     const dir = tempDir("raft-store-");
     dirs.push(dir);
-    let s = await FileLogStore.open(dir);
+    let s = await openStore(dir);
     expect((await s.load()).entries).toEqual([]);
     await s.append([entry(1, 1), entry(1, 2), entry(1, 3)]);
     await s.append([entry(2, 3, "x"), entry(2, 4)]); // overwrites 3
@@ -37,7 +44,7 @@ describe("FileLogStore", () => {
     expect((await s.read(2, 5)).map((e) => `${e.term}/${e.index}`)).toEqual(["1/2", "2/3", "2/4"]);
     await s.close();
 
-    s = await FileLogStore.open(dir);
+    s = await openStore(dir);
     let st = await s.load();
     expect(st.hardState).toEqual({ term: 2, vote: 1, commit: 2 });
     expect(st.entries.map((e) => `${e.term}/${e.index}`)).toEqual(["1/1", "1/2", "2/3", "2/4"]);
@@ -47,8 +54,8 @@ describe("FileLogStore", () => {
     await s.close();
 
     // A torn write at the tail (crash mid-append) is dropped at load.
-    appendFileSync(join(dir, "raft.log"), Buffer.from([0, 0, 0, 50, 1, 2, 3]));
-    s = await FileLogStore.open(dir);
+    if (name === "FileLogStore") appendFileSync(join(dir, "raft.log"), Buffer.from([0, 0, 0, 50, 1, 2, 3]));
+    s = await openStore(dir);
     st = await s.load();
     expect(st.snapshot?.meta.index).toBe(2);
     expect(Buffer.from(st.snapshot!.data).toString()).toBe("snap");
@@ -56,9 +63,27 @@ describe("FileLogStore", () => {
     await s.append([entry(2, 4, "y")]);
     await s.sync();
     await s.close();
-    s = await FileLogStore.open(dir);
+    s = await openStore(dir);
     st = await s.load();
     expect(st.entries.map((e) => Buffer.from(e.data).toString())).toEqual(["x", "y"]);
+    await s.close();
+  });
+
+  it("accepts a snapshot beyond its log, then appends after it", async () => {
+    const dir = tempDir("raft-store-");
+    dirs.push(dir);
+    let s = await openStore(dir);
+    await s.load();
+    await s.append([entry(1, 1), entry(1, 2)]);
+    await s.saveSnapshot({ meta: { index: 10, term: 3, membership: { voters: [1], learners: [] } }, data: bytes("s") });
+    await s.truncateSuffix(11);
+    await s.append([entry(3, 11), { term: 3, index: 12, type: "noop", data: new Uint8Array(0) }]);
+    await s.sync();
+    await s.close();
+    s = await openStore(dir);
+    const st = await s.load();
+    expect(st.snapshot?.meta.index).toBe(10);
+    expect(st.entries.map((e) => `${e.term}/${e.index}/${e.type}`)).toEqual(["3/11/normal", "3/12/noop"]);
     await s.close();
   });
 });
@@ -89,7 +114,7 @@ interface Member {
   node: RaftNode;
 }
 
-async function startMember(id: NodeId, dir: string, ports: Map<NodeId, number>): Promise<Member> {
+async function startMember(id: NodeId, dir: string, ports: Map<NodeId, number>, openStore: (dir: string) => Promise<RaftLogStore>): Promise<Member> {
   const transport = new TcpTransport({ port: ports.get(id) ?? 0 });
   const port = await transport.listen();
   ports.set(id, port);
@@ -98,7 +123,7 @@ async function startMember(id: NodeId, dir: string, ports: Map<NodeId, number>):
   const node = await RaftNode.start({
     id,
     membership: { voters: [1, 2, 3], learners: [] },
-    store: await FileLogStore.open(dir),
+    store: await openStore(dir),
     transport,
     stateMachine: sm,
     tickMs: 10,
@@ -111,13 +136,13 @@ async function startMember(id: NodeId, dir: string, ports: Map<NodeId, number>):
 }
 
 describe("RaftNode over TCP", () => {
-  it("replicates, survives a restart and catches up by snapshot", async () => {
+  it.each(stores)("replicates, survives a restart and catches up by snapshot (%s)", async (_name, openStore) => {
     const ports = new Map<NodeId, number>();
     const members: Member[] = [];
     for (const id of [1, 2, 3]) {
       const dir = tempDir(`raft-node${id}-`);
       dirs.push(dir);
-      members.push(await startMember(id, dir, ports));
+      members.push(await startMember(id, dir, ports, openStore));
     }
     for (const m of members) for (const [id, port] of ports) if (id !== m.id) m.transport.setPeer(id, { host: "127.0.0.1", port });
     try {
@@ -139,7 +164,7 @@ describe("RaftNode over TCP", () => {
         await Promise.all(Array.from({ length: 10 }, (_, i) => leader.node.propose(bytes(`b${k * 10 + i}`))));
       }
       expect(leader.node.status().snapshotIndex).toBeGreaterThan(follower.node.applied);
-      const restarted = await startMember(follower.id, follower.dir, ports);
+      const restarted = await startMember(follower.id, follower.dir, ports, openStore);
       for (const [id, port] of ports) if (id !== restarted.id) restarted.transport.setPeer(id, { host: "127.0.0.1", port });
       members[members.indexOf(follower)] = restarted;
       await waitFor("caught up", () => restarted.sm.items.length === 250);

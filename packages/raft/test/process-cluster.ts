@@ -16,6 +16,8 @@ export interface ClusterConfig {
   electionTicks: number;
   jitterTicks: number;
   snapshotEntries: number;
+  /** "file" (FileLogStore, default) or "storage" (StorageLogStore on @gregor/storage). */
+  store?: "file" | "storage";
 }
 
 interface Msg {
@@ -67,6 +69,7 @@ export class ProcessCluster {
         RAFT_VOTERS: this.ids.join(","),
         RAFT_TICK_MS: String(this.cfg.tickMs),
         RAFT_ELECTION_TICKS: String(this.cfg.electionTicks),
+        RAFT_STORE: this.cfg.store ?? "file",
         RAFT_JITTER_TICKS: String(this.cfg.jitterTicks),
         RAFT_SNAPSHOT_ENTRIES: String(this.cfg.snapshotEntries),
       },

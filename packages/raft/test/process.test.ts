@@ -6,9 +6,9 @@ import { ProcessCluster } from "./process-cluster.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-async function scenario(size: number): Promise<void> {
+async function scenario(size: number, store: "file" | "storage"): Promise<void> {
   // Election timeouts random in [500, 750) ms, so failover fits 2x the timeout with margin.
-  const cfg = { size, tickMs: 50, electionTicks: 10, jitterTicks: 5, snapshotEntries: 300 };
+  const cfg = { size, tickMs: 50, electionTicks: 10, jitterTicks: 5, snapshotEntries: 300, store };
   const electionTimeoutMs = cfg.tickMs * cfg.electionTicks;
   const c = new ProcessCluster(cfg);
   const acked = new Set<number>();
@@ -52,7 +52,7 @@ async function scenario(size: number): Promise<void> {
     });
     const elected = c.leaderEvents.find((e) => e.leaderId === e.id && e.id !== first && e.term > firstTerm)!;
     const electionMs = elected.at - killedAt;
-    console.log(`${size} nodes: new leader ${elected.id} after ${electionMs} ms (bound ${2 * electionTimeoutMs} ms)`);
+    console.log(`${size} nodes (${store}): new leader ${elected.id} after ${electionMs} ms (bound ${2 * electionTimeoutMs} ms)`);
     expect(electionMs).toBeLessThanOrEqual(2 * electionTimeoutMs);
 
     // Write well past the snapshot interval so the leader compacts beyond the dead node's log.
@@ -87,10 +87,10 @@ async function scenario(size: number): Promise<void> {
 }
 
 describe("raft on real processes", () => {
-  it("3 nodes: leader SIGKILL, failover, no acknowledged write lost, snapshot catch-up", async () => {
-    await scenario(3);
+  it("3 nodes (FileLogStore): leader SIGKILL, failover, no acknowledged write lost, snapshot catch-up", async () => {
+    await scenario(3, "file");
   });
-  it("5 nodes: leader SIGKILL, failover, no acknowledged write lost, snapshot catch-up", async () => {
-    await scenario(5);
+  it("5 nodes (StorageLogStore): leader SIGKILL, failover, no acknowledged write lost, snapshot catch-up", async () => {
+    await scenario(5, "storage");
   });
 });
