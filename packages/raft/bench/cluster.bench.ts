@@ -3,6 +3,7 @@
 // 2. commit latency p50/p99 at 1,000 proposals/s
 // 3. election time after SIGKILL of the leader, p50/p99 over RAFT_BENCH_KILLS kills (default 20)
 // Run: pnpm exec tsx --conditions=source packages/raft/bench/cluster.bench.ts
+// (RAFT_BENCH_STORE=storage for the @gregor/storage-backed log)
 import { ProcessCluster } from "../test/process-cluster.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -23,13 +24,15 @@ async function until(fn: () => boolean, timeoutMs = 20_000): Promise<void> {
 }
 
 async function load(c: ProcessCluster, leader: number, n: number, window: number, ratePerSec: number) {
-  const done = c.next((m) => m.type === "loadDone" && m.id === undefined ? true : m.type === "loadDone", 600_000);
+  const done = c.next((m) => m.type === "loadDone", 600_000);
   c.send(leader, { type: "load", count: n, window, ratePerSec });
   const r = await done;
   return { ms: r.ms as number, latenciesUs: r.latenciesUs as number[], failed: r.failed as number };
 }
 
-const c = new ProcessCluster({ size: 3, tickMs: 50, electionTicks: 10, jitterTicks: 10, snapshotEntries: 50_000 });
+const store = process.env.RAFT_BENCH_STORE === "storage" ? "storage" : "file";
+console.log(`store: ${store === "storage" ? "StorageLogStore (@gregor/storage)" : "FileLogStore"}`);
+const c = new ProcessCluster({ size: 3, tickMs: 50, electionTicks: 10, jitterTicks: 10, snapshotEntries: 50_000, store });
 try {
   await c.startAll();
   await until(() => c.leader() !== undefined);

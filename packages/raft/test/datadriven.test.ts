@@ -143,7 +143,12 @@ function run(h: Harness | null, cmd: string): { h: Harness | null; out: string[]
       break;
     case "progress":
       for (const p of h.node(a!).status().progress) {
-        out.push(`${p.id}: ${p.state} match=${p.match} next=${p.next}${p.learner ? " learner" : ""}`);
+        out.push(
+          `${p.id}: ${p.state} match=${p.match} next=${p.next}` +
+            (p.inflight > 0 ? ` inflight=${p.inflight}` : "") +
+            (p.paused ? " paused" : "") +
+            (p.learner ? " learner" : ""),
+        );
       }
       break;
     default:

@@ -44,7 +44,7 @@ export interface RaftStatus {
   applied: number;
   lastIndex: number;
   snapshotIndex: number;
-  progress: { id: NodeId; match: number; next: number; state: string; learner: boolean }[];
+  progress: { id: NodeId; match: number; next: number; state: string; learner: boolean; inflight: number; paused: boolean }[];
 }
 
 const MAX_APPLY_BYTES = 4 << 20;
@@ -563,6 +563,8 @@ export class RaftCore {
       next: p.next,
       state: p.state,
       learner: p.isLearner,
+      inflight: p.inflights.length,
+      paused: p.isPaused(),
     }));
     return {
       id: this.id,
