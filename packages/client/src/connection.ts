@@ -6,7 +6,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { apiCodec, decodeResponseFrame, encodeRequestFrame } from "@gregor/protocol";
 import type { ApiVersionsResponse } from "@gregor/protocol";
-import { KafkaConnectionError, KafkaProtocolError, GregorClientError } from "./errors.js";
+import { KafkaConnectionError, KafkaProtocolError, GregorClientError, ResponseDecodeError } from "./errors.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { authenticate, type SaslOptions } from "./sasl.js";
 
@@ -319,7 +319,7 @@ export class Connection {
     try {
       body = decodeResponseFrame(frame, p.apiKey, p.apiVersion).body;
     } catch (e) {
-      p.reject(new GregorClientError(`cannot decode ${apiCodec(p.apiKey)?.name} v${p.apiVersion} response: ${(e as Error).message}`, false, { cause: e }));
+      p.reject(new ResponseDecodeError(`cannot decode ${apiCodec(p.apiKey)?.name} v${p.apiVersion} response: ${(e as Error).message}`, p.apiKey, { cause: e }));
       this.drainQueue();
       return;
     }

@@ -104,6 +104,7 @@ export class Consumer implements AsyncIterable<MessageBatch> {
         onAssigned: (tps) => this.onAssigned(tps),
         onRevoked: (tps) => this.onRevoked(tps),
         onError: (e) => this.fail(e),
+        onRejoinNeeded: () => this.pump(),
       },
     );
   }

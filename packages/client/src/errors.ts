@@ -70,3 +70,15 @@ export function throwIfError(code: number, detail?: string | null): void {
 export function isStaleMetadataCode(code: number): boolean {
   return code === 3 || code === 5 || code === 6 || code === 74 || code === 75 || code === 100 || code === 103;
 }
+
+/** A response that does not decode at the version it was requested with. */
+export class ResponseDecodeError extends GregorClientError {
+  override name = "ResponseDecodeError";
+  constructor(
+    message: string,
+    readonly apiKey: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, false, options);
+  }
+}

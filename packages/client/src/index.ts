@@ -8,6 +8,7 @@ export {
   KafkaConnectionError,
   KafkaTimeoutError,
   InvalidOptionsError,
+  ResponseDecodeError,
   errorName,
   isRetriableCode,
 } from "./errors.js";
