@@ -32,8 +32,13 @@ export interface LogConfig {
   messageTimestampType: TimestampType;
   /** Bytes of recently appended batches kept in memory for tail reads (0 disables). */
   tailCacheBytes: number;
-  /** Upper bound on the bytes written in one group-commit writev. */
+  /**
+   * Bytes written per group-commit writev (at least one append). Moderate groups let appenders
+   * validate the next batches while the previous group is being written.
+   */
   maxGroupCommitBytes: number;
+  /** Bound on appended bytes waiting for the writer; beyond it appends wait, in order. */
+  maxQueuedAppendBytes: number;
 }
 
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
@@ -48,7 +53,8 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   flushMs: Infinity,
   messageTimestampType: "CreateTime",
   tailCacheBytes: 16 * 1024 * 1024,
-  maxGroupCommitBytes: 64 * 1024 * 1024,
+  maxGroupCommitBytes: 1024 * 1024,
+  maxQueuedAppendBytes: 64 * 1024 * 1024,
 });
 
 export interface LogOptions extends Partial<LogConfig> {
@@ -93,6 +99,7 @@ function validateConfig(c: LogConfig): void {
     "messageTimestampType", c.messageTimestampType, "CreateTime or LogAppendTime");
   check(c.tailCacheBytes >= 0, "tailCacheBytes", c.tailCacheBytes, ">= 0");
   check(c.maxGroupCommitBytes >= 1, "maxGroupCommitBytes", c.maxGroupCommitBytes, ">= 1");
+  check(c.maxQueuedAppendBytes >= 1, "maxQueuedAppendBytes", c.maxQueuedAppendBytes, ">= 1");
 }
 
 export const NOOP_LOGGER: Logger = { info() {}, warn() {}, error() {} };

@@ -82,7 +82,7 @@ export class Log {
     this.leaderEpochCache = loaded.leaderEpochCache;
     this.epochDirty = loaded.epochCacheChanged;
     this.cache = new TailCache(config.tailCacheBytes);
-    this.queue = new AppendQueue(2 * config.maxGroupCommitBytes);
+    this.queue = new AppendQueue(config.maxQueuedAppendBytes);
     this.lastFlushMs = this.clock();
     this.checkpoints = new CheckpointFiles(dir);
   }
