@@ -45,6 +45,7 @@ try {
       `(failed ${t.failed})`,
   );
 
+  await sleep(1500); // let followers drain the throughput backlog before measuring latency
   const l = await load(c, leader, 5000, 1_000_000, 1000);
   const lat = l.latenciesUs.map((us) => us / 1000);
   console.log(`latency at 1,000 proposals/s: p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, max ${pct(lat, 100).toFixed(2)} ms`);
