@@ -1,0 +1,81 @@
+// Produce (key 0): validate each partition's record set by batch header + CRC, check idempotent
+// sequences, append (offsets assigned by rewriting baseOffset in place), answer per partition.
+// acks=0 gets no response. Advertised from v0 (librdkafka's compression probe, KAFKA-18659) but
+// v0-2 (message format v0/v1) are not implemented, as in Kafka 4.
+import { BASE_SEQUENCE_OFFSET, BATCH_LENGTH_OFFSET, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, LAST_OFFSET_DELTA_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, type ProduceRequest, type ProduceRequestPartitionProduceData, type ProduceResponse, type ProduceResponsePartitionProduceResponse, recordsToBuffer } from "@gregor/protocol";
+import { ErrorCode } from "../errors.js";
+import { validateBatches } from "../log/validate.js";
+import type { TopicState } from "../metadata/topic-manager.js";
+import { isInternalTopic, topicNameError } from "../metadata/topic-name.js";
+import type { BrokerServices } from "../services.js";
+import { NO_RESPONSE, type Handler } from "./types.js";
+
+function partitionError(index: number, errorCode: number, errorMessage: string | null = null): ProduceResponsePartitionProduceResponse {
+  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
+}
+
+async function resolveTopic(s: BrokerServices, name: string): Promise<TopicState | number> {
+  const t = s.topics.get(name);
+  if (t !== undefined) return t;
+  if (topicNameError(name) !== null) return ErrorCode.INVALID_TOPIC_EXCEPTION;
+  if (!s.config["auto.create.topics.enable"] || isInternalTopic(name)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+  const created = await s.topics.getOrCreate(name);
+  return "errorCode" in created ? created.errorCode : created;
+}
+
+async function producePartition(s: BrokerServices, t: TopicState, pd: ProduceRequestPartitionProduceData): Promise<ProduceResponsePartitionProduceResponse> {
+  const p = t.partitions[pd.index];
+  if (p === undefined) return partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const records = recordsToBuffer(pd.records);
+  if (records === null) return partitionError(pd.index, ErrorCode.INVALID_RECORD, "null record set");
+  if (records.length < RECORD_BATCH_OVERHEAD) return partitionError(pd.index, ErrorCode.CORRUPT_MESSAGE, "record set shorter than a batch header");
+  if (p.log.validatesBatches !== true) {
+    const info = validateBatches(records, t.logConfig.maxMessageBytes);
+    if ("errorCode" in info) return partitionError(pd.index, info.errorCode, info.message);
+  }
+  // Idempotent producer (KIP-98): sequence checked on a single-batch record set, the clients' shape.
+  const singleBatch = LOG_OVERHEAD + records.readInt32BE(BATCH_LENGTH_OFFSET) === records.length;
+  const producerId = singleBatch ? records.readBigInt64BE(PRODUCER_ID_OFFSET) : -1n;
+  let firstSeq = 0;
+  let lastSeq = 0;
+  let epoch = 0;
+  if (producerId >= 0n) {
+    epoch = records.readInt16BE(PRODUCER_EPOCH_OFFSET);
+    firstSeq = records.readInt32BE(BASE_SEQUENCE_OFFSET);
+    lastSeq = firstSeq + records.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
+    const check = s.producerState(t.name, pd.index).check(producerId, epoch, firstSeq, lastSeq);
+    if (check.kind === "error") return partitionError(pd.index, check.errorCode);
+    if (check.kind === "duplicate") return { index: pd.index, errorCode: 0, baseOffset: BigInt(check.baseOffset), logAppendTimeMs: -1n, logStartOffset: BigInt(p.log.logStartOffset), recordErrors: [], errorMessage: null };
+  }
+  const r = await s.append(t.name, pd.index, records);
+  if (r.errorCode !== ErrorCode.NONE) return partitionError(pd.index, r.errorCode, r.errorMessage);
+  if (producerId >= 0n) s.producerState(t.name, pd.index).update(producerId, epoch, firstSeq, lastSeq, r.baseOffset);
+  s.metrics.recordsProduced += r.lastOffset - r.baseOffset + 1;
+  return { index: pd.index, errorCode: 0, baseOffset: BigInt(r.baseOffset), logAppendTimeMs: BigInt(r.logAppendTimeMs), logStartOffset: BigInt(r.logStartOffset), recordErrors: [], errorMessage: null };
+}
+
+export const produceHandler: Handler<ProduceRequest, ProduceResponse, BrokerServices> = {
+  apiKey: 0,
+  minVersion: 3,
+  maxVersion: 11,
+  advertise: { minVersion: 0, maxVersion: 11 },
+  async handle(req, ctx) {
+    const s = ctx.services;
+    const badAcks = req.acks !== -1 && req.acks !== 0 && req.acks !== 1;
+    const responses = await Promise.all(
+      req.topicData.map(async (td) => {
+        const t = badAcks ? ErrorCode.INVALID_REQUIRED_ACKS : await resolveTopic(s, td.name);
+        const partitionResponses =
+          typeof t === "number"
+            ? td.partitionData.map((pd) => partitionError(pd.index, t))
+            : await Promise.all(td.partitionData.map((pd) => producePartition(s, t, pd)));
+        return { name: td.name, partitionResponses };
+      }),
+    );
+    if (req.acks === 0) return NO_RESPONSE;
+    return { responses, throttleTimeMs: 0 };
+  },
+  errorResponse(req, errorCode) {
+    return { responses: req.topicData.map((td) => ({ name: td.name, partitionResponses: td.partitionData.map((pd) => partitionError(pd.index, errorCode)) })), throttleTimeMs: 0 };
+  },
+};

@@ -1,0 +1,104 @@
+// Fetch (key 1), v4-12 (v13+ names topics by id; not advertised). Reads whole batches as byte
+// slices from the log (the in-memory tail for tailing consumers) and sends them without copying.
+// Long poll: with fewer than minBytes available, the request waits in the append purgatory until
+// appends bring enough bytes or maxWaitMs passes. Sessionless (sessionId 0, KIP-227 allows it).
+import type { FetchRequest, FetchRequestFetchPartition, FetchResponse, FetchResponsePartitionData } from "@gregor/protocol";
+import { ErrorCode } from "../errors.js";
+import { AppendWaiters, type FetchWaiter } from "../log/append-waiters.js";
+import type { BrokerServices } from "../services.js";
+import type { Handler } from "./types.js";
+
+const EMPTY = Buffer.alloc(0);
+
+interface ReadState {
+  bytes: number;
+  hasError: boolean;
+}
+
+function errorPartition(partitionIndex: number, errorCode: number): FetchResponsePartitionData {
+  return { partitionIndex, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: EMPTY };
+}
+
+async function readPartition(s: BrokerServices, topic: string, fp: FetchRequestFetchPartition, budget: { bytes: number }, state: ReadState): Promise<FetchResponsePartitionData> {
+  const p = s.topics.partition(topic, fp.partition);
+  if (p === undefined) {
+    state.hasError = true;
+    return errorPartition(fp.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  }
+  const epoch = fp.currentLeaderEpoch ?? -1;
+  if (epoch >= 0 && epoch !== p.leaderEpoch) {
+    state.hasError = true;
+    return errorPartition(fp.partition, epoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);
+  }
+  const log = p.log;
+  const offset = Number(fp.fetchOffset);
+  const base = { partitionIndex: fp.partition, errorCode: 0, highWatermark: BigInt(log.highWatermark), lastStableOffset: BigInt(log.highWatermark), logStartOffset: BigInt(log.logStartOffset), abortedTransactions: [], preferredReadReplica: -1 };
+  if (offset < log.logStartOffset || offset > log.logEndOffset) {
+    state.hasError = true;
+    return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: EMPTY };
+  }
+  const maxBytes = Math.min(fp.partitionMaxBytes, budget.bytes);
+  if (offset === log.logEndOffset || fp.partitionMaxBytes <= 0) return { ...base, records: EMPTY };
+  let slices: Buffer[];
+  try {
+    const r = log.read(offset, Math.max(0, maxBytes), state.bytes === 0);
+    slices = r instanceof Promise ? await r : r;
+  } catch (e) {
+    state.hasError = true;
+    const code = (e as { code?: string }).code === "OFFSET_OUT_OF_RANGE" ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR;
+    if (code === ErrorCode.KAFKA_STORAGE_ERROR) s.logger.error({ err: e, topic, partition: fp.partition }, "fetch read failed");
+    return { ...base, errorCode: code, records: EMPTY };
+  }
+  let n = 0;
+  for (const b of slices) n += b.length;
+  state.bytes += n;
+  budget.bytes -= n;
+  return { ...base, records: n === 0 ? EMPTY : slices };
+}
+
+async function readAll(s: BrokerServices, req: FetchRequest): Promise<{ response: FetchResponse; state: ReadState }> {
+  const state: ReadState = { bytes: 0, hasError: false };
+  const budget = { bytes: req.maxBytes ?? 0x7fffffff };
+  const responses = [];
+  for (const ft of req.topics) {
+    const topic = ft.topic ?? "";
+    const partitions: FetchResponsePartitionData[] = [];
+    for (const fp of ft.partitions) partitions.push(await readPartition(s, topic, fp, budget, state));
+    responses.push({ topic, topicId: ft.topicId ?? "00000000-0000-0000-0000-000000000000", partitions });
+  }
+  return { response: { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses }, state };
+}
+
+export const fetchHandler: Handler<FetchRequest, FetchResponse, BrokerServices> = {
+  apiKey: 1,
+  minVersion: 4,
+  maxVersion: 12,
+  async handle(req, ctx) {
+    const s = ctx.services;
+    const first = await readAll(s, req);
+    const minBytes = Math.max(1, req.minBytes);
+    if (first.state.bytes >= minBytes || first.state.hasError || req.maxWaitMs <= 0 || s.closing) return first.response;
+    const keys: string[] = [];
+    for (const ft of req.topics) for (const fp of ft.partitions) keys.push(AppendWaiters.key(ft.topic ?? "", fp.partition));
+    await new Promise<void>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const waiter: FetchWaiter = {
+        keys,
+        neededBytes: minBytes - first.state.bytes,
+        complete: () => {
+          if (timer !== undefined) clearTimeout(timer);
+          resolve();
+        },
+      };
+      if (!s.appendWaiters.add(waiter)) return resolve();
+      timer = setTimeout(() => {
+        s.appendWaiters.remove(waiter);
+        resolve();
+      }, Math.min(req.maxWaitMs, 300_000));
+    });
+    return (await readAll(s, req)).response;
+  },
+  errorResponse(req, errorCode) {
+    return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: req.topics.map((ft) => ({ topic: ft.topic ?? "", topicId: ft.topicId ?? "00000000-0000-0000-0000-000000000000", partitions: ft.partitions.map((fp) => errorPartition(fp.partition, errorCode)) })) };
+  },
+};

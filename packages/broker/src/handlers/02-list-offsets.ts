@@ -1,0 +1,57 @@
+// ListOffsets (key 2), v1-7: earliest (-2), latest (-1; the last stable offset = high watermark on a
+// single node), max timestamp (-3, v7+), or the first offset with timestamp >= target.
+import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponseListOffsetsPartitionResponse } from "@gregor/protocol";
+import { ErrorCode } from "../errors.js";
+import type { BrokerServices } from "../services.js";
+import type { Handler } from "./types.js";
+
+const LATEST = -1;
+const EARLIEST = -2;
+const MAX_TIMESTAMP = -3;
+
+const err = (partitionIndex: number, errorCode: number): ListOffsetsResponseListOffsetsPartitionResponse => ({ partitionIndex, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1, oldStyleOffsets: [] });
+
+export const listOffsetsHandler: Handler<ListOffsetsRequest, ListOffsetsResponse, BrokerServices> = {
+  apiKey: 2,
+  minVersion: 1,
+  maxVersion: 7,
+  async handle(req, ctx) {
+    const s = ctx.services;
+    const topics = [];
+    for (const rt of req.topics) {
+      const partitions: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
+      for (const rp of rt.partitions) {
+        const p = s.topics.partition(rt.name, rp.partitionIndex);
+        if (p === undefined) {
+          partitions.push(err(rp.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+          continue;
+        }
+        const epoch = rp.currentLeaderEpoch ?? -1;
+        if (epoch >= 0 && epoch !== p.leaderEpoch) {
+          partitions.push(err(rp.partitionIndex, epoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH));
+          continue;
+        }
+        const ts = Number(rp.timestamp);
+        const log = p.log;
+        let found: { offset: number; timestamp: number; leaderEpoch: number } | null;
+        if (ts === LATEST) found = { offset: log.highWatermark, timestamp: -1, leaderEpoch: p.leaderEpoch };
+        else if (ts === EARLIEST) found = { offset: log.logStartOffset, timestamp: -1, leaderEpoch: p.leaderEpoch };
+        else if (ts === MAX_TIMESTAMP) found = await log.maxTimestampOffset();
+        else if (ts < 0) {
+          partitions.push(err(rp.partitionIndex, ErrorCode.INVALID_REQUEST));
+          continue;
+        } else found = await log.offsetForTimestamp(ts);
+        partitions.push(
+          found === null
+            ? { partitionIndex: rp.partitionIndex, errorCode: 0, timestamp: -1n, offset: -1n, leaderEpoch: -1, oldStyleOffsets: [] }
+            : { partitionIndex: rp.partitionIndex, errorCode: 0, timestamp: BigInt(found.timestamp), offset: BigInt(found.offset), leaderEpoch: found.leaderEpoch, oldStyleOffsets: [] },
+        );
+      }
+      topics.push({ name: rt.name, partitions });
+    }
+    return { throttleTimeMs: 0, topics };
+  },
+  errorResponse(req, errorCode) {
+    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => err(p.partitionIndex, errorCode)) })) };
+  },
+};

@@ -1,0 +1,86 @@
+// Metadata (key 3): brokers, cluster id, controller, topics with partitions. Auto-creates requested
+// topics when auto.create.topics.enable and the request allows it (v4+ flag; always before v4).
+// Topic entries are cached per topic-table version (a metadata request decodes nothing per partition).
+import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic } from "@gregor/protocol";
+import { ErrorCode } from "../errors.js";
+import type { TopicState } from "../metadata/topic-manager.js";
+import { isInternalTopic, topicNameError } from "../metadata/topic-name.js";
+import type { BrokerServices } from "../services.js";
+import type { Handler } from "./types.js";
+
+const NO_OPS = -2147483648;
+const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
+
+const topicCache = new WeakMap<BrokerServices, { version: number; entries: Map<string, MetadataResponseMetadataResponseTopic> }>();
+
+function describeTopic(services: BrokerServices, t: TopicState): MetadataResponseMetadataResponseTopic {
+  let cache = topicCache.get(services);
+  if (cache === undefined || cache.version !== services.topics.version) {
+    cache = { version: services.topics.version, entries: new Map() };
+    topicCache.set(services, cache);
+  }
+  let entry = cache.entries.get(t.name);
+  if (entry === undefined) {
+    const nodeId = services.nodeId;
+    entry = {
+      errorCode: ErrorCode.NONE,
+      name: t.name,
+      topicId: t.topicId,
+      isInternal: t.isInternal,
+      partitions: t.partitions.map((p) => ({ errorCode: 0, partitionIndex: p.index, leaderId: nodeId, leaderEpoch: p.leaderEpoch, replicaNodes: [nodeId], isrNodes: [nodeId], offlineReplicas: [] })),
+      topicAuthorizedOperations: NO_OPS,
+    };
+    cache.entries.set(t.name, entry);
+  }
+  return entry;
+}
+
+function errorTopic(name: string | null, errorCode: number, topicId = ZERO_UUID): MetadataResponseMetadataResponseTopic {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: NO_OPS };
+}
+
+async function lookup(services: BrokerServices, name: string, autoCreate: boolean): Promise<MetadataResponseMetadataResponseTopic> {
+  const t = services.topics.get(name);
+  if (t !== undefined) return describeTopic(services, t);
+  if (topicNameError(name) !== null) return errorTopic(name, ErrorCode.INVALID_TOPIC_EXCEPTION);
+  if (!autoCreate || isInternalTopic(name)) return errorTopic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const created = await services.topics.getOrCreate(name);
+  if ("errorCode" in created) return errorTopic(name, created.errorCode);
+  services.logger.info({ topic: name, partitions: created.partitions.length }, "auto-created topic");
+  return describeTopic(services, created);
+}
+
+export const metadataHandler: Handler<MetadataRequest, MetadataResponse, BrokerServices> = {
+  apiKey: 3,
+  minVersion: 0,
+  maxVersion: 12,
+  async handle(req, ctx) {
+    const s = ctx.services;
+    const v = ctx.apiVersion;
+    const allTopics = req.topics === null || (v === 0 && req.topics.length === 0);
+    let topics: MetadataResponseMetadataResponseTopic[];
+    if (allTopics) {
+      topics = [...s.topics.all()].map((t) => describeTopic(s, t));
+    } else {
+      const autoCreate = s.config["auto.create.topics.enable"] && (v < 4 || req.allowAutoTopicCreation !== false);
+      topics = [];
+      for (const rt of req.topics!) {
+        if (rt.name === null || rt.name === undefined) {
+          const byId = rt.topicId !== undefined ? s.topics.getById(rt.topicId) : undefined;
+          topics.push(byId !== undefined ? describeTopic(s, byId) : errorTopic(null, ErrorCode.UNKNOWN_TOPIC_ID, rt.topicId));
+        } else {
+          topics.push(await lookup(s, rt.name, autoCreate));
+        }
+      }
+    }
+    const e = s.endpoint;
+    return {
+      throttleTimeMs: 0,
+      brokers: [{ nodeId: e.nodeId, host: e.host, port: e.port, rack: e.rack }],
+      clusterId: s.clusterId,
+      controllerId: s.nodeId,
+      topics,
+      clusterAuthorizedOperations: NO_OPS,
+    };
+  },
+};

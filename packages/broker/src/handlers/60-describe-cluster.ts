@@ -1,0 +1,27 @@
+// DescribeCluster (key 60), v0-1.
+import type { DescribeClusterRequest, DescribeClusterResponse } from "@gregor/protocol";
+import type { BrokerServices } from "../services.js";
+import type { Handler } from "./types.js";
+
+export const describeClusterHandler: Handler<DescribeClusterRequest, DescribeClusterResponse, BrokerServices> = {
+  apiKey: 60,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(req, ctx) {
+    const s = ctx.services;
+    const e = s.endpoint;
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      errorMessage: null,
+      endpointType: req.endpointType ?? 1,
+      clusterId: s.clusterId,
+      controllerId: s.nodeId,
+      brokers: [{ brokerId: e.nodeId, host: e.host, port: e.port, rack: e.rack }],
+      clusterAuthorizedOperations: -2147483648,
+    };
+  },
+  errorResponse(_req, errorCode, ctx) {
+    return { throttleTimeMs: 0, errorCode, errorMessage: null, clusterId: ctx.services.clusterId, controllerId: -1, brokers: [], clusterAuthorizedOperations: -2147483648 };
+  },
+};

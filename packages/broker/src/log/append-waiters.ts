@@ -1,0 +1,72 @@
+// Delayed fetch ("fetch purgatory"): a Fetch that has fewer than minBytes waits until appends to
+// any of its partitions bring enough bytes, or maxWaitMs passes. Completed by appends, not polling.
+
+export interface FetchWaiter {
+  keys: string[];
+  /** Bytes still missing before minBytes is reached. */
+  neededBytes: number;
+  complete(): void;
+}
+
+export class AppendWaiters {
+  private readonly byKey = new Map<string, Set<FetchWaiter>>();
+  private count = 0;
+
+  constructor(readonly maxWaiters: number) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  static key(topic: string, partition: number): string {
+    return `${topic}\u0000${partition}`;
+  }
+
+  /** Registers a waiter; false when the purgatory is full (the caller answers at once). */
+  add(w: FetchWaiter): boolean {
+    if (this.count >= this.maxWaiters) return false;
+    for (const k of w.keys) {
+      let set = this.byKey.get(k);
+      if (set === undefined) this.byKey.set(k, (set = new Set()));
+      set.add(w);
+    }
+    this.count++;
+    return true;
+  }
+
+  remove(w: FetchWaiter): void {
+    let removed = false;
+    for (const k of w.keys) {
+      const set = this.byKey.get(k);
+      if (set?.delete(w) === true) {
+        removed = true;
+        if (set.size === 0) this.byKey.delete(k);
+      }
+    }
+    if (removed) this.count--;
+  }
+
+  /** Called after an append of `bytes` to (topic, partition). */
+  notify(topic: string, partition: number, bytes: number): void {
+    if (this.count === 0) return;
+    const set = this.byKey.get(AppendWaiters.key(topic, partition));
+    if (set === undefined) return;
+    for (const w of [...set]) {
+      w.neededBytes -= bytes;
+      if (w.neededBytes <= 0) {
+        this.remove(w);
+        w.complete();
+      }
+    }
+  }
+
+  /** Completes every waiter (shutdown, topic deletion). */
+  completeAll(): void {
+    const all = new Set<FetchWaiter>();
+    for (const set of this.byKey.values()) for (const w of set) all.add(w);
+    for (const w of all) {
+      this.remove(w);
+      w.complete();
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// What the broker needs from a partition log. Implemented over @gregor/storage (storage-log.ts) and
+// by an in-memory log (memory-log.ts) used for `log.dirs=:memory:`-style tests.
+import type { TopicLogConfig } from "../config/topic-config.js";
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** -1 unless message.timestamp.type=LogAppendTime. */
+  logAppendTimeMs: number;
+  logStartOffset: number;
+}
+
+export interface TimestampOffset {
+  offset: number;
+  timestamp: number;
+  leaderEpoch: number;
+}
+
+export interface PartitionLog {
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  /** Single node: every appended (and, with flush.messages=1, flushed) batch is committed. */
+  readonly highWatermark: number;
+  readonly latestEpoch: number;
+  /** True when append() itself validates framing, magic, CRC and sizes (the broker then skips it). */
+  readonly validatesBatches?: boolean;
+  /** Deletes segments past retention.ms / retention.bytes; returns the count deleted. */
+  applyRetention?(nowMs: number): Promise<number>;
+  /**
+   * Appends one produce request's record set (one or more v2 batches, already validated by the
+   * broker: header + CRC). Rewrites baseOffset in place. Rejects with a LogError on bad input.
+   */
+  append(records: Buffer, leaderEpoch: number): Promise<AppendResult>;
+  /** Whole batches starting at the one containing `offset`, up to maxBytes (at least one batch if minOneBatch). */
+  read(offset: number, maxBytes: number, minOneBatch: boolean): Buffer[] | Promise<Buffer[]>;
+  /** First offset whose batch max timestamp >= timestamp (ListOffsets), null if none. */
+  offsetForTimestamp(timestamp: number): TimestampOffset | null | Promise<TimestampOffset | null>;
+  /** The batch with the largest timestamp (ListOffsets MAX_TIMESTAMP), null if empty. */
+  maxTimestampOffset(): TimestampOffset | null | Promise<TimestampOffset | null>;
+  /** End offset of `epoch` (OffsetForLeaderEpoch), [-1,-1] if unknown. */
+  endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: number };
+  /** DeleteRecords: moves logStartOffset forward. */
+  deleteRecordsBefore(offset: number): Promise<number>;
+  updateConfig(config: TopicLogConfig): void;
+  flush(): Promise<void>;
+  close(): Promise<void>;
+  /** Closes and removes the partition's files. */
+  delete(): Promise<void>;
+}
+
+export type LogErrorCode = "MESSAGE_TOO_LARGE" | "RECORD_LIST_TOO_LARGE" | "CORRUPT_MESSAGE" | "OFFSET_OUT_OF_RANGE" | "INVALID_RECORD" | "KAFKA_STORAGE_ERROR";
+
+export class LogError extends Error {
+  constructor(
+    readonly code: LogErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface LogFactory {
+  /** Opens (creating or recovering) the log of a partition under the data dir. */
+  open(topic: string, partition: number, config: TopicLogConfig): Promise<PartitionLog>;
+  /** Partition directories found on disk (for recovery checks). */
+  close(): Promise<void>;
+}

@@ -1,0 +1,104 @@
+// PartitionLog over @gregor/storage: one LogManager for the data dir, one Log per partition.
+import { type Log, LogManager, type LogOptions, MAX_TIMESTAMP } from "@gregor/storage";
+import type { Logger } from "pino";
+import type { TopicLogConfig } from "../config/topic-config.js";
+import type { AppendResult, LogFactory, PartitionLog, TimestampOffset } from "./partition-log.js";
+
+function logOptions(c: TopicLogConfig): Partial<LogOptions> {
+  return {
+    segmentBytes: c.segmentBytes,
+    segmentMs: c.segmentMs,
+    segmentIndexBytes: c.segmentIndexBytes,
+    indexIntervalBytes: c.indexIntervalBytes,
+    maxMessageBytes: c.maxMessageBytes,
+    retentionMs: c.retentionMs,
+    retentionBytes: c.retentionBytes,
+    flushMessages: c.flushMessages,
+    flushMs: c.flushMs,
+    messageTimestampType: c.messageTimestampType,
+  };
+}
+
+export class StorageLog implements PartitionLog {
+  /** Storage validates batches (framing, magic, CRC, sizes) itself. */
+  readonly validatesBatches = true;
+  constructor(
+    private readonly log: Log,
+    private readonly manager: LogManager,
+    private readonly topic: string,
+    private readonly partition: number,
+  ) {}
+
+  get logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
+  get logEndOffset(): number {
+    return this.log.logEndOffset;
+  }
+  get highWatermark(): number {
+    return this.log.logEndOffset;
+  }
+  get latestEpoch(): number {
+    return this.log.leaderEpochCache.latestEpoch ?? -1;
+  }
+
+  async append(records: Buffer, leaderEpoch: number): Promise<AppendResult> {
+    const r = await this.log.append(records, { leaderEpoch });
+    return { baseOffset: r.baseOffset, lastOffset: r.lastOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: this.log.logStartOffset };
+  }
+
+  async read(offset: number, maxBytes: number): Promise<Buffer[]> {
+    return (await this.log.read(offset, maxBytes)).buffers;
+  }
+
+  async offsetForTimestamp(timestamp: number): Promise<TimestampOffset | null> {
+    return (await this.log.fetchOffsetByTimestamp(timestamp)) ?? null;
+  }
+
+  async maxTimestampOffset(): Promise<TimestampOffset | null> {
+    return (await this.log.fetchOffsetByTimestamp(MAX_TIMESTAMP)) ?? null;
+  }
+
+  endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: number } {
+    return this.log.leaderEpochCache.endOffsetFor(epoch, this.log.logEndOffset);
+  }
+
+  deleteRecordsBefore(offset: number): Promise<number> {
+    return this.log.deleteRecordsBefore(offset);
+  }
+
+  updateConfig(config: TopicLogConfig): void {
+    // The storage Log reads its config object on every decision; update it in place.
+    Object.assign(this.log.config as object, logOptions(config));
+  }
+
+  flush(): Promise<void> {
+    return this.log.flush();
+  }
+  close(): Promise<void> {
+    return this.log.close();
+  }
+  async delete(): Promise<void> {
+    await this.manager.deleteLog(this.topic, this.partition);
+  }
+  applyRetention(nowMs: number): Promise<number> {
+    return this.log.applyRetention(nowMs);
+  }
+}
+
+export async function openStorageLogFactory(dataDir: string, logger: Logger, tailCacheBytes?: number): Promise<LogFactory & { manager: LogManager }> {
+  const manager = await LogManager.open(dataDir, { logger, logOptions: tailCacheBytes === undefined ? {} : { tailCacheBytes } });
+  return {
+    manager,
+    async open(topic, partition, config) {
+      const existing = manager.getLog(topic, partition);
+      if (existing !== undefined) {
+        Object.assign(existing.config as object, logOptions(config));
+        return new StorageLog(existing, manager, topic, partition);
+      }
+      const log = await manager.getOrCreateLog(topic, partition, logOptions(config) as LogOptions);
+      return new StorageLog(log, manager, topic, partition);
+    },
+    close: () => manager.close(),
+  };
+}

@@ -1,0 +1,63 @@
+// The TCP listener: accepts connections, hands each to a Connection, and shuts down gracefully
+// (stop accepting, stop reading, let in-flight requests answer, then close sockets).
+import { createServer, type Server, type Socket } from "node:net";
+import type { Handler } from "../handlers/types.js";
+import type { BrokerServices } from "../services.js";
+import { Connection } from "./connection.js";
+
+export class BrokerServer {
+  private readonly server: Server;
+  private readonly connections = new Set<Connection>();
+  private readonly table: (Handler | undefined)[] = [];
+  private nextConnectionId = 1;
+  /** Resolves on the first accepted connection (start-up timing). */
+  firstConnectionAt: number | null = null;
+
+  constructor(
+    private readonly services: BrokerServices,
+    handlers: readonly Handler[],
+  ) {
+    for (const h of handlers) this.table[h.apiKey] = h;
+    this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
+    this.server.on("error", (err) => services.logger.error({ err }, "listener error"));
+  }
+
+  private accept(socket: Socket): void {
+    if (this.firstConnectionAt === null) this.firstConnectionAt = performance.now();
+    if (this.services.closing) {
+      socket.destroy();
+      return;
+    }
+    this.services.metrics.connectionsOpened++;
+    const c = new Connection(this.nextConnectionId++, socket, this.table, this.services, this.services.config["queued.max.requests"], (conn) => {
+      this.connections.delete(conn);
+      this.services.metrics.connectionsClosed++;
+    });
+    this.connections.add(c);
+  }
+
+  listen(host: string, port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once("error", onError);
+      this.server.listen({ host: host === "" ? undefined : host, port, exclusive: true }, () => {
+        this.server.off("error", onError);
+        const addr = this.server.address();
+        resolve(typeof addr === "object" && addr !== null ? addr.port : port);
+      });
+    });
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Stops accepting, lets in-flight requests finish (up to timeoutMs), then closes every socket. */
+  async close(timeoutMs = 5000): Promise<void> {
+    const closed = new Promise<void>((r) => this.server.close(() => r()));
+    for (const c of this.connections) c.stopReading();
+    await Promise.all([...this.connections].map((c) => c.drain(timeoutMs)));
+    for (const c of this.connections) c.destroy();
+    await closed;
+  }
+}

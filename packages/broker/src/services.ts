@@ -1,0 +1,111 @@
+// BrokerServices: everything a handler may use, passed as `ctx.services`. One object per broker.
+import type { Logger } from "pino";
+import type { BrokerConfig } from "./config/broker-config.js";
+import type { TopicConfigOverrides } from "./config/topic-config.js";
+import { ErrorCode } from "./errors.js";
+import type { Handler } from "./handlers/types.js";
+import { AppendWaiters } from "./log/append-waiters.js";
+import type { PartitionLog } from "./log/partition-log.js";
+import type { TopicManager, TopicState } from "./metadata/topic-manager.js";
+import { BrokerMetrics } from "./metrics.js";
+import { PartitionProducerState, ProducerIdManager } from "./producer-ids.js";
+
+export interface BrokerEndpoint {
+  nodeId: number;
+  host: string;
+  port: number;
+  rack: string | null;
+}
+
+/**
+ * A long-lived component started with the broker (e.g. the group coordinator). Modules are listed in
+ * `modules.ts`; handlers reach a started module with `services.module<T>(name)`.
+ */
+export interface BrokerModule<T = unknown> {
+  name: string;
+  start(services: BrokerServices): T | Promise<T>;
+  /** Called at shutdown, in reverse start order, after the listener stopped accepting. */
+  close?(instance: T): void | Promise<void>;
+}
+
+export class BrokerServices {
+  readonly metrics = new BrokerMetrics();
+  readonly appendWaiters: AppendWaiters;
+  readonly producerIds: ProducerIdManager;
+  private readonly producerStates = new Map<string, PartitionProducerState>();
+  private readonly modules = new Map<string, unknown>();
+  /** Set by the server once it listens (the advertised endpoint). */
+  endpoint: BrokerEndpoint;
+  /** The handler table (ApiVersions is built from it). */
+  handlers: readonly Handler[] = [];
+  closing = false;
+
+  constructor(
+    readonly config: BrokerConfig,
+    readonly clusterId: string,
+    readonly topics: TopicManager,
+    readonly logger: Logger,
+    /** Wall clock (ms); injectable for tests. */
+    readonly clock: () => number = Date.now,
+  ) {
+    this.appendWaiters = new AppendWaiters(100_000);
+    // Producer ids start from the clock so a restarted broker never reuses an id (no controller yet).
+    this.producerIds = new ProducerIdManager(BigInt(clock()) * 1000n);
+    this.endpoint = { nodeId: config["node.id"], host: "localhost", port: 9092, rack: config["broker.rack"] };
+  }
+
+  get nodeId(): number {
+    return this.config["node.id"];
+  }
+
+  /** A started module by name (see BrokerModule); throws if none. */
+  module<T>(name: string): T {
+    if (!this.modules.has(name)) throw new Error(`broker module ${name} is not started`);
+    return this.modules.get(name) as T;
+  }
+  hasModule(name: string): boolean {
+    return this.modules.has(name);
+  }
+  /** Used by the broker's start-up to register started modules. */
+  setModule(name: string, instance: unknown): void {
+    this.modules.set(name, instance);
+  }
+
+  /**
+   * Gets or creates an internal topic (e.g. `__consumer_offsets`, 50 partitions, compacted) and
+   * returns it. Creation bypasses auto.create.topics.enable.
+   */
+  async internalTopic(name: string, numPartitions: number, configs: TopicConfigOverrides): Promise<TopicState> {
+    const t = await this.topics.getOrCreate(name, numPartitions, configs);
+    if ("errorCode" in t) throw new Error(`cannot create internal topic ${name}: ${t.errorMessage ?? t.errorCode}`);
+    return t;
+  }
+
+  /** The log of partition `index` of an existing topic, or undefined. */
+  partitionLog(topic: string, index: number): PartitionLog | undefined {
+    return this.topics.partition(topic, index)?.log;
+  }
+
+  producerState(topic: string, partition: number): PartitionProducerState {
+    const key = `${topic}\u0000${partition}`;
+    let s = this.producerStates.get(key);
+    if (s === undefined) this.producerStates.set(key, (s = new PartitionProducerState()));
+    return s;
+  }
+
+  /** Appends a record set to a partition and wakes waiting fetches. Used by Produce and coordinators. */
+  async append(topic: string, partition: number, records: Buffer): Promise<{ errorCode: number; baseOffset: number; lastOffset: number; logAppendTimeMs: number; logStartOffset: number; errorMessage: string | null }> {
+    const p = this.topics.partition(topic, partition);
+    if (p === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: null };
+    try {
+      const r = await p.log.append(records, p.leaderEpoch);
+      this.appendWaiters.notify(topic, partition, records.length);
+      return { errorCode: ErrorCode.NONE, baseOffset: r.baseOffset, lastOffset: r.lastOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: r.logStartOffset, errorMessage: null };
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      const errorCode = code !== undefined && code in ErrorCode ? ErrorCode[code as keyof typeof ErrorCode] : ErrorCode.KAFKA_STORAGE_ERROR;
+      if (errorCode === ErrorCode.KAFKA_STORAGE_ERROR) this.logger.error({ err: e, topic, partition }, "append failed");
+      return { errorCode, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: (e as Error).message };
+    }
+  }
+}
