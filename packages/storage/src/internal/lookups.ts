@@ -1,6 +1,8 @@
 // Reads from segment files and ListOffsets lookups.
 import type { LeaderEpochCache } from "../leader-epoch-cache.js";
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, type OffsetAndTimestamp } from "../list-offsets.js";
+import { LAST_OFFSET_DELTA_OFFSET, RECORD_BATCH_OVERHEAD, batchSizeAt } from "@gregor/protocol";
+import { readInt64 } from "./batch.js";
 import type { HeaderInfo } from "./file-scan.js";
 import { findRecord } from "./records.js";
 import type { LogSegment } from "./segment.js";
@@ -28,7 +30,11 @@ export function floorSegment(segments: readonly LogSegment[], offset: number): n
   return found;
 }
 
-/** One positional read of whole batches from the segment holding `offset` (Kafka reads one segment per fetch). */
+/**
+ * Whole batches from the segment holding `offset` (Kafka reads one segment per fetch): one
+ * positional read of up to `maxBytes` (at least the first batch), cut in memory at the last whole
+ * batch below `upperOffset`.
+ */
 export async function readFromSegments(
   segments: readonly LogSegment[],
   offset: number,
@@ -43,14 +49,10 @@ export async function readFromSegments(
       const first = await seg.translateOffset(offset, end);
       if (first === undefined) continue;
       if (first.lastOffset >= upperOffset) return undefined;
-      let length = first.size;
-      await seg.headersFrom(first.position + first.size, end, (h) => {
-        if (h.lastOffset >= upperOffset || length + h.size > maxBytes) return false;
-        length += h.size;
-        return true;
-      });
-      const buf = await seg.read(first.position, length);
-      return { buffers: [buf], bytes: buf.length, firstOffset: first.baseOffset };
+      const buf = await seg.read(first.position, Math.max(first.size, Math.min(maxBytes, end - first.position)));
+      const length = wholeBatchesBelow(buf, upperOffset);
+      if (length === 0) return undefined;
+      return { buffers: [buf.subarray(0, length)], bytes: length, firstOffset: first.baseOffset };
     } finally {
       seg.release();
     }
@@ -58,6 +60,17 @@ export async function readFromSegments(
   return undefined;
 }
 
+/** Bytes of the whole batches at the start of `buf` whose last offset is below `upperOffset`. */
+function wholeBatchesBelow(buf: Buffer, upperOffset: number): number {
+  let pos = 0;
+  while (buf.length - pos >= RECORD_BATCH_OVERHEAD) {
+    const size = batchSizeAt(buf, pos);
+    if (size < RECORD_BATCH_OVERHEAD || pos + size > buf.length) break;
+    if (readInt64(buf, pos) + buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET) >= upperOffset) break;
+    pos += size;
+  }
+  return pos;
+}
 
 interface LookupContext {
   logStartOffset: number;
