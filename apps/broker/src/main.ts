@@ -1,1 +1,4 @@
-console.log("todo");
+#!/usr/bin/env node
+import { main } from "./index.js";
+
+void main();

@@ -10,3 +10,4 @@ export { ErrorCode } from "./errors.js";
 export type { PartitionLog, AppendResult } from "./log/partition-log.js";
 export type { TopicManager, TopicState, PartitionState } from "./metadata/topic-manager.js";
 export { BrokerMetrics } from "./metrics.js";
+export { createBrokerLogger, type BrokerLoggerOptions } from "./logger.js";
