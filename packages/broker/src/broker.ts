@@ -61,7 +61,11 @@ function resolveConfig(options: StartBrokerOptions): BrokerConfig {
   if (options.config !== undefined) layers.push(options.config);
   const top: ConfigOverrides = {};
   if (options.dataDir !== undefined) top["log.dirs"] = options.dataDir;
-  if (options.port !== undefined || options.host !== undefined) top.listeners = `PLAINTEXT://${options.host ?? "127.0.0.1"}:${options.port ?? 0}`;
+  if (options.port !== undefined || options.host !== undefined) {
+    top.listeners = `PLAINTEXT://${options.host ?? "127.0.0.1"}:${options.port ?? 0}`;
+    // An embedded broker on a chosen port (tests, apps) also takes a free admin port unless told.
+    if (options.config?.["gregor.admin.port"] === undefined) top["gregor.admin.port"] = 0;
+  }
   layers.push(top);
   return buildBrokerConfig(...layers);
 }

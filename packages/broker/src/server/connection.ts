@@ -52,7 +52,7 @@ export class Connection {
       frames = this.decoder.push(chunk);
     } catch (e) {
       // Over socket.request.max.bytes (or a negative size): Kafka closes the connection.
-      this.services.logger.warn({ connection: this.id, client: this.clientHost, err: (e as Error).message }, "closing connection: bad frame size");
+      this.services.logger.debug({ connection: this.id, client: this.clientHost, err: (e as Error).message }, "closing connection: bad frame size");
       this.destroy();
       return;
     }
@@ -119,6 +119,7 @@ export class Connection {
     if (failed) {
       this.services.metrics.errorsByApi[handler.apiKey]! += 1;
       this.services.logger.error({ err: result, apiKey: handler.apiKey, apiVersion: ctx.apiVersion, connection: this.id }, "handler failed");
+      if (handler.apiKey === 0 && (req as { acks?: number }).acks === 0) return this.flush();
       if (handler.errorResponse === undefined) return this.destroy();
       try {
         slot.chunks = encodeResponseFrame(handler.apiKey, ctx.apiVersion, correlationId, handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, ctx));
@@ -181,7 +182,7 @@ export class Connection {
 
   /** Kafka closes the connection on unknown API keys/versions and undecodable requests. */
   private reject(reason: string, apiKey: number, apiVersion: number): void {
-    this.services.logger.warn({ connection: this.id, client: this.clientHost, apiKey, apiVersion, reason }, "closing connection");
+    this.services.logger.debug({ connection: this.id, client: this.clientHost, apiKey, apiVersion, reason }, "closing connection");
     this.destroy();
   }
 
