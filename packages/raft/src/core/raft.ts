@@ -10,6 +10,7 @@ import {
   sendTimeoutNow,
   type PendingRead,
 } from "./leader.js";
+import { handleAppend, handleSnapshot, handleVote } from "./follower.js";
 import { RaftLog } from "./log.js";
 import { Progress, quorumSize } from "./progress.js";
 import {
@@ -74,7 +75,8 @@ export class RaftCore {
   private readonly maxUncommitted: number;
   private votes = new Map<NodeId, boolean>();
   private msgs: Message[] = [];
-  private electionElapsed = 0;
+  /** Ticks since the last election reset / leader contact (read by follower.ts). */
+  electionElapsed = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
   private prevHard: HardState;
@@ -205,7 +207,7 @@ export class RaftCore {
     }
 
     if (m.type === "vote" || m.type === "preVote") {
-      this.handleVote(m);
+      handleVote(this, m);
       return;
     }
     switch (this.role) {
@@ -219,26 +221,6 @@ export class RaftCore {
       case "follower":
         this.stepFollower(m);
         break;
-    }
-  }
-
-  /** §5.2 / §5.4.1: grant if we have not voted for another this term and its log is up to date. */
-  private handleVote(m: Message): void {
-    const canVote =
-      this.vote === m.from ||
-      (this.vote === NONE && this.lead === NONE) ||
-      (m.type === "preVote" && m.term > this.term);
-    const resp = emptyMessage(m.type === "vote" ? "voteResp" : "preVoteResp", this.id, m.from, this.term);
-    if (canVote && this.log.isUpToDate(m.index, m.logTerm)) {
-      resp.term = m.term;
-      this.send(resp);
-      if (m.type === "vote") {
-        this.electionElapsed = 0;
-        this.vote = m.from;
-      }
-    } else {
-      resp.reject = true;
-      this.send(resp);
     }
   }
 
@@ -284,7 +266,7 @@ export class RaftCore {
       case "app":
         this.electionElapsed = 0;
         this.lead = m.from;
-        this.handleAppend(m);
+        handleAppend(this, m);
         break;
       case "heartbeat":
         this.electionElapsed = 0;
@@ -295,7 +277,7 @@ export class RaftCore {
       case "snap":
         this.electionElapsed = 0;
         this.lead = m.from;
-        this.handleSnapshot(m);
+        handleSnapshot(this, m);
         break;
       case "timeoutNow":
         this.campaign(true);
@@ -306,47 +288,6 @@ export class RaftCore {
       default:
         break;
     }
-  }
-
-  private handleAppend(m: Message): void {
-    const log = this.log;
-    const resp = emptyMessage("appResp", this.id, m.from, this.term);
-    if (m.index < log.committed) {
-      resp.index = log.committed;
-      this.send(resp);
-      return;
-    }
-    const lastNew = log.maybeAppend(m.index, m.logTerm, m.commit, m.entries);
-    if (lastNew !== undefined) {
-      resp.index = lastNew;
-    } else {
-      // Reject with a hint: the last index <= m.index whose term <= m.logTerm (etcd-raft).
-      const hint = log.findConflictByTerm(Math.min(m.index, log.lastIndex()), m.logTerm);
-      resp.index = m.index;
-      resp.reject = true;
-      resp.rejectHint = hint.index;
-      resp.logTerm = hint.term;
-    }
-    this.send(resp);
-  }
-
-  private handleSnapshot(m: Message): void {
-    const snap = m.snapshot;
-    assert(snap !== null, "snap message without snapshot");
-    const log = this.log;
-    const resp = emptyMessage("appResp", this.id, m.from, this.term);
-    if (snap.meta.index <= log.committed) {
-      resp.index = log.committed;
-    } else if (log.matchTerm(snap.meta.index, snap.meta.term)) {
-      // Our log already has it: just fast-forward the commit (etcd-raft restore()).
-      log.commitTo(snap.meta.index);
-      resp.index = log.committed;
-    } else {
-      log.restore(snap);
-      this.membership = snap.meta.membership;
-      resp.index = log.lastIndex();
-    }
-    this.send(resp);
   }
 
   /** Propose entries; only the leader accepts (the caller redirects to `leaderId`). */
