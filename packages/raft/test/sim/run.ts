@@ -26,7 +26,7 @@ export function runSeed(seed: number, kind: "safety" | "lin", verbose = false): 
     const trace = verbose ? `\n${sim.trace.slice(-200).join("\n")}` : "";
     throw new Error(
       `raft sim (${kind}) failed at seed ${seed}, t=${sim.now}ms: ${(err as Error).message}\n` +
-        `options: ${JSON.stringify(opts)}\nreplay: RAFT_SEED=${seed} pnpm exec vitest run packages/raft/test/sim${trace}`,
+        `options: ${JSON.stringify(opts)}\nreplay: RAFT_SEED=${seed} pnpm exec vitest run packages/raft/test/sim/${kind === "lin" ? "lin" : "safety"}.test.ts${trace}`,
       { cause: err },
     );
   }

@@ -2,6 +2,7 @@
 // partitioning network, disks with fsync latency, crash-restart, and KV clients. Invariants
 // are checked after every event; everything derives from one seed.
 import type { Message, NodeId, Ready } from "../../src/index.js";
+import { fmtMessage } from "../format.js";
 import { ClientDriver } from "./clients.js";
 import { Checker } from "./invariants.js";
 import { Kv, decodeCommand, encodeCommand } from "./kv.js";
@@ -164,6 +165,7 @@ export class Simulation {
       case "deliver": {
         const m = ev.msg;
         if (!this.linkUp(m.from, m.to)) return;
+        if (this.verbose) this.log(fmtMessage(m));
         this.input(m.to, { kind: "msg", msg: m });
         break;
       }
