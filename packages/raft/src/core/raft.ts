@@ -1,3 +1,4 @@
+export type { ProposeResult, RaftStatus } from "./ready.js";
 import {
   bcastAppend,
   bcastHeartbeat,
@@ -12,6 +13,7 @@ import {
 } from "./leader.js";
 import { handleAppend, handleSnapshot, handleVote } from "./follower.js";
 import { RaftLog } from "./log.js";
+import { advanceReady, hasReady, ReadyTracker, statusOf, takeReady, type ProposeResult, type RaftStatus } from "./ready.js";
 import { Progress, quorumSize } from "./progress.js";
 import {
   assert,
@@ -31,24 +33,6 @@ import {
   type SoftState,
 } from "./types.js";
 
-export type ProposeResult =
-  | { ok: true; index: number; term: number }
-  | { ok: false; reason: "notLeader" | "transferring" | "overloaded"; leaderId: NodeId };
-
-export interface RaftStatus {
-  id: NodeId;
-  role: Role;
-  term: number;
-  vote: NodeId;
-  leaderId: NodeId;
-  commit: number;
-  applied: number;
-  lastIndex: number;
-  snapshotIndex: number;
-  progress: { id: NodeId; match: number; next: number; state: string; learner: boolean; inflight: number; paused: boolean }[];
-}
-
-const MAX_APPLY_BYTES = 4 << 20;
 
 /**
  * The pure Raft state machine (etcd-raft's `raft` + `RawNode`): no I/O, no clock, no
@@ -74,13 +58,13 @@ export class RaftCore {
   private readonly maxInflight: number;
   private readonly maxUncommitted: number;
   private votes = new Map<NodeId, boolean>();
-  private msgs: Message[] = [];
+  /** Outgoing messages, drained by ready(). */
+  msgs: Message[] = [];
   /** Ticks since the last election reset / leader contact (read by follower.ts). */
   electionElapsed = 0;
   private heartbeatElapsed = 0;
   private randomizedElectionTimeout = 0;
-  private prevHard: HardState;
-  private prevSoft: SoftState;
+  private readonly tracker: ReadyTracker;
 
   constructor(cfg: RaftConfig, initial?: InitialState) {
     assert(cfg.id !== NONE, "node id must be non-zero");
@@ -93,8 +77,7 @@ export class RaftCore {
     this.maxUncommitted = cfg.maxUncommittedEntries ?? 100_000;
     this.maxPendingReads = cfg.maxPendingReads ?? 4096;
     if (initial !== undefined) this.restoreFrom(initial);
-    this.prevHard = this.hardState();
-    this.prevSoft = this.softState();
+    this.tracker = new ReadyTracker(this.hardState(), this.softState());
     this.becomeFollower(this.term, NONE);
   }
 
@@ -431,7 +414,7 @@ export class RaftCore {
     this.msgs.push(m);
   }
 
-  // --- Ready / advance ---
+  // --- Ready / advance (ready.ts) ---
 
   hardState(): HardState {
     return { term: this.term, vote: this.vote, commit: this.log.committed };
@@ -442,82 +425,18 @@ export class RaftCore {
   }
 
   hasReady(): boolean {
-    const log = this.log;
-    const hs = this.hardState();
-    return (
-      this.msgs.length > 0 ||
-      log.stabledIndex < log.lastIndex() ||
-      log.pendingSnapshot !== null ||
-      (log.committed > log.applied && log.committed >= log.firstIndex()) ||
-      this.readStates.length > 0 ||
-      hs.term !== this.prevHard.term ||
-      hs.vote !== this.prevHard.vote ||
-      hs.commit !== this.prevHard.commit ||
-      this.lead !== this.prevSoft.leaderId ||
-      this.role !== this.prevSoft.role
-    );
+    return hasReady(this, this.tracker);
   }
 
   ready(): Ready {
-    const log = this.log;
-    const hs = this.hardState();
-    const ss = this.softState();
-    const hsChanged = hs.term !== this.prevHard.term || hs.vote !== this.prevHard.vote || hs.commit !== this.prevHard.commit;
-    const ssChanged = ss.leaderId !== this.prevSoft.leaderId || ss.role !== this.prevSoft.role;
-    const rd: Ready = {
-      softState: ssChanged ? ss : null,
-      hardState: hsChanged ? hs : null,
-      entries: log.unstableEntries(),
-      snapshot: log.pendingSnapshot,
-      committedEntries: log.pendingSnapshot !== null ? [] : log.nextCommitted(MAX_APPLY_BYTES),
-      messages: this.msgs,
-      readStates: this.readStates,
-    };
-    this.msgs = [];
-    this.readStates = [];
-    this.prevHard = hs;
-    this.prevSoft = ss;
-    return rd;
+    return takeReady(this, this.tracker);
   }
 
   advance(rd: Ready): void {
-    const log = this.log;
-    if (rd.snapshot !== null) {
-      if (log.pendingSnapshot === rd.snapshot) log.pendingSnapshot = null;
-      log.applied = Math.max(log.applied, rd.snapshot.meta.index);
-    }
-    const last = rd.entries[rd.entries.length - 1];
-    if (last !== undefined) log.stableTo(last.index, last.term);
-    const lastApplied = rd.committedEntries[rd.committedEntries.length - 1];
-    if (lastApplied !== undefined) log.applied = Math.max(log.applied, lastApplied.index);
-    if (this.role === "leader") {
-      // The leader's own persisted log counts toward the quorum only once durable.
-      const self = this.progress.get(this.id);
-      if (self !== undefined && self.maybeUpdate(log.stabledIndex) && maybeCommit(this)) bcastAppend(this);
-    }
+    advanceReady(this, rd);
   }
 
   status(): RaftStatus {
-    const progress = [...this.progress.values()].map((p) => ({
-      id: p.id,
-      match: p.match,
-      next: p.next,
-      state: p.state,
-      learner: p.isLearner,
-      inflight: p.inflights.length,
-      paused: p.isPaused(),
-    }));
-    return {
-      id: this.id,
-      role: this.role,
-      term: this.term,
-      vote: this.vote,
-      leaderId: this.lead,
-      commit: this.log.committed,
-      applied: this.log.applied,
-      lastIndex: this.log.lastIndex(),
-      snapshotIndex: this.log.snapshotIndex,
-      progress: this.role === "leader" ? progress : [],
-    };
+    return statusOf(this);
   }
 }
