@@ -80,22 +80,25 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse, BrokerServices> 
     if (first.state.bytes >= minBytes || first.state.hasError || req.maxWaitMs <= 0 || s.closing) return first.response;
     const keys: string[] = [];
     for (const ft of req.topics) for (const fp of ft.partitions) keys.push(AppendWaiters.key(ft.topic ?? "", fp.partition));
+    const signal = ctx.signal;
+    if (signal?.aborted === true) return first.response;
     await new Promise<void>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
-      const waiter: FetchWaiter = {
-        keys,
-        neededBytes: minBytes - first.state.bytes,
-        complete: () => {
-          if (timer !== undefined) clearTimeout(timer);
-          resolve();
-        },
-      };
-      if (!s.appendWaiters.add(waiter)) return resolve();
-      timer = setTimeout(() => {
-        s.appendWaiters.remove(waiter);
+      const finish = (): void => {
+        if (timer !== undefined) clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
         resolve();
-      }, Math.min(req.maxWaitMs, 300_000));
+      };
+      const onAbort = (): void => {
+        s.appendWaiters.remove(waiter);
+        finish();
+      };
+      const waiter: FetchWaiter = { keys, neededBytes: minBytes - first.state.bytes, complete: finish };
+      if (!s.appendWaiters.add(waiter)) return resolve();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      timer = setTimeout(onAbort, Math.min(req.maxWaitMs, 300_000));
     });
+    if ((signal as AbortSignal | undefined)?.aborted === true) return first.response;
     return (await readAll(s, req)).response;
   },
   errorResponse(req, errorCode) {

@@ -14,6 +14,8 @@ export interface RequestContext<Services = unknown> {
   connectionId: number;
   /** Remote address as `host:port` (ListGroups/DescribeGroups show it as the member host). */
   clientHost: string;
+  /** Aborted when the connection closes (long-polling handlers stop waiting). */
+  signal?: AbortSignal;
   /** Broker services (log manager, metadata, coordinators, config); typed by the broker. */
   services: Services;
 }

@@ -10,12 +10,12 @@ export interface FetchWaiter {
 
 export class AppendWaiters {
   private readonly byKey = new Map<string, Set<FetchWaiter>>();
-  private count = 0;
+  private readonly all = new Set<FetchWaiter>();
 
   constructor(readonly maxWaiters: number) {}
 
   get size(): number {
-    return this.count;
+    return this.all.size;
   }
 
   static key(topic: string, partition: number): string {
@@ -24,31 +24,27 @@ export class AppendWaiters {
 
   /** Registers a waiter; false when the purgatory is full (the caller answers at once). */
   add(w: FetchWaiter): boolean {
-    if (this.count >= this.maxWaiters) return false;
+    if (this.all.size >= this.maxWaiters) return false;
+    this.all.add(w);
     for (const k of w.keys) {
       let set = this.byKey.get(k);
       if (set === undefined) this.byKey.set(k, (set = new Set()));
       set.add(w);
     }
-    this.count++;
     return true;
   }
 
   remove(w: FetchWaiter): void {
-    let removed = false;
+    if (!this.all.delete(w)) return;
     for (const k of w.keys) {
       const set = this.byKey.get(k);
-      if (set?.delete(w) === true) {
-        removed = true;
-        if (set.size === 0) this.byKey.delete(k);
-      }
+      if (set?.delete(w) === true && set.size === 0) this.byKey.delete(k);
     }
-    if (removed) this.count--;
   }
 
   /** Called after an append of `bytes` to (topic, partition). */
   notify(topic: string, partition: number, bytes: number): void {
-    if (this.count === 0) return;
+    if (this.all.size === 0) return;
     const set = this.byKey.get(AppendWaiters.key(topic, partition));
     if (set === undefined) return;
     for (const w of [...set]) {
@@ -62,9 +58,7 @@ export class AppendWaiters {
 
   /** Completes every waiter (shutdown, topic deletion). */
   completeAll(): void {
-    const all = new Set<FetchWaiter>();
-    for (const set of this.byKey.values()) for (const w of set) all.add(w);
-    for (const w of all) {
+    for (const w of [...this.all]) {
       this.remove(w);
       w.complete();
     }

@@ -23,6 +23,7 @@ export class Connection {
   private paused = false;
   private closed = false;
   private readonly clientHost: string;
+  private readonly abort = new AbortController();
 
   constructor(
     readonly id: number,
@@ -92,7 +93,7 @@ export class Connection {
     }
     const slot: Slot = { done: false, chunks: null };
     this.queue.push(slot);
-    const ctx: RequestContext<BrokerServices> = { header, apiVersion, clientId: header.clientId ?? null, connectionId: this.id, clientHost: this.clientHost, services: this.services };
+    const ctx: RequestContext<BrokerServices> = { header, apiVersion, clientId: header.clientId ?? null, connectionId: this.id, clientHost: this.clientHost, services: this.services, signal: this.abort.signal };
     const startedAt = performance.now();
     let result: unknown;
     try {
@@ -207,6 +208,7 @@ export class Connection {
   private close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.abort.abort();
     this.queue.length = 0;
     this.head = 0;
     this.onClose(this);
