@@ -70,6 +70,7 @@ function run(h: Harness | null, cmd: string): { h: Harness | null; out: string[]
       preVote: o.get("prevote") === "true",
       checkQuorum: o.get("checkquorum") === "true",
       ...(o.has("inflight") ? { maxInflightMsgs: Number(o.get("inflight")) } : {}),
+      ...(o.has("maxmsg") ? { maxMsgBytes: Number(o.get("maxmsg")) } : {}),
     };
     return { h: new Harness(opts), out: ["ok"] };
   }
@@ -80,6 +81,15 @@ function run(h: Harness | null, cmd: string): { h: Harness | null; out: string[]
     case "campaign":
       h.node(a!).campaign(false);
       out.push(...h.stabilize(true));
+      break;
+    case "hup":
+      // Campaign without delivering anything yet (see "round").
+      h.node(a!).campaign(false);
+      break;
+    case "round":
+      // One step of the network: every node handles its Ready, then in-flight messages land.
+      h.processReady(out);
+      h.deliverAll(out, true);
       break;
     case "tick-election": {
       const n = h.node(a!);

@@ -17,6 +17,7 @@ export interface ClusterOptions {
   preVote: boolean;
   checkQuorum: boolean;
   maxInflightMsgs?: number;
+  maxMsgBytes?: number;
 }
 
 const enc = new TextEncoder();
@@ -54,6 +55,7 @@ export class Harness {
         preVote: o.preVote,
         checkQuorum: o.checkQuorum,
         ...(o.maxInflightMsgs !== undefined ? { maxInflightMsgs: o.maxInflightMsgs } : {}),
+        ...(o.maxMsgBytes !== undefined ? { maxMsgBytes: o.maxMsgBytes } : {}),
       },
       { hardState: { ...disk.hardState }, snapshot: disk.snapshot, entries: [...disk.entries] },
     );
