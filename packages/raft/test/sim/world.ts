@@ -28,6 +28,7 @@ export interface SimOptions {
   quietMs: number;
   snapshotEvery: number;
   maxInflightMsgs: number;
+  maxMsgBytes: number;
   clients: number;
   keys: number;
   /** After heal, a stable leader must exist within this bound. */
@@ -54,6 +55,7 @@ export function randomOptions(rng: Prng, kind: "safety" | "lin"): SimOptions {
     quietMs: kind === "safety" ? 2500 : 1800,
     snapshotEvery: rng.pick([8, 30, 100]),
     maxInflightMsgs: rng.pick([1, 4, 64]),
+    maxMsgBytes: rng.pick([1, 256, 4096]),
     clients: kind === "safety" ? 3 : rng.int(2, 5),
     keys: rng.int(1, 4),
     livenessBoundMs: 1500,
@@ -110,7 +112,7 @@ export class Simulation {
         preVote: opts.preVote,
         checkQuorum: opts.checkQuorum,
         maxInflightMsgs: opts.maxInflightMsgs,
-        maxMsgBytes: 2048,
+        maxMsgBytes: opts.maxMsgBytes,
       });
       n.start();
       this.nodes.set(id, n);
