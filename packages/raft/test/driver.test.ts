@@ -13,6 +13,7 @@ import {
   type RaftLogStore,
   emptyMessage,
   type Entry,
+  type Message,
   type NodeId,
 } from "../src/index.js";
 import { ListMachine, bytes, tempDir, waitFor } from "./helpers.js";
@@ -173,6 +174,36 @@ describe("RaftNode over TCP", () => {
     } finally {
       for (const m of members) await m.node.stop();
     }
+  });
+
+  it("carries large frames and many small ones, in order", async () => {
+    const rx = new TcpTransport();
+    const got: Message[] = [];
+    rx.setHandler((msgs) => got.push(...msgs));
+    const port = await rx.listen();
+    const tx = new TcpTransport({ peers: new Map([[2, { host: "127.0.0.1", port }]]) });
+    const big = emptyMessage("app", 1, 2, 1);
+    big.entries = [{ term: 1, index: 1, type: "normal", data: new Uint8Array(3 << 20).fill(7) }];
+    tx.send([big]);
+    for (let i = 0; i < 500; i++) tx.send([{ ...emptyMessage("heartbeat", 1, 2, 1), commit: i }]);
+    await waitFor("all messages", () => got.length === 501);
+    expect(got[0]!.entries[0]!.data.length).toBe(3 << 20);
+    expect(got.slice(1).map((m) => m.commit)).toEqual(Array.from({ length: 500 }, (_, i) => i));
+    await tx.close();
+    await rx.close();
+  });
+
+  it("closes a connection that sends a frame over the limit", async () => {
+    const rx = new TcpTransport({ maxFrameBytes: 1024 });
+    rx.setHandler(() => {});
+    const port = await rx.listen();
+    const sock = connect({ host: "127.0.0.1", port });
+    sock.on("error", () => {});
+    await new Promise<void>((r) => sock.on("connect", () => r()));
+    const closed = new Promise<void>((r) => sock.on("close", () => r()));
+    sock.write(Buffer.from([0, 1, 0, 0]));
+    await closed;
+    await rx.close();
   });
 
   it("closes a connection that sends garbage, and keeps working", async () => {

@@ -173,35 +173,46 @@ export class TcpTransport implements Transport {
     }
     s.setNoDelay(true);
     this.inbound.add(s);
+    // Accumulate chunks without copying until a whole frame is buffered (frames can be MBs).
     let chunks: Buffer[] = [];
     let buffered = 0;
+    let need = 4; // bytes needed before the next step: the length prefix, then the frame
+    let frameLen = -1;
     s.on("data", (chunk: Buffer) => {
       chunks.push(chunk);
       buffered += chunk.length;
-      if (buffered < 4) return;
-      let buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      let pos = 0;
-      while (buf.length - pos >= 4) {
-        const len = buf.readUInt32BE(pos);
-        if (len > this.maxFrame) {
-          s.destroy(); // a frame over the limit: drop the connection
-          return;
+      while (buffered >= need) {
+        const buf = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, buffered);
+        let pos = 0;
+        for (;;) {
+          if (frameLen < 0) {
+            if (buf.length - pos < 4) break;
+            frameLen = buf.readUInt32BE(pos);
+            pos += 4;
+            if (frameLen > this.maxFrame) {
+              s.destroy(); // a frame over the limit: drop the connection
+              return;
+            }
+          }
+          if (buf.length - pos < frameLen) break;
+          const frame = buf.subarray(pos, pos + frameLen);
+          pos += frameLen;
+          frameLen = -1;
+          let msgs: Message[];
+          try {
+            msgs = decodeMessages(frame);
+          } catch {
+            s.destroy(); // undecodable input is never a crash
+            return;
+          }
+          this.handler(msgs);
         }
-        if (buf.length - pos - 4 < len) break;
-        const frame = buf.subarray(pos + 4, pos + 4 + len);
-        pos += 4 + len;
-        let msgs: Message[];
-        try {
-          msgs = decodeMessages(frame);
-        } catch {
-          s.destroy(); // undecodable input is never a crash
-          return;
-        }
-        this.handler(msgs);
+        const rest = buf.subarray(pos);
+        chunks = rest.length > 0 ? [rest] : [];
+        buffered = rest.length;
+        need = frameLen < 0 ? 4 : frameLen;
+        if (buffered < need) break;
       }
-      buf = buf.subarray(pos);
-      chunks = buf.length > 0 ? [buf] : [];
-      buffered = buf.length;
     });
     s.on("error", () => {});
     s.on("close", () => this.inbound.delete(s));
