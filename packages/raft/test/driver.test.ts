@@ -16,6 +16,7 @@ import {
   type Message,
   type NodeId,
 } from "../src/index.js";
+import { packr } from "../src/driver/codec.js";
 import { ListMachine, bytes, tempDir, waitFor } from "./helpers.js";
 
 const dirs: string[] = [];
@@ -90,6 +91,15 @@ describe.each(stores)("%s", (name, openStore) => {
 });
 
 describe("codec", () => {
+  it("rejects malformed input", () => {
+    const good = encodeMessages([emptyMessage("heartbeat", 1, 2, 3)]);
+    expect(decodeMessages(good)).toHaveLength(1);
+    expect(() => decodeMessages(packr.pack([[6, 1, 2, -3, 0, 0, [], 0, false, 0, "", null]]))).toThrow(/malformed/);
+    expect(() => decodeMessages(packr.pack([[99, 1, 2, 3, 0, 0, [], 0, false, 0, "", null]]))).toThrow(/unknown message type/);
+    expect(() => decodeMessages(packr.pack({ not: "a list" }))).toThrow(/malformed/);
+    expect(() => decodeMessages(packr.pack([[0, 1, 2, 3, 0, 0, [[1, 1, 0, "str"]], 0, false, 0, "", null]]))).toThrow(/malformed entry/);
+  });
+
   it("round-trips messages", () => {
     const m = emptyMessage("app", 1, 2, 3);
     m.entries = [entry(3, 7)];

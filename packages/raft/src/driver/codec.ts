@@ -31,7 +31,7 @@ export function entryToTuple(e: Entry): EntryTuple {
 export function entryFromTuple(t: unknown): Entry {
   const [term, index, type, data] = t as EntryTuple;
   const et = ENTRY_TYPES[type];
-  if (typeof term !== "number" || typeof index !== "number" || et === undefined || !(data instanceof Uint8Array)) {
+  if (!Number.isSafeInteger(term) || !Number.isSafeInteger(index) || et === undefined || !(data instanceof Uint8Array)) {
     throw new Error("malformed entry");
   }
   return { term, index, type: et, data };
@@ -74,10 +74,17 @@ export function messageToTuple(m: Message): unknown[] {
   ];
 }
 
+function isCount(v: unknown): v is number {
+  return typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+}
+
+/** Decode and validate one message: bad input from the network throws, it never crashes raft. */
 export function messageFromTuple(t: unknown): Message {
   if (!Array.isArray(t) || t.length !== 12) throw new Error("malformed message");
   const type = MSG_TYPES[t[0] as number];
   if (type === undefined) throw new Error(`unknown message type ${String(t[0])}`);
+  for (const k of [1, 2, 3, 4, 5, 7, 9]) if (!isCount(t[k])) throw new Error(`malformed message field ${k}`);
+  if (typeof t[8] !== "boolean" || typeof t[10] !== "string" || !Array.isArray(t[6])) throw new Error("malformed message");
   return {
     type,
     from: t[1] as number,

@@ -161,7 +161,7 @@ export class RaftNode {
 
   private receive(msgs: Message[]): void {
     const max = this.opts.maxInboxMsgs ?? 100_000;
-    for (const m of msgs) if (this.inbox.length < max) this.inbox.push(m);
+    for (const m of msgs) if (m.to === this.opts.id && this.inbox.length < max) this.inbox.push(m);
     this.schedule();
   }
 
