@@ -85,6 +85,21 @@ interface PyResult {
   committed?: Record<string, number>;
 }
 
+/** Starts a python member in the background; `stop()` sends SIGTERM and resolves with its report. */
+function pyBackground(script: string, args: string[]): { stop: () => Promise<PyResult> } {
+  const child = spawn(PY, [join(FIXTURES, script), ...args], { stdio: ["ignore", "pipe", "ignore"] });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
+  return {
+    stop: async () => {
+      child.kill("SIGTERM");
+      await exited;
+      return JSON.parse(out.trim().split("\n").at(-1)!) as PyResult;
+    },
+  };
+}
+
 async function py(script: string, args: string[], timeoutMs = 60_000): Promise<PyResult> {
   const { stdout } = await run(PY, [join(FIXTURES, script), ...args], { timeout: timeoutMs });
   return JSON.parse(stdout.trim().split("\n").at(-1)!) as PyResult;
@@ -184,13 +199,13 @@ describe("kafkajs and librdkafka in one group (range assignor)", () => {
       const groupId = `g-mixed-${phase}`;
       let consumer: Consumer | null = null;
       const startKafkajs = async () => {
-        consumer = kafka(`kafkajs-${phase}`).consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 300, partitionAssigners: [RangeAssigner as never] });
+        consumer = kafka(`kafkajs-${phase}`).consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 300, maxWaitTimeInMs: 100, partitionAssigners: [RangeAssigner as never] });
         await consumer.connect();
         await consumer.subscribe({ topic: "mixed-t", fromBeginning: true });
         await consumer.run({ eachMessage: async () => {} });
       };
-      const python = () => py("group_confluent.py", [broker.bootstrap, "mixed-t", groupId, "0", "range", "5"]);
-      let pyRun: Promise<PyResult>;
+      const python = () => pyBackground("group_confluent.py", [broker.bootstrap, "mixed-t", groupId, "0", "range", "30"]);
+      let pyRun: { stop: () => Promise<PyResult> };
       if (leaderFirst === "kafkajs") {
         await startKafkajs();
         await until(() => describeAssignment(groupId), (d) => d.state === "Stable", 15_000);
@@ -204,7 +219,9 @@ describe("kafkajs and librdkafka in one group (range assignor)", () => {
       expect(d.state).toBe("Stable");
       const assignments = [...d.byClient.values()].sort((a, b) => a[0]! - b[0]!);
       expect(assignments).toEqual(expected);
-      const pyResult = await pyRun;
+      // Give librdkafka a moment to apply the assignment it received, then stop it.
+      await new Promise((r) => setTimeout(r, 300));
+      const pyResult = await pyRun.stop();
       // librdkafka's own view of its partitions matches what the group recorded for it.
       const rdkafkaPartitions = pyResult.assigned!.map(([, p]) => p).sort((a, b) => a - b);
       expect(rdkafkaPartitions).toEqual(d.byClient.get("rdkafka") ?? [...d.byClient].find(([k]) => !k.startsWith("kafkajs"))![1]);

@@ -2,6 +2,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Connection } from "@gregor/client";
+import type { OffsetCommitResponse } from "@gregor/protocol";
 import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { startBroker } from "../src/index.js";
@@ -23,8 +25,16 @@ describe("admin HTTP /metrics", () => {
       await p.connect();
       await p.send({ topic: "lagged", messages: Array.from({ length: 100 }, (_, i) => ({ partition: i % 2, value: String(i) })) });
       await p.disconnect();
-      await ka.setOffsets({ groupId: 'we"ird\\group', topic: "lagged", partitions: [{ partition: 0, offset: "40" }, { partition: 1, offset: "50" }] });
       await ka.disconnect();
+      const conn = await Connection.connect({ host: "127.0.0.1", port: broker.port });
+      const commit = await conn.request<OffsetCommitResponse>(8, {
+        groupId: 'we"ird\\group',
+        generationIdOrMemberEpoch: -1,
+        memberId: "",
+        topics: [{ name: "lagged", partitions: [{ partitionIndex: 0, committedOffset: 40n, committedMetadata: null }, { partitionIndex: 1, committedOffset: 50n, committedMetadata: null }] }],
+      }, { apiVersion: 2 });
+      expect(commit.topics[0]!.partitions.map((x) => x.errorCode)).toEqual([0, 0]);
+      conn.close();
 
       const res = await fetch(`http://127.0.0.1:${admin.port}/metrics`);
       expect(res.status).toBe(200);
