@@ -22,6 +22,7 @@ export class Connection {
   private readonly queue: Slot[] = [];
   private head = 0;
   private paused = false;
+  private flushScheduled = false;
   private closed = false;
   private readonly clientHost: string;
   private readonly abort = new AbortController();
@@ -121,7 +122,7 @@ export class Connection {
     if (failed) {
       this.services.metrics.errorsByApi[handler.apiKey]! += 1;
       this.services.logger.error({ err: result, apiKey: handler.apiKey, apiVersion: ctx.apiVersion, connection: this.id }, "handler failed");
-      if (handler.apiKey === 0 && (req as { acks?: number }).acks === 0) return this.flush();
+      if (handler.apiKey === 0 && (req as { acks?: number }).acks === 0) return this.scheduleFlush();
       if (handler.errorResponse === undefined) return this.destroy();
       try {
         slot.chunks = encodeResponseFrame(handler.apiKey, ctx.apiVersion, correlationId, handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, ctx));
@@ -136,7 +137,20 @@ export class Connection {
         return this.destroy();
       }
     }
-    this.flush();
+    this.scheduleFlush();
+  }
+
+  /**
+   * Coalesces the responses completed in one event-loop turn (e.g. every produce of a group
+   * commit) into one writev instead of one syscall each.
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      this.flush();
+    });
   }
 
   private flush(): void {
