@@ -5,7 +5,7 @@
 // Also measures the machine (dd disk throughput) and the embedded broker's start-up time to its
 // first accepted connection. Writes bench/results/broker-w1.json and the W1 section of
 // bench/RESULTS.md.   Usage: node bench/broker-w1.mjs [--runs 3] [--no-build]
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { cpus, tmpdir } from "node:os";
@@ -58,11 +58,8 @@ function waitPort(port, timeoutMs = 20_000) {
 function ddThroughput() {
   const dir = mkdtempSync(join(tmpdir(), "w1-dd-"));
   try {
-    const r = execFileSync("dd", ["if=/dev/zero", `of=${join(dir, "dd")}`, "bs=1M", "count=512", "conv=fdatasync"], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-    return r;
-  } catch (e) {
-    const text = String(e.stderr ?? "");
-    return text;
+    // dd reports on stderr; spawnSync keeps it.
+    return spawnSync("dd", ["if=/dev/zero", `of=${join(dir, "dd")}`, "bs=1M", "count=512", "conv=fdatasync"], { encoding: "utf8" }).stderr ?? "";
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
