@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JoinGroupResponse, SyncGroupResponse } from "@gregor/protocol";
+import { Connection } from "@gregor/client";
 import { startBroker } from "../src/index.js";
 import { GroupCoordinatorShard, PENDING, type CallInfo } from "../src/group/index.js";
 import { groupCoordinatorOf, type GroupCoordinator } from "../src/group/driver/coordinator.js";
@@ -101,6 +102,20 @@ async function benchRebalance(): Promise<void> {
     driver.push(performance.now() - t0);
   }
   console.log(`rebalance, broker coordinator driver (in-memory log): median ${median(driver).toFixed(3)} ms (30 runs)`);
+
+  // Over TCP: one connection per member (a parked JoinGroup holds its connection's later responses).
+  const conns = await Promise.all(Array.from({ length: MEMBERS }, (_, i) => Connection.connect({ host: "127.0.0.1", port: broker.port, clientId: `m${i}` })));
+  const apiKeys: Record<string, number> = { JoinGroup: 11, SyncGroup: 14 };
+  const wire = <R>(api: string, body: unknown, c: Omit<CallInfo, "requestId">): Promise<R> =>
+    conns[Number(c.clientId.slice(1))]!.request<R>(apiKeys[api]!, body, { apiVersion: 5 });
+  const net: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t0 = performance.now();
+    await formGroup(wire, `net${i}`);
+    net.push(performance.now() - t0);
+  }
+  console.log(`rebalance, over TCP (10 connections, JoinGroup v5 incl. MEMBER_ID_REQUIRED round trip, SyncGroup v5): median ${median(net).toFixed(3)} ms (30 runs)`);
+  for (const c of conns) c.close();
   await broker.close();
 }
 
@@ -143,6 +158,23 @@ async function benchCommits(): Promise<void> {
     secs = (performance.now() - t0) / 1000;
     console.log(`OffsetCommit, broker driver on disk (fsync per write batch): ${((MEMBERS * PER_MEMBER) / secs).toFixed(0)} commits/s (${MEMBERS} members x ${PER_MEMBER}, ${inFlight} in flight each)`);
   }
+  // The same over TCP: OffsetCommit v8 from 10 connections, pipelined.
+  const conns = await Promise.all(Array.from({ length: MEMBERS }, (_, i) => Connection.connect({ host: "127.0.0.1", port: broker.port, clientId: `m${i}`, maxInFlightRequests: 64 })));
+  for (const inFlight of [1, 32]) {
+    t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: MEMBERS * inFlight }, async (_, w) => {
+        const m = w % MEMBERS;
+        for (let i = 0; i < PER_MEMBER / inFlight; i++) {
+          const r = await conns[m]!.request<{ topics: { partitions: { errorCode: number }[] }[] }>(8, { groupId: "g", generationIdOrMemberEpoch: dg.generationId, memberId: dg.members[m]!, groupInstanceId: null, topics: [{ name: "bench", partitions: [{ partitionIndex: m, committedOffset: BigInt(i), committedLeaderEpoch: -1, committedMetadata: "" }] }] }, { apiVersion: 8 });
+          if (r.topics[0]!.partitions[0]!.errorCode !== 0) throw new Error(`commit failed ${r.topics[0]!.partitions[0]!.errorCode}`);
+        }
+      }),
+    );
+    secs = (performance.now() - t0) / 1000;
+    console.log(`OffsetCommit over TCP, on disk (fsync per write batch): ${((MEMBERS * PER_MEMBER) / secs).toFixed(0)} commits/s (${MEMBERS} connections, ${inFlight} in flight each)`);
+  }
+  for (const c of conns) c.close();
   await broker.close();
   rmSync(dir, { recursive: true, force: true });
 }
