@@ -152,4 +152,24 @@ describe("group APIs on the wire", () => {
     const after = await other.request<OffsetFetchResponse>(9, { groupId: "wg", topics: null, requireStable: false }, { apiVersion: 7 });
     expect(after.topics).toEqual([]);
   });
+
+  it("a static member restarting within its session timeout gets its assignment back without a rebalance", async () => {
+    const before = await connect("static-1");
+    const j = await join(before, 5, "sg", "", { groupInstanceId: "inst-1" });
+    expect(j).toMatchObject({ errorCode: 0, generationId: 1 });
+    await before.request<SyncGroupResponse>(14, { groupId: "sg", generationId: 1, memberId: j.memberId, groupInstanceId: "inst-1", assignments: [{ memberId: j.memberId, assignment: Buffer.from([7]) }] }, { apiVersion: 3 });
+    before.close(); // the process "restarts": a new connection and no member id
+    const after = await connect("static-1");
+    const j2 = await join(after, 5, "sg", "", { groupInstanceId: "inst-1" });
+    expect(j2.errorCode).toBe(0);
+    expect(j2.generationId).toBe(1); // no new generation
+    expect(j2.memberId).not.toBe(j.memberId);
+    const s2 = await after.request<SyncGroupResponse>(14, { groupId: "sg", generationId: 1, memberId: j2.memberId, groupInstanceId: "inst-1", assignments: [] }, { apiVersion: 3 });
+    expect([...s2.assignment]).toEqual([7]);
+    const d = await after.request<DescribeGroupsResponse>(15, { groups: ["sg"] }, { apiVersion: 4 });
+    expect(d.groups[0]).toMatchObject({ groupState: "Stable" });
+    expect(d.groups[0]!.members.map((m) => [m.memberId, m.groupInstanceId])).toEqual([[j2.memberId, "inst-1"]]);
+    const fenced = await after.request<HeartbeatResponse>(12, { groupId: "sg", generationId: 1, memberId: j.memberId, groupInstanceId: "inst-1" }, { apiVersion: 3 });
+    expect(fenced.errorCode).toBe(82);
+  });
 });
