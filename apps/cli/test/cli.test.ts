@@ -1,0 +1,106 @@
+// Runs the CLI and the bin/kafka-*.sh wrappers as a user would (child processes) against a Gregor broker.
+import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startBroker, type Broker } from "@gregor/broker";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+let broker: Broker;
+
+// Async on purpose: the broker runs in this process, so the event loop must keep turning.
+function sh(script: string, args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(root, "bin", script), args, { stdio: ["pipe", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, out, err });
+    });
+    child.stdin.end(input ?? "");
+  });
+}
+
+beforeAll(async () => {
+  broker = await startBroker({ port: 0, dataDir: ":memory:" });
+  // Build once if needed (the wrappers do this themselves too).
+  await sh("kafka-topics.sh", ["--help"]);
+}, 120_000);
+afterAll(async () => {
+  await broker.close();
+});
+
+describe("kafka-topics.sh", () => {
+  it("creates, lists and describes a topic in Kafka's format", async () => {
+    const b = broker.bootstrap;
+    const c = await sh("kafka-topics.sh", ["--create", "--topic", "test-topic", "--partitions", "3", "--replication-factor", "1", "--bootstrap-server", b]);
+    expect(c).toMatchObject({ code: 0, out: "Created topic test-topic.\n" });
+    expect((await sh("kafka-topics.sh", ["--list", "--bootstrap-server", b])).out.split("\n")).toContain("test-topic");
+    const d = await sh("kafka-topics.sh", ["--describe", "--topic", "test-topic", "--bootstrap-server", b]);
+    expect(d.code).toBe(0);
+    const lines = d.out.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^Topic: test-topic\tTopicId: \S+\tPartitionCount: 3\tReplicationFactor: 1\tConfigs: /);
+    expect(lines.slice(1)).toEqual([0, 1, 2].map((p) => `\tTopic: test-topic\tPartition: ${p}\tLeader: ${broker.nodeId}\tReplicas: ${broker.nodeId}\tIsr: ${broker.nodeId}`));
+  });
+
+  it("prints Kafka's INVALID_REPLICATION_FACTOR error and exits 1 without a stack trace", async () => {
+    const r = await sh("kafka-topics.sh", ["--create", "--topic", "rf2", "--partitions", "1", "--replication-factor", "2", "--bootstrap-server", broker.bootstrap]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("INVALID_REPLICATION_FACTOR");
+    expect(r.err).toMatch(/^Error while executing topic command : /);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  it("rejects an unknown flag naming it and the allowed ones", async () => {
+    const r = await sh("kafka-topics.sh", ["--crate", "--bootstrap-server", broker.bootstrap]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/unrecognized option '--crate'.*Allowed: .*--create/);
+    const n = await sh("kafka-topics.sh", ["--create", "--topic", "x", "--partitions", "three", "--bootstrap-server", broker.bootstrap]);
+    expect(n.code).toBe(1);
+    expect(n.err).toContain("option '--partitions' must be an integer, got 'three'");
+  });
+});
+
+describe("console producer and consumer", () => {
+  it("round-trips keyed lines and prints keys, partitions and offsets", async () => {
+    const b = broker.bootstrap;
+    await sh("kafka-topics.sh", ["--create", "--topic", "lines", "--partitions", "1", "--replication-factor", "1", "--bootstrap-server", b]);
+    const p = await sh("kafka-console-producer.sh", ["--topic", "lines", "--bootstrap-server", b, "--property", "parse.key=true", "--property", "key.separator=:"], "k1:hello\nk2:world\nk3:a:b\n");
+    expect(p.code).toBe(0);
+    const c = await sh("kafka-console-consumer.sh", ["--topic", "lines", "--partition", "0", "--offset", "earliest", "--bootstrap-server", b, "--max-messages", "3", "--property", "print.key=true", "--property", "print.offset=true"]);
+    expect(c.code).toBe(0);
+    expect(c.out).toBe("Offset:0\tk1\thello\nOffset:1\tk2\tworld\nOffset:2\tk3\ta:b\n");
+    expect(c.err).toContain("Processed a total of 3 messages");
+  });
+
+  it("--from-beginning reads all partitions, --timeout-ms ends an idle consumer", async () => {
+    const b = broker.bootstrap;
+    await sh("kafka-topics.sh", ["--create", "--topic", "multi", "--partitions", "3", "--replication-factor", "1", "--bootstrap-server", b]);
+    await sh("kafka-console-producer.sh", ["--topic", "multi", "--bootstrap-server", b], Array.from({ length: 30 }, (_, i) => `m${i}`).join("\n") + "\n");
+    const c = await sh("kafka-console-consumer.sh", ["--topic", "multi", "--from-beginning", "--bootstrap-server", b, "--timeout-ms", "1500"]);
+    expect(c.code).toBe(0);
+    expect(c.out.trim().split("\n").sort()).toEqual(Array.from({ length: 30 }, (_, i) => `m${i}`).sort());
+  });
+
+  it("rejects a bad --offset value", async () => {
+    const r = await sh("kafka-console-consumer.sh", ["--topic", "lines", "--partition", "0", "--offset", "first", "--bootstrap-server", broker.bootstrap]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("--offset must be earliest, latest or a non-negative integer, got 'first'");
+  });
+});
+
+describe("configs", () => {
+  it("alters and describes a topic's dynamic config", async () => {
+    const b = broker.bootstrap;
+    await sh("kafka-topics.sh", ["--create", "--topic", "cfg", "--partitions", "1", "--replication-factor", "1", "--bootstrap-server", b]);
+    const a = await sh("kafka-configs.sh", ["--bootstrap-server", b, "--entity-type", "topics", "--entity-name", "cfg", "--alter", "--add-config", "retention.ms=12345"]);
+    expect(a).toMatchObject({ code: 0, out: "Completed updating config for topic cfg.\n" });
+    const d = await sh("kafka-configs.sh", ["--bootstrap-server", b, "--entity-type", "topics", "--entity-name", "cfg", "--describe"]);
+    expect(d.out).toContain("retention.ms=12345 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=12345}");
+  });
+});
