@@ -31,7 +31,7 @@ function ensureTools() {
 }
 
 function kperf(argv, timeoutMs = 120_000) {
-  const out = execFileSync(join(BIN, "kperf"), argv, { encoding: "utf8", timeout: timeoutMs, stdio: ["ignore", "pipe", "pipe"] });
+  const out = execFileSync(join(BIN, "kperf"), argv, { encoding: "utf8", timeout: timeoutMs, killSignal: "SIGKILL", stdio: ["ignore", "pipe", "pipe"] });
   const line = out.trim().split("\n").reverse().find((l) => l.startsWith("RESULT "));
   if (line === undefined) throw new Error(`kperf ${argv[0]}: no RESULT line`);
   return JSON.parse(line.slice(7));
@@ -95,6 +95,7 @@ async function w1(target, run) {
   } catch (e) {
     consume = { records_s: NaN, records: 0, error: String(e.message).slice(0, 200) };
   }
+  kperf(["create", "-b", b, "-t", `${topic}-e2e`, "-p", "1"]);
   const e2e = kperf(["e2e", "-b", b, "-t", `${topic}-e2e`, "-n", "200000", "-r", "20000", "-l", "0", "-s", "100", "-a", "all", "-q"]);
   return { produce, consume, e2e };
 }
