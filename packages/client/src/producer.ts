@@ -16,7 +16,7 @@ import { producerSchema, type ProducerOptions, type ResolvedProducerOptions } fr
 export interface ProducerRecord {
   key?: Bytes;
   value: Bytes;
-  headers?: readonly HeaderInput[] | Readonly<Record<string, Buffer | string>>;
+  headers?: readonly HeaderInput[] | Readonly<Record<string, Buffer | string>> | undefined;
   partition?: number;
   /** Milliseconds since the epoch; defaults to now. */
   timestamp?: number;
