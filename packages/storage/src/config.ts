@@ -9,6 +9,9 @@ export interface Logger {
 
 export type TimestampType = "CreateTime" | "LogAppendTime";
 
+/** cleanup.policy: `delete` (retention), `compact` (keep the last record per key), or both. */
+export type CleanupPolicy = "delete" | "compact" | "compact,delete";
+
 export interface LogConfig {
   /** segment.bytes: roll when the active segment would exceed this. */
   segmentBytes: number;
@@ -30,6 +33,16 @@ export interface LogConfig {
   flushMs: number;
   /** message.timestamp.type */
   messageTimestampType: TimestampType;
+  /** cleanup.policy ("delete,compact" is accepted and normalized to "compact,delete"). */
+  cleanupPolicy: CleanupPolicy;
+  /** min.compaction.lag.ms: records younger than this (by batch maxTimestamp) are not compacted. */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms: a log whose oldest dirty record is older is cleaned whatever its dirty ratio. */
+  maxCompactionLagMs: number;
+  /** delete.retention.ms: how long a tombstone (null value) survives once its segment is cleaned. */
+  deleteRetentionMs: number;
+  /** min.cleanable.dirty.ratio: dirty bytes / cleanable bytes needed before a log is cleaned. */
+  minCleanableDirtyRatio: number;
   /** Bytes of recently appended batches kept in memory for tail reads (0 disables). */
   tailCacheBytes: number;
   /**
@@ -52,6 +65,11 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   flushMessages: Infinity,
   flushMs: Infinity,
   messageTimestampType: "CreateTime",
+  cleanupPolicy: "delete",
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: Infinity,
+  deleteRetentionMs: 24 * 60 * 60 * 1000,
+  minCleanableDirtyRatio: 0.5,
   tailCacheBytes: 16 * 1024 * 1024,
   maxGroupCommitBytes: 1024 * 1024,
   maxQueuedAppendBytes: 64 * 1024 * 1024,
@@ -68,14 +86,23 @@ export interface LogOptions extends Partial<LogConfig> {
   beforeAppend?: (records: Buffer, firstOffset: number) => void;
 }
 
-export function resolveConfig(options: Partial<LogConfig>): LogConfig {
-  const config: LogConfig = { ...DEFAULT_LOG_CONFIG };
+export function resolveConfig(options: Partial<LogConfig>, base: Readonly<LogConfig> = DEFAULT_LOG_CONFIG): LogConfig {
+  const config: LogConfig = { ...base };
   for (const key of Object.keys(DEFAULT_LOG_CONFIG) as (keyof LogConfig)[]) {
     const value = options[key];
     if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
   }
+  if ((config.cleanupPolicy as string) === "delete,compact") config.cleanupPolicy = "compact,delete";
   validateConfig(config);
   return config;
+}
+
+export function compactionEnabled(c: Readonly<LogConfig>): boolean {
+  return c.cleanupPolicy !== "delete";
+}
+
+export function deletionEnabled(c: Readonly<LogConfig>): boolean {
+  return c.cleanupPolicy !== "compact";
 }
 
 function validateConfig(c: LogConfig): void {
@@ -97,6 +124,14 @@ function validateConfig(c: LogConfig): void {
   check(c.flushMs >= 0, "flushMs", c.flushMs, ">= 0");
   check(c.messageTimestampType === "CreateTime" || c.messageTimestampType === "LogAppendTime",
     "messageTimestampType", c.messageTimestampType, "CreateTime or LogAppendTime");
+  check(c.cleanupPolicy === "delete" || c.cleanupPolicy === "compact" || c.cleanupPolicy === "compact,delete",
+    "cleanupPolicy", c.cleanupPolicy, "delete, compact or compact,delete");
+  check(c.minCompactionLagMs >= 0, "minCompactionLagMs", c.minCompactionLagMs, ">= 0");
+  check(c.maxCompactionLagMs >= 1 && c.maxCompactionLagMs >= c.minCompactionLagMs,
+    "maxCompactionLagMs", c.maxCompactionLagMs, ">= 1 and >= minCompactionLagMs");
+  check(c.deleteRetentionMs >= 0, "deleteRetentionMs", c.deleteRetentionMs, ">= 0");
+  check(c.minCleanableDirtyRatio >= 0 && c.minCleanableDirtyRatio <= 1,
+    "minCleanableDirtyRatio", c.minCleanableDirtyRatio, "in [0, 1]");
   check(c.tailCacheBytes >= 0, "tailCacheBytes", c.tailCacheBytes, ">= 0");
   check(c.maxGroupCommitBytes >= 1, "maxGroupCommitBytes", c.maxGroupCommitBytes, ">= 1");
   check(c.maxQueuedAppendBytes >= 1, "maxQueuedAppendBytes", c.maxQueuedAppendBytes, ">= 1");

@@ -2,7 +2,7 @@
 // offset-stamped synchronously (so offsets follow call order), then written by one serial writer
 // that group-commits everything queued meanwhile with a single writev.
 import { setBaseOffset, setPartitionLeaderEpoch } from "@gregor/protocol";
-import { NOOP_LOGGER, resolveConfig, type LogConfig, type LogOptions, type Logger } from "./config.js";
+import { NOOP_LOGGER, deletionEnabled, resolveConfig, type LogConfig, type LogOptions, type Logger } from "./config.js";
 import { InvalidRecordError, LogClosedError, OffsetOutOfRangeError } from "./errors.js";
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
 import type { OffsetAndTimestamp } from "./list-offsets.js";
@@ -42,7 +42,8 @@ const EMPTY_READ: ReadResult = Object.freeze({ buffers: [], bytes: 0, firstOffse
 
 export class Log {
   readonly dir: string;
-  readonly config: LogConfig;
+  /** The current config (read on every decision); change it with updateConfig. */
+  readonly config: Readonly<LogConfig>;
   readonly leaderEpochCache: LeaderEpochCache;
   private readonly logger: Logger;
   private readonly clock: () => number;
@@ -125,6 +126,34 @@ export class Log {
   /** Base offsets of the segments, oldest first. */
   segmentBaseOffsets(): number[] {
     return this.local.segments.map((s) => s.baseOffset);
+  }
+
+  /**
+   * Runtime topic config change (AlterConfigs / IncrementalAlterConfigs): validates the merged
+   * config, then applies it in place; the previous config is kept when validation throws
+   * (RangeError). Takes effect for the next decision of each kind: size and time rolls on the
+   * next append (segment.bytes, segment.ms; segment.index.bytes for segments created later),
+   * max.message.bytes on the next append, flush.messages / flush.ms on the next append or now
+   * (a changed flush.ms re-arms the flush timer), retention.* and cleanup.policy on the next
+   * applyRetention / compaction pass, message.timestamp.type on the next append. Bounds of the
+   * tail cache and the append queue are resized immediately.
+   */
+  updateConfig(partial: Partial<LogConfig>): void {
+    this.ensureOpen();
+    const next = resolveConfig(partial, this.config);
+    const previous = { ...this.config };
+    Object.assign(this.config, next);
+    if (next.tailCacheBytes !== previous.tailCacheBytes) this.cache.resize(next.tailCacheBytes);
+    if (next.maxQueuedAppendBytes !== previous.maxQueuedAppendBytes) this.queue.resize(next.maxQueuedAppendBytes);
+    if (next.flushMs !== previous.flushMs && this.flushTimer !== undefined) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    if (next.flushMs !== previous.flushMs || next.flushMessages !== previous.flushMessages) {
+      const now = this.clock();
+      void this.serial(() => this.maybeFlush(now)).catch(() => {});
+    }
+    this.logger.info({ dir: this.dir, changed: changedKeys(previous, next) }, "log config updated");
   }
 
   /** Calls `listener(logEndOffset)` after each group of appends is written. Returns an unsubscribe. */
@@ -379,7 +408,14 @@ export class Log {
     return this.fetchOffsetByTimestamp(timestampMs);
   }
 
-  /** Removes every batch whose last offset is >= `offset` (replication divergence). */
+  /**
+   * Removes every batch whose last offset is >= `offset` (replication divergence). Batches are
+   * removed whole, so the log end offset becomes the base offset of the first removed batch
+   * (which is `offset` itself when it is a batch boundary): the log ends where its files end,
+   * and a reopen (clean or not) finds the same log end offset. Below `logStartOffset`, or when
+   * the first removed batch starts below it, the log is emptied and restarts at `offset`
+   * (respectively at logStartOffset).
+   */
   truncateTo(offset: number): Promise<void> {
     this.ensureOpen();
     return this.serial(async () => {
@@ -391,9 +427,17 @@ export class Log {
         return;
       }
       await this.local.truncateTo(offset);
-      this.endOffset = this.nextOffset = offset;
-      this.recoveryOffset = Math.min(this.recoveryOffset, offset);
-      if (this.leaderEpochCache.truncateFromEnd(offset)) await this.writeEpochCheckpoint();
+      // The on-disk end: the first removed batch may have started before `offset`.
+      const newEnd = this.active.nextOffset;
+      if (newEnd < this.startOffset) {
+        // Every batch at or above logStartOffset is gone and the files end below it: restart
+        // empty at logStartOffset so that the log start and end agree on disk too.
+        await this.truncateFullyAndStartAt(this.startOffset);
+        return;
+      }
+      this.endOffset = this.nextOffset = newEnd;
+      this.recoveryOffset = Math.min(this.recoveryOffset, newEnd);
+      if (this.leaderEpochCache.truncateFromEnd(newEnd)) await this.writeEpochCheckpoint();
       await this.writeCheckpoints();
     });
   }
@@ -422,8 +466,8 @@ export class Log {
   }
 
   /**
-   * Deletes whole segments past retention.ms / retention.bytes or below the log start offset.
-   * Only segments entirely below `highWatermark` (default: the log end offset) are eligible.
+   * Deletes whole segments past retention.ms / retention.bytes (only when cleanup.policy includes
+   * `delete`) or below the log start offset (always). Only segments entirely below `highWatermark` (default: the log end offset) are eligible.
    * Returns the number of segments deleted.
    */
   applyRetention(nowMs: number, highWatermark?: number): Promise<number> {
@@ -438,8 +482,8 @@ export class Log {
   private async deleteOldSegments(nowMs: number, highWatermark: number, logStartOnly: boolean): Promise<number> {
     const { count } = await this.local.deleteOldSegments({
       nowMs,
-      retentionMs: logStartOnly ? -1 : this.config.retentionMs,
-      retentionBytes: logStartOnly ? -1 : this.config.retentionBytes,
+      retentionMs: logStartOnly || !deletionEnabled(this.config) ? -1 : this.config.retentionMs,
+      retentionBytes: logStartOnly || !deletionEnabled(this.config) ? -1 : this.config.retentionBytes,
       logStartOffset: this.startOffset,
       logEndOffset: this.endOffset,
       highWatermark: Math.min(highWatermark, this.endOffset),
@@ -479,4 +523,8 @@ export class Log {
     this.epochDirty = false;
     await this.checkpoints.writeLeaderEpochs(this.leaderEpochCache.serialize());
   }
+}
+
+function changedKeys(before: Readonly<LogConfig>, after: Readonly<LogConfig>): string[] {
+  return (Object.keys(after) as (keyof LogConfig)[]).filter((k) => before[k] !== after[k]);
 }

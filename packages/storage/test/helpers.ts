@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "../src/index.js";
@@ -22,4 +22,20 @@ export function memoryLogger(): Logger & { lines: LogLine[] } {
     warn: (obj, msg) => lines.push({ level: "warn", obj, msg }),
     error: (obj, msg) => lines.push({ level: "error", obj, msg }),
   };
+}
+
+/**
+ * A crash image of a log directory: copies its files as they are now while the log stays open
+ * (no clean-shutdown marker, indexes not written at close). Files renamed away meanwhile (atomic
+ * checkpoint writes in the background) are skipped, as a crash at that moment would leave them.
+ */
+export async function copyCrashImage(from: string, to: string): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const name of await readdir(from)) {
+    try {
+      await copyFile(join(from, name), join(to, name));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    }
+  }
 }

@@ -1,8 +1,9 @@
+import { rm } from "node:fs/promises";
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { Log, OffsetOutOfRangeError, type LogOptions } from "../src/index.js";
 import { batchesIn, makeBatch, makeSizedBatch } from "./batches.js";
-import { tempDir } from "./helpers.js";
+import { copyCrashImage, tempDir } from "./helpers.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -63,6 +64,60 @@ describe("truncateTo", () => {
     expect(await offsetsFrom(reopened, 0)).toEqual([0, 1, 2, 3, 4, 5, 6]);
     await reopened.close();
   });
+});
+
+describe("truncateTo inside a batch, then reopen (regression: seed -870821789)", () => {
+  const options = { segmentBytes: 700, indexIntervalBytes: 128, tailCacheBytes: 600 };
+  const value = Buffer.alloc(10, 1);
+
+  /** Reopens `dir` after a clean close, or from a copy of its files taken before closing (a crash). */
+  async function reopen(log: Log, dir: string, crash: boolean): Promise<Log> {
+    let path = dir;
+    if (crash) {
+      path = `${dir}-crash`;
+      await copyCrashImage(dir, path);
+      cleanups.push(() => rm(path, { recursive: true, force: true }));
+    }
+    await log.close();
+    return Log.open(path, options);
+  }
+
+  for (const crash of [false, true]) {
+    it(`append 2 records, truncateTo(1), ${crash ? "crash" : "close"}, reopen, append: offsets continue from 0`, async () => {
+      const { dir, cleanup } = await tempDir();
+      cleanups.push(cleanup);
+      let log = await Log.open(dir, options);
+      expect((await log.append(makeBatch([{ value }, { value }]))).baseOffset).toBe(0);
+      await log.truncateTo(1); // inside batch [0, 1]: the batch goes whole
+      expect(log.logEndOffset).toBe(0);
+      log = await reopen(log, dir, crash);
+      expect(log.logEndOffset).toBe(0);
+      expect(log.recoveryPoint).toBe(0);
+      const r = await log.append(makeBatch([{ value }]));
+      expect(r.baseOffset).toBe(0);
+      expect(log.logEndOffset).toBe(1);
+      expect(await offsetsFrom(log, 0)).toEqual([0]);
+      await log.close();
+    });
+
+    it(`deleteRecordsBefore inside a batch, truncateTo there, ${crash ? "crash" : "close"}, reopen`, async () => {
+      const { dir, cleanup } = await tempDir();
+      cleanups.push(cleanup);
+      let log = await Log.open(dir, options);
+      await log.append(makeBatch([{ value }, { value }, { value }]));
+      await log.append(makeBatch([{ value }]));
+      expect(await log.deleteRecordsBefore(1)).toBe(1);
+      log = await reopen(log, dir, crash);
+      expect([log.logStartOffset, log.logEndOffset]).toEqual([1, 4]);
+      await log.truncateTo(2); // the first removed batch starts at 0 < logStartOffset: restart empty at 1
+      expect([log.logStartOffset, log.logEndOffset]).toEqual([1, 1]);
+      log = await reopen(log, crash ? `${dir}-crash` : dir, false);
+      expect([log.logStartOffset, log.logEndOffset]).toEqual([1, 1]);
+      expect((await log.append(makeBatch([{ value }]))).baseOffset).toBe(1);
+      expect(await offsetsFrom(log, 1)).toEqual([1]);
+      await log.close();
+    });
+  }
 });
 
 describe("deleteRecordsBefore and retention", () => {
@@ -141,17 +196,19 @@ describe("model-based property: random appends, truncations, deletions, reopen",
       | { kind: "append"; records: number; bytes: number }
       | { kind: "truncate"; back: number }
       | { kind: "deleteBefore"; fwd: number }
-      | { kind: "reopen" };
+      | { kind: "reopen" }
+      | { kind: "crash" };
     const op = fc.oneof(
       { weight: 6, arbitrary: fc.record({ kind: fc.constant("append" as const), records: fc.integer({ min: 1, max: 5 }), bytes: fc.integer({ min: 10, max: 80 }) }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("truncate" as const), back: fc.integer({ min: 0, max: 10 }) }) },
       { weight: 1, arbitrary: fc.record({ kind: fc.constant("deleteBefore" as const), fwd: fc.integer({ min: 0, max: 6 }) }) },
       { weight: 1, arbitrary: fc.constant({ kind: "reopen" as const }) },
+      { weight: 1, arbitrary: fc.constant({ kind: "crash" as const }) },
     );
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 2000 }), async (ops, maxBytes) => {
-        const path = `${dir}/run-${run++}`;
+        let path = `${dir}/run-${run++}`;
         const options = { segmentBytes: 700, indexIntervalBytes: 128, tailCacheBytes: 600 };
         let log = await Log.open(path, options);
         let batches: [number, number, number][] = []; // [baseOffset, lastOffset, tag]
@@ -170,16 +227,27 @@ describe("model-based property: random appends, truncations, deletions, reopen",
             } else if (o.kind === "truncate") {
               const target = Math.max(start, end - o.back);
               await log.truncateTo(target);
-              // The batch containing `target` is dropped whole (Kafka truncates at batch boundaries).
+              // The batch containing `target` is dropped whole: the log then ends where that batch
+              // began (never below logStartOffset: the log restarts empty there instead).
+              const firstDropped = batches.find(([, last]) => last >= target);
               batches = batches.filter(([, last]) => last < target);
-              end = Math.min(end, target);
+              if (firstDropped !== undefined) end = Math.max(start, firstDropped[0]);
+              if (end === start) batches = batches.filter(([, last]) => last < start);
             } else if (o.kind === "deleteBefore") {
               const target = Math.min(end, start + o.fwd);
               await log.deleteRecordsBefore(target);
               start = Math.max(start, target);
-            } else {
+            } else if (o.kind === "reopen") {
               await log.close();
               log = await Log.open(path, options);
+            } else {
+              // Crash: reopen a copy of the files as they are now (no clean-shutdown marker, indexes
+              // of the active segment never written), then let the old instance go.
+              const copy = `${dir}/run-${run++}`;
+              await copyCrashImage(path, copy);
+              await log.close();
+              log = await Log.open(copy, options);
+              path = copy;
             }
             expect(log.logEndOffset).toBe(end);
             expect(log.logStartOffset).toBe(start);
@@ -190,7 +258,7 @@ describe("model-based property: random appends, truncations, deletions, reopen",
           await log.close();
         }
       }),
-      { numRuns: 25 },
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 25), ...(process.env.PROPERTY_SEED === undefined ? {} : { seed: Number(process.env.PROPERTY_SEED) }) },
     );
   });
 });

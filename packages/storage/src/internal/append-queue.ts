@@ -21,10 +21,16 @@ export class AppendQueue {
   private pending: PendingAppend[] = [];
   private pendingBytes = 0;
   private roomWaiters: (() => void)[] = [];
-  private readonly maxBytes: number;
+  private maxBytes: number;
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
+  }
+
+  /** Changes the bound; appenders waiting for room are woken if it grew. */
+  resize(maxBytes: number): void {
+    this.maxBytes = maxBytes;
+    if (this.pendingBytes < maxBytes) this.wakeWaiters();
   }
 
   get isEmpty(): boolean {

@@ -75,7 +75,7 @@ export class LocalLog {
   async replaceAllWith(offset: number, nowMs: number): Promise<void> {
     const doomed = this.segments;
     this.segments = [await LogSegment.create(this.dir, offset, this.config, nowMs)];
-    for (const s of doomed) if (s.baseOffset !== offset) await s.delete();
+    for (const s of doomed) await (s.baseOffset === offset ? s.retire() : s.delete());
   }
 
   /** Retention: deletes the oldest deletable segments (rolling first if that is all of them). */

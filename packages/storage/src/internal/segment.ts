@@ -48,6 +48,7 @@ export class LogSegment {
   private bytesSinceLastIndexEntry = 0;
   private refs = 0;
   private deleted = false;
+  private retired = false;
   private closed = false;
 
   private constructor(dir: string, baseOffset: number, fh: FileHandle, size: number, config: SegmentConfig, mtimeMs: number) {
@@ -272,6 +273,16 @@ export class LogSegment {
   release(): void {
     this.refs--;
     if (this.refs === 0 && this.deleted) void this.removeFiles();
+    else if (this.refs === 0 && this.retired) void this.close();
+  }
+
+  /**
+   * Forgets this segment without touching its files (they now belong to a replacement segment of
+   * the same base offset): closes the handle once in-flight reads have released it.
+   */
+  async retire(): Promise<void> {
+    this.retired = true;
+    if (this.refs === 0) await this.close();
   }
 
   async close(): Promise<void> {

@@ -20,10 +20,20 @@ export class TailCache {
   private entries: Entry[] = [];
   private head = 0;
   private cachedBytes = 0;
-  readonly maxBytes: number;
+  private maxBytes: number;
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
+  }
+
+  /** Changes the bound; shrinking evicts the oldest entries. */
+  resize(maxBytes: number): void {
+    this.maxBytes = maxBytes;
+    if (maxBytes === 0) this.clear();
+    while (this.cachedBytes > this.maxBytes) {
+      this.cachedBytes -= this.entries[this.head]!.buf.length;
+      this.entries[this.head++] = undefined as unknown as Entry;
+    }
   }
 
   get bytes(): number {
