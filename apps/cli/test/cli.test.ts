@@ -1,30 +1,9 @@
 // Runs the CLI and the bin/kafka-*.sh wrappers as a user would (child processes) against a Gregor broker.
-import { spawn } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBroker, type Broker } from "@gregor/broker";
+import { sh } from "./sh.js";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 let broker: Broker;
-
-// Async on purpose: the broker runs in this process, so the event loop must keep turning.
-function sh(script: string, args: string[], input?: string): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(join(root, "bin", script), args, { stdio: ["pipe", "pipe", "pipe"] });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, out, err });
-    });
-    child.stdin.end(input ?? "");
-  });
-}
 
 beforeAll(async () => {
   broker = await startBroker({ port: 0, dataDir: ":memory:" });

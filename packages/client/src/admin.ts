@@ -13,6 +13,7 @@ import type {
   IncrementalAlterConfigsResponse,
   ListGroupsResponse,
   OffsetCommitResponse,
+  OffsetDeleteResponse,
   AlterConfigsResponse,
 } from "@gregor/protocol";
 import { Cluster, type BrokerInfo, type TopicInfo } from "./cluster.js";
@@ -23,7 +24,7 @@ import type { TopicPartitions } from "./assignors.js";
 import { listOffsets, type OffsetAnswer, type OffsetQuery } from "./offsets.js";
 import type { ClientOptions } from "./options.js";
 
-const API = { CreateTopics: 19, DeleteTopics: 20, DescribeConfigs: 32, AlterConfigs: 33, CreatePartitions: 37, IncrementalAlterConfigs: 44, ListGroups: 16, DescribeGroups: 15, DeleteGroups: 42, DeleteRecords: 21, DescribeCluster: 60, OffsetCommit: 8 } as const;
+const API = { CreateTopics: 19, DeleteTopics: 20, DescribeConfigs: 32, AlterConfigs: 33, CreatePartitions: 37, IncrementalAlterConfigs: 44, ListGroups: 16, DescribeGroups: 15, DeleteGroups: 42, DeleteRecords: 21, DescribeCluster: 60, OffsetCommit: 8, OffsetDelete: 47 } as const;
 
 export interface NewTopic {
   topic: string;
@@ -253,6 +254,20 @@ export class Admin {
       topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, committedOffset: p.offset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: p.metadata ?? null })) })),
     });
     for (const t of res.topics) for (const p of t.partitions) if (p.errorCode !== 0) throw new KafkaProtocolError(p.errorCode, `${t.name}-${p.partitionIndex}`);
+  }
+
+  /**
+   * Deletes a group's committed offsets for these partitions (OffsetDelete). The group must not be
+   * subscribed to their topics; per-partition errors come back (0 = deleted), a group-level error throws.
+   */
+  async deleteOffsets(groupId: string, partitions: readonly TopicPartitions[]): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+    const c = await this.cluster.coordinator(groupId);
+    const res = await c.request<OffsetDeleteResponse>(API.OffsetDelete, {
+      groupId,
+      topics: partitions.map((t) => ({ name: t.topic, partitions: t.partitions.map((partitionIndex) => ({ partitionIndex })) })),
+    });
+    if (res.errorCode !== 0) throw new KafkaProtocolError(res.errorCode, `group ${groupId}`);
+    return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })));
   }
 
   /** Offsets by time: earliest (-2n), latest (-1n) or a timestamp in ms. */

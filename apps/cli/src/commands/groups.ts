@@ -1,6 +1,7 @@
-// gregor groups (kafka-consumer-groups.sh): --list, --describe, --reset-offsets, --delete.
-import { Admin, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type CommittedOffset } from "@gregor/client";
-import { BOOTSTRAP, HELP, UsageError, bootstrapOf, parseArgs, usage, type FlagSpec } from "../args.js";
+// gregor groups (kafka-consumer-groups.sh): --list, --describe, --reset-offsets, --delete,
+// --delete-offsets, with Kafka's tool's flags, tables and messages.
+import { Admin, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, errorName, type CommittedOffset, type GroupDescription } from "@gregor/client";
+import { BOOTSTRAP, HELP, UsageError, bootstrapOf, parseArgs, usage, type FlagSpec, type Parsed } from "../args.js";
 import type { Io } from "../io.js";
 
 const SPECS: FlagSpec[] = [
@@ -8,73 +9,144 @@ const SPECS: FlagSpec[] = [
   { flag: "--list", desc: "List all consumer groups." },
   { flag: "--describe", desc: "Describe a group: per partition current offset, log end offset, lag, member and host." },
   { flag: "--members", desc: "With --describe: list the members instead of offsets." },
-  { flag: "--state", desc: "With --describe: print the group state." },
+  { flag: "--state", desc: "With --describe: print the group state (with --list: show each group's state)." },
   { flag: "--delete", desc: "Delete a group (it must have no active members)." },
-  { flag: "--reset-offsets", desc: "Reset a group's offsets (dry run unless --execute)." },
-  { flag: "--group", arg: "<group>", desc: "The consumer group." },
+  { flag: "--delete-offsets", desc: "Delete a group's committed offsets for --topic (the group must not consume that topic)." },
+  { flag: "--reset-offsets", desc: "Reset a group's offsets: prints the plan; applies it only with --execute." },
+  { flag: "--group", arg: "<group>", desc: "The consumer group.", repeatable: true },
   { flag: "--all-groups", desc: "Apply to all groups." },
-  { flag: "--topic", arg: "<topic[:p,p]>", desc: "With --reset-offsets: the topic (optionally some partitions).", repeatable: true },
+  { flag: "--topic", arg: "<topic[:p,p]>", desc: "With --reset-offsets / --delete-offsets: the topic, optionally some partitions.", repeatable: true },
   { flag: "--all-topics", desc: "With --reset-offsets: every topic the group has offsets for." },
   { flag: "--to-earliest", desc: "Reset to the earliest offset." },
   { flag: "--to-latest", desc: "Reset to the latest offset." },
-  { flag: "--to-offset", arg: "<n>", desc: "Reset to this offset." },
-  { flag: "--to-datetime", arg: "<YYYY-MM-DDTHH:mm:SS.sss>", desc: "Reset to the first offset at or after this time." },
+  { flag: "--to-current", desc: "Reset to the current (committed) offset." },
+  { flag: "--to-offset", arg: "<n>", desc: "Reset to this offset (clamped to the partition's range)." },
+  { flag: "--to-datetime", arg: "<YYYY-MM-DDTHH:mm:SS.sss>", desc: "Reset to the first offset at or after this time (local time unless a zone is given)." },
+  { flag: "--by-duration", arg: "<PnDTnHnMnS>", desc: "Reset to the first offset at or after now minus this ISO-8601 duration." },
   { flag: "--shift-by", arg: "<n>", desc: "Move the current offset by n (may be negative)." },
   { flag: "--execute", desc: "Apply the reset." },
   { flag: "--dry-run", desc: "Only show the result (the default)." },
   HELP,
 ];
 
+const SUMMARY = `List, describe, reset and delete consumer groups.
+
+Examples:
+  gregor groups --bootstrap-server localhost:9092 --list
+  gregor groups --bootstrap-server localhost:9092 --describe --group readers
+  gregor groups --bootstrap-server localhost:9092 --reset-offsets --group readers --topic events --to-earliest --execute
+  gregor groups --bootstrap-server localhost:9092 --delete-offsets --group readers --topic events`;
+
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 1))).join(" ").trimEnd()).join("\n") + "\n";
 }
 
+/** `topic` or `topic:0,2` into (topic, partitions | null for all). */
+function topicSpec(s: string): { topic: string; partitions: number[] | null } {
+  const i = s.lastIndexOf(":");
+  if (i < 0) return { topic: s, partitions: null };
+  const parts = s.slice(i + 1).split(",");
+  for (const p of parts) if (!/^\d+$/.test(p)) throw new UsageError(`--topic '${s}': partitions must be integers (topic:0,1,2)`);
+  return { topic: s.slice(0, i), partitions: parts.map(Number) };
+}
+
+const ACTIONS = ["--list", "--describe", "--delete", "--delete-offsets", "--reset-offsets"];
+
 export async function groupsCommand(argv: readonly string[], io: Io): Promise<number> {
   const a = parseArgs("groups", SPECS, argv);
   if (a.has("--help")) {
-    io.out(usage("groups", "List, describe, reset and delete consumer groups.", SPECS));
+    io.out(usage("groups", SUMMARY, SPECS));
     return 0;
   }
-  const actions = ["--list", "--describe", "--delete", "--reset-offsets"].filter((f) => a.has(f));
-  if (actions.length !== 1) throw new UsageError("exactly one of --list, --describe, --delete, --reset-offsets is required");
-  const admin = new Admin({ bootstrapBrokers: bootstrapOf(a), clientId: "gregor-groups", retry: { retries: 3 } });
+  const actions = ACTIONS.filter((f) => a.has(f));
+  if (actions.length !== 1) throw new UsageError(`exactly one of ${ACTIONS.join(", ")} is required`);
+  const bootstrapBrokers = bootstrapOf(a);
+  if (!a.has("--list") && !a.has("--all-groups") && a.all("--group").length === 0) throw new UsageError(`${actions[0]} needs --group <group> or --all-groups`);
+  const admin = new Admin({ bootstrapBrokers, clientId: "gregor-groups", retry: { retries: 3 } });
   try {
     if (a.has("--list")) {
-      for (const g of await admin.listGroups()) io.out(`${g.groupId}\n`);
+      const groups = await admin.listGroups();
+      if (a.has("--state")) io.out(table([["GROUP", "STATE"], ...groups.map((g) => [g.groupId, g.state])]));
+      else for (const g of groups) io.out(`${g.groupId}\n`);
       return 0;
     }
-    const groups = a.has("--all-groups") ? (await admin.listGroups()).map((g) => g.groupId) : [a.require("--group")];
-    if (a.has("--delete")) {
-      for (const g of groups) {
-        await admin.deleteGroups([g]);
-        io.out(`Deletion of requested consumer groups ('${g}') was successful.\n`);
-      }
-      return 0;
-    }
+    const groups = a.has("--all-groups") ? (await admin.listGroups()).map((g) => g.groupId) : a.all("--group");
+    if (a.has("--delete")) return await deleteGroups(admin, groups, io);
+    if (a.has("--delete-offsets")) return await deleteOffsets(admin, groups, a, io);
     if (a.has("--describe")) {
       for (const g of groups) await describe(admin, g, a.has("--members"), a.has("--state"), io);
       return 0;
     }
     for (const g of groups) await reset(admin, g, a, io);
+    if (!a.has("--execute") && !a.has("--dry-run")) io.err("WARN: this was a dry run: no offset was changed. Add --execute to apply the reset (or --dry-run to say it is one).\n");
     return 0;
   } finally {
     await admin.close();
   }
 }
 
-async function describe(admin: Admin, groupId: string, members: boolean, state: boolean, io: Io): Promise<void> {
+async function deleteGroups(admin: Admin, groups: readonly string[], io: Io): Promise<number> {
+  const failed: string[] = [];
+  const ok: string[] = [];
+  for (const g of groups) {
+    try {
+      await admin.deleteGroups([g]);
+      ok.push(g);
+    } catch (e) {
+      const err = e as Error & { type?: string };
+      failed.push(`* Group '${g}' could not be deleted due to: ${err.type ?? err.message}`);
+    }
+  }
+  if (ok.length > 0) io.out(`Deletion of requested consumer groups (${ok.map((g) => `'${g}'`).join(", ")}) was successful.\n`);
+  if (failed.length > 0) {
+    io.err(`Deletion of some consumer groups failed:\n${failed.join("\n")}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+async function deleteOffsets(admin: Admin, groups: readonly string[], a: Parsed, io: Io): Promise<number> {
+  if (groups.length !== 1) throw new UsageError("--delete-offsets takes exactly one --group");
+  const groupId = groups[0]!;
+  const specs = a.all("--topic").map(topicSpec);
+  if (specs.length === 0) throw new UsageError("--delete-offsets needs --topic <topic[:p,p]>");
+  const tps: { topic: string; partitions: number[] }[] = [];
+  for (const s of specs) {
+    if (s.partitions) tps.push({ topic: s.topic, partitions: s.partitions });
+    else {
+      const [info] = await admin.describeTopics([s.topic]);
+      tps.push({ topic: s.topic, partitions: info!.partitions.map((p) => p.partition) });
+    }
+  }
+  const results = await admin.deleteOffsets(groupId, tps);
+  const failed = results.filter((r) => r.errorCode !== 0);
+  io.out(failed.length === 0 ? `Request succeed for deleting offsets with topic ${specs.map((s) => s.topic).join(", ")} group ${groupId}\n` : `Encounter some partition level error, see the follow-up details:\n`);
+  const rows = [["TOPIC", "PARTITION", "STATUS"]];
+  for (const r of results) rows.push([r.topic, String(r.partition), r.errorCode === 0 ? "Successful" : `Error: ${errorName(r.errorCode)}`]);
+  io.out("\n" + table(rows));
+  return failed.length === 0 ? 0 : 1;
+}
+
+async function describeOne(admin: Admin, groupId: string): Promise<GroupDescription> {
   const [d] = await admin.describeGroups([groupId]);
-  if (!d) return;
-  if (d.state === "Dead") throw new UsageError(`Consumer group '${groupId}' does not exist.`);
+  if (!d || d.state === "Dead") throw new UsageError(`Consumer group '${groupId}' does not exist.`);
+  return d;
+}
+
+async function describe(admin: Admin, groupId: string, members: boolean, state: boolean, io: Io): Promise<void> {
+  const d = await describeOne(admin, groupId);
   if (state) {
-    io.out("\n" + table([["GROUP", "COORDINATOR (ID)", "ASSIGNMENT-STRATEGY", "STATE", "#MEMBERS"], [groupId, "-", d.protocol, d.state, String(d.members.length)]]));
+    io.out("\n" + table([["GROUP", "ASSIGNMENT-STRATEGY", "STATE", "#MEMBERS"], [groupId, d.protocol || "-", d.state, String(d.members.length)]]));
     return;
   }
   if (members) {
-    if (d.members.length === 0) io.out(`\nConsumer group '${groupId}' has no active members.\n`);
-    const rows = [["GROUP", "CONSUMER-ID", "HOST", "CLIENT-ID", "#PARTITIONS"]];
-    for (const m of d.members) rows.push([groupId, m.memberId, m.clientHost, m.clientId, String(m.assignment.reduce((n, t) => n + t.partitions.length, 0))]);
+    if (d.members.length === 0) {
+      io.out(`\nConsumer group '${groupId}' has no active members.\n`);
+      return;
+    }
+    const rows = [["GROUP", "CONSUMER-ID", "GROUP-INSTANCE-ID", "HOST", "CLIENT-ID", "#PARTITIONS"]];
+    for (const m of d.members) rows.push([groupId, m.memberId, m.groupInstanceId ?? "-", m.clientHost, m.clientId, String(m.assignment.reduce((n, t) => n + t.partitions.length, 0))]);
     io.out("\n" + table(rows));
     return;
   }
@@ -83,13 +155,19 @@ async function describe(admin: Admin, groupId: string, members: boolean, state: 
   for (const m of d.members) for (const t of m.assignment) for (const p of t.partitions) owner.set(`${t.topic}\0${p}`, { memberId: m.memberId, host: m.clientHost, clientId: m.clientId });
   const keys = new Map<string, { topic: string; partition: number; offset: bigint | null }>();
   for (const c of committed) if (c.offset >= 0n) keys.set(`${c.topic}\0${c.partition}`, { topic: c.topic, partition: c.partition, offset: c.offset });
-  for (const k of owner.keys()) if (!keys.has(k)) {
+  for (const k of owner.keys()) {
+    if (keys.has(k)) continue;
     const [topic, p] = k.split("\0") as [string, string];
     keys.set(k, { topic, partition: Number(p), offset: null });
   }
   if (d.members.length === 0) io.out(`\nConsumer group '${groupId}' has no active members.\n`);
+  if (keys.size === 0) {
+    // An active group that owns nothing and committed nothing: show its members (as Kafka does).
+    if (d.members.length > 0) io.out(`\nConsumer group '${groupId}' has no committed offsets and no assigned partitions (state ${d.state}).\n`);
+    return;
+  }
   const entries = [...keys.values()].sort((x, y) => (x.topic === y.topic ? x.partition - y.partition : x.topic < y.topic ? -1 : 1));
-  const ends = entries.length > 0 ? await admin.listOffsets(entries.map((e) => ({ topic: e.topic, partition: e.partition, timestamp: LATEST_TIMESTAMP }))) : [];
+  const ends = await admin.listOffsets(entries.map((e) => ({ topic: e.topic, partition: e.partition, timestamp: LATEST_TIMESTAMP }))).catch(() => []);
   const rows = [["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"]];
   for (const e of entries) {
     const end = ends.find((x) => x.topic === e.topic && x.partition === e.partition)?.offset;
@@ -100,56 +178,71 @@ async function describe(admin: Admin, groupId: string, members: boolean, state: 
   io.out("\n" + table(rows));
 }
 
-async function reset(admin: Admin, groupId: string, a: ReturnType<typeof parseArgs>, io: Io): Promise<void> {
-  const scenarios = ["--to-earliest", "--to-latest", "--to-offset", "--to-datetime", "--shift-by"].filter((f) => a.has(f));
-  if (scenarios.length !== 1) throw new UsageError("--reset-offsets needs exactly one of --to-earliest, --to-latest, --to-offset, --to-datetime, --shift-by");
-  const [d] = await admin.describeGroups([groupId]);
-  if (d && d.members.length > 0 && a.has("--execute")) throw new UsageError(`Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${d.state}.`);
+/** ISO-8601 duration (PnDTnHnMnS, as Java's Duration.parse) in milliseconds. */
+function durationMs(s: string): number {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(s);
+  if (!m || s.toUpperCase() === "P" || s.toUpperCase().endsWith("T")) throw new UsageError(`--by-duration: cannot parse '${s}' (use PnDTnHnMnS, e.g. PT1H or P1DT30M)`);
+  return ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60_000 + Number(m[4] ?? 0) * 1000;
+}
+
+async function reset(admin: Admin, groupId: string, a: Parsed, io: Io): Promise<void> {
+  const scenarios = ["--to-earliest", "--to-latest", "--to-current", "--to-offset", "--to-datetime", "--by-duration", "--shift-by"].filter((f) => a.has(f));
+  if (scenarios.length !== 1) throw new UsageError("--reset-offsets needs exactly one of --to-earliest, --to-latest, --to-current, --to-offset, --to-datetime, --by-duration, --shift-by");
+  if (a.has("--execute") && a.has("--dry-run")) throw new UsageError("--execute and --dry-run cannot be used together");
+  let timestamp: number | null = null;
+  if (a.has("--to-datetime")) {
+    const v = a.require("--to-datetime");
+    timestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v) ? Date.parse(v) : NaN;
+    if (Number.isNaN(timestamp)) throw new UsageError(`--to-datetime: cannot parse '${v}' (use YYYY-MM-DDTHH:mm:SS.sss, optionally with Z or +hh:mm)`);
+  }
+  if (a.has("--by-duration")) timestamp = Date.now() - durationMs(a.require("--by-duration"));
+  const toOffset = a.has("--to-offset") ? a.int("--to-offset")! : 0;
+  const shiftBy = a.has("--shift-by") ? a.int("--shift-by")! : 0;
+  const d = await admin.describeGroups([groupId]).then((r) => r[0]);
+  if (d && d.members.length > 0) throw new UsageError(`Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${d.state}.`);
   const committed = await admin.fetchOffsets(groupId);
-  let targets: { topic: string; partition: number }[] = [];
-  if (a.has("--all-topics")) targets = committed.filter((c) => c.offset >= 0n).map((c) => ({ topic: c.topic, partition: c.partition }));
-  else {
-    const specs = a.all("--topic");
-    if (specs.length === 0) throw new UsageError("--reset-offsets needs --topic <topic> or --all-topics");
+  const targets: { topic: string; partition: number }[] = [];
+  if (a.has("--all-topics")) {
+    for (const c of committed) if (c.offset >= 0n) targets.push({ topic: c.topic, partition: c.partition });
+  } else {
+    const specs = a.all("--topic").map(topicSpec);
+    if (specs.length === 0) throw new UsageError("--reset-offsets needs --topic <topic[:p,p]> or --all-topics");
     for (const s of specs) {
-      const [topic, parts] = s.split(":") as [string, string | undefined];
-      if (parts) for (const p of parts.split(",")) targets.push({ topic, partition: Number(p) });
+      if (s.partitions) for (const p of s.partitions) targets.push({ topic: s.topic, partition: p });
       else {
-        const [info] = await admin.describeTopics([topic]);
-        for (const p of info!.partitions) targets.push({ topic, partition: p.partition });
+        const [info] = await admin.describeTopics([s.topic]);
+        for (const p of info!.partitions) targets.push({ topic: s.topic, partition: p.partition });
       }
     }
   }
-  const q = (ts: bigint): Promise<Map<string, bigint>> =>
-    admin.listOffsets(targets.map((t) => ({ ...t, timestamp: ts }))).then((r) => new Map(r.map((x) => [`${x.topic}\0${x.partition}`, x.offset])));
+  const k = (t: { topic: string; partition: number }): string => `${t.topic}\0${t.partition}`;
+  const q = async (ts: bigint): Promise<Map<string, bigint>> =>
+    targets.length === 0 ? new Map() : new Map((await admin.listOffsets(targets.map((t) => ({ ...t, timestamp: ts })))).map((x) => [k(x), x.offset]));
   const earliest = await q(EARLIEST_TIMESTAMP);
   const latest = await q(LATEST_TIMESTAMP);
-  const clamp = (k: string, o: bigint): bigint => {
-    const lo = earliest.get(k) ?? 0n;
-    const hi = latest.get(k) ?? o;
+  const byTime = timestamp !== null ? await q(BigInt(timestamp)) : null;
+  const current = new Map(committed.filter((c) => c.offset >= 0n).map((c) => [k(c), c.offset]));
+  const clamp = (key: string, o: bigint): bigint => {
+    const lo = earliest.get(key) ?? 0n;
+    const hi = latest.get(key) ?? o;
     return o < lo ? lo : o > hi ? hi : o;
   };
-  let byTime: Map<string, bigint> | null = null;
-  if (a.has("--to-datetime")) {
-    const t = Date.parse(a.require("--to-datetime"));
-    if (Number.isNaN(t)) throw new UsageError(`--to-datetime: cannot parse '${a.get("--to-datetime")}' (use YYYY-MM-DDTHH:mm:SS.sss)`);
-    byTime = await q(BigInt(t));
-  }
-  const out: CommittedOffset[] = targets.map((t) => {
-    const k = `${t.topic}\0${t.partition}`;
+  const plan: CommittedOffset[] = targets.map((t) => {
+    const key = k(t);
+    const end = latest.get(key) ?? 0n;
     let o: bigint;
-    if (a.has("--to-earliest")) o = earliest.get(k)!;
-    else if (a.has("--to-latest")) o = latest.get(k)!;
-    else if (a.has("--to-offset")) o = clamp(k, BigInt(a.int("--to-offset")!));
-    else if (byTime) o = (byTime.get(k) ?? -1n) < 0n ? latest.get(k)! : byTime.get(k)!;
-    else {
-      const cur = committed.find((c) => c.topic === t.topic && c.partition === t.partition)?.offset ?? -1n;
-      o = clamp(k, (cur < 0n ? latest.get(k)! : cur) + BigInt(a.int("--shift-by")!));
-    }
+    if (a.has("--to-earliest")) o = earliest.get(key) ?? 0n;
+    else if (a.has("--to-latest")) o = end;
+    else if (a.has("--to-current")) o = current.get(key) ?? end;
+    else if (a.has("--to-offset")) o = clamp(key, BigInt(toOffset));
+    else if (byTime) {
+      const t2 = byTime.get(key) ?? -1n;
+      o = t2 < 0n ? end : t2;
+    } else o = clamp(key, (current.get(key) ?? end) + BigInt(shiftBy));
     return { topic: t.topic, partition: t.partition, offset: o };
   });
-  if (a.has("--execute")) await admin.setOffsets(groupId, out);
+  if (a.has("--execute") && plan.length > 0) await admin.setOffsets(groupId, plan);
   const rows = [["GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"]];
-  for (const o of out) rows.push([groupId, o.topic, String(o.partition), String(o.offset)]);
+  for (const o of plan) rows.push([groupId, o.topic, String(o.partition), String(o.offset)]);
   io.out("\n" + table(rows));
 }

@@ -1,0 +1,158 @@
+// kafka-consumer-groups.sh (gregor groups) against a Gregor broker, with real groups made by kcat's
+// balanced consumer (librdkafka) and by @gregor/client's consumer.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Admin, Producer } from "@gregor/client";
+import { startBroker, type Broker } from "@gregor/broker";
+import { run, sh, start, stop, until } from "./sh.js";
+
+let broker: Broker;
+let b: string;
+const TOPIC = "orders";
+
+beforeAll(async () => {
+  broker = await startBroker({ port: 0, dataDir: ":memory:", config: { "group.initial.rebalance.delay.ms": 0 } });
+  b = broker.bootstrap;
+  const admin = new Admin({ bootstrapBrokers: [b] });
+  await admin.createTopics([{ topic: TOPIC, numPartitions: 2, replicationFactor: 1 }, { topic: "other", numPartitions: 1, replicationFactor: 1 }]);
+  await admin.close();
+  const p = new Producer({ bootstrapBrokers: [b], acks: "all" });
+  // 6 records in partition 0, 4 in partition 1; 3 in "other".
+  await p.send(TOPIC, Array.from({ length: 10 }, (_, i) => ({ value: `v${i}`, partition: i < 6 ? 0 : 1 })));
+  await p.send("other", [{ value: "a" }, { value: "b" }, { value: "c" }]);
+  await p.close();
+}, 60_000);
+afterAll(async () => {
+  await broker.close();
+});
+
+const groups = (...args: string[]) => sh("kafka-consumer-groups.sh", ["--bootstrap-server", b, ...args]);
+
+/** Data rows of the --describe table as objects keyed by column. */
+function rows(out: string): Record<string, string>[] {
+  const lines = out.split("\n").filter((l) => l.trim() !== "");
+  const h = lines.findIndex((l) => l.startsWith("GROUP "));
+  const cols = lines[h]!.split(/\s+/);
+  return lines.slice(h + 1).map((l) => Object.fromEntries(l.split(/\s+/).map((v, i) => [cols[i]!, v])));
+}
+
+/** kcat's balanced consumer reads everything and commits, then exits (-e). */
+async function kcatGroup(group: string, topic: string): Promise<void> {
+  const r = await run("kcat", ["-b", b, "-G", group, "-X", "auto.offset.reset=earliest", "-e", "-q", "-f", "%o\\n", topic]);
+  expect(r.code, r.out).toBe(0);
+}
+
+describe("kafka-consumer-groups.sh", () => {
+  it("describes an active kcat group (member, host, client id), refuses to reset it, then describes it inactive", async () => {
+    const kcat = start("kcat", ["-b", b, "-G", "live", "-X", "auto.offset.reset=earliest", "-X", "client.id=kcat-live", "-X", "auto.commit.interval.ms=100", "-q", TOPIC]);
+    try {
+      // Wait until the member owns both partitions and has committed its position.
+      const active = await until(async () => {
+        const d = await groups("--describe", "--group", "live");
+        if (d.code !== 0) return undefined;
+        const r = rows(d.out);
+        return r.length === 2 && r.every((x) => x["CURRENT-OFFSET"] === x["LOG-END-OFFSET"] && x["CONSUMER-ID"] !== "-") ? r : undefined;
+      }, "kcat's group to be stable and committed");
+      expect(active.map((r) => [r.GROUP, r.TOPIC, r.PARTITION, r["CURRENT-OFFSET"], r["LOG-END-OFFSET"], r.LAG])).toEqual([
+        ["live", TOPIC, "0", "6", "6", "0"],
+        ["live", TOPIC, "1", "4", "4", "0"],
+      ]);
+      for (const r of active) {
+        expect(r["CONSUMER-ID"]).toMatch(/^kcat-live-/);
+        expect(r.HOST).toBe("/127.0.0.1");
+        expect(r["CLIENT-ID"]).toBe("kcat-live");
+      }
+      const members = await groups("--describe", "--group", "live", "--members");
+      expect(rows(members.out)).toHaveLength(1);
+      expect((await groups("--describe", "--group", "live", "--state")).out).toMatch(/live\s+range\s+Stable\s+1/);
+      expect((await groups("--list")).out.split("\n")).toContain("live");
+
+      const r = await groups("--reset-offsets", "--group", "live", "--topic", TOPIC, "--to-earliest", "--execute");
+      expect(r.code).toBe(1);
+      expect(r.err).toContain("Assignments can only be reset if the group 'live' is inactive, but the current state is Stable.");
+      const del = await groups("--delete", "--group", "live");
+      expect(del.code).toBe(1);
+      expect(del.err).toContain("* Group 'live' could not be deleted due to: NON_EMPTY_GROUP");
+    } finally {
+      await stop(kcat);
+    }
+    const d = await groups("--describe", "--group", "live");
+    expect(d.code).toBe(0);
+    expect(d.out).toContain("Consumer group 'live' has no active members.");
+    expect(rows(d.out).map((r) => [r.PARTITION, r["CURRENT-OFFSET"], r.LAG, r["CONSUMER-ID"], r.HOST, r["CLIENT-ID"]])).toEqual([
+      ["0", "6", "0", "-", "-", "-"],
+      ["1", "4", "0", "-", "-", "-"],
+    ]);
+  });
+
+  it("resets offsets: dry run by default, then --execute to earliest, an offset, a datetime, latest, a shift", async () => {
+    await kcatGroup("resettable", TOPIC);
+    const current = async (): Promise<string[]> => rows((await groups("--describe", "--group", "resettable")).out).map((r) => `${r.PARTITION}:${r["CURRENT-OFFSET"]}`);
+    expect(await current()).toEqual(["0:6", "1:4"]);
+
+    const dry = await groups("--reset-offsets", "--group", "resettable", "--topic", TOPIC, "--to-earliest");
+    expect(dry.code).toBe(0);
+    expect(rows(dry.out).map((r) => [r.GROUP, r.TOPIC, r.PARTITION, r["NEW-OFFSET"]])).toEqual([
+      ["resettable", TOPIC, "0", "0"],
+      ["resettable", TOPIC, "1", "0"],
+    ]);
+    expect(dry.err).toContain("dry run");
+    expect(await current()).toEqual(["0:6", "1:4"]);
+
+    expect((await groups("--reset-offsets", "--group", "resettable", "--topic", TOPIC, "--to-earliest", "--execute")).code).toBe(0);
+    expect(await current()).toEqual(["0:0", "1:0"]);
+    // One partition, clamped to the log end.
+    const off = await groups("--reset-offsets", "--group", "resettable", "--topic", `${TOPIC}:1`, "--to-offset", "99", "--execute");
+    expect(rows(off.out).map((r) => `${r.PARTITION}:${r["NEW-OFFSET"]}`)).toEqual(["1:4"]);
+    expect(await current()).toEqual(["0:0", "1:4"]);
+    await groups("--reset-offsets", "--group", "resettable", "--topic", `${TOPIC}:0`, "--to-offset", "2", "--execute");
+    expect(await current()).toEqual(["0:2", "1:4"]);
+    // Every record was written after 2026-01-01: the first offset.
+    await groups("--reset-offsets", "--group", "resettable", "--topic", TOPIC, "--to-datetime", "2026-01-01T00:00:00.000", "--execute");
+    expect(await current()).toEqual(["0:0", "1:0"]);
+    // No record at or after a far-future time: the log end.
+    await groups("--reset-offsets", "--group", "resettable", "--all-topics", "--to-datetime", "2999-01-01T00:00:00.000", "--execute");
+    expect(await current()).toEqual(["0:6", "1:4"]);
+    await groups("--reset-offsets", "--group", "resettable", "--all-topics", "--shift-by", "-3", "--execute");
+    expect(await current()).toEqual(["0:3", "1:1"]);
+    await groups("--reset-offsets", "--group", "resettable", "--topic", TOPIC, "--to-latest", "--execute");
+    expect(await current()).toEqual(["0:6", "1:4"]);
+  });
+
+  it("deletes a group's offsets for one topic, then the group", async () => {
+    await kcatGroup("twotopics", TOPIC);
+    await kcatGroup("twotopics", "other");
+    const before = rows((await groups("--describe", "--group", "twotopics")).out).map((r) => `${r.TOPIC}-${r.PARTITION}`);
+    expect(before).toEqual(["orders-0", "orders-1", "other-0"]);
+    const d = await groups("--delete-offsets", "--group", "twotopics", "--topic", TOPIC);
+    expect(d.code).toBe(0);
+    expect(d.out).toContain(`Request succeed for deleting offsets with topic ${TOPIC} group twotopics`);
+    expect(d.out).toMatch(new RegExp(`${TOPIC}\\s+0\\s+Successful\\n${TOPIC}\\s+1\\s+Successful`));
+    expect(rows((await groups("--describe", "--group", "twotopics")).out).map((r) => `${r.TOPIC}-${r.PARTITION}`)).toEqual(["other-0"]);
+
+    const del = await groups("--delete", "--group", "twotopics");
+    expect(del).toMatchObject({ code: 0, out: "Deletion of requested consumer groups ('twotopics') was successful.\n" });
+    expect((await groups("--list")).out.split("\n")).not.toContain("twotopics");
+    const again = await groups("--describe", "--group", "twotopics");
+    expect(again.code).toBe(1);
+    expect(again.err).toContain("Consumer group 'twotopics' does not exist.");
+  });
+
+  it("rejects bad flags with a one-line error and exit code 1", async () => {
+    const unknown = await groups("--describ", "--group", "g");
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toMatch(/^Error: unrecognized option '--describ' for 'groups'\. Allowed: .*--describe/);
+    const noScenario = await groups("--reset-offsets", "--group", "g", "--topic", TOPIC);
+    expect(noScenario.code).toBe(1);
+    expect(noScenario.err).toContain("--reset-offsets needs exactly one of --to-earliest");
+    const twoActions = await groups("--list", "--delete");
+    expect(twoActions.err).toContain("exactly one of --list, --describe, --delete, --delete-offsets, --reset-offsets is required");
+    const badTime = await groups("--reset-offsets", "--group", "g", "--topic", TOPIC, "--to-datetime", "yesterday");
+    expect(badTime.err).toContain("--to-datetime: cannot parse 'yesterday'");
+    const noGroup = await groups("--describe");
+    expect(noGroup.err).toContain("--describe needs --group <group> or --all-groups");
+    for (const r of [unknown, noScenario, twoActions, badTime, noGroup]) {
+      expect(r.code).toBe(1);
+      expect(r.err).not.toMatch(/\n\s+at /);
+    }
+  });
+});
