@@ -39,14 +39,16 @@ try {
   const leader = c.leader()!;
   await load(c, leader, 20_000, 10_000, 0); // warm-up (JIT, connections)
 
+  const leaderEventsBefore = c.leaderEvents.length;
   const t = await load(c, leader, count, 20_000, 0);
+  const ok = count - t.failed;
   console.log(
-    `throughput: ${count} x 100-byte proposals in ${t.ms.toFixed(0)} ms = ${Math.round(count / (t.ms / 1000))} committed proposals/s ` +
-      `(failed ${t.failed})`,
+    `throughput: ${ok} of ${count} x 100-byte proposals committed in ${t.ms.toFixed(0)} ms = ${Math.round(ok / (t.ms / 1000))} committed proposals/s` +
+      (t.failed > 0 ? ` (${t.failed} failed; ${c.leaderEvents.length - leaderEventsBefore} leader events during the run)` : ""),
   );
 
   await sleep(1500); // let followers drain the throughput backlog before measuring latency
-  const l = await load(c, leader, 5000, 1_000_000, 1000);
+  const l = await load(c, c.leader() ?? leader, 5000, 1_000_000, 1000);
   const lat = l.latenciesUs.map((us) => us / 1000);
   console.log(`latency at 1,000 proposals/s: p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, max ${pct(lat, 100).toFixed(2)} ms`);
 

@@ -27,6 +27,7 @@ export {
   RaftNode,
   NotLeaderError,
   ProposalDroppedError,
+  ProposalTimeoutError,
   type RaftNodeOptions,
   type StateMachine,
 } from "./driver/raft-node.js";

@@ -38,6 +38,13 @@ export interface RaftNodeOptions {
   maxPendingProposals?: number;
   maxInboxMsgs?: number;
   readTimeoutMs?: number;
+  /**
+   * A proposal not applied within this time is rejected with ProposalTimeoutError (its outcome
+   * is unknown: after a leader change it may still commit — Raft paper Figure 8). Default 30 s.
+   */
+  proposalTimeoutMs?: number;
+  /** At most this many proposals enter the log per Ready cycle (keeps cycles short). */
+  maxBatchProposals?: number;
   onLeaderChange?: (leaderId: NodeId, term: number) => void;
   onSnapshotRestored?: (meta: SnapshotMeta) => void;
 }
@@ -50,9 +57,13 @@ export class NotLeaderError extends Error {
 
 export class ProposalDroppedError extends Error {}
 
+/** The proposal was appended but not applied in time; it may or may not commit later. */
+export class ProposalTimeoutError extends Error {}
+
 interface Waiter {
   resolve: (v: { index: number; term: number }) => void;
   reject: (e: Error) => void;
+  deadline: number;
 }
 
 export class RaftNode {
@@ -68,6 +79,7 @@ export class RaftNode {
   private stopped = false;
   private timer: NodeJS.Timeout | null = null;
   private readCounter = 0;
+  private nextExpiryCheck = 0;
   private appliedIndex: number;
   private lastLeader: NodeId = 0;
   private failure: Error | null = null;
@@ -136,7 +148,7 @@ export class RaftNode {
       if (this.proposals.length >= (this.opts.maxPendingProposals ?? 100_000)) {
         return reject(new ProposalDroppedError("too many pending proposals"));
       }
-      this.proposals.push({ data, waiter: { resolve, reject } });
+      this.proposals.push({ data, waiter: { resolve, reject, deadline: performance.now() + (this.opts.proposalTimeoutMs ?? 30_000) } });
       this.schedule();
     });
   }
@@ -197,8 +209,9 @@ export class RaftNode {
     this.inbox = [];
     for (const m of inbox) core.step(m);
     if (this.proposals.length > 0) {
-      const batch = this.proposals;
-      this.proposals = [];
+      const max = this.opts.maxBatchProposals ?? 4096;
+      const batch = this.proposals.length <= max ? this.proposals : this.proposals.slice(0, max);
+      this.proposals = this.proposals.length <= max ? [] : this.proposals.slice(max);
       const r = core.proposeBatch(batch.map((p) => p.data));
       if (r.ok) {
         batch.forEach((p, k) => this.waiting.set(r.index + k, { ...p.waiter, term: r.term }));
@@ -213,6 +226,14 @@ export class RaftNode {
         this.readWaiters.set(rd.ctx, { resolve: rd.resolve, reject: rd.reject, deadline: now + (this.opts.readTimeoutMs ?? 5000) });
       } else {
         rd.reject(new NotLeaderError(core.lead));
+      }
+    }
+    if (now >= this.nextExpiryCheck) {
+      this.nextExpiryCheck = now + 100;
+      for (const [index, w] of this.waiting) {
+        if (w.deadline >= now) continue;
+        this.waiting.delete(index);
+        w.reject(new ProposalTimeoutError(`entry ${index} not applied in time; outcome unknown`));
       }
     }
     for (const [ctx, w] of this.readWaiters) {
