@@ -6,7 +6,9 @@ import {
   decodeMessages,
   encodeMessages,
   FileLogStore,
+  MemoryNetwork,
   NotLeaderError,
+  ProposalTimeoutError,
   RaftNode,
   StorageLogStore,
   TcpTransport,
@@ -232,5 +234,38 @@ describe("RaftNode over TCP", () => {
     await waitFor("message", () => got.length === 1);
     await sender.close();
     await t.close();
+  });
+});
+
+describe("RaftNode proposals", () => {
+  it("times out a proposal stuck on an isolated leader (outcome unknown)", async () => {
+    const net = new MemoryNetwork();
+    const nodes: RaftNode[] = [];
+    for (const id of [1, 2, 3]) {
+      const dir = tempDir(`raft-iso${id}-`);
+      dirs.push(dir);
+      nodes.push(
+        await RaftNode.start({
+          id,
+          membership: { voters: [1, 2, 3], learners: [] },
+          store: await FileLogStore.open(dir),
+          transport: net.transport(id),
+          stateMachine: new ListMachine(),
+          tickMs: 10,
+          proposalTimeoutMs: 300,
+        }),
+      );
+    }
+    try {
+      const leader = await waitFor("a leader", () => nodes.find((n) => n.isLeader));
+      await leader.propose(bytes("ok"));
+      net.isolated.add(leader.id);
+      await expect(leader.propose(bytes("stuck"))).rejects.toBeInstanceOf(ProposalTimeoutError);
+      // Check-quorum: the isolated leader steps down; the others elect a new one.
+      await waitFor("isolated leader steps down", () => !leader.isLeader);
+      await waitFor("new leader", () => nodes.find((n) => n !== leader && n.isLeader));
+    } finally {
+      for (const n of nodes) await n.stop();
+    }
   });
 });
