@@ -2,7 +2,7 @@
 // by state, v5 by type (all groups here are "classic").
 import type { ListGroupsRequest, ListGroupsResponse } from "@gregor/protocol";
 import { ErrorCode } from "../group/errors.js";
-import { callerOf, coordinator } from "../group/driver/handler-support.js";
+import { callerOf, coordinator, isRoutingError } from "../group/driver/handler-support.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
@@ -15,7 +15,9 @@ export const listGroupsHandler: Handler<ListGroupsRequest, ListGroupsResponse, B
     if (c.loading()) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
     const filter: ListGroupsRequest = { statesFilter: ctx.apiVersion >= 4 ? (req.statesFilter ?? []) : [], typesFilter: ctx.apiVersion >= 5 ? (req.typesFilter ?? []) : [] };
     const parts = await Promise.all(c.activeRuntimes().map((rt) => rt.call("ListGroups", c.nextId(), callerOf(ctx), filter)));
-    const groups = parts.flatMap((p) => p.groups);
+    const failed = parts.find((p) => isRoutingError(p));
+    if (failed !== undefined) return { throttleTimeMs: 0, errorCode: (failed as { errorCode: number }).errorCode, groups: [] };
+    const groups = parts.flatMap((p) => (p as ListGroupsResponse).groups);
     groups.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
   },

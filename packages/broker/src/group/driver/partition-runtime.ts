@@ -8,25 +8,39 @@ import type { PartitionLog } from "../../log/partition-log.js";
 import { encodeCoordinatorRecord, decodeCoordinatorRecord, type CoordinatorRecord } from "../records.js";
 import { GroupCoordinatorShard, PENDING, type Pending, type ApiMap, type ApiName, type Completion, type GroupConfig, type Out, type TopicView } from "../shard.js";
 
-/** Appends a record set to the partition (the broker's append path, which wakes fetchers). */
 /** A response as delivered: deferred ones resolve to the completion that released them. */
 export type Delivered<K extends ApiName> = Exclude<ApiMap[K][1], Pending>;
 
+/** What a call resolves to when the shard cannot answer: the handler turns it into its error response. */
+export interface CallFailure {
+  errorCode: number;
+}
+
+/** Appends a record set to the partition (the broker's append path, which wakes fetchers). */
 export type AppendFn = (records: Buffer) => Promise<{ errorCode: number }>;
 
 interface QueuedWrite {
   records: CoordinatorRecord[];
-  deliver: () => void;
+  /** errorCode 0: the records are durable; otherwise the write failed and nothing may be answered as done. */
+  deliver: (errorCode: number) => void;
 }
+
+/** Kafka's coordinator answers a failed __consumer_offsets write with a retriable coordinator error. */
+const COORDINATOR_NOT_AVAILABLE = 15;
+const COORDINATOR_LOAD_IN_PROGRESS = 14;
 
 /** Bound on results waiting for the writer (each holds at most one request's records). */
 const MAX_QUEUED_WRITES = 100_000;
 const READ_CHUNK_BYTES = 1 << 20;
 
 export class PartitionRuntime {
-  readonly shard: GroupCoordinatorShard;
+  /** Replaced by a fresh shard replayed from the log after a failed write (see recover()). */
+  shard: GroupCoordinatorShard;
   state: "loading" | "active" | "closed" = "loading";
   private readonly waiters = new Map<number, (response: unknown) => void>();
+  /** Failed writes so far (each one rebuilt the shard from the log). */
+  writeFailures = 0;
+  private recovering: Promise<void> | null = null;
   private queue: QueuedWrite[] = [];
   private writing = false;
   private timer: NodeJS.Timeout | null = null;
@@ -45,8 +59,11 @@ export class PartitionRuntime {
     private readonly clock: () => number,
     private readonly fsyncOnCommit: boolean,
   ) {
-    this.shard = new GroupCoordinatorShard({ config, topics, random: Math.random });
+    this.newShard = () => new GroupCoordinatorShard({ config, topics, random: Math.random });
+    this.shard = this.newShard();
   }
+
+  private readonly newShard: () => GroupCoordinatorShard;
 
   /** Replays the partition from its log start offset to its end, then starts the timers. */
   async load(): Promise<void> {
@@ -87,19 +104,24 @@ export class PartitionRuntime {
     }
   }
 
-  /** Runs one request through the shard; resolves once its records are durable. */
-  call<K extends ApiName>(api: K, requestId: number, call: { version: number; clientId: string; clientHost: string }, body: ApiMap[K][0]): Promise<Delivered<K>> {
+  /**
+   * Runs one request through the shard; resolves once its records are durable. Resolves to a
+   * CallFailure (COORDINATOR_NOT_AVAILABLE) when the write fails, or while the shard is reloading.
+   */
+  call<K extends ApiName>(api: K, requestId: number, call: { version: number; clientId: string; clientHost: string }, body: ApiMap[K][0]): Promise<Delivered<K> | CallFailure> {
+    if (this.state !== "active") return Promise.resolve({ errorCode: this.state === "loading" ? COORDINATOR_LOAD_IN_PROGRESS : COORDINATOR_NOT_AVAILABLE });
     const r = this.shard.handle({ api, call: { requestId, ...call }, body } as never, this.clock());
-    const promise =
-      r.response === PENDING
-        ? new Promise<Delivered<K>>((resolve) => this.waiters.set(requestId, resolve as (x: unknown) => void))
-        : null;
-    return new Promise<Delivered<K>>((resolve) => {
-      this.commit(r, () => {
+    return new Promise<Delivered<K> | CallFailure>((resolve) => {
+      if (r.response === PENDING) this.waiters.set(requestId, resolve as (x: unknown) => void);
+      this.commit(r, (errorCode) => {
+        if (errorCode !== 0) {
+          this.waiters.delete(requestId);
+          resolve({ errorCode });
+          return;
+        }
         this.deliver(r.completions);
-        if (promise === null) resolve(r.response as Delivered<K>);
+        if (r.response !== PENDING) resolve(r.response as Delivered<K>);
       });
-      if (promise !== null) void promise.then(resolve);
       this.rearm();
     });
   }
@@ -113,9 +135,9 @@ export class PartitionRuntime {
     }
   }
 
-  private commit(out: Out, deliver: () => void): void {
+  private commit(out: Out, deliver: (errorCode: number) => void): void {
     if (out.records.length === 0 && !this.writing && this.queue.length === 0) {
-      deliver();
+      deliver(0);
       return;
     }
     if (this.queue.length >= MAX_QUEUED_WRITES) this.logger.warn({ partition: this.partition }, "coordinator write queue full");
@@ -129,28 +151,68 @@ export class PartitionRuntime {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
-        const records: RecordInput[] = [];
-        const nowMs = this.clock();
-        for (const w of batch) {
-          for (const rec of w.records) {
-            const kv = encodeCoordinatorRecord(rec);
-            records.push({ key: kv.key, value: kv.value, timestamp: nowMs });
+        let failure: unknown = null;
+        try {
+          const records: RecordInput[] = [];
+          const nowMs = this.clock();
+          for (const w of batch) {
+            for (const rec of w.records) {
+              const kv = encodeCoordinatorRecord(rec);
+              records.push({ key: kv.key, value: kv.value, timestamp: nowMs });
+            }
           }
+          if (records.length > 0) {
+            const r = await this.append(encodeRecordBatch({ records }));
+            if (r.errorCode !== 0) failure = new Error(`append failed with error code ${r.errorCode}`);
+            else if (this.fsyncOnCommit) await this.log.flush();
+          }
+        } catch (err) {
+          failure = err;
         }
-        if (records.length > 0) {
-          const r = await this.append(encodeRecordBatch({ records }));
-          if (r.errorCode !== 0) this.logger.error({ partition: this.partition, errorCode: r.errorCode }, "__consumer_offsets append failed");
-          else if (this.fsyncOnCommit) await this.log.flush();
+        if (failure === null) {
+          for (const w of batch) w.deliver(0);
+          continue;
         }
-        for (const w of batch) w.deliver();
+        // The shard already applied these records but the log may not hold them: everything queued
+        // (computed on top of that state) and every parked request fails, and the shard is rebuilt
+        // from the log so memory matches what a restart would load.
+        this.logger.error({ err: failure, partition: this.partition }, "__consumer_offsets write failed; reloading the partition");
+        this.writeFailures++;
+        const failed = [...batch, ...this.queue];
+        this.queue = [];
+        this.state = "loading";
+        for (const w of failed) w.deliver(COORDINATOR_NOT_AVAILABLE);
+        this.failWaiters(COORDINATOR_NOT_AVAILABLE);
+        this.recovering = this.recover();
+        break;
       }
-    } catch (err) {
-      this.logger.error({ err, partition: this.partition }, "__consumer_offsets write failed");
-      const rest = this.queue;
-      this.queue = [];
-      for (const w of rest) w.deliver();
     } finally {
       this.writing = false;
+    }
+  }
+
+  /** Answers every parked JoinGroup/SyncGroup with a CallFailure (their state is being discarded). */
+  private failWaiters(errorCode: number): void {
+    const waiters = [...this.waiters.values()];
+    this.waiters.clear();
+    for (const w of waiters) w({ errorCode });
+  }
+
+  /** Replaces the shard by a replay of the partition log (the load path); requests meanwhile get COORDINATOR_LOAD_IN_PROGRESS. */
+  private async recover(): Promise<void> {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    this.armedAtMs = Number.POSITIVE_INFINITY;
+    this.shard = this.newShard();
+    this.loadedRecords = 0;
+    this.skippedRecords = 0;
+    try {
+      await this.load();
+    } catch (err) {
+      this.logger.error({ err, partition: this.partition }, "__consumer_offsets reload failed; partition unavailable");
+      if (this.state === "loading") this.state = "closed";
+    } finally {
+      this.recovering = null;
     }
   }
 
@@ -172,7 +234,9 @@ export class PartitionRuntime {
     this.armedAtMs = Number.POSITIVE_INFINITY;
     if (this.state !== "active") return;
     const out = this.shard.tick(this.clock());
-    this.commit(out, () => this.deliver(out.completions));
+    this.commit(out, (errorCode) => {
+      if (errorCode === 0) this.deliver(out.completions);
+    });
     this.rearm();
   }
 
@@ -181,5 +245,7 @@ export class PartitionRuntime {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
     while (this.writing) await new Promise((r) => setTimeout(r, 1));
+    if (this.recovering !== null) await this.recovering;
+    this.failWaiters(COORDINATOR_NOT_AVAILABLE);
   }
 }
