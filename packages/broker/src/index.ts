@@ -9,5 +9,5 @@ export { NO_RESPONSE, type Handler, type RequestContext, type NoResponse } from 
 export { ErrorCode } from "./errors.js";
 export type { PartitionLog, AppendResult } from "./log/partition-log.js";
 export type { TopicManager, TopicState, PartitionState } from "./metadata/topic-manager.js";
-export { BrokerMetrics } from "./metrics.js";
+export { BrokerMetrics } from "./metrics/index.js";
 export { createBrokerLogger, type BrokerLoggerOptions } from "./logger.js";

@@ -7,7 +7,7 @@ import type { Handler } from "./handlers/types.js";
 import { AppendWaiters } from "./log/append-waiters.js";
 import type { PartitionLog } from "./log/partition-log.js";
 import type { TopicManager, TopicState } from "./metadata/topic-manager.js";
-import { BrokerMetrics } from "./metrics.js";
+import { BrokerMetrics } from "./metrics/broker-metrics.js";
 import { PartitionProducerState, ProducerIdManager } from "./producer-ids.js";
 
 export interface BrokerEndpoint {

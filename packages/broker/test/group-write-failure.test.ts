@@ -29,7 +29,7 @@ const commit = (groupId: string, offset: bigint) =>
     .then((r) => r.topics[0]!.partitions.map((p) => p.errorCode));
 
 const fetchOffsets = (groupId: string) =>
-  conn.request<OffsetFetchResponse>(9, { groupId, topics: [{ name: "wf-t", partitionIndexes: [0, 1] }], requireStable: false }, { apiVersion: 7 }).then((r) => ({ errorCode: r.errorCode, offsets: r.topics[0]!.partitions.map((p) => p.committedOffset) }));
+  conn.request<OffsetFetchResponse>(9, { groupId, topics: [{ name: "wf-t", partitionIndexes: [0, 1] }], requireStable: false }, { apiVersion: 7 }).then((r) => ({ errorCode: r.errorCode ?? 0, offsets: r.topics![0]!.partitions.map((p) => p.committedOffset) }));
 
 /** Makes the group's __consumer_offsets partition fail appends (errorCode path) or throw on flush until restored. */
 function breakLog(groupId: string, how: "append" | "flush"): () => void {

@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import { parseListeners } from "../config/broker-config.js";
 import type { BrokerModule, BrokerServices } from "../services.js";
 import { GROUP_COORDINATOR_MODULE, type GroupCoordinator } from "../group/driver/coordinator.js";
-import { LatencyHistograms } from "./histogram.js";
+import type { LatencyHistograms } from "./histogram.js";
 import { renderMetrics } from "./render.js";
 
 export const ADMIN_HTTP_MODULE = "admin-http";
@@ -13,6 +13,7 @@ export const ADMIN_HTTP_MODULE = "admin-http";
 export interface AdminHttp {
   /** Bound port, or -1 when disabled or the bind failed. */
   readonly port: number;
+  /** The broker's latency histograms (services.metrics.latency). */
   readonly histograms: LatencyHistograms;
   close(): Promise<void>;
 }
@@ -24,14 +25,7 @@ function adminHost(services: BrokerServices): string {
 }
 
 export async function startAdminHttp(services: BrokerServices, host = adminHost(services)): Promise<AdminHttp> {
-  const histograms = new LatencyHistograms();
-  // Observe every request's handling time through the broker's metrics hook.
-  const metrics = services.metrics;
-  const record = metrics.record.bind(metrics);
-  metrics.record = (apiKey: number, elapsedMs: number) => {
-    record(apiKey, elapsedMs);
-    histograms.observe(apiKey, elapsedMs);
-  };
+  const histograms = services.metrics.latency;
   const configured = services.config["gregor.admin.port"];
   if (configured < 0) return { port: -1, histograms, close: async () => {} };
   const groups = (): GroupCoordinator | undefined => (services.hasModule(GROUP_COORDINATOR_MODULE) ? services.module<GroupCoordinator>(GROUP_COORDINATOR_MODULE) : undefined);
@@ -41,7 +35,7 @@ export async function startAdminHttp(services: BrokerServices, host = adminHost(
       res.writeHead(405).end();
     } else if (path === "/metrics") {
       try {
-        const body = renderMetrics(services, histograms, groups());
+        const body = renderMetrics(services, groups());
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }).end(body);
       } catch (err) {
         services.logger.error({ err }, "rendering /metrics failed");

@@ -1,10 +1,9 @@
-// Prometheus text exposition (format 0.0.4) of the broker's metrics: the broker's counters,
-// request latency histograms, and consumer-group lag computed from committed offsets and each
+// Prometheus text exposition (format 0.0.4) of the broker's metrics: BrokerMetrics (counters and
+// request latency histograms), and consumer-group lag computed from committed offsets and each
 // partition's high watermark (no separate exporter needed).
 import { ApiKey } from "@gregor/protocol";
 import type { GroupCoordinator } from "../group/driver/coordinator.js";
 import type { BrokerServices } from "../services.js";
-import type { LatencyHistograms } from "./histogram.js";
 
 const API_NAMES = new Map<number, string>(Object.entries(ApiKey).map(([name, key]) => [key, name]));
 
@@ -20,9 +19,9 @@ export function escapeLabel(v: string): string {
 /** Bound on lag series rendered per scrape (a broker with millions of committed partitions). */
 export const MAX_LAG_SERIES = 100_000;
 
-export function renderMetrics(services: BrokerServices, histograms: LatencyHistograms, groups: GroupCoordinator | undefined): string {
+/** Everything /metrics shows: the broker's counters and latency histograms, then consumer-group lag. */
+export function renderMetrics(services: BrokerServices, groups: GroupCoordinator | undefined): string {
   const lines: string[] = [services.metrics.toPrometheus(apiName).trimEnd()];
-  lines.push(...histograms.render("gregor_request_latency_seconds", apiName, [...API_NAMES.keys()].sort((a, b) => a - b)));
   if (groups !== undefined) {
     lines.push("# HELP gregor_consumer_groups Consumer groups by state.", "# TYPE gregor_consumer_groups gauge");
     for (const [state, n] of groups.groupStates()) lines.push(`gregor_consumer_groups{state="${state}"} ${n}`);
