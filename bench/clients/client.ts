@@ -46,15 +46,17 @@ async function gregorConsume(): Promise<void> {
   const c = new Consumer({ bootstrapBrokers: [bootstrap], maxPartitionBytes: 8 << 20, maxBytes: 64 << 20 });
   c.assign([{ topic, partition: 0, offset: "earliest" }]);
   let n = 0;
+  let bytes = 0;
   let t0 = 0;
   for await (const b of c) {
     if (t0 === 0) t0 = performance.now();
+    for (const m of b.messages) bytes += m.value!.length;
     n += b.messages.length;
     if (n >= N) break;
   }
   const s = (performance.now() - t0) / 1000;
   await c.close();
-  out({ records: n, seconds: s, recordsPerSec: Math.round(n / s), note: "timed from the first batch" });
+  out({ records: n, bytes, seconds: s, recordsPerSec: Math.round(n / s), note: "timed from the first batch" });
 }
 
 async function gregorLatency(): Promise<void> {
@@ -103,12 +105,14 @@ async function kafkajsConsume(): Promise<void> {
   await c.connect();
   await c.subscribe({ topic, fromBeginning: true });
   let n = 0;
+  let bytes = 0;
   let t0 = 0;
   await new Promise<void>((resolve) => {
     void c.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
         if (t0 === 0) t0 = performance.now();
+        for (const m of batch.messages) bytes += m.value!.length;
         n += batch.messages.length;
         if (n >= N) resolve();
       },
@@ -116,7 +120,7 @@ async function kafkajsConsume(): Promise<void> {
   });
   const s = (performance.now() - t0) / 1000;
   await c.disconnect();
-  out({ records: n, seconds: s, recordsPerSec: Math.round(n / s), note: "timed from the first batch (group join excluded)" });
+  out({ records: n, bytes, seconds: s, recordsPerSec: Math.round(n / s), note: "timed from the first batch (group join excluded)" });
 }
 
 async function platformaticProduce(): Promise<void> {
@@ -147,15 +151,17 @@ async function platformaticConsume(): Promise<void> {
   };
   const stream = await c.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false, maxWaitTime: 500 });
   let n = 0;
+  let bytes = 0;
   let t0 = 0;
-  for await (const _m of stream) {
+  for await (const m of stream) {
     if (t0 === 0) t0 = performance.now();
+    bytes += (m as { value: Buffer }).value.length;
     if (++n >= N) break;
   }
   const s = (performance.now() - t0) / 1000;
   await stream.close().catch(() => undefined);
   await c.close(true).catch(() => undefined);
-  out({ records: n, seconds: s, recordsPerSec: Math.round(n / s), note: "timed from the first record (group join excluded)" });
+  out({ records: n, bytes, seconds: s, recordsPerSec: Math.round(n / s), note: "timed from the first record (group join excluded)" });
 }
 
 const table: Record<string, () => Promise<void>> = {

@@ -9,7 +9,7 @@ import { consumerSchema, type ConsumerOptions, type ResolvedConsumerOptions } fr
 import { GregorClientError, KafkaProtocolError, isStaleMetadataCode } from "./errors.js";
 import { GroupMember, type CommittedOffset } from "./group.js";
 import { backoffMs } from "./internal/backoff.js";
-import { decodeRecords } from "./internal/record-reader.js";
+import { decodeRecords, scanRecords, type DecodeContext } from "./internal/record-reader.js";
 import type { Message, MessageBatch } from "./message.js";
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from "./offsets.js";
 import { parseOptions } from "./options.js";
@@ -36,14 +36,33 @@ interface PState {
   highWatermark: bigint;
 }
 
+/** Fetched bytes of one partition, decoded into a MessageBatch when the application takes them. */
 interface Buffered {
-  batch: MessageBatch;
+  records: Buffer;
+  /** Where decoding resumes (a fetch is handed out in MessageBatches of about BATCH_RECORDS). */
+  at: number;
+  ctx: DecodeContext;
+  highWatermark: bigint;
+  /** The offset after the last complete record batch. */
+  nextOffset: bigint;
   state: PState;
   gen: number;
   sizeBytes: number;
 }
 
+interface Yielded {
+  state: PState;
+  gen: number;
+  nextOffset: bigint;
+}
+
 const FETCH = 1;
+/**
+ * A fetch is handed out in MessageBatches of whole record batches, closed once they hold this many
+ * messages: the Message objects of a batch are short-lived, so they die in V8's young generation
+ * instead of being promoted (a 1 MiB partition fetch of small records is ~8,000 of them).
+ */
+const BATCH_RECORDS = 2048;
 const key = (t: string, p: number): string => `${t}\0${p}`;
 
 export class Consumer implements AsyncIterable<MessageBatch> {
@@ -61,7 +80,7 @@ export class Consumer implements AsyncIterable<MessageBatch> {
   private member: GroupMember | null = null;
   private subscription: string[] | RegExp | null = null;
   private rejoining: Promise<void> | null = null;
-  private lastYielded: Buffered | null = null;
+  private lastYielded: Yielded | null = null;
   private autoCommitTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private started = false;
@@ -409,21 +428,19 @@ export class Consumer implements AsyncIterable<MessageBatch> {
     if (!records || (Buffer.isBuffer(records) && records.length === 0)) return;
     const buf = Buffer.isBuffer(records) ? records : Buffer.concat(records as Buffer[]);
     const aborted = this.isolation() === 1 ? (p.abortedTransactions ?? []).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset })) : null;
-    const decodedOrPromise = decodeRecords(buf, { topic: s.topic, partition: s.partition, fetchOffset, checkCrcs: this.o.checkCrcs, aborted });
-    const decoded = decodedOrPromise instanceof Promise ? await decodedOrPromise : decodedOrPromise;
-    if (s.gen !== gen) return;
-    if (decoded.nextOffset > fetchOffset) s.fetchOffset = decoded.nextOffset;
-    if (decoded.messages.length === 0) return;
-    const batch: MessageBatch = { topic: s.topic, partition: s.partition, messages: decoded.messages, highWatermark: p.highWatermark, nextOffset: decoded.messages[decoded.messages.length - 1]!.offset + 1n };
-    this.buffer.push({ batch, state: s, gen, sizeBytes: decoded.sizeBytes });
-    this.bufferedBytes += decoded.sizeBytes;
+    const ctx: DecodeContext = { topic: s.topic, partition: s.partition, fetchOffset, checkCrcs: this.o.checkCrcs, aborted };
+    const scanned = scanRecords(buf, ctx);
+    if (scanned.nextOffset > fetchOffset) s.fetchOffset = scanned.nextOffset;
+    if (scanned.sizeBytes === 0) return;
+    this.buffer.push({ records: buf.subarray(0, scanned.sizeBytes), at: 0, ctx, highWatermark: p.highWatermark, nextOffset: scanned.nextOffset, state: s, gen, sizeBytes: scanned.sizeBytes });
+    this.bufferedBytes += scanned.sizeBytes;
     this.wake();
   }
 
   private markConsumed(): void {
     const y = this.lastYielded;
     this.lastYielded = null;
-    if (y && y.state.gen === y.gen) y.state.consumed = y.batch.nextOffset;
+    if (y && y.state.gen === y.gen) y.state.consumed = y.nextOffset;
   }
 
   /** The next batch of messages, waiting for one; null once the consumer is closed. */
@@ -435,20 +452,57 @@ export class Consumer implements AsyncIterable<MessageBatch> {
       if (this.closed) return null;
       while (this.bufferHead < this.buffer.length) {
         const b = this.buffer[this.bufferHead]!;
-        this.buffer[this.bufferHead++] = undefined as unknown as Buffered;
-        if (this.bufferHead === this.buffer.length) {
-          this.buffer.length = 0;
-          this.bufferHead = 0;
-        }
-        const wasFull = this.bufferedBytes >= this.o.maxBufferedBytes;
-        this.bufferedBytes -= b.sizeBytes;
-        if (wasFull && this.bufferedBytes < this.o.maxBufferedBytes) this.pump();
-        if (b.state.gen !== b.gen || b.state.paused || this.parts.get(key(b.state.topic, b.state.partition)) !== b.state) continue;
-        this.lastYielded = b;
-        return b.batch;
+        const batch = this.isCurrent(b) ? await this.decode(b) : null;
+        if (b.at >= b.records.length || !this.isCurrent(b)) this.dropHead(b);
+        if (batch === null) continue;
+        this.lastYielded = { state: b.state, gen: b.gen, nextOffset: batch.nextOffset };
+        return batch;
       }
       await new Promise<void>((r) => (this.waiter = r));
     }
+  }
+
+  private dropHead(b: Buffered): void {
+    if (this.buffer[this.bufferHead] !== b) return;
+    this.buffer[this.bufferHead++] = undefined as unknown as Buffered;
+    if (this.bufferHead === this.buffer.length) {
+      this.buffer.length = 0;
+      this.bufferHead = 0;
+    }
+    const wasFull = this.bufferedBytes >= this.o.maxBufferedBytes;
+    this.bufferedBytes -= b.sizeBytes;
+    if (wasFull && this.bufferedBytes < this.o.maxBufferedBytes) this.pump();
+  }
+
+  private isCurrent(b: Buffered): boolean {
+    return b.state.gen === b.gen && !b.state.paused && this.parts.get(key(b.state.topic, b.state.partition)) === b.state;
+  }
+
+  /**
+   * Decodes buffered bytes into a batch (null: nothing to hand out). A corrupt batch puts the
+   * partition's position back at it and throws, so the next call refetches and fails again (as Java's
+   * consumer does) until the application seeks past it.
+   */
+  private async decode(b: Buffered): Promise<MessageBatch | null> {
+    let decoded;
+    try {
+      const d = decodeRecords(b.records, b.ctx, b.at, BATCH_RECORDS);
+      decoded = d instanceof Promise ? await d : d;
+      b.at = decoded.resumeAt;
+    } catch (e) {
+      if (this.isCurrent(b)) this.setPosition(b.state, b.ctx.fetchOffset);
+      this.pump();
+      throw e;
+    }
+    if (!this.isCurrent(b)) return null;
+    // Records below the committed position were skipped by the reader; control records and
+    // aborted transactions leave no message but still move the position.
+    const nextOffset = decoded.resumeAt >= b.records.length ? b.nextOffset : decoded.nextOffset;
+    if (decoded.messages.length === 0) {
+      b.state.consumed = nextOffset;
+      return null;
+    }
+    return { topic: b.state.topic, partition: b.state.partition, messages: decoded.messages, highWatermark: b.highWatermark, nextOffset };
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<MessageBatch> {

@@ -1,35 +1,137 @@
-// A consumed record. Key, value and header values are slices of the fetch response (no copies);
-// the offset is computed from the batch's base offset on access, so no bigint is made per record
-// unless the application reads it.
+// A consumed record. It points into the fetch response: key, value and headers are decoded on first
+// access (key/value as slices of the response, no copy), and the offset is computed from the batch's
+// base offset on access, so a record the application does not look into costs one small object.
 
 export interface MessageHeader {
   key: string;
   value: Buffer | null;
 }
 
+const NO_HEADERS: readonly MessageHeader[] = Object.freeze([]) as readonly MessageHeader[];
+const UNSET = undefined;
+
+function varintAt(b: Buffer, at: number): [value: number, next: number] {
+  let u = 0;
+  let shift = 0;
+  let x: number;
+  do {
+    x = b[at++]!;
+    u |= (x & 0x7f) << shift;
+    shift += 7;
+  } while (x & 0x80 && shift < 35);
+  return [(u >>> 1) ^ -(u & 1), at];
+}
+
+/** @internal What the records of one record batch share. */
+export interface BatchInfo {
+  readonly topic: string;
+  readonly partition: number;
+  readonly baseOffset: bigint;
+  readonly baseTimestamp: number;
+  /** The batch's max timestamp when the topic uses LogAppendTime, else -1. */
+  readonly logAppendTime: number;
+  readonly leaderEpoch: number;
+  /** The (inflated) bytes the positions below point into. */
+  readonly src: Buffer;
+}
+
 export class Message {
+  private k: Buffer | null | undefined = UNSET;
+  private v: Buffer | null | undefined = UNSET;
+  private h: readonly MessageHeader[] | undefined = UNSET;
+
+  /** @internal Made by the consumer's record reader. */
   constructor(
-    readonly topic: string,
-    readonly partition: number,
-    private readonly baseOffset: bigint,
+    private readonly batch: BatchInfo,
     /** offset - the batch's baseOffset. */
     readonly offsetDelta: number,
-    /** Milliseconds since the epoch (CreateTime, or LogAppendTime when the topic says so). */
-    readonly timestamp: number,
-    readonly key: Buffer | null,
-    readonly value: Buffer | null,
-    readonly headers: readonly MessageHeader[],
-    readonly leaderEpoch: number,
+    private readonly timestampDelta: number,
+    private readonly keyAt: number,
+    /** -1: null key. */
+    private readonly keyLength: number,
+    private readonly valueAt: number,
+    /** -1: null value. */
+    private readonly valueLength: number,
+    /** Where the header count starts; -1: no headers. */
+    private readonly headersAt: number,
   ) {}
 
+  get topic(): string {
+    return this.batch.topic;
+  }
+
+  get partition(): number {
+    return this.batch.partition;
+  }
+
+  get leaderEpoch(): number {
+    return this.batch.leaderEpoch;
+  }
+
+  /** Milliseconds since the epoch (CreateTime, or LogAppendTime when the topic says so). */
+  get timestamp(): number {
+    const b = this.batch;
+    return b.logAppendTime >= 0 ? b.logAppendTime : b.baseTimestamp + this.timestampDelta;
+  }
+
+  get key(): Buffer | null {
+    if (this.k === UNSET) this.k = this.keyLength < 0 ? null : this.batch.src.subarray(this.keyAt, this.keyAt + this.keyLength);
+    return this.k;
+  }
+
+  get value(): Buffer | null {
+    if (this.v === UNSET) this.v = this.valueLength < 0 ? null : this.batch.src.subarray(this.valueAt, this.valueAt + this.valueLength);
+    return this.v;
+  }
+
+  get headers(): readonly MessageHeader[] {
+    if (this.h === UNSET) this.h = this.headersAt < 0 ? NO_HEADERS : decodeHeaders(this.batch.src, this.headersAt);
+    return this.h;
+  }
+
   get offset(): bigint {
-    return this.baseOffset + BigInt(this.offsetDelta);
+    return this.batch.baseOffset + BigInt(this.offsetDelta);
   }
 
   /** The offset as a number (exact below 2^53, i.e. always in practice). */
   get offsetNumber(): number {
-    return Number(this.baseOffset) + this.offsetDelta;
+    return Number(this.batch.baseOffset) + this.offsetDelta;
   }
+
+  /** A plain object with every field (for logging and tests). */
+  toJSON(): { topic: string; partition: number; offset: string; timestamp: number; key: string | null; value: string | null; headers: { key: string; value: string | null }[] } {
+    return {
+      topic: this.topic,
+      partition: this.partition,
+      offset: String(this.offset),
+      timestamp: this.timestamp,
+      key: this.key?.toString() ?? null,
+      value: this.value?.toString() ?? null,
+      headers: this.headers.map((h) => ({ key: h.key, value: h.value?.toString() ?? null })),
+    };
+  }
+}
+
+/** Headers were validated when the record was read; this only materializes them. */
+function decodeHeaders(b: Buffer, at: number): MessageHeader[] {
+  let n: number;
+  [n, at] = varintAt(b, at);
+  const hs = new Array<MessageHeader>(n);
+  for (let i = 0; i < n; i++) {
+    let kl: number;
+    [kl, at] = varintAt(b, at);
+    const key = b.toString("utf8", at, at + kl);
+    at += kl;
+    let vl: number;
+    [vl, at] = varintAt(b, at);
+    let value: Buffer | null = null;
+    if (vl >= 0) {
+      value = b.subarray(at, at + vl);
+      at += vl;
+    }
+    hs[i] = { key, value };
+  }
+  return hs;
 }
 
 /** A run of messages from one partition, as returned by one fetch. */

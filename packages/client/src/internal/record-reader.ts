@@ -1,12 +1,13 @@
 // Decodes the `records` bytes of one partition in a Fetch response into Messages: batches are
 // walked in place, a truncated last batch (Fetch may cut one) is ignored, CRCs are checked,
 // compressed batches are inflated (zstd asynchronously), control batches and aborted transactions
-// (read_committed) are skipped.
+// (read_committed) are skipped. Each record is validated (lengths inside the record) but only its
+// positions are kept: Message slices key/value/headers on access. scanRecords() reads batch headers
+// only, so the consumer can fetch ahead and decode records when the application takes them.
 import { CompressionCodec, decompress, decompressSync, hasSyncPath, isBatchCrcValid } from "@gregor/protocol";
 import { GregorClientError } from "../errors.js";
-import { Message, type MessageHeader } from "../message.js";
+import { Message, type BatchInfo } from "../message.js";
 
-const NO_HEADERS: readonly MessageHeader[] = Object.freeze([]) as readonly MessageHeader[];
 let pos = 0;
 
 function varint(b: Buffer): number {
@@ -57,12 +58,40 @@ export interface DecodedRecords {
   nextOffset: bigint;
   /** Bytes that were consumed (for backpressure accounting). */
   sizeBytes: number;
+  /** Where the next decodeRecords() call on this buffer starts (buf.length when all was read). */
+  resumeAt: number;
 }
 
-export function decodeRecords(buf: Buffer, ctx: DecodeContext): DecodedRecords | Promise<DecodedRecords> {
-  const messages: Message[] = [];
+export interface ScannedRecords {
+  /** The offset after the last complete batch (the next fetch offset). */
+  nextOffset: bigint;
+  /** Bytes of complete batches. */
+  sizeBytes: number;
+}
+
+/** Walks the batch headers only: where the next fetch starts and how many bytes are complete. */
+export function scanRecords(buf: Buffer, ctx: DecodeContext): ScannedRecords {
   let nextOffset = ctx.fetchOffset;
   let at = 0;
+  while (at + 61 <= buf.length) {
+    const end = at + 12 + buf.readInt32BE(at + 8);
+    if (end > buf.length) break;
+    if (buf[at + 16] !== 2) throw new GregorClientError(`${ctx.topic}-${ctx.partition}: record batch magic ${buf[at + 16]} is not supported (only v2)`);
+    const batchNext = buf.readBigInt64BE(at) + BigInt(buf.readInt32BE(at + 23)) + 1n;
+    if (batchNext > nextOffset) nextOffset = batchNext;
+    at = end;
+  }
+  return { nextOffset, sizeBytes: at };
+}
+
+/**
+ * Decodes whole record batches from byte `from` on, stopping after the batch that brings the message
+ * count to `maxMessages` or more; `resumeAt` says where the next call starts (buf.length: done).
+ */
+export function decodeRecords(buf: Buffer, ctx: DecodeContext, from = 0, maxMessages = Infinity): DecodedRecords | Promise<DecodedRecords> {
+  const messages: Message[] = [];
+  let nextOffset = ctx.fetchOffset;
+  let at = from;
   let needsAsync = false;
   const refs: BatchRef[] = [];
   while (at + 61 <= buf.length) {
@@ -75,16 +104,28 @@ export function decodeRecords(buf: Buffer, ctx: DecodeContext): DecodedRecords |
     at = end;
   }
   if (!needsAsync) {
-    for (const r of refs) nextOffset = decodeBatch(buf, r, ctx, messages, null, nextOffset);
-    return { messages, nextOffset, sizeBytes: at };
+    let resumeAt = at;
+    for (const r of refs) {
+      nextOffset = decodeBatch(buf, r, ctx, messages, null, nextOffset);
+      if (messages.length >= maxMessages) {
+        resumeAt = r.end;
+        break;
+      }
+    }
+    return { messages, nextOffset, sizeBytes: resumeAt - from, resumeAt };
   }
   return (async () => {
+    let resumeAt = at;
     for (const r of refs) {
       const codec = (buf.readInt16BE(r.start + 21) & 7) as CompressionCodec;
       const inflated = codec === CompressionCodec.None ? null : await decompress(codec, buf.subarray(r.start + 61, r.end));
       nextOffset = decodeBatch(buf, r, ctx, messages, inflated, nextOffset);
+      if (messages.length >= maxMessages) {
+        resumeAt = r.end;
+        break;
+      }
     }
-    return { messages, nextOffset, sizeBytes: at };
+    return { messages, nextOffset, sizeBytes: resumeAt - from, resumeAt };
   })();
 }
 
@@ -117,6 +158,7 @@ function decodeBatch(buf: Buffer, r: BatchRef, ctx: DecodeContext, out: Message[
     end = b.length;
   }
   const { topic, partition } = ctx;
+  const info: BatchInfo = { topic, partition, baseOffset, baseTimestamp, logAppendTime: logAppend ? maxTimestamp : -1, leaderEpoch, src: b };
   const skipBelow = ctx.fetchOffset > baseOffset ? Number(ctx.fetchOffset - baseOffset) : 0;
   for (let i = 0; i < count && pos < end; i++) {
     const len = varint(b);
@@ -125,38 +167,23 @@ function decodeBatch(buf: Buffer, r: BatchRef, ctx: DecodeContext, out: Message[
     const tsDelta = varlong(b);
     const offsetDelta = varint(b);
     const keyLen = varint(b);
-    let key: Buffer | null = null;
-    if (keyLen >= 0) {
-      key = b.subarray(pos, pos + keyLen);
-      pos += keyLen;
-    }
+    const keyAt = pos;
+    if (keyLen > 0) pos += keyLen;
     const valueLen = varint(b);
-    let value: Buffer | null = null;
-    if (valueLen >= 0) {
-      value = b.subarray(pos, pos + valueLen);
-      pos += valueLen;
-    }
+    const valueAt = pos;
+    if (valueLen > 0) pos += valueLen;
+    const headersAt = pos;
     const nh = varint(b);
-    let headers = NO_HEADERS;
-    if (nh > 0) {
-      const hs: MessageHeader[] = new Array<MessageHeader>(nh);
-      for (let h = 0; h < nh; h++) {
-        const kl = varint(b);
-        const hk = b.toString("utf8", pos, pos + kl);
-        pos += kl;
-        const vl = varint(b);
-        let hv: Buffer | null = null;
-        if (vl >= 0) {
-          hv = b.subarray(pos, pos + vl);
-          pos += vl;
-        }
-        hs[h] = { key: hk, value: hv };
-      }
-      headers = hs;
+    for (let h = 0; h < nh && pos <= recEnd; h++) {
+      const kl = varint(b);
+      if (kl < 0) pos = recEnd + 1; // a header key is never null: malformed
+      else pos += kl;
+      const vl = varint(b);
+      if (vl > 0) pos += vl;
     }
     if (pos !== recEnd || recEnd > end) throw new GregorClientError(`${topic}-${partition}: malformed record at offset ${baseOffset + BigInt(offsetDelta)}`);
     if (offsetDelta < skipBelow) continue;
-    out.push(new Message(topic, partition, baseOffset, offsetDelta, logAppend ? maxTimestamp : baseTimestamp + tsDelta, key, value, headers, leaderEpoch));
+    out.push(new Message(info, offsetDelta, tsDelta, keyAt, keyLen, valueAt, valueLen, nh > 0 ? headersAt : -1));
   }
   return batchNext;
 }
