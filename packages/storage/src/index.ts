@@ -1,8 +1,12 @@
 export { Log } from "./log.js";
 export type { AppendOptions, AppendResult, AppendListener, ReadResult } from "./log.js";
 export { LogManager } from "./log-manager.js";
+export { LogCleaner, type LogCleanerOptions, type CleaningResult } from "./cleaner/log-cleaner.js";
+export type { CompactionStats, CompactOptions } from "./cleaner/cleaner.js";
+export type { CleanableRange } from "./cleaner/plan.js";
+export type { OffsetMapLimits } from "./cleaner/offset-map.js";
 export type { LogManagerOptions, TopicPartition } from "./log-manager.js";
-export { DEFAULT_LOG_CONFIG, type LogConfig, type LogOptions, type Logger, type TimestampType } from "./config.js";
+export { DEFAULT_LOG_CONFIG, type LogConfig, type LogOptions, type Logger, type TimestampType, type CleanupPolicy } from "./config.js";
 export {
   LeaderEpochCache,
   UNDEFINED_EPOCH,

@@ -2,16 +2,19 @@
 // offset-stamped synchronously (so offsets follow call order), then written by one serial writer
 // that group-commits everything queued meanwhile with a single writev.
 import { setBaseOffset, setPartitionLeaderEpoch } from "@gregor/protocol";
-import { NOOP_LOGGER, deletionEnabled, resolveConfig, type LogConfig, type LogOptions, type Logger } from "./config.js";
+import { compactLog, rangeOf, type CompactOptions, type CompactionHost, type CompactionStats } from "./cleaner/cleaner.js";
+import { parseCleanerCheckpoint, serializeCleanerCheckpoint, truncatePasses, type CleanableRange, type CleanerCheckpoint } from "./cleaner/plan.js";
+import { NOOP_LOGGER, compactionEnabled, deletionEnabled, resolveConfig, type LogConfig, type LogOptions, type Logger } from "./config.js";
 import { InvalidRecordError, LogClosedError, OffsetOutOfRangeError } from "./errors.js";
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
 import type { OffsetAndTimestamp } from "./list-offsets.js";
 import { AppendQueue, type PendingAppend } from "./internal/append-queue.js";
 import { stampLogAppendTime, validateBatches, type BatchMeta } from "./internal/batch.js";
-import { CheckpointFiles } from "./internal/checkpoint.js";
+import { CLEANER_CHECKPOINT, CheckpointFiles, readText } from "./internal/checkpoint.js";
 import { loadLog } from "./internal/loader.js";
 import { LocalLog } from "./internal/local-log.js";
-import type { WrittenBatch } from "./internal/segment.js";
+import type { LogSegment, WrittenBatch } from "./internal/segment.js";
+import { join } from "node:path";
 import { TailCache } from "./internal/tail-cache.js";
 
 export interface AppendOptions {
@@ -68,6 +71,9 @@ export class Log {
   private closing: Promise<void> | undefined;
   private readonly checkpoints: CheckpointFiles;
   private failure: unknown;
+  private cleanerState: CleanerCheckpoint = { firstDirtyOffset: 0, passes: [] };
+  private compaction: Promise<unknown> = Promise.resolve();
+  private stoppingCompaction = false;
 
   private constructor(dir: string, config: LogConfig, options: LogOptions, loaded: Awaited<ReturnType<typeof loadLog>>) {
     this.dir = dir;
@@ -94,6 +100,11 @@ export class Log {
     const logger = options.logger ?? NOOP_LOGGER;
     const loaded = await loadLog(dir, config, logger, (options.clock ?? Date.now)());
     const log = new Log(dir, config, options, loaded);
+    const cleaner = parseCleanerCheckpoint(await readText(join(dir, CLEANER_CHECKPOINT)));
+    if (cleaner !== undefined) {
+      const end = log.endOffset;
+      log.cleanerState = { firstDirtyOffset: Math.min(cleaner.firstDirtyOffset, end), passes: truncatePasses(cleaner.passes, end) };
+    }
     await log.writeCheckpoints();
     return log;
   }
@@ -437,12 +448,23 @@ export class Log {
       }
       this.endOffset = this.nextOffset = newEnd;
       this.recoveryOffset = Math.min(this.recoveryOffset, newEnd);
+      await this.truncateCleanerState(newEnd);
       if (this.leaderEpochCache.truncateFromEnd(newEnd)) await this.writeEpochCheckpoint();
       await this.writeCheckpoints();
     });
   }
 
+  private async truncateCleanerState(endOffset: number): Promise<void> {
+    if (this.cleanerState.firstDirtyOffset <= endOffset && this.cleanerState.passes.every((p) => p.cleanedUpTo <= endOffset)) return;
+    this.cleanerState = {
+      firstDirtyOffset: Math.min(this.cleanerState.firstDirtyOffset, endOffset),
+      passes: truncatePasses(this.cleanerState.passes, endOffset),
+    };
+    await this.checkpoints.writeCleaner(serializeCleanerCheckpoint(this.cleanerState));
+  }
+
   private async truncateFullyAndStartAt(offset: number): Promise<void> {
+    await this.truncateCleanerState(0);
     await this.local.replaceAllWith(offset, this.clock());
     this.startOffset = this.endOffset = this.nextOffset = this.recoveryOffset = offset;
     this.leaderEpochCache.clear();
@@ -499,7 +521,9 @@ export class Log {
   /** Flushes, writes indexes and checkpoints, marks a clean shutdown and closes the files. */
   close(): Promise<void> {
     if (this.closing !== undefined) return this.closing;
-    this.closing = this.serial(async () => {
+    this.stoppingCompaction = true;
+    const compaction = this.compaction.catch(() => {});
+    this.closing = compaction.then(() => this.serial(async () => {
       this.closed = true;
       if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
       await Promise.all(this.background);
@@ -511,8 +535,81 @@ export class Log {
         await this.checkpoints.markCleanShutdown(this.endOffset);
       }
       await this.local.close();
-    });
+    }));
     return this.closing;
+  }
+
+  /**
+   * How much of the log a compaction pass would clean now: the dirty range (from the cleaner
+   * checkpoint to the first uncleanable segment: the active one, one reaching the high watermark,
+   * or one younger than min.compaction.lag.ms) and its dirty ratio.
+   */
+  cleanableRange(nowMs: number, highWatermark?: number): CleanableRange {
+    return rangeOf(this.compactionHost(), nowMs, highWatermark);
+  }
+
+  /**
+   * One compaction pass (cleanup.policy compact or compact,delete; with `delete` only nothing is
+   * done): keeps the latest record per key below the first uncleanable offset, drops tombstones
+   * whose delete.retention.ms has passed since a pass first covered them, keeps offsets. Runs
+   * beside appends and reads; only the swap of each cleaned segment group is serialized with
+   * them. Passes on one log run one at a time.
+   */
+  compact(nowMs: number, options: CompactOptions = {}): Promise<CompactionStats> {
+    this.ensureOpen();
+    const run = this.compaction.catch(() => {}).then(async (): Promise<CompactionStats> => {
+      if (!compactionEnabled(this.config)) {
+        const at = this.cleanerState.firstDirtyOffset;
+        return { bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0, tombstonesRemoved: 0, batchesRemoved: 0, segmentsCleaned: 0, firstDirtyOffset: at, cleanedUpTo: at, skipped: "cleanup.policy=delete" };
+      }
+      return compactLog(this.compactionHost(), nowMs, options);
+    });
+    this.compaction = run;
+    return run;
+  }
+
+  private compactionHost(): CompactionHost {
+    return {
+      dir: this.dir,
+      config: this.config,
+      logger: this.logger,
+      segments: () => this.local.segments,
+      logStartOffset: this.startOffset,
+      logEndOffset: this.endOffset,
+      cleanerCheckpoint: () => this.cleanerState,
+      generation: () => this.truncations,
+      stopping: () => this.stoppingCompaction || this.closed || this.failure !== undefined,
+      commit: (old, cleaned, generation) => this.swapCleaned(old, cleaned, generation),
+      saveCleanerCheckpoint: (c) =>
+        this.serial(async () => {
+          if (this.closed) return;
+          this.cleanerState = c;
+          await this.checkpoints.writeCleaner(serializeCleanerCheckpoint(c));
+        }),
+    };
+  }
+
+  /** Kafka's replaceSegments: `.cleaned` -> `.swap`, old segments -> `.deleted`, `.swap` -> live, delete. */
+  private swapCleaned(old: readonly LogSegment[], cleaned: LogSegment, generation: number): Promise<boolean> {
+    return this.serial(async () => {
+      if (this.closed || this.stoppingCompaction || generation !== this.truncations) return false;
+      const segments = this.local.segments;
+      const at = segments.indexOf(old[0]!);
+      if (at < 0 || at + old.length >= segments.length || old.some((s, k) => segments[at + k] !== s)) return false;
+      try {
+        await cleaned.changeSuffix(".swap");
+        for (const s of old) await s.changeSuffix(".deleted");
+        await cleaned.changeSuffix("");
+      } catch (e) {
+        this.failure = e;
+        this.logger.error({ dir: this.dir, err: String(e) }, "segment swap failed: log is offline");
+        throw e;
+      }
+      segments.splice(at, old.length, cleaned);
+      this.cache.evictBelow(segments[at + 1]!.baseOffset);
+      for (const s of old) await s.delete();
+      return true;
+    });
   }
 
   private writeCheckpoints(): Promise<void> {

@@ -6,6 +6,8 @@ import { join } from "node:path";
 export const LEADER_EPOCH_CHECKPOINT = "leader-epoch-checkpoint";
 /** recoveryPoint and logStartOffset, Kafka's checkpoint text format (version, count, lines). */
 export const LOG_CHECKPOINT = "log-checkpoint";
+/** The cleaner's first dirty offset and the history of its passes (tombstone horizons). */
+export const CLEANER_CHECKPOINT = "cleaner-offset-checkpoint";
 /** Present only while the log is cleanly closed (Kafka's `.kafka_cleanshutdown`, per log). */
 export const CLEAN_SHUTDOWN_MARKER = ".kafka_cleanshutdown";
 
@@ -82,6 +84,10 @@ export class CheckpointFiles {
 
   writeLeaderEpochs(text: string): Promise<void> {
     return this.serialized(LEADER_EPOCH_CHECKPOINT, text);
+  }
+
+  writeCleaner(text: string): Promise<void> {
+    return this.serialized(CLEANER_CHECKPOINT, text);
   }
 
   markCleanShutdown(logEndOffset: number): Promise<void> {

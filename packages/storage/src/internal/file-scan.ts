@@ -9,6 +9,7 @@ import {
   MAGIC_OFFSET,
   MAX_TIMESTAMP_OFFSET,
   PARTITION_LEADER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
   RECORD_BATCH_OVERHEAD,
   isBatchCrcValid,
 } from "@gregor/protocol";
@@ -23,6 +24,8 @@ export interface HeaderInfo {
   maxTimestamp: number;
   partitionLeaderEpoch: number;
   magic: number;
+  /** -1 when the batch is not idempotent. */
+  producerId: number;
 }
 
 const HEADER_CHUNK_BYTES = 64 * 1024;
@@ -47,6 +50,7 @@ function headerAt(buf: Buffer, at: number, position: number): HeaderInfo {
     maxTimestamp: readInt64(buf, at + MAX_TIMESTAMP_OFFSET),
     partitionLeaderEpoch: buf.readInt32BE(at + PARTITION_LEADER_EPOCH_OFFSET),
     magic: buf.readInt8(at + MAGIC_OFFSET),
+    producerId: readInt64(buf, at + PRODUCER_ID_OFFSET),
   };
 }
 

@@ -1,7 +1,7 @@
 // Opening a partition log: find segments, trust indexes after a clean shutdown, otherwise
 // recover from the recovery point (validate each batch, truncate a torn/corrupt tail, rebuild
 // indexes), and reconcile the checkpoints.
-import { mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "../config.js";
 import { LeaderEpochCache } from "../leader-epoch-cache.js";
@@ -14,6 +14,7 @@ import {
   removeIfExists,
 } from "./checkpoint.js";
 import { LogSegment, type SegmentConfig } from "./segment.js";
+import { completeInterruptedSwaps } from "./swap-recovery.js";
 
 export interface LoadedLog {
   segments: LogSegment[];
@@ -26,18 +27,14 @@ export interface LoadedLog {
 }
 
 const SEGMENT_FILE = /^(\d{20})\.(log|index|timeindex)$/;
-const LEFTOVER_FILE = /\.(tmp|deleted|cleaned|swap)$/;
 
 export async function loadLog(dir: string, config: SegmentConfig, logger: Logger, nowMs: number): Promise<LoadedLog> {
   await mkdir(dir, { recursive: true });
+  await completeInterruptedSwaps(dir, logger);
   const names = await readdir(dir);
   const logBases = new Set<number>();
   const indexBases = new Set<number>();
   for (const name of names) {
-    if (LEFTOVER_FILE.test(name)) {
-      await rm(join(dir, name), { force: true, recursive: true });
-      continue;
-    }
     const m = SEGMENT_FILE.exec(name);
     if (m === null) continue;
     const base = Number(m[1]);

@@ -1,5 +1,5 @@
 // One log segment: `<20-digit baseOffset>.log` plus its `.index` and `.timeindex`.
-import { open, readFile, rm, writeFile, type FileHandle } from "node:fs/promises";
+import { open, readFile, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { assert } from "./assert.js";
 import { scanHeaders, scanValid, readFully, type HeaderInfo } from "./file-scan.js";
@@ -26,9 +26,12 @@ const RECOVERY_CHUNK_BYTES = 8 * 1024 * 1024;
 
 export class LogSegment {
   readonly baseOffset: number;
-  readonly logPath: string;
-  readonly indexPath: string;
-  readonly timeIndexPath: string;
+  private readonly dir: string;
+  /** "" for a live segment; ".cleaned" / ".swap" / ".deleted" during a cleaner swap. */
+  private suffix: string;
+  logPath: string;
+  indexPath: string;
+  timeIndexPath: string;
   private fh: FileHandle;
   private readonly config: SegmentConfig;
   size: number;
@@ -51,11 +54,13 @@ export class LogSegment {
   private retired = false;
   private closed = false;
 
-  private constructor(dir: string, baseOffset: number, fh: FileHandle, size: number, config: SegmentConfig, mtimeMs: number) {
+  private constructor(dir: string, baseOffset: number, fh: FileHandle, size: number, config: SegmentConfig, mtimeMs: number, suffix = "") {
     this.baseOffset = baseOffset;
-    this.logPath = join(dir, segmentFileName(baseOffset, ".log"));
-    this.indexPath = join(dir, segmentFileName(baseOffset, ".index"));
-    this.timeIndexPath = join(dir, segmentFileName(baseOffset, ".timeindex"));
+    this.dir = dir;
+    this.suffix = suffix;
+    this.logPath = join(dir, segmentFileName(baseOffset, ".log" + suffix));
+    this.indexPath = join(dir, segmentFileName(baseOffset, ".index" + suffix));
+    this.timeIndexPath = join(dir, segmentFileName(baseOffset, ".timeindex" + suffix));
     this.fh = fh;
     this.size = size;
     this.config = config;
@@ -67,9 +72,33 @@ export class LogSegment {
     this.lastModifiedMs = mtimeMs;
   }
 
-  static async create(dir: string, baseOffset: number, config: SegmentConfig, nowMs: number): Promise<LogSegment> {
-    const fh = await open(join(dir, segmentFileName(baseOffset, ".log")), "w+");
-    return new LogSegment(dir, baseOffset, fh, 0, config, nowMs);
+  static async create(dir: string, baseOffset: number, config: SegmentConfig, nowMs: number, suffix = ""): Promise<LogSegment> {
+    const fh = await open(join(dir, segmentFileName(baseOffset, ".log" + suffix)), "w+");
+    return new LogSegment(dir, baseOffset, fh, 0, config, nowMs, suffix);
+  }
+
+  /**
+   * Renames the segment's files to `<base>.<kind><suffix>` (Kafka's changeFileSuffixes): the
+   * indexes first, the log last, so the log file's name is the commit point of a swap.
+   */
+  async changeSuffix(suffix: string): Promise<void> {
+    const to = (kind: string): string => join(this.dir, segmentFileName(this.baseOffset, kind + suffix));
+    for (const [from, kind] of [[this.indexPath, ".index"], [this.timeIndexPath, ".timeindex"]] as const) {
+      try {
+        await rename(from, to(kind));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      }
+    }
+    await rename(this.logPath, to(".log"));
+    this.suffix = suffix;
+    this.logPath = to(".log");
+    this.indexPath = to(".index");
+    this.timeIndexPath = to(".timeindex");
+  }
+
+  get fileSuffix(): string {
+    return this.suffix;
   }
 
   static async open(dir: string, baseOffset: number, config: SegmentConfig): Promise<LogSegment> {

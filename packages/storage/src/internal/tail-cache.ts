@@ -58,6 +58,15 @@ export class TailCache {
     }
   }
 
+  /** Drops the cached appends wholly below `offset` (the cache stays contiguous up to the end). */
+  evictBelow(offset: number): void {
+    while (this.head < this.entries.length && this.entries[this.head]!.lastOffset < offset) {
+      this.cachedBytes -= this.entries[this.head]!.buf.length;
+      this.entries[this.head++] = undefined as unknown as Entry;
+    }
+    if (this.head === this.entries.length) this.clear();
+  }
+
   clear(): void {
     this.entries = [];
     this.head = 0;
