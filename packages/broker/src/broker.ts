@@ -103,19 +103,12 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   services.endpoint = { nodeId: config["node.id"], host, port: advertisedPort, rack: config["broker.rack"] };
   const startupMs = performance.now() - t0;
 
-  const retentionTimer = setInterval(() => {
-    const now = Date.now();
-    for (const t of topics.all()) for (const p of t.partitions) p.log.applyRetention?.(now).catch((err: unknown) => logger.error({ err, topic: t.name, partition: p.index }, "retention failed"));
-  }, Math.min(config["log.retention.check.interval.ms"], 2 ** 31 - 1));
-  retentionTimer.unref();
-
   logger.info({ nodeId: config["node.id"], clusterId, listener: `${listener.host}:${port}`, advertised: `${host}:${advertisedPort}`, dataDir: dataDir ?? IN_MEMORY, topics: topics.size, startupMs: Math.round(startupMs * 10) / 10 }, `broker started in ${startupMs.toFixed(1)} ms`);
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
       services.closing = true;
-      clearInterval(retentionTimer);
       services.appendWaiters.completeAll();
       await server.close();
       for (const { module, instance } of started.reverse()) {

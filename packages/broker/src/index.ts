@@ -10,4 +10,5 @@ export { ErrorCode } from "./errors.js";
 export type { PartitionLog, AppendResult } from "./log/partition-log.js";
 export type { TopicManager, TopicState, PartitionState } from "./metadata/topic-manager.js";
 export { BrokerMetrics } from "./metrics/index.js";
+export { LogMaintenance, LOG_MAINTENANCE_MODULE, type CleanedPartition } from "./log/log-maintenance.js";
 export { createBrokerLogger, type BrokerLoggerOptions } from "./logger.js";

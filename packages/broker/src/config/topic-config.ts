@@ -30,11 +30,11 @@ export const TOPIC_KEYS: Record<string, TopicKeyDef> = {
   "flush.messages": { type: ConfigType.LONG, brokerDefault: (c) => longStr(c["log.flush.interval.messages"]), valid: isLong(1), allowed: "[1,...]" },
   "flush.ms": { type: ConfigType.LONG, brokerDefault: (c) => longStr(c["log.flush.interval.ms"]), valid: isLong(0), allowed: "[0,...]" },
   "index.interval.bytes": { type: ConfigType.INT, brokerDefault: (c) => String(c["log.index.interval.bytes"]), valid: isInt(0, 2147483647), allowed: "[0,...]" },
-  "max.compaction.lag.ms": { type: ConfigType.LONG, brokerDefault: fixed(LONG_MAX), valid: isLong(1), allowed: "[1,...]" },
+  "max.compaction.lag.ms": { type: ConfigType.LONG, brokerDefault: (c) => longStr(c["log.cleaner.max.compaction.lag.ms"]), valid: isLong(1), allowed: "[1,...]" },
   "max.message.bytes": { type: ConfigType.INT, brokerDefault: (c) => String(c["message.max.bytes"]), valid: isInt(0, 2147483647), allowed: "[0,...]" },
   "message.timestamp.type": { type: ConfigType.STRING, brokerDefault: (c) => c["log.message.timestamp.type"], valid: oneOf("CreateTime", "LogAppendTime"), allowed: "[CreateTime, LogAppendTime]" },
-  "min.cleanable.dirty.ratio": { type: ConfigType.DOUBLE, brokerDefault: fixed("0.5"), valid: (v) => Number(v) >= 0 && Number(v) <= 1, allowed: "[0,...,1]" },
-  "min.compaction.lag.ms": { type: ConfigType.LONG, brokerDefault: fixed("0"), valid: isLong(0), allowed: "[0,...]" },
+  "min.cleanable.dirty.ratio": { type: ConfigType.DOUBLE, brokerDefault: (c) => String(c["log.cleaner.min.cleanable.ratio"]), valid: (v) => Number(v) >= 0 && Number(v) <= 1, allowed: "[0,...,1]" },
+  "min.compaction.lag.ms": { type: ConfigType.LONG, brokerDefault: (c) => String(c["log.cleaner.min.compaction.lag.ms"]), valid: isLong(0), allowed: "[0,...]" },
   "min.insync.replicas": { type: ConfigType.INT, brokerDefault: (c) => String(c["min.insync.replicas"]), valid: isInt(1, 2147483647), allowed: "[1,...]" },
   preallocate: { type: ConfigType.BOOLEAN, brokerDefault: fixed("false"), valid: bool, allowed: "true or false" },
   "retention.bytes": { type: ConfigType.LONG, brokerDefault: (c) => String(c["log.retention.bytes"]), valid: isLong(-1), allowed: "[-1,...]" },
@@ -96,7 +96,11 @@ export interface TopicLogConfig {
   flushMessages: number;
   flushMs: number;
   messageTimestampType: "CreateTime" | "LogAppendTime";
-  cleanupPolicy: string;
+  cleanupPolicy: "delete" | "compact" | "compact,delete";
+  minCompactionLagMs: number;
+  maxCompactionLagMs: number;
+  deleteRetentionMs: number;
+  minCleanableDirtyRatio: number;
 }
 
 export function toLogConfig(broker: BrokerConfig, overrides: TopicConfigOverrides): TopicLogConfig {
@@ -112,6 +116,16 @@ export function toLogConfig(broker: BrokerConfig, overrides: TopicConfigOverride
     flushMessages: toNum(v("flush.messages")),
     flushMs: toNum(v("flush.ms")),
     messageTimestampType: v("message.timestamp.type") === "LogAppendTime" ? "LogAppendTime" : "CreateTime",
-    cleanupPolicy: v("cleanup.policy"),
+    cleanupPolicy: cleanupPolicy(v("cleanup.policy")),
+    minCompactionLagMs: toNum(v("min.compaction.lag.ms")),
+    maxCompactionLagMs: toNum(v("max.compaction.lag.ms")),
+    deleteRetentionMs: toNum(v("delete.retention.ms")),
+    minCleanableDirtyRatio: Number(v("min.cleanable.dirty.ratio")),
   };
+}
+
+function cleanupPolicy(v: string): TopicLogConfig["cleanupPolicy"] {
+  const parts = new Set(v.split(",").map((x) => x.trim()));
+  if (parts.has("compact") && parts.has("delete")) return "compact,delete";
+  return parts.has("compact") ? "compact" : "delete";
 }

@@ -2,13 +2,34 @@
 // slices from the log (the in-memory tail for tailing consumers) and sends them without copying.
 // Long poll: with fewer than minBytes available, the request waits in the append purgatory until
 // appends bring enough bytes or maxWaitMs passes. Sessionless (sessionId 0, KIP-227 allows it).
-import type { FetchRequest, FetchRequestFetchPartition, FetchResponse, FetchResponsePartitionData } from "@gregor/protocol";
+import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, RECORDS_COUNT_OFFSET, type FetchRequest, type FetchRequestFetchPartition, type FetchResponse, type FetchResponsePartitionData } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import { AppendWaiters, type FetchWaiter } from "../log/append-waiters.js";
+import type { PartitionLog } from "../log/partition-log.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
 const EMPTY = Buffer.alloc(0);
+/** Bound on extra reads past batches that compaction emptied (see skipEmptyBatches). */
+const MAX_EMPTY_SKIP_READS = 64;
+
+/**
+ * The offset after the last batch of `slices` when every batch in them has no records (a compacted
+ * log keeps such batches to preserve offsets), else -1. Only the first batch is looked at when it
+ * has records, so the common case costs one read.
+ */
+function nextOffsetIfAllEmpty(slices: Buffer[]): number {
+  let next = -1;
+  for (const b of slices) {
+    let pos = 0;
+    while (pos + RECORD_BATCH_OVERHEAD <= b.length) {
+      if (b.readInt32BE(pos + RECORDS_COUNT_OFFSET) !== 0) return -1;
+      next = Number(b.readBigInt64BE(pos)) + b.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET) + 1;
+      pos += LOG_OVERHEAD + b.readInt32BE(pos + BATCH_LENGTH_OFFSET);
+    }
+  }
+  return next;
+}
 
 interface ReadState {
   bytes: number;
@@ -43,6 +64,7 @@ async function readPartition(s: BrokerServices, topic: string, fp: FetchRequestF
   try {
     const r = log.read(offset, Math.max(0, maxBytes), state.bytes === 0);
     slices = r instanceof Promise ? await r : r;
+    slices = await skipEmptyBatches(log, slices, maxBytes);
   } catch (e) {
     state.hasError = true;
     const code = (e as { code?: string }).code === "OFFSET_OUT_OF_RANGE" ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR;
@@ -54,6 +76,28 @@ async function readPartition(s: BrokerServices, topic: string, fp: FetchRequestF
   state.bytes += n;
   budget.bytes -= n;
   return { ...base, records: n === 0 ? EMPTY : slices };
+}
+
+/**
+ * Clients (librdkafka "might be too large to fetch", kafka-go) stall on a partition response made
+ * only of record-less batches; when a read returns nothing but those, read on (within maxBytes) so
+ * the response reaches the next batch with records.
+ */
+async function skipEmptyBatches(log: PartitionLog, slices: Buffer[], maxBytes: number): Promise<Buffer[]> {
+  let next = nextOffsetIfAllEmpty(slices);
+  if (next < 0) return slices;
+  const out = [...slices];
+  let bytes = 0;
+  for (const b of out) bytes += b.length;
+  for (let i = 0; i < MAX_EMPTY_SKIP_READS && next >= 0 && next < log.logEndOffset && bytes < maxBytes; i++) {
+    const r = log.read(next, maxBytes - bytes, false);
+    const more = r instanceof Promise ? await r : r;
+    if (more.length === 0) break;
+    for (const b of more) bytes += b.length;
+    out.push(...more);
+    next = nextOffsetIfAllEmpty(more);
+  }
+  return out;
 }
 
 async function readAll(s: BrokerServices, req: FetchRequest): Promise<{ response: FetchResponse; state: ReadState }> {

@@ -1,5 +1,6 @@
 // What the broker needs from a partition log. Implemented over @gregor/storage (storage-log.ts) and
 // by an in-memory log (memory-log.ts) used for `log.dirs=:memory:`-style tests.
+import type { Log } from "@gregor/storage";
 import type { TopicLogConfig } from "../config/topic-config.js";
 
 export interface AppendResult {
@@ -24,6 +25,8 @@ export interface PartitionLog {
   readonly latestEpoch: number;
   /** True when append() itself validates framing, magic, CRC and sizes (the broker then skips it). */
   readonly validatesBatches?: boolean;
+  /** The storage engine's log when there is one (compaction runs on it); absent for in-memory logs. */
+  readonly storage?: Log;
   /** Deletes segments past retention.ms / retention.bytes; returns the count deleted. */
   applyRetention?(nowMs: number): Promise<number>;
   /**

@@ -16,6 +16,11 @@ function logOptions(c: TopicLogConfig): Partial<LogOptions> {
     flushMessages: c.flushMessages,
     flushMs: c.flushMs,
     messageTimestampType: c.messageTimestampType,
+    cleanupPolicy: c.cleanupPolicy,
+    minCompactionLagMs: c.minCompactionLagMs,
+    maxCompactionLagMs: c.maxCompactionLagMs,
+    deleteRetentionMs: c.deleteRetentionMs,
+    minCleanableDirtyRatio: c.minCleanableDirtyRatio,
   };
 }
 
@@ -23,66 +28,67 @@ export class StorageLog implements PartitionLog {
   /** Storage validates batches (framing, magic, CRC, sizes) itself. */
   readonly validatesBatches = true;
   constructor(
-    private readonly log: Log,
+    /** The storage engine's log (the log cleaner works on it directly). */
+    readonly storage: Log,
     private readonly manager: LogManager,
     private readonly topic: string,
     private readonly partition: number,
   ) {}
 
   get logStartOffset(): number {
-    return this.log.logStartOffset;
+    return this.storage.logStartOffset;
   }
   get logEndOffset(): number {
-    return this.log.logEndOffset;
+    return this.storage.logEndOffset;
   }
   get highWatermark(): number {
-    return this.log.logEndOffset;
+    return this.storage.logEndOffset;
   }
   get latestEpoch(): number {
-    return this.log.leaderEpochCache.latestEpoch ?? -1;
+    return this.storage.leaderEpochCache.latestEpoch ?? -1;
   }
 
   async append(records: Buffer, leaderEpoch: number): Promise<AppendResult> {
-    const r = await this.log.append(records, { leaderEpoch });
-    return { baseOffset: r.baseOffset, lastOffset: r.lastOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: this.log.logStartOffset };
+    const r = await this.storage.append(records, { leaderEpoch });
+    return { baseOffset: r.baseOffset, lastOffset: r.lastOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: this.storage.logStartOffset };
   }
 
   async read(offset: number, maxBytes: number): Promise<Buffer[]> {
-    return (await this.log.read(offset, maxBytes)).buffers;
+    return (await this.storage.read(offset, maxBytes)).buffers;
   }
 
   async offsetForTimestamp(timestamp: number): Promise<TimestampOffset | null> {
-    return (await this.log.fetchOffsetByTimestamp(timestamp)) ?? null;
+    return (await this.storage.fetchOffsetByTimestamp(timestamp)) ?? null;
   }
 
   async maxTimestampOffset(): Promise<TimestampOffset | null> {
-    return (await this.log.fetchOffsetByTimestamp(MAX_TIMESTAMP)) ?? null;
+    return (await this.storage.fetchOffsetByTimestamp(MAX_TIMESTAMP)) ?? null;
   }
 
   endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: number } {
-    return this.log.leaderEpochCache.endOffsetFor(epoch, this.log.logEndOffset);
+    return this.storage.leaderEpochCache.endOffsetFor(epoch, this.storage.logEndOffset);
   }
 
   deleteRecordsBefore(offset: number): Promise<number> {
-    return this.log.deleteRecordsBefore(offset);
+    return this.storage.deleteRecordsBefore(offset);
   }
 
   updateConfig(config: TopicLogConfig): void {
-    // The storage Log reads its config object on every decision; update it in place.
-    Object.assign(this.log.config as object, logOptions(config));
+    // Validated by the broker already; storage applies it to its next decision of each kind.
+    this.storage.updateConfig(logOptions(config));
   }
 
   flush(): Promise<void> {
-    return this.log.flush();
+    return this.storage.flush();
   }
   close(): Promise<void> {
-    return this.log.close();
+    return this.storage.close();
   }
   async delete(): Promise<void> {
     await this.manager.deleteLog(this.topic, this.partition);
   }
   applyRetention(nowMs: number): Promise<number> {
-    return this.log.applyRetention(nowMs);
+    return this.storage.applyRetention(nowMs);
   }
 }
 
@@ -93,7 +99,7 @@ export async function openStorageLogFactory(dataDir: string, logger: Logger, tai
     async open(topic, partition, config) {
       const existing = manager.getLog(topic, partition);
       if (existing !== undefined) {
-        Object.assign(existing.config as object, logOptions(config));
+        existing.updateConfig(logOptions(config));
         return new StorageLog(existing, manager, topic, partition);
       }
       const log = await manager.getOrCreateLog(topic, partition, logOptions(config) as LogOptions);
