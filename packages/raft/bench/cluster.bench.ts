@@ -32,7 +32,7 @@ async function load(c: ProcessCluster, leader: number, n: number, window: number
 
 const store = process.env.RAFT_BENCH_STORE === "storage" ? "storage" : "file";
 console.log(`store: ${store === "storage" ? "StorageLogStore (@gregor/storage)" : "FileLogStore"}`);
-const c = new ProcessCluster({ size: 3, tickMs: 50, electionTicks: 10, jitterTicks: 10, snapshotEntries: 50_000, store });
+const c = new ProcessCluster({ size: 3, tickMs: 10, electionTicks: 50, jitterTicks: 50, heartbeatTicks: 5, snapshotEntries: 50_000, store });
 try {
   await c.startAll();
   await until(() => c.leader() !== undefined);
@@ -65,7 +65,7 @@ try {
     await sleep(300); // let the restarted node rejoin before the next kill
   }
   console.log(
-    `election after leader SIGKILL (election timeout 500 ms, random [500,1000)): p50 ${pct(elections, 50)} ms, p99 ${pct(elections, 99)} ms over ${kills} kills`,
+    `election after leader SIGKILL (election timeout 500 ms, random [500,1000) in 10 ms ticks, heartbeat 50 ms): p50 ${pct(elections, 50)} ms, p99 ${pct(elections, 99)} ms over ${kills} kills`,
   );
 } finally {
   if (process.env.RAFT_CHILD_NODE_ARGS !== undefined) {

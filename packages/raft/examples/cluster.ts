@@ -36,7 +36,7 @@ export async function runExample(): Promise<Record<string, number>> {
         store: await FileLogStore.open(join(root, `node-${id}`)),
         transport: net.transport(id),
         stateMachine: machines[id - 1]!,
-        tickMs: 10,
+        tickMs: 20, // election timeout 10 ticks: 200-400 ms
       }),
     ),
   );

@@ -15,6 +15,7 @@ export interface ClusterConfig {
   tickMs: number;
   electionTicks: number;
   jitterTicks: number;
+  heartbeatTicks?: number;
   snapshotEntries: number;
   /** "file" (FileLogStore, default) or "storage" (StorageLogStore on @gregor/storage). */
   store?: "file" | "storage";
@@ -71,6 +72,7 @@ export class ProcessCluster {
         RAFT_ELECTION_TICKS: String(this.cfg.electionTicks),
         RAFT_STORE: this.cfg.store ?? "file",
         RAFT_JITTER_TICKS: String(this.cfg.jitterTicks),
+        RAFT_HEARTBEAT_TICKS: String(this.cfg.heartbeatTicks ?? 1),
         RAFT_SNAPSHOT_ENTRIES: String(this.cfg.snapshotEntries),
       },
     });

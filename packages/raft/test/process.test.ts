@@ -7,8 +7,9 @@ import { ProcessCluster } from "./process-cluster.js";
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function scenario(size: number, store: "file" | "storage"): Promise<void> {
-  // Election timeouts random in [500, 750) ms, so failover fits 2x the timeout with margin.
-  const cfg = { size, tickMs: 50, electionTicks: 10, jitterTicks: 5, snapshotEntries: 300, store };
+  // 10 ms ticks: election timeouts random in [500, 750) ms in 25 steps (few ties, so few split
+  // votes), heartbeats every 50 ms; failover fits 2x the timeout with margin.
+  const cfg = { size, tickMs: 10, electionTicks: 50, jitterTicks: 25, heartbeatTicks: 5, snapshotEntries: 300, store };
   const electionTimeoutMs = cfg.tickMs * cfg.electionTicks;
   const c = new ProcessCluster(cfg);
   const acked = new Set<number>();
