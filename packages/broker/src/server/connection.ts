@@ -3,11 +3,10 @@
 // it are complete, so a slow Fetch never lets a later Metadata overtake it. Reading pauses while
 // more than `maxInFlight` requests are queued or the socket's write buffer is full (bounded memory).
 import type { Socket } from "node:net";
-import { apiCodec, decodeRequestFrame, encodeResponseFrame, type RequestHeader } from "@gregor/protocol";
+import { apiCodec, decodeRequestFrame, encodeResponseFrame, FrameDecoder, type RequestHeader } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import { NO_RESPONSE, type Handler, type RequestContext } from "../handlers/types.js";
 import type { BrokerServices } from "../services.js";
-import { FrameReader } from "./frame-reader.js";
 
 interface Slot {
   done: boolean;
@@ -18,7 +17,7 @@ const API_VERSIONS = 18;
 const HIGH_WATER_BYTES = 16 * 1024 * 1024;
 
 export class Connection {
-  private readonly decoder: FrameReader;
+  private readonly decoder: FrameDecoder;
   private readonly queue: Slot[] = [];
   private head = 0;
   private paused = false;
@@ -35,7 +34,7 @@ export class Connection {
     private readonly maxInFlight: number,
     private readonly onClose: (c: Connection) => void,
   ) {
-    this.decoder = new FrameReader(services.config["socket.request.max.bytes"]);
+    this.decoder = new FrameDecoder(services.config["socket.request.max.bytes"]);
     this.clientHost = `${socket.remoteAddress ?? "unknown"}:${socket.remotePort ?? 0}`;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));

@@ -20,44 +20,67 @@ export class FrameTooLargeError extends Error {
 
 /**
  * Splits a byte stream into length-prefixed frames (int32 size + payload). Bounded: a declared size
- * over `maxFrameBytes` (or negative) throws before anything is buffered for it.
+ * over `maxFrameBytes` (or negative) throws before anything is buffered for it. A frame arriving in
+ * many chunks is copied once, when its last chunk arrives (chunks are collected until then), so a
+ * large frame costs O(size) whatever the chunking. Complete frames are zero-copy views of the chunk
+ * they arrived in when they fit in one.
  */
 export class FrameDecoder {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Payload size of the frame being collected; -1 until its 4-byte prefix is complete. */
+  private needed = -1;
 
   constructor(readonly maxFrameBytes = DEFAULT_MAX_FRAME_BYTES) {}
 
   /** Bytes buffered that do not yet form a frame. */
   get bufferedBytes(): number {
-    return this.pendingBytes;
+    return this.buffered;
   }
 
   /** Feeds socket data; returns the complete frames (payload only, without the size prefix). */
   push(chunk: Buffer): Buffer[] {
-    let buf: Buffer;
-    if (this.pendingBytes === 0) buf = chunk;
-    else {
-      this.pending.push(chunk);
-      buf = Buffer.concat(this.pending, this.pendingBytes + chunk.length);
-      this.pending = [];
-      this.pendingBytes = 0;
-    }
     const frames: Buffer[] = [];
+    let buf = chunk;
+    if (this.buffered > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+      if (this.needed < 0) {
+        if (this.buffered < 4) return frames;
+        // Only the prefix was split: join the (small) pieces to read it.
+        const head = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+        this.chunks = [head];
+        this.needed = this.readSize(head, 0);
+      }
+      if (this.buffered < 4 + this.needed) return frames;
+      buf = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
+      this.chunks = [];
+      this.buffered = 0;
+      this.needed = -1;
+    }
     let pos = 0;
     while (buf.length - pos >= 4) {
-      const size = buf.readInt32BE(pos);
-      if (size < 0 || size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
-      if (buf.length - pos - 4 < size) break;
+      const size = this.readSize(buf, pos);
+      if (buf.length - pos - 4 < size) {
+        this.needed = size;
+        break;
+      }
       frames.push(buf.subarray(pos + 4, pos + 4 + size));
       pos += 4 + size;
     }
     if (pos < buf.length) {
       const rest = buf.subarray(pos);
-      this.pending.push(rest);
-      this.pendingBytes = rest.length;
+      this.chunks = [rest];
+      this.buffered = rest.length;
+      if (rest.length < 4) this.needed = -1;
     }
     return frames;
+  }
+
+  private readSize(buf: Buffer, pos: number): number {
+    const size = buf.readInt32BE(pos);
+    if (size < 0 || size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
+    return size;
   }
 }
 
