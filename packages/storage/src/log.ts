@@ -1,7 +1,7 @@
 // A partition log: an ordered list of segments, the active one last. Appends are validated and
 // offset-stamped synchronously (so offsets follow call order), then written by one serial writer
 // that group-commits everything queued meanwhile with a single writev.
-import { setBaseOffset, setPartitionLeaderEpoch } from "@gregor/protocol";
+import { setPartitionLeaderEpoch } from "@gregor/protocol";
 import { compactLog, rangeOf, type CompactOptions, type CompactionHost, type CompactionStats } from "./cleaner/cleaner.js";
 import { parseCleanerCheckpoint, serializeCleanerCheckpoint, truncatePasses, type CleanableRange, type CleanerCheckpoint } from "./cleaner/plan.js";
 import { NOOP_LOGGER, compactionEnabled, deletionEnabled, resolveConfig, type LogConfig, type LogOptions, type Logger } from "./config.js";
@@ -9,7 +9,7 @@ import { InvalidRecordError, LogClosedError, OffsetOutOfRangeError } from "./err
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
 import type { OffsetAndTimestamp } from "./list-offsets.js";
 import { AppendQueue, type PendingAppend } from "./internal/append-queue.js";
-import { stampLogAppendTime, validateBatches, type BatchMeta } from "./internal/batch.js";
+import { stampLogAppendTime, validateBatches, writeInt64, type BatchMeta } from "./internal/batch.js";
 import { CLEANER_CHECKPOINT, CheckpointFiles, readText } from "./internal/checkpoint.js";
 import { loadLog } from "./internal/loader.js";
 import { LocalLog } from "./internal/local-log.js";
@@ -208,7 +208,7 @@ export class Log {
     let offset = baseOffset;
     let maxTimestamp = -1;
     for (const m of metas) {
-      setBaseOffset(records, BigInt(offset), m.pos);
+      writeInt64(records, offset, m.pos); // baseOffset, outside the CRC; no BigInt per batch
       m.baseOffset = offset;
       if (epoch !== undefined) setPartitionLeaderEpoch(records, epoch, m.pos);
       if (logAppendTimeMs >= 0) stampLogAppendTime(records, m, logAppendTimeMs);
