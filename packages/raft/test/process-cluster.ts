@@ -16,6 +16,8 @@ export interface ClusterConfig {
   electionTicks: number;
   jitterTicks: number;
   heartbeatTicks?: number;
+  /** Give each node its own slice of the election-timeout range (no ties, no split votes). */
+  stagger?: boolean;
   snapshotEntries: number;
   /** "file" (FileLogStore, default) or "storage" (StorageLogStore on @gregor/storage). */
   store?: "file" | "storage";
@@ -73,6 +75,7 @@ export class ProcessCluster {
         RAFT_STORE: this.cfg.store ?? "file",
         RAFT_JITTER_TICKS: String(this.cfg.jitterTicks),
         RAFT_HEARTBEAT_TICKS: String(this.cfg.heartbeatTicks ?? 1),
+        RAFT_STAGGER: this.cfg.stagger === true ? "1" : "0",
         RAFT_SNAPSHOT_ENTRIES: String(this.cfg.snapshotEntries),
       },
     });
