@@ -1,5 +1,6 @@
 // The broker binary's logic: argument parsing (Kafka's `server.properties [--override k=v]...`),
 // config loading (file, GREGOR_* env, flags), signals and clean shutdown.
+import { resolve as resolvePath } from "node:path";
 import { type Broker, ConfigError, createBrokerLogger, loadBrokerConfig, startBroker } from "@gregor/broker";
 
 export interface CliArgs {
@@ -43,7 +44,13 @@ export async function run(options: RunOptions): Promise<Broker> {
   const config = loadBrokerConfig({ ...(args.configFile === undefined ? {} : { file: args.configFile }), env: options.env, overrides: args.overrides });
   const logger = createBrokerLogger({ level: options.env.GREGOR_LOG_LEVEL ?? "info" });
   const broker = await startBroker({ brokerConfig: config, logger });
-  logger.info({ startupMs: Math.round((performance.now() - t0) * 10) / 10, sinceProcessStartMs: Math.round(performance.now()), bootstrap: broker.bootstrap }, "listening");
+  const startupMs = Math.round((performance.now() - t0) * 10) / 10;
+  const listener = broker.config.listeners.replace(/\/\/:/, "//0.0.0.0:");
+  const dataDir = broker.config["log.dirs"] === ":memory:" ? ":memory:" : resolvePath(broker.config["log.dirs"].split(",")[0]!.trim());
+  logger.info(
+    { listeners: listener, bootstrap: `${broker.host}:${broker.port}`, dataDir, startupMs, sinceProcessStartMs: Math.round(performance.now()) },
+    `Gregor broker listening on ${listener} (clients: ${broker.host}:${broker.port}), data in ${dataDir}, started in ${startupMs} ms`,
+  );
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) {

@@ -28,7 +28,7 @@ function startProcess(args: string[]): Promise<{ child: ChildProcess; log: () =>
   return new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`broker did not start:\n${out}`)), 20_000);
     const check = (): void => {
-      if (out.includes('"msg":"listening"')) {
+      if (out.includes('"msg":"Gregor broker listening on ')) {
         clearTimeout(t);
         resolve({ child, log: () => out });
       }
