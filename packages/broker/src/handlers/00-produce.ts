@@ -62,6 +62,16 @@ export const produceHandler: Handler<ProduceRequest, ProduceResponse, BrokerServ
   async handle(req, ctx) {
     const s = ctx.services;
     const badAcks = req.acks !== -1 && req.acks !== 0 && req.acks !== 1;
+    const only = req.topicData.length === 1 ? req.topicData[0]! : undefined;
+    if (!badAcks && only !== undefined && only.partitionData.length === 1) {
+      // The common shape (one partition per request, e.g. librdkafka with linger.ms=0): no
+      // intermediate arrays of promises, one await for the append.
+      const pd = only.partitionData[0]!;
+      const t = s.topics.get(only.name) ?? (await resolveTopic(s, only.name));
+      const r = typeof t === "number" ? partitionError(pd.index, t) : await producePartition(s, t, pd);
+      if (req.acks === 0) return NO_RESPONSE;
+      return { responses: [{ name: only.name, partitionResponses: [r] }], throttleTimeMs: 0 };
+    }
     const responses = await Promise.all(
       req.topicData.map(async (td) => {
         const t = badAcks ? ErrorCode.INVALID_REQUIRED_ACKS : await resolveTopic(s, td.name);
