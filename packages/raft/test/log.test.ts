@@ -25,6 +25,7 @@ describe("RaftLog", () => {
         const log = new RaftLog();
         let model: Entry[] = []; // model[i-1] = entry at index i (compacted ones kept for reference)
         let term = 1;
+        let stabled = 0; // model: how far the log is persisted
         for (const o of ops) {
           if (o.kind === "append") {
             const first = Math.max(log.committed + 1, log.lastIndex() + 1 - o.back);
@@ -32,11 +33,15 @@ describe("RaftLog", () => {
             const ents = Array.from({ length: o.count }, (_, k) => ({ term, index: first + k, type: "normal" as const, data: new Uint8Array([k]) }));
             log.append(ents);
             model = model.slice(0, first - 1).concat(ents);
+            stabled = Math.min(stabled, first - 1); // a replaced suffix must be persisted again
           } else if (o.kind === "commit") {
             log.commitTo(log.committed + Math.floor(o.frac * (log.lastIndex() - log.committed)));
           } else if (o.kind === "stable") {
             const i = log.snapshotIndex + Math.floor(o.frac * (log.lastIndex() - log.snapshotIndex));
-            if (i > log.snapshotIndex) log.stableTo(i, log.term(i)!);
+            if (i > log.snapshotIndex) {
+              log.stableTo(i, log.term(i)!);
+              stabled = Math.max(stabled, i);
+            }
           } else {
             log.applied = log.committed;
             const i = log.snapshotIndex + Math.floor(o.frac * (log.applied - log.snapshotIndex));
@@ -57,7 +62,8 @@ describe("RaftLog", () => {
           expect(hint.index).toBeGreaterThanOrEqual(log.snapshotIndex);
           if (hint.index > log.snapshotIndex) expect(log.term(hint.index)!).toBeLessThanOrEqual(t);
           for (let i = hint.index + 1; i <= probe; i++) expect(log.term(i)!).toBeGreaterThan(t);
-          expect(log.unstableEntries().map((e) => e.index)).toEqual(model.slice(log.stabledIndex).map((e) => e.index).filter((x) => x > log.snapshotIndex));
+          expect(log.stabledIndex).toBe(Math.max(stabled, log.snapshotIndex));
+          expect(log.unstableEntries().map((e) => e.index)).toEqual(model.slice(stabled).map((e) => e.index).filter((x) => x > log.snapshotIndex));
         }
       }),
       { numRuns: 300 },
