@@ -443,8 +443,13 @@ export class Consumer implements AsyncIterable<MessageBatch> {
     if (y && y.state.gen === y.gen) y.state.consumed = y.nextOffset;
   }
 
-  /** The next batch of messages, waiting for one; null once the consumer is closed. */
-  async nextBatch(): Promise<MessageBatch | null> {
+  /**
+   * The next batch of messages, waiting for one; null once the consumer is closed, or when
+   * `timeoutMs` passed without a batch. Use the timeout rather than racing a call against a timer:
+   * a call left pending still takes the next batch when it comes.
+   */
+  async nextBatch(options: { timeoutMs?: number } = {}): Promise<MessageBatch | null> {
+    const deadline = options.timeoutMs === undefined ? Infinity : Date.now() + options.timeoutMs;
     this.markConsumed();
     this.start();
     for (;;) {
@@ -458,7 +463,20 @@ export class Consumer implements AsyncIterable<MessageBatch> {
         this.lastYielded = { state: b.state, gen: b.gen, nextOffset: batch.nextOffset };
         return batch;
       }
-      await new Promise<void>((r) => (this.waiter = r));
+      if (deadline === Infinity) await new Promise<void>((r) => (this.waiter = r));
+      else {
+        const left = deadline - Date.now();
+        if (left <= 0) return null;
+        let timer: NodeJS.Timeout | undefined;
+        await new Promise<void>((r) => {
+          this.waiter = r;
+          timer = setTimeout(() => {
+            if (this.waiter === r) this.waiter = null;
+            r();
+          }, left);
+        });
+        clearTimeout(timer);
+      }
     }
   }
 

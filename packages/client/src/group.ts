@@ -161,6 +161,7 @@ export class GroupMember {
     });
     if (sync.errorCode !== 0) throw new KafkaProtocolError(sync.errorCode, `SyncGroup ${this.o.groupId}`);
     const assigned = decodeAssignment(sync.assignment);
+    this.cluster.log.debug({ groupId: this.o.groupId, memberId: this.memberId, generationId: this.generationId, leader: join.leader === join.memberId, members: join.members.length, assigned }, "synced group");
     const keep = new Set(assigned.flatMap((t) => t.partitions.map((p) => `${t.topic}\0${p}`)));
     const revoked = this.owned.map((t) => ({ topic: t.topic, partitions: t.partitions.filter((p) => !keep.has(`${t.topic}\0${p}`)) })).filter((t) => t.partitions.length > 0);
     this.owned = assigned;

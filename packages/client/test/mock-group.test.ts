@@ -47,7 +47,7 @@ describe("group consumer (mock coordinator)", () => {
     await Promise.race([drain(a, seen, 200), drain(b, seen, 200)]);
     // Eventually both members hold two partitions each.
     for (let i = 0; i < 100 && !(a.assignment().length === 2 && b.assignment().length === 2); i++) {
-      await Promise.race([a.nextBatch(), b.nextBatch(), new Promise((r) => setTimeout(r, 100))]);
+      await Promise.all([a.nextBatch({ timeoutMs: 100 }), b.nextBatch({ timeoutMs: 100 })]);
     }
     expect(seen.size).toBe(200);
     expect(a.assignment().length + b.assignment().length).toBe(4);
@@ -73,9 +73,14 @@ describe("group consumer (mock coordinator)", () => {
     await b.close();
   }, 30_000);
 
-  // KNOWN GAP: against librdkafka 2.0.2's mock the late joiner's SyncGroup keeps losing the race with
-  // the first member's cooperative rejoin (null assignment), so it never gets partitions here.
-  // The assignor itself is covered by the unit tests below.
+  // Skipped here; the same scenario passes against the Gregor broker in < 1 s
+  // (apps/cli/test/client-broker.test.ts). What librdkafka 2.0.2's mock coordinator does (seen with
+  // debug logs): it answers JoinGroups only when its rebalance timer fires (~3 s for the first, ~5 s
+  // later), and it answers the late joiner's SyncGroup with a null assignment in every generation,
+  // also when that SyncGroup is resent after the leader's SyncGroup (which carried an assignment for
+  // it); the joiner rejoins, and the group cycles every ~5 s without the joiner ever getting
+  // partitions. A Kafka broker holds a follower's SyncGroup until the leader's arrives and answers
+  // an empty assignment with empty bytes.
   it.skip("cooperative-sticky: a late joiner takes partitions without the first member losing all", async () => {
     await produce("g-coop", 80);
     const a = new Consumer({ bootstrapBrokers: [mock.bootstrap], groupId: "grp-coop", assignors: ["cooperative-sticky"], ...groupOpts });
@@ -85,13 +90,13 @@ describe("group consumer (mock coordinator)", () => {
     expect(a.assignment()).toHaveLength(4);
     const b = new Consumer({ bootstrapBrokers: [mock.bootstrap], groupId: "grp-coop", assignors: ["cooperative-sticky"], ...groupOpts });
     b.subscribe(["g-coop"]);
-    for (let i = 0; i < 150 && !(a.assignment().length === 2 && b.assignment().length === 2); i++) {
-      await Promise.race([a.nextBatch(), b.nextBatch(), new Promise((r) => setTimeout(r, 100))]);
+    for (let i = 0; i < 250 && !(a.assignment().length === 2 && b.assignment().length === 2); i++) {
+      await Promise.all([a.nextBatch({ timeoutMs: 100 }), b.nextBatch({ timeoutMs: 100 })]);
     }
     expect(a.assignment()).toHaveLength(2);
     expect(b.assignment()).toHaveLength(2);
     await Promise.all([a.close(), b.close()]);
-  }, 30_000);
+  }, 40_000);
 });
 
 describe("assignors", () => {
