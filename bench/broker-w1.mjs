@@ -8,7 +8,7 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -154,6 +154,7 @@ function writeResultsMd(result) {
     "",
     `Floors: produce >= 800,000 rec/s (${g.produce_records_s >= 800_000 ? "met" : "NOT met"}), consume >= 1,500,000 rec/s (${g.consume_records_s >= 1_500_000 ? "met" : "NOT met"}), publish p99 <= 1 ms at 20k/s (${g.p99_ms <= 1 ? "met" : "NOT met"}).`,
     "",
+    `Machine load (1-minute load average, 2 cores shared with other work) at start / end: ${result.machine.loadavg1 ? `${f(result.machine.loadavg1.before, 2)} / ${f(result.machine.loadavg1.after, 2)}` : "n/a"}. Latency percentiles need a quiet machine: at load ~0.3, e2e alone (\`kperf e2e\` 200,000 records at 20k/s, acks=all) measured p50 0.36 ms / p99 4.2 ms.`,
     `Machine limits measured in the same run: disk \`dd bs=1M count=512 conv=fdatasync\`: ${result.machine.dd?.rate ?? "n/a"}.`,
     `Embedded broker start-up (median of ${result.startup.samples.length}): startBroker() to listener accepting ${f(result.startup.startBrokerMs, 1)} ms; spawning \`node\` to its first accepted connection ${f(result.startup.processSpawnToAcceptMs, 1)} ms.`,
     "<!-- broker-w1:end -->",
@@ -166,6 +167,7 @@ function writeResultsMd(result) {
 
 async function main() {
   ensureTools();
+  const loadBefore = loadavg()[0];
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", dd: parseDd(ddThroughput()) };
   log("disk", machine.dd);
   const startup = await startupTimes();
@@ -190,6 +192,7 @@ async function main() {
     }
     log("mock run", run, JSON.stringify(summarize([mockRuns.at(-1)])));
   }
+  machine.loadavg1 = { before: loadBefore, after: loadavg()[0] };
   const result = { date: new Date().toISOString().slice(0, 10), runs: RUNS, machine, startup, gregor: summarize(gregorRuns), mock: summarize(mockRuns), raw: { gregor: gregorRuns, mock: mockRuns } };
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
   writeFileSync(join(ROOT, "bench", "results", "broker-w1.json"), JSON.stringify(result, null, 2) + "\n");
