@@ -154,7 +154,7 @@ function writeResultsMd(result) {
     "",
     `Floors: produce >= 800,000 rec/s (${g.produce_records_s >= 800_000 ? "met" : "NOT met"}), consume >= 1,500,000 rec/s (${g.consume_records_s >= 1_500_000 ? "met" : "NOT met"}), publish p99 <= 1 ms at 20k/s (${g.p99_ms <= 1 ? "met" : "NOT met"}).`,
     "",
-    `Machine load (1-minute load average, 2 cores shared with other work) at start / end: ${result.machine.loadavg1 ? `${f(result.machine.loadavg1.before, 2)} / ${f(result.machine.loadavg1.after, 2)}` : "n/a"}. Latency percentiles need a quiet machine: at load ~0.3, e2e alone (\`kperf e2e\` 200,000 records at 20k/s, acks=all) measured p50 0.36 ms / p99 4.2 ms.`,
+    `Machine load (1-minute load average, 2 cores shared with other work) at start / end: ${result.machine.loadavg1 ? `${f(result.machine.loadavg1.before, 2)} / ${f(result.machine.loadavg1.after, 2)}` : "n/a"}.`,
     `Machine limits measured in the same run: disk \`dd bs=1M count=512 conv=fdatasync\`: ${result.machine.dd?.rate ?? "n/a"}.`,
     `Embedded broker start-up (median of ${result.startup.samples.length}): startBroker() to listener accepting ${f(result.startup.startBrokerMs, 1)} ms; spawning \`node\` to its first accepted connection ${f(result.startup.processSpawnToAcceptMs, 1)} ms.`,
     "<!-- broker-w1:end -->",
