@@ -22,7 +22,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 function ensureTools() {
   mkdirSync(BIN, { recursive: true });
   for (const [name, libs] of [["kperf", ["-lrdkafka", "-lpthread"]], ["mockbroker", ["-lrdkafka"]]]) {
-    if (!existsSync(join(BIN, name))) execFileSync("gcc", ["-O2", "-o", join(BIN, name), `/work/shared/tools/${name}.c`, ...libs], { stdio: "inherit" });
+    if (!existsSync(join(BIN, name))) execFileSync("gcc", ["-O2", "-o", join(BIN, name), new URL(`../../shared/tools/${name}.c`, import.meta.url).pathname, ...libs], { stdio: "inherit" });
   }
   if (!args.includes("--no-build") || !existsSync(join(ROOT, "apps/broker/dist/main.js"))) {
     log("building apps/broker");

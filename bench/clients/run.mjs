@@ -18,7 +18,7 @@ function kperfBinary() {
   const dir = join(tmpdir(), "gregor-bench");
   mkdirSync(dir, { recursive: true });
   const bin = join(dir, "kperf");
-  if (!existsSync(bin)) execFileSync("gcc", ["-O2", "-o", bin, "/work/shared/tools/kperf.c", "-lrdkafka", "-lpthread"], { stdio: "inherit" });
+  if (!existsSync(bin)) execFileSync("gcc", ["-O2", "-o", bin, new URL("../../../shared/tools/kperf.c", import.meta.url).pathname, "-lrdkafka", "-lpthread"], { stdio: "inherit" });
   return bin;
 }
 

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 
-const SOURCE = "/work/shared/tools/mockbroker.c";
+// shared/ sits beside the checkout (in CI a copy of it sits beside the fresh clone).
+const SOURCE = [join(import.meta.dirname, "../../../../shared/tools/mockbroker.c"), "/work/shared/tools/mockbroker.c"].find((p) => existsSync(p)) ?? "mockbroker.c";
 
 export function mockBrokerBinary(): string {
   const dir = join(tmpdir(), "gregor-client-test");
