@@ -27,7 +27,7 @@ export function parseArgs(command: string, specs: readonly FlagSpec[], argv: rea
   const byFlag = new Map(specs.map((s) => [s.flag, s]));
   const values = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
+    const a = argv[i] === "-h" && byFlag.has("--help") ? "--help" : argv[i]!;
     if (!a.startsWith("--")) throw new UsageError(`unexpected argument '${a}' for '${command}'; options start with --. Run with --help to see them.`);
     const eq = a.indexOf("=");
     const flag = eq > 0 ? a.slice(0, eq) : a;
@@ -78,10 +78,27 @@ export function parseArgs(command: string, specs: readonly FlagSpec[], argv: rea
   return p;
 }
 
-export function usage(command: string, summary: string, specs: readonly FlagSpec[]): string {
+/** Word-wraps `text` to `width` columns, continuation lines indented by `indent`. */
+function wrap(text: string, indent: number, width: number): string {
+  const room = Math.max(30, width - indent);
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > room) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines.join("\n" + " ".repeat(indent));
+}
+
+/** A command's --help: summary, options (wrapped to 100 columns), examples. */
+export function usage(command: string, summary: string, specs: readonly FlagSpec[], examples: readonly string[] = []): string {
   const w = Math.max(...specs.map((s) => (s.flag + (s.arg ? ` ${s.arg}` : "")).length));
-  const lines = specs.map((s) => `  ${(s.flag + (s.arg ? ` ${s.arg}` : "")).padEnd(w)}  ${s.desc}`);
-  return `Usage: gregor ${command} [options]\n${summary}\n\nOptions:\n${lines.join("\n")}\n`;
+  const lines = specs.map((s) => `  ${(s.flag + (s.arg ? ` ${s.arg}` : "")).padEnd(w)}  ${wrap(s.desc + (s.repeatable ? " (repeatable)" : ""), w + 4, 100)}`);
+  const ex = examples.length > 0 ? `\nExamples:\n${examples.map((e) => `  ${e}`).join("\n")}\n` : "";
+  return `Usage: gregor ${command} [options]\n${summary}\n\nOptions:\n${lines.join("\n")}\n${ex}`;
 }
 
 export const BOOTSTRAP: FlagSpec = { flag: "--bootstrap-server", arg: "<host:port>", desc: "REQUIRED: the broker(s) to connect to, comma separated" };

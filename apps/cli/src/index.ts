@@ -18,26 +18,43 @@ const COMMANDS: Record<string, { run: (argv: readonly string[], io: Io) => Promi
   groups: { run: groupsCommand, desc: "list, describe, reset, delete consumer groups (kafka-consumer-groups.sh)", what: "consumer group" },
   configs: { run: configsCommand, desc: "describe and alter configs (kafka-configs.sh)", what: "configs" },
   cluster: { run: clusterCommand, desc: "cluster id, controller, brokers", what: "cluster" },
-  perf: { run: perfCommand, desc: "perf produce|consume load tests with latency percentiles", what: "perf" },
+  perf: { run: perfCommand, desc: "perf produce|consume: load tests with a live progress line and latency percentiles", what: "perf" },
 };
 const ALIASES: Record<string, string> = { "console-producer": "produce", "console-consumer": "consume", "consumer-groups": "groups" };
 
 export function mainUsage(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
-  return `Usage: gregor <command> [options]\n\nCommands:\n${Object.entries(COMMANDS)
+  return `Usage: gregor <command> [options]
+Command-line tools for Gregor and any Kafka-compatible cluster. The bin/kafka-*.sh scripts run the
+same commands under Kafka's tool names, with Kafka's flags.
+
+Commands:
+${Object.entries(COMMANDS)
     .map(([k, c]) => `  ${k.padEnd(w)}  ${c.desc}`)
-    .join("\n")}\n\nRun 'gregor <command> --help' for a command's options.\n`;
+    .join("\n")}
+
+Every command needs --bootstrap-server host:port. Run 'gregor <command> --help' (or 'gregor help
+<command>') for its options and examples. Exit code 0 on success, 1 on any error (one line on
+stderr, no stack trace).
+
+Examples:
+  gregor topics --bootstrap-server localhost:9092 --create --topic events --partitions 3
+  echo hello | gregor produce --bootstrap-server localhost:9092 --topic events
+  gregor consume --bootstrap-server localhost:9092 --topic events --from-beginning --max-messages 1
+  gregor groups --bootstrap-server localhost:9092 --describe --group readers
+`;
 }
 
 export async function runCli(argv: readonly string[], io: Io = processIo): Promise<number> {
   const [cmd, ...rest] = argv;
+  if (cmd === "help" && rest[0] !== undefined && !rest[0].startsWith("-")) return runCli([rest[0], "--help"], io);
   if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help") {
     io.out(mainUsage());
     return cmd === undefined ? 1 : 0;
   }
   const c = COMMANDS[ALIASES[cmd] ?? cmd];
   if (!c) {
-    io.err(`Error: unknown command '${cmd}'. Allowed: ${Object.keys(COMMANDS).join(", ")}\n`);
+    io.err(`Error: unknown command '${cmd}'. Allowed: ${Object.keys(COMMANDS).join(", ")}. Run 'gregor --help'.\n`);
     return 1;
   }
   try {

@@ -1,7 +1,8 @@
 // Runs the CLI and the bin/kafka-*.sh wrappers as a user would (child processes) against a Gregor broker.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBroker, type Broker } from "@gregor/broker";
-import { sh } from "./sh.js";
+import { root, run, sh } from "./sh.js";
+import { join } from "node:path";
 
 let broker: Broker;
 
@@ -82,4 +83,40 @@ describe("configs", () => {
     const d = await sh("kafka-configs.sh", ["--bootstrap-server", b, "--entity-type", "topics", "--entity-name", "cfg", "--describe"]);
     expect(d.out).toContain("retention.ms=12345 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=12345}");
   });
+});
+
+describe("help and progress", () => {
+  const gregor = (...args: string[]) => run("node", [join(root, "apps/cli/dist/main.js"), ...args]);
+
+  it("gregor --help lists every command; 'help <cmd>', '<cmd> --help' and '-h' print the command's options and examples", async () => {
+    const h = await gregor("--help");
+    expect(h.code).toBe(0);
+    for (const c of ["topics", "produce", "consume", "groups", "configs", "cluster", "perf"]) expect(h.out).toMatch(new RegExp(`^  ${c} `, "m"));
+    const none = await gregor();
+    expect(none.code).toBe(1);
+    const viaHelp = await gregor("help", "groups");
+    const viaFlag = await gregor("groups", "--help");
+    const viaShort = await gregor("groups", "-h");
+    expect(viaHelp.out).toBe(viaFlag.out);
+    expect(viaShort.out).toBe(viaFlag.out);
+    expect(viaFlag.out).toContain("--reset-offsets");
+    expect(viaFlag.out).toMatch(/Examples:\n  gregor groups --bootstrap-server/);
+    for (const line of viaFlag.out.split("\n").filter((l) => l.startsWith("  --"))) expect(line.length).toBeLessThanOrEqual(100); // wrapped descriptions
+    const bad = await gregor("grups");
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain("unknown command 'grups'. Allowed: topics, produce, consume, groups");
+  });
+
+  it("perf produce/consume print progress lines on a non-terminal stderr and a summary on stdout", async () => {
+    const b = broker.bootstrap;
+    await sh("kafka-topics.sh", ["--create", "--topic", "perf", "--partitions", "1", "--bootstrap-server", b]);
+    const p = await gregor("perf", "produce", "--bootstrap-server", b, "--topic", "perf", "--num-records", "200000", "--throughput", "400000", "--reporting-interval", "100");
+    expect(p.code).toBe(0);
+    expect(p.out).toMatch(/^200000 records sent, [\d.]+ records\/sec \([\d.]+ MB\/sec\), [\d.]+ ms avg latency, .* 99th, [\d.]+ ms 99.9th\.\n$/);
+    expect(p.err).toMatch(/^\d+ records sent, [\d.]+ records\/sec/m); // at least one progress line during ~0.5 s
+    const c = await gregor("perf", "consume", "--bootstrap-server", b, "--topic", "perf", "--messages", "200000", "--reporting-interval", "50");
+    expect(c.code).toBe(0);
+    expect(c.out.split("\n")[1]).toMatch(/, 200000, [\d.]+$/);
+    expect(c.err).not.toContain("\x1b["); // no terminal codes in a pipe
+  }, 30_000);
 });

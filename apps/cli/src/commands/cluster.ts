@@ -8,7 +8,7 @@ const SPECS: FlagSpec[] = [BOOTSTRAP, { flag: "--cluster-id", desc: "Print only 
 export async function clusterCommand(argv: readonly string[], io: Io): Promise<number> {
   const a = parseArgs("cluster", SPECS, argv);
   if (a.has("--help")) {
-    io.out(usage("cluster", "Describe the cluster: id, controller, brokers.", SPECS));
+    io.out(usage("cluster", "Describe the cluster: id, controller, brokers.", SPECS, ["gregor cluster --bootstrap-server localhost:9092", "gregor cluster --bootstrap-server localhost:9092 --cluster-id"]));
     return 0;
   }
   const admin = new Admin({ bootstrapBrokers: bootstrapOf(a), clientId: "gregor-cluster", retry: { retries: 3 } });

@@ -23,7 +23,7 @@ const SOURCE = ["UNKNOWN", "DYNAMIC_TOPIC_CONFIG", "DYNAMIC_BROKER_CONFIG", "DYN
 export async function configsCommand(argv: readonly string[], io: Io): Promise<number> {
   const a = parseArgs("configs", SPECS, argv);
   if (a.has("--help")) {
-    io.out(usage("configs", "Describe and alter topic and broker configs.", SPECS));
+    io.out(usage("configs", "Describe and alter topic and broker configs (what kafka-configs.sh does).", SPECS, ["gregor configs --bootstrap-server localhost:9092 --entity-type topics --entity-name events --describe", "gregor configs --bootstrap-server localhost:9092 --entity-type topics --entity-name events --alter --add-config retention.ms=86400000", "gregor configs --bootstrap-server localhost:9092 --entity-type brokers --entity-name 1 --describe"]));
     return 0;
   }
   let type: ConfigResourceType;

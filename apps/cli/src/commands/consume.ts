@@ -31,7 +31,7 @@ function unescape(s: string): string {
 export async function consumeCommand(argv: readonly string[], io: Io): Promise<number> {
   const a = parseArgs("consume", SPECS, argv);
   if (a.has("--help")) {
-    io.out(usage("consume", "Reads records and prints them to standard output.", SPECS));
+    io.out(usage("consume", "Reads records and prints them to standard output (what kafka-console-consumer.sh does). Ctrl-C stops it; the count goes to stderr.", SPECS, ["gregor consume --bootstrap-server localhost:9092 --topic events --from-beginning", "gregor consume --bootstrap-server localhost:9092 --topic events --group readers --property print.key=true", "gregor consume --bootstrap-server localhost:9092 --topic events --partition 0 --offset 42 --max-messages 10"]));
     return 0;
   }
   const topic = a.get("--topic");

@@ -29,13 +29,14 @@ const SPECS: FlagSpec[] = [
   HELP,
 ];
 
-const SUMMARY = `List, describe, reset and delete consumer groups.
-
-Examples:
-  gregor groups --bootstrap-server localhost:9092 --list
-  gregor groups --bootstrap-server localhost:9092 --describe --group readers
-  gregor groups --bootstrap-server localhost:9092 --reset-offsets --group readers --topic events --to-earliest --execute
-  gregor groups --bootstrap-server localhost:9092 --delete-offsets --group readers --topic events`;
+const SUMMARY = "List, describe, reset and delete consumer groups (what kafka-consumer-groups.sh does).";
+const EXAMPLES = [
+  "gregor groups --bootstrap-server localhost:9092 --list",
+  "gregor groups --bootstrap-server localhost:9092 --describe --group readers",
+  "gregor groups --bootstrap-server localhost:9092 --reset-offsets --group readers --topic events --to-earliest",
+  "gregor groups --bootstrap-server localhost:9092 --reset-offsets --group readers --topic events:0,1 --to-offset 42 --execute",
+  "gregor groups --bootstrap-server localhost:9092 --delete-offsets --group readers --topic events",
+];
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
@@ -56,7 +57,7 @@ const ACTIONS = ["--list", "--describe", "--delete", "--delete-offsets", "--rese
 export async function groupsCommand(argv: readonly string[], io: Io): Promise<number> {
   const a = parseArgs("groups", SPECS, argv);
   if (a.has("--help")) {
-    io.out(usage("groups", SUMMARY, SPECS));
+    io.out(usage("groups", SUMMARY, SPECS, EXAMPLES));
     return 0;
   }
   const actions = ACTIONS.filter((f) => a.has(f));

@@ -6,6 +6,7 @@ import { Consumer, Producer, type ProducerRecord } from "@gregor/client";
 import { BOOTSTRAP, HELP, UsageError, bootstrapOf, parseArgs, usage, type FlagSpec } from "../args.js";
 import type { Io } from "../io.js";
 import { consumerProps, producerProps } from "./client-props.js";
+import { fmtInt, startProgress } from "../progress.js";
 
 const PRODUCE: FlagSpec[] = [
   BOOTSTRAP,
@@ -16,7 +17,7 @@ const PRODUCE: FlagSpec[] = [
   { flag: "--records-per-send", arg: "<n>", desc: "Records handed to one send() call (default 1000; 1 measures per-record latency)." },
   { flag: "--producer-props", arg: "<k=v>", desc: "Producer properties (acks, linger.ms, batch.size, compression.type, ...).", repeatable: true },
   { flag: "--producer-property", arg: "<k=v>", desc: "Same as --producer-props.", repeatable: true },
-  { flag: "--reporting-interval", arg: "<ms>", desc: "Progress interval (default 5000)." },
+  { flag: "--reporting-interval", arg: "<ms>", desc: "Progress line interval when stderr is not a terminal (default 5000); on a terminal one live line is redrawn." },
   HELP,
 ];
 
@@ -28,9 +29,17 @@ const CONSUME: FlagSpec[] = [
   { flag: "--from-latest", desc: "Start at the end instead of the beginning." },
   { flag: "--consumer-property", arg: "<k=v>", desc: "Consumer properties.", repeatable: true },
   { flag: "--timeout", arg: "<ms>", desc: "Give up when no record arrives for this long (default 10000)." },
-  { flag: "--reporting-interval", arg: "<ms>", desc: "Progress interval (default 5000)." },
+  { flag: "--reporting-interval", arg: "<ms>", desc: "Progress line interval when stderr is not a terminal (default 5000); on a terminal one live line is redrawn." },
   HELP,
 ];
+
+const PRODUCE_SUMMARY = "Producer load test: throughput and per-send latency percentiles (HdrHistogram).";
+const PRODUCE_EXAMPLES = [
+  "gregor perf produce --bootstrap-server localhost:9092 --topic perf --num-records 1000000 --record-size 100",
+  "gregor perf produce --bootstrap-server localhost:9092 --topic perf --num-records 50000 --throughput 5000 --records-per-send 1 --producer-props acks=all",
+];
+const CONSUME_SUMMARY = "Consumer load test: throughput and record age at consume time.";
+const CONSUME_EXAMPLES = ["gregor perf consume --bootstrap-server localhost:9092 --topic perf --messages 1000000"];
 
 function ms(ns: number): string {
   return (ns / 1000).toFixed(2);
@@ -41,7 +50,7 @@ export async function perfCommand(argv: readonly string[], io: Io): Promise<numb
   if (mode === "produce") return produce(rest, io);
   if (mode === "consume") return consume(rest, io);
   if (mode === undefined || mode === "--help") {
-    io.out(`Usage: gregor perf produce|consume [options]\n\n${usage("perf produce", "Producer load test.", PRODUCE)}\n${usage("perf consume", "Consumer load test.", CONSUME)}`);
+    io.out(`Usage: gregor perf produce|consume [options]\nLoad tests (kafka-producer-perf-test.sh / kafka-consumer-perf-test.sh): progress on stderr, results on stdout.\n\n${usage("perf produce", PRODUCE_SUMMARY, PRODUCE, PRODUCE_EXAMPLES)}\n${usage("perf consume", CONSUME_SUMMARY, CONSUME, CONSUME_EXAMPLES)}`);
     return mode === undefined ? 1 : 0;
   }
   throw new UsageError(`perf: unknown mode '${mode}'. Allowed: produce, consume`);
@@ -50,7 +59,7 @@ export async function perfCommand(argv: readonly string[], io: Io): Promise<numb
 async function produce(argv: readonly string[], io: Io): Promise<number> {
   const a = parseArgs("perf produce", PRODUCE, argv);
   if (a.has("--help")) {
-    io.out(usage("perf produce", "Producer load test.", PRODUCE));
+    io.out(usage("perf produce", PRODUCE_SUMMARY, PRODUCE, PRODUCE_EXAMPLES));
     return 0;
   }
   const topic = a.require("--topic");
@@ -72,13 +81,18 @@ async function produce(argv: readonly string[], io: Io): Promise<number> {
   let windowStart = start;
   let failure: Error | null = null;
   const inflight = new Set<Promise<unknown>>();
-  const report = setInterval(() => {
+  const report = startProgress(io, interval, (live) => {
     const now = performance.now();
+    if (live) {
+      const s = (now - start) / 1000;
+      return `${fmtInt(acked)}/${fmtInt(total)} records acknowledged (${((100 * acked) / total).toFixed(1)}%), ${fmtInt(acked / s)} records/sec, ${((acked * size) / s / 1048576).toFixed(1)} MB/sec, ${ms(hist.mean)} ms avg latency, ${s.toFixed(1)} s`;
+    }
     const s = (now - windowStart) / 1000;
-    io.err(`${windowAcked} records sent, ${(windowAcked / s).toFixed(1)} records/sec (${((windowAcked * size) / s / 1048576).toFixed(2)} MB/sec), ${ms(hist.mean)} ms avg latency, ${ms(hist.maxValue)} ms max latency.\n`);
+    const line = `${windowAcked} records sent, ${(windowAcked / s).toFixed(1)} records/sec (${((windowAcked * size) / s / 1048576).toFixed(2)} MB/sec), ${ms(hist.mean)} ms avg latency, ${ms(hist.maxValue)} ms max latency.`;
     windowAcked = 0;
     windowStart = now;
-  }, interval);
+    return line;
+  });
   try {
     while (sent < total && !failure) {
       const n = Math.min(perSend, total - sent);
@@ -108,7 +122,7 @@ async function produce(argv: readonly string[], io: Io): Promise<number> {
     await Promise.allSettled([...inflight]);
     await producer.flush();
   } finally {
-    clearInterval(report);
+    report.stop();
     await producer.close().catch(() => undefined);
   }
   if (failure) throw failure;
@@ -123,7 +137,7 @@ async function produce(argv: readonly string[], io: Io): Promise<number> {
 async function consume(argv: readonly string[], io: Io): Promise<number> {
   const a = parseArgs("perf consume", CONSUME, argv);
   if (a.has("--help")) {
-    io.out(usage("perf consume", "Consumer load test.", CONSUME));
+    io.out(usage("perf consume", CONSUME_SUMMARY, CONSUME, CONSUME_EXAMPLES));
     return 0;
   }
   const topic = a.require("--topic");
@@ -151,7 +165,12 @@ async function consume(argv: readonly string[], io: Io): Promise<number> {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => void consumer.close(), timeoutMs);
   };
-  const report = setInterval(() => io.err(`${count} records consumed, ${(count / ((performance.now() - start) / 1000)).toFixed(1)} records/sec\n`), interval);
+  const report = startProgress(io, interval, (live) => {
+    const rate = count / ((performance.now() - start) / 1000);
+    return live
+      ? `${fmtInt(count)}/${fmtInt(total)} records consumed (${((100 * count) / total).toFixed(1)}%), ${fmtInt(rate)} records/sec, ${((performance.now() - start) / 1000).toFixed(1)} s`
+      : `${count} records consumed, ${rate.toFixed(1)} records/sec`;
+  });
   try {
     if (group) consumer.subscribe([topic]);
     else {
@@ -172,7 +191,7 @@ async function consume(argv: readonly string[], io: Io): Promise<number> {
     }
   } finally {
     if (timer) clearTimeout(timer);
-    clearInterval(report);
+    report.stop();
     await consumer.close();
   }
   const secs = (performance.now() - start) / 1000;

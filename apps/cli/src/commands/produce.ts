@@ -27,7 +27,7 @@ function unescape(s: string): string {
 export async function produceCommand(argv: readonly string[], io: Io, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
   const a = parseArgs("produce", SPECS, argv);
   if (a.has("--help")) {
-    io.out(usage("produce", "Reads lines from standard input and publishes them as records.", SPECS));
+    io.out(usage("produce", "Reads lines from standard input and publishes each as a record (what kafka-console-producer.sh does).", SPECS, ["echo hello | gregor produce --bootstrap-server localhost:9092 --topic events", "gregor produce --bootstrap-server localhost:9092 --topic events --property parse.key=true --property key.separator=: < lines.txt"]));
     return 0;
   }
   const topic = a.require("--topic");

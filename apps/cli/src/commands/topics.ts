@@ -20,12 +20,18 @@ const SPECS: FlagSpec[] = [
   HELP,
 ];
 
-const SUMMARY = "Create, delete, describe, or change a topic.";
+const SUMMARY = "Create, delete, describe, or change a topic (what kafka-topics.sh does).";
+const EXAMPLES = [
+  "gregor topics --bootstrap-server localhost:9092 --create --topic events --partitions 3 --replication-factor 1",
+  "gregor topics --bootstrap-server localhost:9092 --describe --topic events",
+  "gregor topics --bootstrap-server localhost:9092 --alter --topic events --partitions 6",
+  "gregor topics --bootstrap-server localhost:9092 --delete --topic events",
+];
 
 export async function topicsCommand(argv: readonly string[], io: Io): Promise<number> {
   const a = parseArgs("topics", SPECS, argv);
   if (a.has("--help")) {
-    io.out(usage("topics", SUMMARY, SPECS));
+    io.out(usage("topics", SUMMARY, SPECS, EXAMPLES));
     return 0;
   }
   const actions = ["--create", "--list", "--describe", "--alter", "--delete"].filter((f) => a.has(f));
