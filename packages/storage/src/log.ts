@@ -312,7 +312,7 @@ export class Log {
         batches.push({ size: m.size, lastOffset: m.baseOffset + m.lastOffsetDelta, maxTimestamp: m.maxTimestamp });
       }
       endOffset = p.result.lastOffset + 1;
-      this.cache.add(p.buf, p.result.baseOffset, p.result.lastOffset);
+      this.cache.add(p.buf, p.metas); // copied: the cache keeps no reference to the caller's buffer
     }
     await commit();
     await this.maybeFlush(now);
@@ -480,6 +480,7 @@ export class Log {
       if (offset > this.startOffset) {
         this.startOffset = offset;
         if (this.leaderEpochCache.truncateFromStart(offset)) await this.writeEpochCheckpoint();
+        this.cache.evictBelow(offset);
         await this.deleteOldSegments(this.clock(), Infinity, true);
         await this.writeCheckpoints();
       }

@@ -1,14 +1,14 @@
-// In-memory tail of the log: the buffers of recent appends, in offset order and contiguous up to
-// the log end offset, bounded in bytes. Tailing consumers and followers read from here as
-// zero-copy subarrays instead of touching the file.
-import { LAST_OFFSET_DELTA_OFFSET, batchSizeAt } from "@gregor/protocol";
-import { readInt64 } from "./batch.js";
-
-interface Entry {
-  buf: Buffer;
-  baseOffset: number;
-  lastOffset: number;
-}
+// In-memory tail of the log, contiguous up to the log end offset and bounded in bytes. Tailing
+// consumers and followers read from here as zero-copy subarrays instead of touching the file.
+//
+// An arena: appended batches are copied (one memcpy per append) into large slabs, and the batch
+// index lives in typed-array rings, so the cache neither keeps the appenders' buffers alive (often
+// small slices of much larger socket reads) nor makes one heap object per batch for the young
+// generation to copy. Slabs are never reused: the oldest one is dropped from the ring and a fresh
+// one allocated, so a slice returned by `read` (perhaps still queued on a socket) stays valid for
+// as long as it is referenced. The bound counts the slabs' capacity, i.e. the memory held.
+import { assert } from "./assert.js";
+import type { BatchMeta } from "./batch.js";
 
 export interface CachedRead {
   buffers: Buffer[];
@@ -16,117 +16,166 @@ export interface CachedRead {
   firstOffset: number;
 }
 
+/** Largest slab; a cache of B bytes uses slabs of min(B / 4, this), at least 4 KiB (or B). */
+const MAX_SLAB_BYTES = 4 * 1024 * 1024;
+const MIN_SLAB_BYTES = 4096;
+/** Index ring size: a power of two (positions are masked), doubled when full. */
+const INITIAL_BATCHES = 1024;
+
+export function slabBytesFor(maxBytes: number): number {
+  return Math.min(maxBytes, Math.max(MIN_SLAB_BYTES, Math.min(MAX_SLAB_BYTES, Math.floor(maxBytes / 4))));
+}
+
 export class TailCache {
-  private entries: Entry[] = [];
-  private head = 0;
-  private cachedBytes = 0;
   private maxBytes: number;
+  private slabBytes: number;
+  /** Slabs, oldest first, from `slabHead`; slab number n is `slabs[n - firstSlab]`. */
+  private slabs: Buffer[] = [];
+  private slabHead = 0;
+  private firstSlab = 0;
+  /** Bytes used in the newest slab. */
+  private slabUsed = 0;
+  private capacity = 0;
+  // The batch index: a ring of `count` entries from `head`, in offset order.
+  private baseOffsets = new Float64Array(INITIAL_BATCHES);
+  private lastOffsets = new Float64Array(INITIAL_BATCHES);
+  private slabOf = new Int32Array(INITIAL_BATCHES);
+  private positions = new Int32Array(INITIAL_BATCHES);
+  private sizes = new Int32Array(INITIAL_BATCHES);
+  private head = 0;
+  private count = 0;
 
   constructor(maxBytes: number) {
     this.maxBytes = maxBytes;
+    this.slabBytes = slabBytesFor(maxBytes);
   }
 
-  /** Changes the bound; shrinking evicts the oldest entries. */
+  /** Memory held by the slabs (their capacity, used or not). */
+  get bytes(): number {
+    return this.capacity;
+  }
+
+  /** Number of slabs held. */
+  get slabCount(): number {
+    return this.slabs.length - this.slabHead;
+  }
+
+  /** Changes the bound; shrinking drops the oldest slabs. */
   resize(maxBytes: number): void {
     this.maxBytes = maxBytes;
+    this.slabBytes = slabBytesFor(maxBytes);
     if (maxBytes === 0) this.clear();
-    while (this.cachedBytes > this.maxBytes) {
-      this.cachedBytes -= this.entries[this.head]!.buf.length;
-      this.entries[this.head++] = undefined as unknown as Entry;
-    }
+    this.evictToBound(0);
   }
 
-  get bytes(): number {
-    return this.cachedBytes;
-  }
-
-  add(buf: Buffer, baseOffset: number, lastOffset: number): void {
+  /**
+   * Copies the append `buf` (whole batches, offsets final) into the arena. `batches` are its
+   * batches in order (final baseOffsets); their sizes add up to `buf.length`.
+   */
+  add(buf: Buffer, batches: readonly BatchMeta[]): void {
     if (this.maxBytes === 0) return;
     if (buf.length > this.maxBytes) {
       this.clear();
       return;
     }
-    this.entries.push({ buf, baseOffset, lastOffset });
-    this.cachedBytes += buf.length;
-    while (this.cachedBytes > this.maxBytes) {
-      this.cachedBytes -= this.entries[this.head]!.buf.length;
-      this.entries[this.head++] = undefined as unknown as Entry;
+    if (this.slabCount === 0 || this.slabUsed + buf.length > this.slabs[this.slabs.length - 1]!.length) {
+      this.newSlab(Math.max(this.slabBytes, buf.length));
     }
-    if (this.head > 1024 && this.head * 2 > this.entries.length) {
-      this.entries = this.entries.slice(this.head);
-      this.head = 0;
+    const slab = this.slabs[this.slabs.length - 1]!;
+    const slabNo = this.firstSlab + this.slabs.length - 1 - this.slabHead;
+    let position = this.slabUsed;
+    slab.set(buf, position); // TypedArray#set: a memcpy without a C++ call per append
+    for (const b of batches) {
+      if (this.count === this.baseOffsets.length) this.grow();
+      const i = (this.head + this.count) & (this.baseOffsets.length - 1);
+      this.baseOffsets[i] = b.baseOffset;
+      this.lastOffsets[i] = b.baseOffset + b.lastOffsetDelta;
+      this.slabOf[i] = slabNo;
+      this.positions[i] = position;
+      this.sizes[i] = b.size;
+      this.count++;
+      position += b.size;
     }
+    assert(position === this.slabUsed + buf.length, "cached batch sizes disagree with the append");
+    this.slabUsed = position;
   }
 
-  /** Drops the cached appends wholly below `offset` (the cache stays contiguous up to the end). */
+  /** Drops the cached batches wholly below `offset` (the cache stays contiguous up to the end). */
   evictBelow(offset: number): void {
-    while (this.head < this.entries.length && this.entries[this.head]!.lastOffset < offset) {
-      this.cachedBytes -= this.entries[this.head]!.buf.length;
-      this.entries[this.head++] = undefined as unknown as Entry;
+    const mask = this.baseOffsets.length - 1;
+    while (this.count > 0 && this.lastOffsets[this.head]! < offset) {
+      this.head = (this.head + 1) & mask;
+      this.count--;
     }
-    if (this.head === this.entries.length) this.clear();
+    if (this.count === 0) {
+      this.clear();
+      return;
+    }
+    // Slabs before the one holding the first remaining batch hold nothing readable.
+    const firstNeeded = this.slabOf[this.head]!;
+    while (this.firstSlab < firstNeeded) this.dropOldestSlab();
   }
 
   clear(): void {
-    this.entries = [];
+    this.slabs = [];
+    this.slabHead = 0;
+    this.firstSlab = 0;
+    this.slabUsed = 0;
+    this.capacity = 0;
     this.head = 0;
-    this.cachedBytes = 0;
+    this.count = 0;
   }
 
   /**
    * Whole batches from the one containing `offset` (or the first after it), up to `maxBytes`
-   * (the first batch always) and excluding batches reaching `maxOffset`. Undefined when the cache
-   * does not cover `offset`.
+   * (the first batch always) and excluding batches reaching `maxOffset`. Adjacent batches of one
+   * slab come back as one subarray. Undefined when the cache does not cover `offset`.
    */
   read(offset: number, maxBytes: number, maxOffset: number): CachedRead | undefined {
-    const first = this.entries[this.head];
-    if (first === undefined || offset < first.baseOffset) return undefined;
-    let i = this.findEntry(offset);
-    if (i < 0) return undefined;
+    if (this.count === 0 || offset < this.baseOffsets[this.head]!) return undefined;
+    let k = this.findBatch(offset);
+    if (k < 0) return undefined;
+    const mask = this.baseOffsets.length - 1;
     const buffers: Buffer[] = [];
     let bytes = 0;
     let firstOffset = -1;
-    let entry = this.entries[i]!;
-    let pos = this.seek(entry.buf, entry.baseOffset, offset);
-    while (bytes < maxBytes || buffers.length === 0) {
-      // Fast path: the rest of the entry fits.
-      const rest = entry.buf.length - pos;
-      if (pos === 0 && entry.lastOffset < maxOffset && bytes + rest <= maxBytes) {
-        if (firstOffset < 0) firstOffset = entry.baseOffset;
-        buffers.push(entry.buf);
-        bytes += rest;
-      } else {
-        const start = pos;
-        while (pos < entry.buf.length) {
-          const size = batchSizeAt(entry.buf, pos);
-          const last = readInt64(entry.buf, pos) + entry.buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
-          if (last >= maxOffset || (bytes + (pos - start) + size > maxBytes && (buffers.length > 0 || pos > start))) break;
-          if (firstOffset < 0) firstOffset = readInt64(entry.buf, pos);
-          pos += size;
-        }
-        if (pos > start) {
-          buffers.push(entry.buf.subarray(start, pos));
-          bytes += pos - start;
-        }
-        if (pos < entry.buf.length) break;
+    let runSlab = -1;
+    let runStart = 0;
+    let runEnd = 0;
+    for (; k < this.count; k++) {
+      const i = (this.head + k) & mask;
+      const size = this.sizes[i]!;
+      if (this.lastOffsets[i]! >= maxOffset) break;
+      if (firstOffset >= 0 && bytes + size > maxBytes) break;
+      if (firstOffset < 0) firstOffset = this.baseOffsets[i]!;
+      const slab = this.slabOf[i]!;
+      const position = this.positions[i]!;
+      // Batches of one slab are contiguous in it (slabs are filled in offset order, never reused).
+      if (slab !== runSlab) {
+        if (runSlab >= 0) buffers.push(this.slice(runSlab, runStart, runEnd));
+        runSlab = slab;
+        runStart = position;
       }
-      i++;
-      const next = this.entries[i];
-      if (next === undefined) break;
-      entry = next;
-      pos = 0;
+      runEnd = position + size;
+      bytes += size;
     }
+    if (runSlab >= 0) buffers.push(this.slice(runSlab, runStart, runEnd));
     return { buffers, bytes, firstOffset };
   }
 
-  /** Entry index of the first entry with lastOffset >= offset, or -1. */
-  private findEntry(offset: number): number {
-    let lo = this.head;
-    let hi = this.entries.length - 1;
+  private slice(slabNo: number, start: number, end: number): Buffer {
+    return this.slabs[this.slabHead + slabNo - this.firstSlab]!.subarray(start, end);
+  }
+
+  /** Ring position (0 = oldest) of the first batch with lastOffset >= offset, or -1. */
+  private findBatch(offset: number): number {
+    const mask = this.baseOffsets.length - 1;
+    let lo = 0;
+    let hi = this.count - 1;
     let found = -1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      if (this.entries[mid]!.lastOffset >= offset) {
+      if (this.lastOffsets[(this.head + mid) & mask]! >= offset) {
         found = mid;
         hi = mid - 1;
       } else {
@@ -136,15 +185,47 @@ export class TailCache {
     return found;
   }
 
-  /** Position of the first batch in `buf` whose last offset is >= offset. */
-  private seek(buf: Buffer, baseOffset: number, offset: number): number {
-    if (offset <= baseOffset) return 0;
-    let pos = 0;
-    while (pos < buf.length) {
-      const last = readInt64(buf, pos) + buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
-      if (last >= offset) return pos;
-      pos += batchSizeAt(buf, pos);
+  private newSlab(size: number): void {
+    this.evictToBound(size);
+    // Buffer.allocUnsafeSlow: a dedicated ArrayBuffer, never a slice of Node's shared pool.
+    this.slabs.push(Buffer.allocUnsafeSlow(size));
+    this.capacity += size;
+    this.slabUsed = 0;
+    if (this.slabHead > 64 && this.slabHead * 2 > this.slabs.length) {
+      this.slabs = this.slabs.slice(this.slabHead);
+      this.slabHead = 0;
     }
-    return pos;
+  }
+
+  /** Drops the oldest slabs until `extra` more bytes fit in the bound. */
+  private evictToBound(extra: number): void {
+    while (this.slabCount > 0 && this.capacity + extra > this.maxBytes) this.dropOldestSlab();
+  }
+
+  private dropOldestSlab(): void {
+    const mask = this.baseOffsets.length - 1;
+    while (this.count > 0 && this.slabOf[this.head] === this.firstSlab) {
+      this.head = (this.head + 1) & mask;
+      this.count--;
+    }
+    this.capacity -= this.slabs[this.slabHead]!.length;
+    this.slabs[this.slabHead++] = undefined as unknown as Buffer;
+    this.firstSlab++;
+    if (this.slabCount === 0) this.clear();
+  }
+
+  /** Doubles the index ring, unrolling it to start at 0. */
+  private grow(): void {
+    const ring = this.baseOffsets.length;
+    const unroll = <T extends Float64Array | Int32Array>(a: T, b: T): T => {
+      for (let k = 0; k < this.count; k++) b[k] = a[(this.head + k) & (ring - 1)]!;
+      return b;
+    };
+    this.baseOffsets = unroll(this.baseOffsets, new Float64Array(ring * 2));
+    this.lastOffsets = unroll(this.lastOffsets, new Float64Array(ring * 2));
+    this.slabOf = unroll(this.slabOf, new Int32Array(ring * 2));
+    this.positions = unroll(this.positions, new Int32Array(ring * 2));
+    this.sizes = unroll(this.sizes, new Int32Array(ring * 2));
+    this.head = 0;
   }
 }

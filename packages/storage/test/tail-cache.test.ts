@@ -1,0 +1,221 @@
+import { afterEach, describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { TailCache, slabBytesFor } from "../src/internal/tail-cache.js";
+import type { BatchMeta } from "../src/internal/batch.js";
+import { Log } from "../src/index.js";
+import { batchesIn, makeBatch, makeSizedBatch } from "./batches.js";
+import { tempDir } from "./helpers.js";
+
+/** An append of synthetic batches (the cache never parses them): `sizes[i]` bytes, `counts[i]` offsets. */
+function fakeAppend(baseOffset: number, sizes: number[], counts: number[], fill: () => number): { buf: Buffer; metas: BatchMeta[] } {
+  const buf = Buffer.alloc(sizes.reduce((a, b) => a + b, 0));
+  for (let i = 0; i < buf.length; i++) buf[i] = fill();
+  const metas: BatchMeta[] = [];
+  let pos = 0;
+  let offset = baseOffset;
+  sizes.forEach((size, i) => {
+    metas.push({ pos, size, baseOffset: offset, lastOffsetDelta: counts[i]! - 1, maxTimestamp: 0, partitionLeaderEpoch: 0 });
+    pos += size;
+    offset += counts[i]!;
+  });
+  return { buf, metas };
+}
+
+interface ModelBatch {
+  baseOffset: number;
+  lastOffset: number;
+  bytes: Buffer;
+}
+
+/** What a read must return for the batches the cache holds (a suffix of `all`). */
+function modelRead(all: ModelBatch[], offset: number, maxBytes: number, maxOffset: number): { bytes: Buffer; firstOffset: number } {
+  const out: Buffer[] = [];
+  let bytes = 0;
+  let firstOffset = -1;
+  for (const b of all) {
+    if (b.lastOffset < offset) continue;
+    if (b.lastOffset >= maxOffset) break;
+    if (firstOffset >= 0 && bytes + b.bytes.length > maxBytes) break;
+    if (firstOffset < 0) firstOffset = b.baseOffset;
+    out.push(b.bytes);
+    bytes += b.bytes.length;
+  }
+  return { bytes: Buffer.concat(out), firstOffset };
+}
+
+describe("TailCache (arena)", () => {
+  it("sizes slabs at a quarter of the bound, 4 KiB to 4 MiB, never above the bound", () => {
+    expect(slabBytesFor(16 * 1024 * 1024)).toBe(4 * 1024 * 1024);
+    expect(slabBytesFor(1024 * 1024 * 1024)).toBe(4 * 1024 * 1024);
+    expect(slabBytesFor(64 * 1024)).toBe(16 * 1024);
+    expect(slabBytesFor(8192)).toBe(4096);
+    expect(slabBytesFor(1000)).toBe(1000);
+  });
+
+  it("copies appends: the caller's buffer is neither retained nor aliased", () => {
+    const cache = new TailCache(1 << 20);
+    let n = 1;
+    const { buf, metas } = fakeAppend(0, [100, 50], [3, 1], () => n++ & 0xff);
+    const copy = Buffer.from(buf);
+    cache.add(buf, metas);
+    buf.fill(0);
+    const r = cache.read(0, 1 << 20, Infinity)!;
+    expect(r.buffers).toHaveLength(1);
+    expect(r.buffers[0]!.buffer).not.toBe(buf.buffer);
+    expect(Buffer.concat(r.buffers)).toEqual(copy);
+    expect(r.firstOffset).toBe(0);
+    expect(cache.read(3, 1, Infinity)).toMatchObject({ bytes: 50, firstOffset: 3 });
+  });
+
+  it("serves reads spanning slabs as one slice per slab, and counts the slabs' memory", () => {
+    const cache = new TailCache(64 * 1024); // 16 KiB slabs
+    const all: ModelBatch[] = [];
+    for (let i = 0; i < 40; i++) {
+      const { buf, metas } = fakeAppend(i * 2, [1000], [2], () => i);
+      all.push({ baseOffset: i * 2, lastOffset: i * 2 + 1, bytes: Buffer.from(buf) });
+      cache.add(buf, metas);
+    }
+    // 16 batches fit a slab; 40 batches fill 3 slabs (48 KiB held).
+    expect(cache.slabCount).toBe(3);
+    expect(cache.bytes).toBe(48 * 1024);
+    const r = cache.read(0, 1 << 20, Infinity)!;
+    expect(r.buffers.map((b) => b.length)).toEqual([16000, 16000, 8000]);
+    expect(Buffer.concat(r.buffers)).toEqual(modelRead(all, 0, 1 << 20, Infinity).bytes);
+    const mid = cache.read(31, 3000, 70)!; // from the batch holding 31, three batches, across a slab end
+    expect(mid.firstOffset).toBe(30);
+    expect(mid.buffers.map((b) => b.length)).toEqual([1000, 2000]);
+    expect(Buffer.concat(mid.buffers)).toEqual(modelRead(all, 31, 3000, 70).bytes);
+  });
+
+  it("evicts whole slabs, oldest first, and leaves returned slices intact (slabs are never reused)", () => {
+    const cache = new TailCache(32 * 1024); // 8 KiB slabs, at most 4
+    const first = fakeAppend(0, [4000], [1], () => 7);
+    cache.add(first.buf, first.metas);
+    const held = cache.read(0, 1 << 20, Infinity)!.buffers[0]!;
+    for (let i = 1; i <= 20; i++) {
+      const { buf, metas } = fakeAppend(i, [4000], [1], () => i);
+      cache.add(buf, metas);
+      expect(cache.bytes).toBeLessThanOrEqual(32 * 1024);
+    }
+    expect(cache.read(0, 1, Infinity)).toBeUndefined(); // evicted: the log reads the file
+    expect(cache.read(20, 1, Infinity)?.firstOffset).toBe(20);
+    expect(held.every((b) => b === 7)).toBe(true);
+    // An append larger than a slab gets a slab of its own; one larger than the bound empties the cache.
+    const big = fakeAppend(21, [20000], [1], () => 1);
+    cache.add(big.buf, big.metas);
+    expect(cache.read(21, 1, Infinity)?.bytes).toBe(20000);
+    const huge = fakeAppend(22, [40000], [1], () => 1);
+    cache.add(huge.buf, huge.metas);
+    expect(cache.bytes).toBe(0);
+    expect(cache.read(22, 1, Infinity)).toBeUndefined();
+  });
+
+  it("evictBelow drops batches and the slabs left without any; resize shrinks", () => {
+    const cache = new TailCache(64 * 1024);
+    for (let i = 0; i < 40; i++) {
+      const { buf, metas } = fakeAppend(i, [1000], [1], () => i);
+      cache.add(buf, metas);
+    }
+    cache.evictBelow(20);
+    expect(cache.read(19, 1, Infinity)).toBeUndefined();
+    expect(cache.read(20, 1 << 20, Infinity)?.bytes).toBe(20 * 1000);
+    expect(cache.slabCount).toBe(2); // the first slab (batches 0-15) is gone
+    cache.resize(16 * 1024);
+    expect(cache.bytes).toBeLessThanOrEqual(16 * 1024);
+    expect(cache.read(39, 1, Infinity)?.firstOffset).toBe(39);
+    cache.evictBelow(1000);
+    expect(cache.bytes).toBe(0);
+    expect(cache.read(39, 1, Infinity)).toBeUndefined();
+  });
+
+  it("matches a model: holds a contiguous suffix of the appends, the last one included, within its bound", () => {
+    const op = fc.oneof(
+      { arbitrary: fc.record({ kind: fc.constant("add" as const), sizes: fc.array(fc.integer({ min: 61, max: 3000 }), { minLength: 1, maxLength: 4 }), count: fc.integer({ min: 1, max: 3 }) }), weight: 8 },
+      { arbitrary: fc.record({ kind: fc.constant("evict" as const), back: fc.integer({ min: 0, max: 30 }) }), weight: 1 },
+      { arbitrary: fc.record({ kind: fc.constant("resize" as const), maxBytes: fc.constantFrom(0, 5000, 16384, 40000) }), weight: 1 },
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 80 }), fc.array(fc.tuple(fc.nat(200), fc.integer({ min: 1, max: 20000 }), fc.nat(220)), { maxLength: 10 }), (ops, reads) => {
+        const cache = new TailCache(40000);
+        let bound = 40000;
+        let all: ModelBatch[] = [];
+        let next = 0;
+        let fill = 0;
+        for (const o of ops) {
+          if (o.kind === "add") {
+            const { buf, metas } = fakeAppend(next, o.sizes, o.sizes.map(() => o.count), () => fill++ & 0xff);
+            metas.forEach((m) => all.push({ baseOffset: m.baseOffset, lastOffset: m.baseOffset + m.lastOffsetDelta, bytes: Buffer.from(buf.subarray(m.pos, m.pos + m.size)) }));
+            next += o.sizes.length * o.count;
+            cache.add(buf, metas);
+            if (buf.length <= bound) expect(cache.read(metas[0]!.baseOffset, 1 << 30, Infinity)?.bytes).toBe(buf.length);
+          } else if (o.kind === "evict") {
+            cache.evictBelow(Math.max(0, next - o.back));
+            all = all.filter((b) => b.lastOffset >= next - o.back);
+          } else {
+            cache.resize(o.maxBytes);
+            bound = o.maxBytes;
+          }
+          expect(cache.bytes).toBeLessThanOrEqual(bound);
+        }
+        for (const [offset, maxBytes, maxOffset] of reads) {
+          const r = cache.read(offset, maxBytes, maxOffset);
+          if (r === undefined) continue;
+          const expected = modelRead(all, offset, maxBytes, maxOffset);
+          expect(r.firstOffset).toBe(expected.firstOffset);
+          expect(Buffer.concat(r.buffers)).toEqual(expected.bytes);
+        }
+      }),
+      { numRuns: Number(process.env.PROPERTY_RUNS ?? 200) },
+    );
+  });
+});
+
+describe("tail cache in the log", () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0)) await c();
+  });
+  async function openLog(tailCacheBytes: number): Promise<Log> {
+    const { dir, cleanup } = await tempDir();
+    const log = await Log.open(dir, { tailCacheBytes, segmentBytes: 1 << 20 });
+    cleanups.push(async () => {
+      await log.close();
+      await cleanup();
+    });
+    return log;
+  }
+  const values = (buffers: Buffer[]): string[] => batchesIn(buffers).map((b) => String(b.baseOffset));
+
+  it("serves what was appended, not the caller's later changes to its buffer", async () => {
+    const log = await openLog(1 << 20);
+    const buf = makeBatch([{ value: "a" }, { value: "b" }]);
+    const original = Buffer.from(buf);
+    await log.append(buf);
+    original.writeBigInt64BE(0n, 0); // offsets stamped in place: compare with the stamped copy
+    const stamped = Buffer.from(buf);
+    buf.fill(0);
+    expect(Buffer.concat((await log.read(0, 1 << 20)).buffers)).toEqual(stamped);
+  });
+
+  it("truncateTo drops cached batches: later reads see the new appends at the same offsets", async () => {
+    const log = await openLog(64 * 1024);
+    for (let i = 0; i < 100; i++) await log.append(makeSizedBatch(2, 900));
+    await log.truncateTo(150);
+    const replacement = makeBatch([{ value: "new" }]);
+    await log.append(replacement);
+    const r = await log.read(150, 1 << 20);
+    expect(values(r.buffers)).toEqual(["150"]);
+    expect(Buffer.concat(r.buffers)).toEqual(replacement);
+    expect(values((await log.read(140, 1 << 20)).buffers)).toEqual(["140", "142", "144", "146", "148", "150"]);
+  });
+
+  it("deleteRecordsBefore evicts the cache below the new log start; reads from it still work", async () => {
+    const log = await openLog(64 * 1024);
+    for (let i = 0; i < 100; i++) await log.append(makeSizedBatch(2, 900));
+    await log.deleteRecordsBefore(181); // inside batch [180, 181]
+    await expect(log.read(179, 1 << 20)).rejects.toMatchObject({ code: "OFFSET_OUT_OF_RANGE" });
+    expect(values((await log.read(181, 1 << 20)).buffers)).toEqual(["180", ...Array.from({ length: 9 }, (_, i) => String(182 + 2 * i))]);
+    await log.append(makeBatch([{ value: "x" }]));
+    expect(values((await log.read(199, 1 << 20)).buffers)).toEqual(["198", "200"]);
+  });
+});
