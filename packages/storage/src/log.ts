@@ -185,7 +185,8 @@ export class Log {
   /**
    * Leader append: validates `records` (whole v2 batches), assigns offsets by rewriting each
    * baseOffset in place, stamps the leader epoch, and resolves once written (and fsynced if the
-   * flush policy says so). The log takes ownership of `records`: do not reuse it.
+   * flush policy says so). `records` is rewritten in place and written from: leave it unchanged
+   * until the promise settles; the log keeps no reference to it afterwards (the tail cache copies).
    */
   append(records: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
     try {
