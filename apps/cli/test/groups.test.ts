@@ -46,12 +46,14 @@ describe("kafka-consumer-groups.sh", () => {
     const kcat = start("kcat", ["-b", b, "-G", "live", "-X", "auto.offset.reset=earliest", "-X", "client.id=kcat-live", "-X", "auto.commit.interval.ms=100", "-q", TOPIC]);
     try {
       // Wait until the member owns both partitions and has committed its position.
-      const active = await until(async () => {
-        const d = await groups("--describe", "--group", "live");
-        if (d.code !== 0) return undefined;
-        const r = rows(d.out);
-        return r.length === 2 && r.every((x) => x["CURRENT-OFFSET"] === x["LOG-END-OFFSET"] && x["CONSUMER-ID"] !== "-") ? r : undefined;
-      }, "kcat's group to be stable and committed");
+      const admin = new Admin({ bootstrapBrokers: [b] });
+      await until(async () => {
+        const [g] = await admin.describeGroups(["live"]).catch(() => []);
+        const committed = await admin.fetchOffsets("live").catch(() => []);
+        const ready = g?.state === "Stable" && g.members[0]?.assignment[0]?.partitions.length === 2 && [...committed].sort((x, y) => x.partition - y.partition).map((c) => c.offset).join() === "6,4";
+        return ready ? true : undefined;
+      }, "kcat's group to be stable and committed").finally(() => admin.close());
+      const active = rows((await groups("--describe", "--group", "live")).out);
       expect(active.map((r) => [r.GROUP, r.TOPIC, r.PARTITION, r["CURRENT-OFFSET"], r["LOG-END-OFFSET"], r.LAG])).toEqual([
         ["live", TOPIC, "0", "6", "6", "0"],
         ["live", TOPIC, "1", "4", "4", "0"],
@@ -86,7 +88,9 @@ describe("kafka-consumer-groups.sh", () => {
 
   it("resets offsets: dry run by default, then --execute to earliest, an offset, a datetime, latest, a shift", async () => {
     await kcatGroup("resettable", TOPIC);
-    const current = async (): Promise<string[]> => rows((await groups("--describe", "--group", "resettable")).out).map((r) => `${r.PARTITION}:${r["CURRENT-OFFSET"]}`);
+    // Committed offsets read in-process (the --describe table is checked in the other tests).
+    const admin = new Admin({ bootstrapBrokers: [b] });
+    const current = async (): Promise<string[]> => (await admin.fetchOffsets("resettable")).filter((c) => c.topic === TOPIC).map((c) => `${c.partition}:${c.offset}`).sort();
     expect(await current()).toEqual(["0:6", "1:4"]);
 
     const dry = await groups("--reset-offsets", "--group", "resettable", "--topic", TOPIC, "--to-earliest");
@@ -116,6 +120,7 @@ describe("kafka-consumer-groups.sh", () => {
     expect(await current()).toEqual(["0:3", "1:1"]);
     await groups("--reset-offsets", "--group", "resettable", "--topic", TOPIC, "--to-latest", "--execute");
     expect(await current()).toEqual(["0:6", "1:4"]);
+    await admin.close();
   });
 
   it("deletes a group's offsets for one topic, then the group", async () => {
