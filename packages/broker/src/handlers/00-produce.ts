@@ -7,8 +7,9 @@ import { ErrorCode } from "../errors.js";
 import { validateBatches } from "../log/validate.js";
 import type { TopicState } from "../metadata/topic-manager.js";
 import { isInternalTopic, topicNameError } from "../metadata/topic-name.js";
+import { ProducePartitionResponse } from "../server/direct-response.js";
 import type { BrokerServices } from "../services.js";
-import { NO_RESPONSE, type Handler } from "./types.js";
+import { NO_RESPONSE, type Handler, type NoResponse } from "./types.js";
 
 function partitionError(index: number, errorCode: number, errorMessage: string | null = null): ProduceResponsePartitionProduceResponse {
   return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
@@ -54,38 +55,81 @@ async function producePartition(s: BrokerServices, t: TopicState, pd: ProduceReq
   return { index: pd.index, errorCode: 0, baseOffset: BigInt(r.baseOffset), logAppendTimeMs: BigInt(r.logAppendTimeMs), logStartOffset: BigInt(r.logStartOffset), recordErrors: [], errorMessage: null };
 }
 
-export const produceHandler: Handler<ProduceRequest, ProduceResponse, BrokerServices> = {
+/**
+ * The common shape (one topic, one partition per request, e.g. librdkafka at linger.ms=0): the
+ * storage append's own promise plus one continuation, and a response encoded without message
+ * objects or BigInts. Same checks and answers as producePartition.
+ */
+function produceOne(s: BrokerServices, t: TopicState, pd: ProduceRequestPartitionProduceData, acks: number): ProducePartitionResponse | NoResponse | Promise<ProducePartitionResponse | NoResponse> {
+  const name = t.name;
+  const index = pd.index;
+  const fail = (errorCode: number, errorMessage: string | null = null): ProducePartitionResponse | NoResponse => (acks === 0 ? NO_RESPONSE : new ProducePartitionResponse(name, index, errorCode, -1, -1, -1, errorMessage));
+  const p = t.partitions[index];
+  if (p === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const records = pd.records === null ? null : recordsToBuffer(pd.records);
+  if (records === null) return fail(ErrorCode.INVALID_RECORD, "null record set");
+  if (records.length < RECORD_BATCH_OVERHEAD) return fail(ErrorCode.CORRUPT_MESSAGE, "record set shorter than a batch header");
+  const log = p.log;
+  if (log.validatesBatches !== true) {
+    const info = validateBatches(records, t.logConfig.maxMessageBytes);
+    if ("errorCode" in info) return fail(info.errorCode, info.message);
+  }
+  const singleBatch = LOG_OVERHEAD + records.readInt32BE(BATCH_LENGTH_OFFSET) === records.length;
+  // The producer id's sign is its top byte's: no BigInt unless the producer is idempotent.
+  const idempotent = singleBatch && records.readInt8(PRODUCER_ID_OFFSET) >= 0;
+  if (idempotent) return produceIdempotent(s, t, pd, records, acks);
+  return log.append(records, p.leaderEpoch).then(
+    (r) => {
+      s.appendWaiters.notify(name, index, records.length);
+      s.metrics.recordsProduced += r.lastOffset - r.baseOffset + 1;
+      return acks === 0 ? NO_RESPONSE : new ProducePartitionResponse(name, index, 0, r.baseOffset, r.logAppendTimeMs, log.logStartOffset, null);
+    },
+    (e: unknown) => fail(s.appendErrorCode(e, name, index), (e as Error).message),
+  );
+}
+
+/** Idempotent producers: the general path (sequence checks), answered directly. */
+async function produceIdempotent(s: BrokerServices, t: TopicState, pd: ProduceRequestPartitionProduceData, records: Buffer, acks: number): Promise<ProducePartitionResponse | NoResponse> {
+  const r = await producePartition(s, t, { index: pd.index, records });
+  if (acks === 0) return NO_RESPONSE;
+  return new ProducePartitionResponse(t.name, r.index, r.errorCode, Number(r.baseOffset), Number(r.logAppendTimeMs ?? -1n), Number(r.logStartOffset ?? -1n), r.errorMessage ?? null);
+}
+
+export const produceHandler: Handler<ProduceRequest, ProduceResponse | ProducePartitionResponse, BrokerServices> = {
   apiKey: 0,
   minVersion: 3,
   maxVersion: 11,
   advertise: { minVersion: 0, maxVersion: 11 },
-  async handle(req, ctx) {
+  handle(req, ctx) {
     const s = ctx.services;
-    const badAcks = req.acks !== -1 && req.acks !== 0 && req.acks !== 1;
+    const acks = req.acks;
+    const badAcks = acks !== -1 && acks !== 0 && acks !== 1;
     const only = req.topicData.length === 1 ? req.topicData[0]! : undefined;
     if (!badAcks && only !== undefined && only.partitionData.length === 1) {
-      // The common shape (one partition per request, e.g. librdkafka with linger.ms=0): no
-      // intermediate arrays of promises, one await for the append.
       const pd = only.partitionData[0]!;
-      const t = s.topics.get(only.name) ?? (await resolveTopic(s, only.name));
-      const r = typeof t === "number" ? partitionError(pd.index, t) : await producePartition(s, t, pd);
-      if (req.acks === 0) return NO_RESPONSE;
-      return { responses: [{ name: only.name, partitionResponses: [r] }], throttleTimeMs: 0 };
+      const t = s.topics.get(only.name);
+      if (t !== undefined) return produceOne(s, t, pd, acks);
+      return resolveTopic(s, only.name).then((rt) => (typeof rt !== "number" ? produceOne(s, rt, pd, acks) : acks === 0 ? NO_RESPONSE : new ProducePartitionResponse(only.name, pd.index, rt, -1, -1, -1, null)));
     }
-    const responses = await Promise.all(
-      req.topicData.map(async (td) => {
-        const t = badAcks ? ErrorCode.INVALID_REQUIRED_ACKS : await resolveTopic(s, td.name);
-        const partitionResponses =
-          typeof t === "number"
-            ? td.partitionData.map((pd) => partitionError(pd.index, t))
-            : await Promise.all(td.partitionData.map((pd) => producePartition(s, t, pd)));
-        return { name: td.name, partitionResponses };
-      }),
-    );
-    if (req.acks === 0) return NO_RESPONSE;
-    return { responses, throttleTimeMs: 0 };
+    return produceMany(s, req);
   },
   errorResponse(req, errorCode) {
     return { responses: req.topicData.map((td) => ({ name: td.name, partitionResponses: td.partitionData.map((pd) => partitionError(pd.index, errorCode)) })), throttleTimeMs: 0 };
   },
 };
+
+async function produceMany(s: BrokerServices, req: ProduceRequest): Promise<ProduceResponse | NoResponse> {
+  const badAcks = req.acks !== -1 && req.acks !== 0 && req.acks !== 1;
+  const responses = await Promise.all(
+    req.topicData.map(async (td) => {
+      const t = badAcks ? ErrorCode.INVALID_REQUIRED_ACKS : await resolveTopic(s, td.name);
+      const partitionResponses =
+        typeof t === "number"
+          ? td.partitionData.map((pd) => partitionError(pd.index, t))
+          : await Promise.all(td.partitionData.map((pd) => producePartition(s, t, pd)));
+      return { name: td.name, partitionResponses };
+    }),
+  );
+  if (req.acks === 0) return NO_RESPONSE;
+  return { responses, throttleTimeMs: 0 };
+}

@@ -6,6 +6,7 @@ import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, RECORD_BAT
 import { ErrorCode } from "../errors.js";
 import { AppendWaiters, type FetchWaiter } from "../log/append-waiters.js";
 import type { PartitionLog } from "../log/partition-log.js";
+import { FetchDirectResponse, type FetchPartitionResult, type FetchTopicResult } from "../server/direct-response.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
@@ -34,48 +35,58 @@ function nextOffsetIfAllEmpty(slices: Buffer[]): number {
 interface ReadState {
   bytes: number;
   hasError: boolean;
+  /** What is left of the request's maxBytes. */
+  budget: number;
 }
 
 function errorPartition(partitionIndex: number, errorCode: number): FetchResponsePartitionData {
   return { partitionIndex, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: EMPTY };
 }
 
-async function readPartition(s: BrokerServices, topic: string, fp: FetchRequestFetchPartition, budget: { bytes: number }, state: ReadState): Promise<FetchResponsePartitionData> {
+function failedPartition(partitionIndex: number, errorCode: number): FetchPartitionResult {
+  return { partitionIndex, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedNull: true, records: EMPTY };
+}
+
+function partitionResult(partitionIndex: number, errorCode: number, log: PartitionLog, records: readonly Buffer[] | Buffer): FetchPartitionResult {
+  const hw = log.highWatermark;
+  return { partitionIndex, errorCode, highWatermark: hw, lastStableOffset: hw, logStartOffset: log.logStartOffset, abortedNull: false, records };
+}
+
+async function readPartition(s: BrokerServices, topic: string, fp: FetchRequestFetchPartition, state: ReadState): Promise<FetchPartitionResult> {
   const p = s.topics.partition(topic, fp.partition);
   if (p === undefined) {
     state.hasError = true;
-    return errorPartition(fp.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    return failedPartition(fp.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   }
   const epoch = fp.currentLeaderEpoch ?? -1;
   if (epoch >= 0 && epoch !== p.leaderEpoch) {
     state.hasError = true;
-    return errorPartition(fp.partition, epoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);
+    return failedPartition(fp.partition, epoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);
   }
   const log = p.log;
   const offset = Number(fp.fetchOffset);
-  const base = { partitionIndex: fp.partition, errorCode: 0, highWatermark: BigInt(log.highWatermark), lastStableOffset: BigInt(log.highWatermark), logStartOffset: BigInt(log.logStartOffset), abortedTransactions: [], preferredReadReplica: -1 };
   if (offset < log.logStartOffset || offset > log.logEndOffset) {
     state.hasError = true;
-    return { ...base, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, records: EMPTY };
+    return partitionResult(fp.partition, ErrorCode.OFFSET_OUT_OF_RANGE, log, EMPTY);
   }
-  const maxBytes = Math.min(fp.partitionMaxBytes, budget.bytes);
-  if (offset === log.logEndOffset || fp.partitionMaxBytes <= 0) return { ...base, records: EMPTY };
+  const maxBytes = Math.min(fp.partitionMaxBytes, state.budget);
+  if (offset === log.logEndOffset || fp.partitionMaxBytes <= 0) return partitionResult(fp.partition, 0, log, EMPTY);
   let slices: Buffer[];
   try {
     const r = log.read(offset, Math.max(0, maxBytes), state.bytes === 0);
     slices = r instanceof Promise ? await r : r;
-    slices = await skipEmptyBatches(log, slices, maxBytes);
+    if (slices.length > 0 && nextOffsetIfAllEmpty(slices) >= 0) slices = await skipEmptyBatches(log, slices, maxBytes);
   } catch (e) {
     state.hasError = true;
     const code = (e as { code?: string }).code === "OFFSET_OUT_OF_RANGE" ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR;
     if (code === ErrorCode.KAFKA_STORAGE_ERROR) s.logger.error({ err: e, topic, partition: fp.partition }, "fetch read failed");
-    return { ...base, errorCode: code, records: EMPTY };
+    return partitionResult(fp.partition, code, log, EMPTY);
   }
   let n = 0;
   for (const b of slices) n += b.length;
   state.bytes += n;
-  budget.bytes -= n;
-  return { ...base, records: n === 0 ? EMPTY : slices };
+  state.budget -= n;
+  return partitionResult(fp.partition, 0, log, n === 0 ? EMPTY : slices);
 }
 
 /**
@@ -100,50 +111,51 @@ async function skipEmptyBatches(log: PartitionLog, slices: Buffer[], maxBytes: n
   return out;
 }
 
-async function readAll(s: BrokerServices, req: FetchRequest): Promise<{ response: FetchResponse; state: ReadState }> {
-  const state: ReadState = { bytes: 0, hasError: false };
-  const budget = { bytes: req.maxBytes ?? 0x7fffffff };
-  const responses = [];
+async function readAll(s: BrokerServices, req: FetchRequest, state: ReadState): Promise<FetchDirectResponse> {
+  state.bytes = 0;
+  state.hasError = false;
+  state.budget = req.maxBytes ?? 0x7fffffff;
+  const topics: FetchTopicResult[] = [];
   for (const ft of req.topics) {
     const topic = ft.topic ?? "";
-    const partitions: FetchResponsePartitionData[] = [];
-    for (const fp of ft.partitions) partitions.push(await readPartition(s, topic, fp, budget, state));
-    responses.push({ topic, topicId: ft.topicId ?? "00000000-0000-0000-0000-000000000000", partitions });
+    const partitions: FetchPartitionResult[] = [];
+    for (const fp of ft.partitions) partitions.push(await readPartition(s, topic, fp, state));
+    topics.push({ topic, partitions });
   }
-  return { response: { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses }, state };
+  return new FetchDirectResponse(topics);
 }
 
-export const fetchHandler: Handler<FetchRequest, FetchResponse, BrokerServices> = {
+/** Waits in the append purgatory until enough bytes arrive, maxWaitMs passes or the connection closes. */
+function waitForAppends(s: BrokerServices, req: FetchRequest, neededBytes: number, connectionId: number): Promise<void> {
+  const keys: string[] = [];
+  for (const ft of req.topics) for (const fp of ft.partitions) keys.push(AppendWaiters.key(ft.topic ?? "", fp.partition));
+  return new Promise<void>((resolve) => {
+    const waiter: FetchWaiter = { keys, neededBytes, connectionId, timer: undefined, complete: resolve };
+    if (!s.appendWaiters.add(waiter)) return resolve();
+    waiter.timer = setTimeout(() => {
+      waiter.timer = undefined;
+      s.appendWaiters.remove(waiter);
+      resolve();
+    }, Math.min(req.maxWaitMs, 300_000));
+  });
+}
+
+export const fetchHandler: Handler<FetchRequest, FetchResponse | FetchDirectResponse, BrokerServices> = {
   apiKey: 1,
   minVersion: 4,
   maxVersion: 12,
   async handle(req, ctx) {
     const s = ctx.services;
-    const first = await readAll(s, req);
+    const state: ReadState = { bytes: 0, hasError: false, budget: 0 };
+    const first = await readAll(s, req, state);
     const minBytes = Math.max(1, req.minBytes);
-    if (first.state.bytes >= minBytes || first.state.hasError || req.maxWaitMs <= 0 || s.closing) return first.response;
-    const keys: string[] = [];
-    for (const ft of req.topics) for (const fp of ft.partitions) keys.push(AppendWaiters.key(ft.topic ?? "", fp.partition));
+    if (state.bytes >= minBytes || state.hasError || req.maxWaitMs <= 0 || s.closing) return first;
     const signal = ctx.signal;
-    if (signal?.aborted === true) return first.response;
-    await new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
-      const finish = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      };
-      const onAbort = (): void => {
-        s.appendWaiters.remove(waiter);
-        finish();
-      };
-      const waiter: FetchWaiter = { keys, neededBytes: minBytes - first.state.bytes, complete: finish };
-      if (!s.appendWaiters.add(waiter)) return resolve();
-      signal?.addEventListener("abort", onAbort, { once: true });
-      timer = setTimeout(onAbort, Math.min(req.maxWaitMs, 300_000));
-    });
-    if ((signal as AbortSignal | undefined)?.aborted === true) return first.response;
-    return (await readAll(s, req)).response;
+    if (signal?.aborted === true) return first;
+    // The connection's close completes its waiters (AppendWaiters.completeConnection).
+    await waitForAppends(s, req, minBytes - state.bytes, ctx.connectionId);
+    if ((signal as AbortSignal | undefined)?.aborted === true) return first;
+    return readAll(s, req, state);
   },
   errorResponse(req, errorCode) {
     return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: req.topics.map((ft) => ({ topic: ft.topic ?? "", topicId: ft.topicId ?? "00000000-0000-0000-0000-000000000000", partitions: ft.partitions.map((fp) => errorPartition(fp.partition, errorCode)) })) };

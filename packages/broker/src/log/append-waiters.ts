@@ -5,6 +5,10 @@ export interface FetchWaiter {
   keys: string[];
   /** Bytes still missing before minBytes is reached. */
   neededBytes: number;
+  /** The connection that sent the Fetch (its close completes the waiter). */
+  connectionId: number;
+  /** The maxWaitMs timer, cleared when the waiter completes early. */
+  timer: ReturnType<typeof setTimeout> | undefined;
   complete(): void;
 }
 
@@ -47,20 +51,30 @@ export class AppendWaiters {
     if (this.all.size === 0) return;
     const set = this.byKey.get(AppendWaiters.key(topic, partition));
     if (set === undefined) return;
-    for (const w of [...set]) {
+    // Deleting the entry being visited is safe in a Set iteration; complete() runs no code synchronously.
+    for (const w of set) {
       w.neededBytes -= bytes;
-      if (w.neededBytes <= 0) {
-        this.remove(w);
-        w.complete();
-      }
+      if (w.neededBytes <= 0) this.finish(w);
     }
+  }
+
+  private finish(w: FetchWaiter): void {
+    this.remove(w);
+    if (w.timer !== undefined) {
+      clearTimeout(w.timer);
+      w.timer = undefined;
+    }
+    w.complete();
+  }
+
+  /** Completes the waiters of a closed connection (their fetches answer nobody). */
+  completeConnection(connectionId: number): void {
+    if (this.all.size === 0) return;
+    for (const w of [...this.all]) if (w.connectionId === connectionId) this.finish(w);
   }
 
   /** Completes every waiter (shutdown, topic deletion). */
   completeAll(): void {
-    for (const w of [...this.all]) {
-      this.remove(w);
-      w.complete();
-    }
+    for (const w of [...this.all]) this.finish(w);
   }
 }

@@ -8,7 +8,6 @@ export interface AppendResult {
   lastOffset: number;
   /** -1 unless message.timestamp.type=LogAppendTime. */
   logAppendTimeMs: number;
-  logStartOffset: number;
 }
 
 export interface TimestampOffset {

@@ -27,6 +27,7 @@ function logOptions(c: TopicLogConfig): Partial<LogOptions> {
 export class StorageLog implements PartitionLog {
   /** Storage validates batches (framing, magic, CRC, sizes) itself. */
   readonly validatesBatches = true;
+  private appendOptions = { leaderEpoch: -1 };
   constructor(
     /** The storage engine's log (the log cleaner works on it directly). */
     readonly storage: Log,
@@ -48,9 +49,10 @@ export class StorageLog implements PartitionLog {
     return this.storage.leaderEpochCache.latestEpoch ?? -1;
   }
 
-  async append(records: Buffer, leaderEpoch: number): Promise<AppendResult> {
-    const r = await this.storage.append(records, { leaderEpoch });
-    return { baseOffset: r.baseOffset, lastOffset: r.lastOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: this.storage.logStartOffset };
+  /** Storage's own promise and result (no wrapper per append on the produce path). */
+  append(records: Buffer, leaderEpoch: number): Promise<AppendResult> {
+    if (this.appendOptions.leaderEpoch !== leaderEpoch) this.appendOptions = { leaderEpoch };
+    return this.storage.append(records, this.appendOptions);
   }
 
   async read(offset: number, maxBytes: number): Promise<Buffer[]> {

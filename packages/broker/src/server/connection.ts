@@ -7,10 +7,19 @@ import { apiCodec, decodeRequestFrame, encodeResponseFrame, FrameDecoder, type R
 import { ErrorCode } from "../errors.js";
 import { NO_RESPONSE, type Handler, type RequestContext } from "../handlers/types.js";
 import type { BrokerServices } from "../services.js";
+import { DirectResponse } from "./direct-response.js";
+import { OutBuffer } from "./out-buffer.js";
 
-interface Slot {
-  done: boolean;
-  chunks: Buffer[] | null;
+/** A request's place in the answer order; its response is encoded when it reaches the head. */
+class Slot {
+  done = false;
+  /** The response body (a message object or a DirectResponse); NO_RESPONSE for none. */
+  result: unknown = NO_RESPONSE;
+  constructor(
+    readonly apiKey: number,
+    readonly apiVersion: number,
+    readonly correlationId: number,
+  ) {}
 }
 
 const API_VERSIONS = 18;
@@ -25,6 +34,7 @@ export class Connection {
   private closed = false;
   private readonly clientHost: string;
   private readonly abort = new AbortController();
+  private readonly out = new OutBuffer();
 
   constructor(
     readonly id: number,
@@ -76,7 +86,9 @@ export class Connection {
         // KIP-511: an unknown newer ApiVersions gets UNSUPPORTED_VERSION in a v0 body with the key list.
         const correlationId = frame.readInt32BE(4);
         const body = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: handler.handle({}, { services: this.services } as RequestContext).apiKeys };
-        const slot: Slot = { done: true, chunks: encodeResponseFrame(API_VERSIONS, 0, correlationId, body) };
+        const slot = new Slot(API_VERSIONS, 0, correlationId);
+        slot.done = true;
+        slot.result = body;
         this.queue.push(slot);
         this.flush();
         return;
@@ -92,7 +104,7 @@ export class Connection {
     } catch (e) {
       return this.reject(`malformed request: ${(e as Error).message}`, apiKey, apiVersion);
     }
-    const slot: Slot = { done: false, chunks: null };
+    const slot = new Slot(apiKey, apiVersion, header.correlationId);
     this.queue.push(slot);
     const ctx: RequestContext<BrokerServices> = { header, apiVersion, clientId: header.clientId ?? null, connectionId: this.id, clientHost: this.clientHost, services: this.services, signal: this.abort.signal };
     const startedAt = performance.now();
@@ -116,7 +128,6 @@ export class Connection {
   private complete(slot: Slot, handler: Handler, req: unknown, ctx: RequestContext<BrokerServices>, startedAt: number, result: unknown, failed: boolean): void {
     this.services.metrics.record(handler.apiKey, performance.now() - startedAt);
     if (this.closed) return;
-    const { correlationId } = ctx.header;
     slot.done = true;
     if (failed) {
       this.services.metrics.errorsByApi[handler.apiKey]! += 1;
@@ -124,17 +135,12 @@ export class Connection {
       if (handler.apiKey === 0 && (req as { acks?: number }).acks === 0) return this.scheduleFlush();
       if (handler.errorResponse === undefined) return this.destroy();
       try {
-        slot.chunks = encodeResponseFrame(handler.apiKey, ctx.apiVersion, correlationId, handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, ctx));
+        slot.result = handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, ctx);
       } catch {
         return this.destroy();
       }
-    } else if (result !== NO_RESPONSE) {
-      try {
-        slot.chunks = encodeResponseFrame(handler.apiKey, ctx.apiVersion, correlationId, result);
-      } catch (e) {
-        this.services.logger.error({ err: e, apiKey: handler.apiKey, apiVersion: ctx.apiVersion }, "response encoding failed");
-        return this.destroy();
-      }
+    } else {
+      slot.result = result;
     }
     this.scheduleFlush();
   }
@@ -156,19 +162,28 @@ export class Connection {
     if (this.closed) return;
     const q = this.queue;
     if (q[this.head]?.done !== true) return;
-    this.socket.cork();
-    let bytes = 0;
+    const out = this.out;
     while (this.head < q.length && q[this.head]!.done) {
-      const chunks = q[this.head]!.chunks;
+      const slot = q[this.head]!;
       q[this.head] = undefined as unknown as Slot;
       this.head++;
-      if (chunks === null) continue;
-      for (const c of chunks) {
+      if (!this.encode(slot, out)) return;
+    }
+    const pieces = out.take();
+    let bytes = 0;
+    if (pieces === null) {
+      // Nothing to write (acks=0 produces).
+    } else if (Buffer.isBuffer(pieces)) {
+      this.socket.write(pieces);
+      bytes = pieces.length;
+    } else {
+      this.socket.cork();
+      for (const c of pieces) {
         this.socket.write(c);
         bytes += c.length;
       }
+      this.socket.uncork();
     }
-    this.socket.uncork();
     this.services.metrics.bytesOut += bytes;
     if (this.head === q.length) {
       q.length = 0;
@@ -179,6 +194,32 @@ export class Connection {
     }
     if (this.socket.writableLength > HIGH_WATER_BYTES) this.pause();
     else this.maybeResume();
+  }
+
+  /** Appends a slot's response frame to `out`; false (connection destroyed) when it cannot be encoded. */
+  private encode(slot: Slot, out: OutBuffer): boolean {
+    const result = slot.result;
+    if (result === NO_RESPONSE) return true;
+    if (result instanceof DirectResponse) {
+      try {
+        result.encodeFrame(out, slot.apiVersion, slot.correlationId);
+      } catch (e) {
+        this.services.logger.error({ err: e, apiKey: slot.apiKey, apiVersion: slot.apiVersion }, "response encoding failed");
+        this.destroy();
+        return false;
+      }
+      return true;
+    }
+    let chunks: Buffer[];
+    try {
+      chunks = encodeResponseFrame(slot.apiKey, slot.apiVersion, slot.correlationId, result);
+    } catch (e) {
+      this.services.logger.error({ err: e, apiKey: slot.apiKey, apiVersion: slot.apiVersion }, "response encoding failed");
+      this.destroy();
+      return false;
+    }
+    for (const c of chunks) out.raw(c);
+    return true;
   }
 
   private pause(): void {
@@ -223,6 +264,7 @@ export class Connection {
     if (this.closed) return;
     this.closed = true;
     this.abort.abort();
+    this.services.appendWaiters.completeConnection(this.id);
     this.queue.length = 0;
     this.head = 0;
     this.onClose(this);
