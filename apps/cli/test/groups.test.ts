@@ -53,7 +53,13 @@ describe("kafka-consumer-groups.sh", () => {
         const ready = g?.state === "Stable" && g.members[0]?.assignment[0]?.partitions.length === 2 && [...committed].sort((x, y) => x.partition - y.partition).map((c) => c.offset).join() === "6,4";
         return ready ? true : undefined;
       }, "kcat's group to be stable and committed").finally(() => admin.close());
-      const active = rows((await groups("--describe", "--group", "live")).out);
+      const [describeOut, members, state, list] = await Promise.all([
+        groups("--describe", "--group", "live"),
+        groups("--describe", "--group", "live", "--members"),
+        groups("--describe", "--group", "live", "--state"),
+        groups("--list"),
+      ]);
+      const active = rows(describeOut.out);
       expect(active.map((r) => [r.GROUP, r.TOPIC, r.PARTITION, r["CURRENT-OFFSET"], r["LOG-END-OFFSET"], r.LAG])).toEqual([
         ["live", TOPIC, "0", "6", "6", "0"],
         ["live", TOPIC, "1", "4", "4", "0"],
@@ -63,15 +69,19 @@ describe("kafka-consumer-groups.sh", () => {
         expect(r.HOST).toBe("/127.0.0.1");
         expect(r["CLIENT-ID"]).toBe("kcat-live");
       }
-      const members = await groups("--describe", "--group", "live", "--members");
       expect(rows(members.out)).toHaveLength(1);
-      expect((await groups("--describe", "--group", "live", "--state")).out).toMatch(/live\s+range\s+Stable\s+1/);
-      expect((await groups("--list")).out.split("\n")).toContain("live");
+      expect(state.out).toMatch(/live\s+range\s+Stable\s+1/);
+      expect(list.out.split("\n")).toContain("live");
 
-      const r = await groups("--reset-offsets", "--group", "live", "--topic", TOPIC, "--to-earliest", "--execute");
+      const [r, delOffsets, del] = await Promise.all([
+        groups("--reset-offsets", "--group", "live", "--topic", TOPIC, "--to-earliest", "--execute"),
+        groups("--delete-offsets", "--group", "live", "--topic", TOPIC),
+        groups("--delete", "--group", "live"),
+      ]);
       expect(r.code).toBe(1);
       expect(r.err).toContain("Assignments can only be reset if the group 'live' is inactive, but the current state is Stable.");
-      const del = await groups("--delete", "--group", "live");
+      expect(delOffsets.code).toBe(1);
+      expect(delOffsets.out).toMatch(new RegExp(`${TOPIC}\\s+0\\s+Error: GROUP_SUBSCRIBED_TO_TOPIC`));
       expect(del.code).toBe(1);
       expect(del.err).toContain("* Group 'live' could not be deleted due to: NON_EMPTY_GROUP");
     } finally {
@@ -143,17 +153,17 @@ describe("kafka-consumer-groups.sh", () => {
   });
 
   it("rejects bad flags with a one-line error and exit code 1", async () => {
-    const unknown = await groups("--describ", "--group", "g");
-    expect(unknown.code).toBe(1);
+    const [unknown, noScenario, twoActions, badTime, noGroup] = await Promise.all([
+      groups("--describ", "--group", "g"),
+      groups("--reset-offsets", "--group", "g", "--topic", TOPIC),
+      groups("--list", "--delete"),
+      groups("--reset-offsets", "--group", "g", "--topic", TOPIC, "--to-datetime", "yesterday"),
+      groups("--describe"),
+    ]);
     expect(unknown.err).toMatch(/^Error: unrecognized option '--describ' for 'groups'\. Allowed: .*--describe/);
-    const noScenario = await groups("--reset-offsets", "--group", "g", "--topic", TOPIC);
-    expect(noScenario.code).toBe(1);
     expect(noScenario.err).toContain("--reset-offsets needs exactly one of --to-earliest");
-    const twoActions = await groups("--list", "--delete");
     expect(twoActions.err).toContain("exactly one of --list, --describe, --delete, --delete-offsets, --reset-offsets is required");
-    const badTime = await groups("--reset-offsets", "--group", "g", "--topic", TOPIC, "--to-datetime", "yesterday");
     expect(badTime.err).toContain("--to-datetime: cannot parse 'yesterday'");
-    const noGroup = await groups("--describe");
     expect(noGroup.err).toContain("--describe needs --group <group> or --all-groups");
     for (const r of [unknown, noScenario, twoActions, badTime, noGroup]) {
       expect(r.code).toBe(1);
