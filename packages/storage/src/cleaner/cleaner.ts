@@ -83,7 +83,7 @@ export function rangeOf(host: CompactionHost, nowMs: number, highWatermark?: num
 class Aborted extends Error {}
 
 /** Calls `visit` with every whole batch of `seg` (buffer, position in it, header) in order. */
-async function forEachBatch(seg: LogSegment, visit: (buf: Buffer, pos: number, h: HeaderInfo, last: boolean) => Promise<void>): Promise<void> {
+async function forEachBatch(seg: LogSegment, visit: (buf: Buffer, pos: number, h: HeaderInfo) => Promise<void>): Promise<void> {
   const headers: HeaderInfo[] = [];
   await seg.headersFrom(0, seg.size, (h) => (headers.push(h), true));
   let i = 0;
@@ -95,7 +95,7 @@ async function forEachBatch(seg: LogSegment, visit: (buf: Buffer, pos: number, h
     const buf = await seg.read(start, end - start);
     for (let k = i; k < j; k++) {
       const h = headers[k]!;
-      await visit(buf, h.position - start, h, k === headers.length - 1);
+      await visit(buf, h.position - start, h);
     }
     i = j;
   }
@@ -132,8 +132,11 @@ export async function compactLog(host: CompactionHost, nowMs: number, options: C
       const group = segments.slice(from, to);
       const removedBefore = stats.recordsRemoved + stats.batchesRemoved;
       const cleaned = await cleanGroup(ctx, group);
-      if (stats.recordsRemoved + stats.batchesRemoved === removedBefore) {
-        await cleaned.delete(); // nothing removed: the group stays as it is
+      // Nothing removed from a single segment: it stays as it is. A group of several segments
+      // (small ones whose sizes add up to at most segment.bytes, as Kafka's groupSegmentsBySize)
+      // is swapped in even so: it merges them into one.
+      if (stats.recordsRemoved + stats.batchesRemoved === removedBefore && group.length === 1) {
+        await cleaned.delete();
         continue;
       }
       stats.bytesBefore += group.reduce((sum, s) => sum + s.size, 0);
@@ -208,9 +211,8 @@ async function cleanGroup(ctx: GroupContext, group: readonly LogSegment[]): Prom
     if (bytes >= WRITE_CHUNK_BYTES) await flushWrites();
   };
   try {
-    for (let g = 0; g < group.length; g++) {
-      const seg = group[g]!;
-      await forEachBatch(seg, async (buf, pos, h, lastInSegment) => {
+    for (const seg of group) {
+      await forEachBatch(seg, async (buf, pos, h) => {
         if (host.stopping()) throw new Aborted("log closing");
         const size = batchSizeAt(buf, pos);
         const original = buf.subarray(pos, pos + size);
@@ -230,10 +232,12 @@ async function cleanGroup(ctx: GroupContext, group: readonly LogSegment[]): Prom
         stats.recordsRemoved += batch.records.length - kept.length;
         if (kept.length === batch.records.length) return emit(original, h);
         if (kept.length > 0) return emit(await rebuildBatch(batch, kept), h);
-        // Nothing left: keep an empty batch where the offset range or producer state needs it.
-        const lastOfGroup = lastInSegment && g === group.length - 1;
-        const lastOfProducer = h.producerId >= 0 && ctx.lastBatchOfProducer.get(h.producerId) === h.baseOffset;
-        if (lastOfGroup || lastOfProducer) return emit(emptyBatchLike(buf, pos), h);
+        // Nothing left: the batch goes, except (as Kafka's cleaner) the last batch of an
+        // idempotent/transactional producer, kept header-only so that its sequence and epoch
+        // survive. Without a producer nothing stays: clients such as librdkafka 2.0 fail on a
+        // fetch response made only of record-less batches. The cleaned segment may then end
+        // before the next segment's base offset; reads skip the gap to the next segment.
+        if (h.producerId >= 0 && ctx.lastBatchOfProducer.get(h.producerId) === h.baseOffset) return emit(emptyBatchLike(buf, pos), h);
         stats.batchesRemoved++;
       });
     }

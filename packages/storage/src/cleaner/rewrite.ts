@@ -1,7 +1,8 @@
 // Rewriting one record batch for compaction: keep the records the cleaner retains, with their
 // offsets (baseOffset and lastOffsetDelta of the original batch are preserved, as are the
 // producer id/epoch/base sequence and the leader epoch), re-encode with the batch's codec and a
-// fresh CRC. A batch that keeps nothing becomes an empty batch (header only) when it must stay.
+// fresh CRC. A batch that keeps nothing is dropped, or becomes an empty batch (header only) when
+// it is the last batch of a producer (producer state).
 // No node: imports.
 import {
   ATTRIBUTES_OFFSET,

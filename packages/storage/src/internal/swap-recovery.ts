@@ -5,6 +5,10 @@
 // - `.cleaned`, `.deleted`, `.tmp`: removed (an unfinished clean, or already replaced).
 // - `<base>.log.swap`: the swap committed: every live segment whose base offset lies in
 //   [base, the swap segment's next offset) is removed and the swap files take the live names.
+//   The cleaned segment may end before its group did (trailing batches without records are
+//   dropped): a replaced segment none of whose records survived may then stay live. That is a
+//   valid log (no offset overlaps the swap segment; its records are merely not compacted yet,
+//   as if its part of the pass had not happened), and the next pass cleans it again.
 // - `.index.swap` / `.timeindex.swap` without their `.log.swap`: removed (the index is rebuilt).
 import { open, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
