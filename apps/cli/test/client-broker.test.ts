@@ -85,6 +85,31 @@ describe("cooperative-sticky (KIP-429)", () => {
   }, 30_000);
 });
 
+describe("commits", () => {
+  it("commits on close, and a new member resumes after the committed offsets", async () => {
+    await topic("commit", 4, 40);
+    const a = consumer({ groupId: "commit" });
+    a.subscribe(["commit"]);
+    await drain(a, new Set(), 40);
+    await a.close();
+    const p = new Producer({ bootstrapBrokers: [broker.bootstrap], acks: 1 });
+    await p.send("commit", Array.from({ length: 8 }, (_, i) => ({ value: `new${i}`, partition: i % 4 })));
+    await p.close();
+    const b = consumer({ groupId: "commit" });
+    b.subscribe(["commit"]);
+    const again = new Set<string>();
+    await drain(b, again, 8);
+    await new Promise((r) => setTimeout(r, 200)); // nothing else arrives
+    for (const m of (await next(b, 200))?.messages ?? []) again.add(m.value!.toString());
+    expect([...again].sort()).toEqual(Array.from({ length: 8 }, (_, i) => `new${i}`));
+    const committed = await b.committed([{ topic: "commit", partitions: [0, 1, 2, 3] }]);
+    expect(committed.map((c) => c.offset)).toEqual([10n, 10n, 10n, 10n]); // by a, on close
+    await b.close();
+    const after = await admin.fetchOffsets("commit");
+    expect(after.map((c) => c.offset).sort()).toEqual([12n, 12n, 12n, 12n]); // by b, on close
+  }, 20_000);
+});
+
 describe("consumer positions", () => {
   it("seek() moves a partition back and forward; buffered records of the old position are dropped", async () => {
     await topic("seek", 1, 50);

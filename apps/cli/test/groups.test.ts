@@ -43,9 +43,11 @@ async function kcatGroup(group: string, topic: string): Promise<void> {
 
 describe("kafka-consumer-groups.sh", () => {
   it("describes an active kcat group (member, host, client id), refuses to reset it, then describes it inactive", async () => {
-    const kcat = start("kcat", ["-b", b, "-G", "live", "-X", "auto.offset.reset=earliest", "-X", "client.id=kcat-live", "-X", "auto.commit.interval.ms=100", "-q", TOPIC]);
+    // A first kcat reads everything and commits (on exit); a second stays in the group.
+    await kcatGroup("live", TOPIC);
+    const kcat = start("kcat", ["-b", b, "-G", "live", "-X", "auto.offset.reset=earliest", "-X", "client.id=kcat-live", "-q", TOPIC]);
     try {
-      // Wait until the member owns both partitions and has committed its position.
+      // Wait until the member owns both partitions (its committed offsets are 6 and 4).
       const admin = new Admin({ bootstrapBrokers: [b] });
       await until(async () => {
         const [g] = await admin.describeGroups(["live"]).catch(() => []);

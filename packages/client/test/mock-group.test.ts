@@ -5,7 +5,7 @@ import { startMockCluster, type MockCluster } from "./mock-cluster.js";
 
 let mock: MockCluster;
 beforeAll(async () => {
-  mock = await startMockCluster({ topics: ["g-range", "g-coop", "g-commit"], partitions: 4 });
+  mock = await startMockCluster({ topics: ["g-range", "g-coop"], partitions: 4 });
 });
 afterAll(async () => {
   await mock.close();
@@ -54,24 +54,8 @@ describe("group consumer (mock coordinator)", () => {
     await Promise.all([a.close(), b.close()]);
   }, 30_000);
 
-  it("commits on close and a new member resumes after the committed offsets", async () => {
-    await produce("g-commit", 40);
-    const a = new Consumer({ bootstrapBrokers: [mock.bootstrap], groupId: "grp-commit", ...groupOpts });
-    a.subscribe(["g-commit"]);
-    const seen = new Set<string>();
-    await drain(a, seen, 40);
-    await a.close();
-    await produce("g-commit", 8); // values 0..7 again, at new offsets
-    const b = new Consumer({ bootstrapBrokers: [mock.bootstrap], groupId: "grp-commit", ...groupOpts });
-    b.subscribe(["g-commit"]);
-    const again = new Set<string>();
-    await drain(b, again, 8);
-    let total = 0;
-    for (const t of await b.committed([{ topic: "g-commit", partitions: [0, 1, 2, 3] }])) total += Number(t.offset);
-    expect(total).toBe(40); // committed by `a`
-    expect(again.size).toBe(8);
-    await b.close();
-  }, 30_000);
+  // "commits on close, a new member resumes after the committed offsets" runs against the Gregor
+  // broker (apps/cli/test/client-broker.test.ts): the mock's ~3 s join delay made it 8 s here.
 
   // Skipped here; the same scenario passes against the Gregor broker in < 1 s
   // (apps/cli/test/client-broker.test.ts). What librdkafka 2.0.2's mock coordinator does (seen with
