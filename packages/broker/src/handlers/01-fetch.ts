@@ -140,6 +140,19 @@ function waitForAppends(s: BrokerServices, req: FetchRequest, neededBytes: numbe
   });
 }
 
+/** One partition, fetched at its log end offset with a valid epoch: a first read would be empty. */
+function caughtUp(s: BrokerServices, req: FetchRequest): boolean {
+  if (req.topics.length !== 1) return false;
+  const ft = req.topics[0]!;
+  if (ft.partitions.length !== 1) return false;
+  const fp = ft.partitions[0]!;
+  const p = s.topics.partition(ft.topic ?? "", fp.partition);
+  if (p === undefined || fp.partitionMaxBytes <= 0) return false;
+  const epoch = fp.currentLeaderEpoch ?? -1;
+  if (epoch >= 0 && epoch !== p.leaderEpoch) return false;
+  return Number(fp.fetchOffset) === p.log.logEndOffset && p.log.logEndOffset >= p.log.logStartOffset;
+}
+
 export const fetchHandler: Handler<FetchRequest, FetchResponse | FetchDirectResponse, BrokerServices> = {
   apiKey: 1,
   minVersion: 4,
@@ -147,6 +160,12 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse | FetchDirectResp
   async handle(req, ctx) {
     const s = ctx.services;
     const state: ReadState = { bytes: 0, hasError: false, budget: 0 };
+    if (req.maxWaitMs > 0 && caughtUp(s, req) && !s.closing && ctx.signal?.aborted !== true) {
+      // A tailing consumer of one partition (the common long poll): wait first, without building
+      // the empty answer a first read would give (same outcome as the general path below).
+      await waitForAppends(s, req, Math.max(1, req.minBytes), ctx.connectionId);
+      return readAll(s, req, state);
+    }
     const first = await readAll(s, req, state);
     const minBytes = Math.max(1, req.minBytes);
     if (state.bytes >= minBytes || state.hasError || req.maxWaitMs <= 0 || s.closing) return first;

@@ -9,6 +9,7 @@ import { NO_RESPONSE, type Handler, type RequestContext } from "../handlers/type
 import type { BrokerServices } from "../services.js";
 import { DirectResponse } from "./direct-response.js";
 import { OutBuffer } from "./out-buffer.js";
+import { ProduceDecoder } from "./produce-decode.js";
 
 /** A request's place in the answer order; its response is encoded when it reaches the head. */
 class Slot {
@@ -35,6 +36,7 @@ export class Connection {
   private readonly clientHost: string;
   private readonly abort = new AbortController();
   private readonly out = new OutBuffer();
+  private readonly produceDecoder = new ProduceDecoder();
 
   constructor(
     readonly id: number,
@@ -97,12 +99,18 @@ export class Connection {
     }
     let header: RequestHeader;
     let req: unknown;
-    try {
-      const decoded = decodeRequestFrame(frame);
-      header = decoded.header;
-      req = apiCodec(apiKey)!.decodeRequest(decoded.body, apiVersion);
-    } catch (e) {
-      return this.reject(`malformed request: ${(e as Error).message}`, apiKey, apiVersion);
+    const produce = apiKey === 0 ? this.produceDecoder.decode(frame, apiVersion) : null;
+    if (produce !== null) {
+      header = this.produceDecoder.header;
+      req = produce;
+    } else {
+      try {
+        const decoded = decodeRequestFrame(frame);
+        header = decoded.header;
+        req = apiCodec(apiKey)!.decodeRequest(decoded.body, apiVersion);
+      } catch (e) {
+        return this.reject(`malformed request: ${(e as Error).message}`, apiKey, apiVersion);
+      }
     }
     const slot = new Slot(apiKey, apiVersion, header.correlationId);
     this.queue.push(slot);
