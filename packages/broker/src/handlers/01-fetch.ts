@@ -4,7 +4,7 @@
 // appends bring enough bytes or maxWaitMs passes. Sessionless (sessionId 0, KIP-227 allows it).
 import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, RECORDS_COUNT_OFFSET, type FetchRequest, type FetchRequestFetchPartition, type FetchResponse, type FetchResponsePartitionData } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
-import { AppendWaiters, type FetchWaiter } from "../log/append-waiters.js";
+import type { FetchWaiter } from "../log/append-waiters.js";
 import type { PartitionLog } from "../log/partition-log.js";
 import { FetchDirectResponse, type FetchPartitionResult, type FetchTopicResult } from "../server/direct-response.js";
 import type { BrokerServices } from "../services.js";
@@ -128,7 +128,7 @@ async function readAll(s: BrokerServices, req: FetchRequest, state: ReadState): 
 /** Waits in the append purgatory until enough bytes arrive, maxWaitMs passes or the connection closes. */
 function waitForAppends(s: BrokerServices, req: FetchRequest, neededBytes: number, connectionId: number): Promise<void> {
   const keys: string[] = [];
-  for (const ft of req.topics) for (const fp of ft.partitions) keys.push(AppendWaiters.key(ft.topic ?? "", fp.partition));
+  for (const ft of req.topics) for (const fp of ft.partitions) keys.push(s.appendWaiters.keyOf(ft.topic ?? "", fp.partition));
   return new Promise<void>((resolve) => {
     const waiter: FetchWaiter = { keys, neededBytes, connectionId, timer: undefined, complete: resolve };
     if (!s.appendWaiters.add(waiter)) return resolve();

@@ -26,6 +26,20 @@ export class AppendWaiters {
     return `${topic}\u0000${partition}`;
   }
 
+  /** Interned keys: a fetch or an append looks its key up instead of building a string. */
+  private readonly keys = new Map<string, string[]>();
+
+  /** AppendWaiters.key(topic, partition), interned (bounded by the partitions that exist). */
+  keyOf(topic: string, partition: number): string {
+    let byPartition = this.keys.get(topic);
+    if (byPartition === undefined) {
+      if (this.keys.size >= 100_000) this.keys.clear();
+      this.keys.set(topic, (byPartition = []));
+    }
+    if (partition < 0 || partition >= 100_000) return AppendWaiters.key(topic, partition);
+    return (byPartition[partition] ??= AppendWaiters.key(topic, partition));
+  }
+
   /** Registers a waiter; false when the purgatory is full (the caller answers at once). */
   add(w: FetchWaiter): boolean {
     if (this.all.size >= this.maxWaiters) return false;
@@ -49,7 +63,7 @@ export class AppendWaiters {
   /** Called after an append of `bytes` to (topic, partition). */
   notify(topic: string, partition: number, bytes: number): void {
     if (this.all.size === 0) return;
-    const set = this.byKey.get(AppendWaiters.key(topic, partition));
+    const set = this.byKey.get(this.keyOf(topic, partition));
     if (set === undefined) return;
     // Deleting the entry being visited is safe in a Set iteration; complete() runs no code synchronously.
     for (const w of set) {
