@@ -88,7 +88,7 @@ export class Log {
     this.recoveryOffset = loaded.recoveryPoint;
     this.leaderEpochCache = loaded.leaderEpochCache;
     this.epochDirty = loaded.epochCacheChanged;
-    this.cache = new TailCache(config.tailCacheBytes);
+    this.cache = new TailCache(config.tailCacheBytes, () => this.endOffset);
     this.queue = new AppendQueue(config.maxQueuedAppendBytes);
     this.lastFlushMs = this.clock();
     this.checkpoints = new CheckpointFiles(dir);
@@ -185,8 +185,9 @@ export class Log {
   /**
    * Leader append: validates `records` (whole v2 batches), assigns offsets by rewriting each
    * baseOffset in place, stamps the leader epoch, and resolves once written (and fsynced if the
-   * flush policy says so). `records` is rewritten in place and written from: leave it unchanged
-   * until the promise settles; the log keeps no reference to it afterwards (the tail cache copies).
+   * flush policy says so). `records` is rewritten in place: leave it unchanged until the promise
+   * settles; the log keeps no reference to it afterwards (with the tail cache on it is copied, and
+   * written from the copy, before append returns).
    */
   append(records: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
     try {
@@ -252,7 +253,11 @@ export class Log {
   }
 
   private enqueue(buf: Buffer, metas: BatchMeta[], result: AppendResult): Promise<AppendResult> {
-    const done = this.queue.push(buf, metas, result);
+    // Copied into the tail cache now (in offset order) and written from that copy: the caller's
+    // buffer dies young instead of living in the queue until the write (and the cache holds no
+    // reference to it). Reads never see the copy before it is written (they stop at logEndOffset).
+    const cached = this.cache.add(buf, metas);
+    const done = this.queue.push(cached ?? buf, metas, result);
     if (!this.drainScheduled) {
       this.drainScheduled = true;
       void this.serial(async () => {}).catch(() => {});
@@ -313,7 +318,6 @@ export class Log {
         batches.push({ size: m.size, lastOffset: m.baseOffset + m.lastOffsetDelta, maxTimestamp: m.maxTimestamp });
       }
       endOffset = p.result.lastOffset + 1;
-      this.cache.add(p.buf, p.metas); // copied: the cache keeps no reference to the caller's buffer
     }
     await commit();
     await this.maybeFlush(now);

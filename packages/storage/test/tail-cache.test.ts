@@ -110,6 +110,26 @@ describe("TailCache (arena)", () => {
     expect(cache.read(22, 1, Infinity)).toBeUndefined();
   });
 
+  it("recycles an evicted slab only if no read lent a slice of it and all its batches are written", () => {
+    const run = (writtenEnd: number, readEvery: number): { distinct: number; intact: boolean } => {
+      const cache = new TailCache(32 * 1024, () => writtenEnd); // 8 KiB slabs
+      const arrayBuffers = new Set<ArrayBufferLike>();
+      const held: Buffer[] = [];
+      for (let i = 0; i < 40; i++) {
+        const { buf, metas } = fakeAppend(i, [4000], [1], () => i);
+        arrayBuffers.add(cache.add(buf, metas)!.buffer);
+        if (readEvery > 0 && i % readEvery === 0) held.push(cache.read(i, 1 << 20, Infinity)!.buffers[0]!);
+      }
+      return { distinct: arrayBuffers.size, intact: held.every((b, k) => b.every((x) => x === k * readEvery)) };
+    };
+    // 40 appends of 4000 bytes fill 20 slabs.
+    expect(run(Infinity, 0).distinct).toBeLessThan(7); // written, never read: reused
+    expect(run(0, 0).distinct).toBe(20); // not yet written: never reused
+    const tailed = run(Infinity, 2); // every slab lent to a reader: never reused, slices intact
+    expect(tailed.distinct).toBe(20);
+    expect(tailed.intact).toBe(true);
+  });
+
   it("evictBelow drops batches and the slabs left without any; resize shrinks", () => {
     const cache = new TailCache(64 * 1024);
     for (let i = 0; i < 40; i++) {
@@ -195,6 +215,20 @@ describe("tail cache in the log", () => {
     const stamped = Buffer.from(buf);
     buf.fill(0);
     expect(Buffer.concat((await log.read(0, 1 << 20)).buffers)).toEqual(stamped);
+  });
+
+  it("slices returned by read stay intact while later appends go through (lent slabs are not reused)", async () => {
+    const log = await openLog(64 * 1024);
+    const held: { bytes: Buffer; copy: Buffer }[] = [];
+    for (let i = 0; i < 300; i++) {
+      await log.append(makeSizedBatch(1, 900));
+      if (i % 50 === 0) {
+        const r = await log.read(i, 1 << 20);
+        held.push({ bytes: r.buffers[0]!, copy: Buffer.from(r.buffers[0]!) });
+      }
+    }
+    for (const h of held) expect(h.bytes).toEqual(h.copy);
+    expect(values((await log.read(299, 1 << 20)).buffers)).toEqual(["299"]);
   });
 
   it("truncateTo drops cached batches: later reads see the new appends at the same offsets", async () => {

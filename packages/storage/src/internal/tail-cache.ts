@@ -4,9 +4,12 @@
 // An arena: appended batches are copied (one memcpy per append) into large slabs, and the batch
 // index lives in typed-array rings, so the cache neither keeps the appenders' buffers alive (often
 // small slices of much larger socket reads) nor makes one heap object per batch for the young
-// generation to copy. Slabs are never reused: the oldest one is dropped from the ring and a fresh
-// one allocated, so a slice returned by `read` (perhaps still queued on a socket) stays valid for
-// as long as it is referenced. The bound counts the slabs' capacity, i.e. the memory held.
+// generation to copy. A slab that `read` ever lent a slice of is never reused: when evicted it is
+// dropped and a fresh one allocated, so a slice returned by `read` (perhaps still queued on a
+// socket) stays valid for as long as it is referenced. Only a slab that was never lent and whose
+// batches are all written (the log passes its written end) is recycled, which spares appends
+// nobody tails the allocation churn (page faults, external-memory GCs). The bound counts the
+// slabs' capacity, i.e. the memory held.
 import { assert } from "./assert.js";
 import type { BatchMeta } from "./batch.js";
 
@@ -21,6 +24,16 @@ const MAX_SLAB_BYTES = 4 * 1024 * 1024;
 const MIN_SLAB_BYTES = 4096;
 /** Index ring size: a power of two (positions are masked), doubled when full. */
 const INITIAL_BATCHES = 1024;
+/** An evicted slab kept for reuse (never lent, fully written): the next slab, allocated at once. */
+const MAX_FREE_SLABS = 1;
+
+interface Slab {
+  buf: Buffer;
+  /** A slice of it was returned by `read`: it may be referenced anywhere, never reuse it. */
+  lent: boolean;
+  /** Last offset of its last batch. */
+  lastOffset: number;
+}
 
 export function slabBytesFor(maxBytes: number): number {
   return Math.min(maxBytes, Math.max(MIN_SLAB_BYTES, Math.min(MAX_SLAB_BYTES, Math.floor(maxBytes / 4))));
@@ -30,7 +43,10 @@ export class TailCache {
   private maxBytes: number;
   private slabBytes: number;
   /** Slabs, oldest first, from `slabHead`; slab number n is `slabs[n - firstSlab]`. */
-  private slabs: Buffer[] = [];
+  private slabs: Slab[] = [];
+  private free: Buffer[] = [];
+  /** The log's written end offset: batches below it are no longer needed by the writer. */
+  private readonly writtenEnd: () => number;
   private slabHead = 0;
   private firstSlab = 0;
   /** Bytes used in the newest slab. */
@@ -45,8 +61,9 @@ export class TailCache {
   private head = 0;
   private count = 0;
 
-  constructor(maxBytes: number) {
+  constructor(maxBytes: number, writtenEnd: () => number = () => -Infinity) {
     this.maxBytes = maxBytes;
+    this.writtenEnd = writtenEnd;
     this.slabBytes = slabBytesFor(maxBytes);
   }
 
@@ -66,22 +83,25 @@ export class TailCache {
     this.slabBytes = slabBytesFor(maxBytes);
     if (maxBytes === 0) this.clear();
     this.evictToBound(0);
+    this.free = [];
   }
 
   /**
-   * Copies the append `buf` (whole batches, offsets final) into the arena. `batches` are its
-   * batches in order (final baseOffsets); their sizes add up to `buf.length`.
+   * Copies the append `buf` (whole batches, offsets final) into the arena and returns the copy,
+   * or undefined when the cache is off or `buf` exceeds its bound. `batches` are its batches in
+   * order (final baseOffsets); their sizes add up to `buf.length`.
    */
-  add(buf: Buffer, batches: readonly BatchMeta[]): void {
-    if (this.maxBytes === 0) return;
+  add(buf: Buffer, batches: readonly BatchMeta[]): Buffer | undefined {
+    if (this.maxBytes === 0) return undefined;
     if (buf.length > this.maxBytes) {
       this.clear();
-      return;
+      return undefined;
     }
-    if (this.slabCount === 0 || this.slabUsed + buf.length > this.slabs[this.slabs.length - 1]!.length) {
+    if (this.slabCount === 0 || this.slabUsed + buf.length > this.slabs[this.slabs.length - 1]!.buf.length) {
       this.newSlab(Math.max(this.slabBytes, buf.length));
     }
-    const slab = this.slabs[this.slabs.length - 1]!;
+    const current = this.slabs[this.slabs.length - 1]!;
+    const slab = current.buf;
     const slabNo = this.firstSlab + this.slabs.length - 1 - this.slabHead;
     let position = this.slabUsed;
     slab.set(buf, position); // TypedArray#set: a memcpy without a C++ call per append
@@ -97,7 +117,11 @@ export class TailCache {
       position += b.size;
     }
     assert(position === this.slabUsed + buf.length, "cached batch sizes disagree with the append");
+    const last = batches[batches.length - 1]!;
+    current.lastOffset = last.baseOffset + last.lastOffsetDelta;
+    const copy = slab.subarray(this.slabUsed, position);
     this.slabUsed = position;
+    return copy;
   }
 
   /** Drops the cached batches wholly below `offset` (the cache stays contiguous up to the end). */
@@ -114,9 +138,15 @@ export class TailCache {
     // Slabs before the one holding the first remaining batch hold nothing readable.
     const firstNeeded = this.slabOf[this.head]!;
     while (this.firstSlab < firstNeeded) this.dropOldestSlab();
+    this.free = [];
   }
 
   clear(): void {
+    this.free = [];
+    this.reset();
+  }
+
+  private reset(): void {
     this.slabs = [];
     this.slabHead = 0;
     this.firstSlab = 0;
@@ -164,7 +194,9 @@ export class TailCache {
   }
 
   private slice(slabNo: number, start: number, end: number): Buffer {
-    return this.slabs[this.slabHead + slabNo - this.firstSlab]!.subarray(start, end);
+    const slab = this.slabs[this.slabHead + slabNo - this.firstSlab]!;
+    slab.lent = true;
+    return slab.buf.subarray(start, end);
   }
 
   /** Ring position (0 = oldest) of the first batch with lastOffset >= offset, or -1. */
@@ -188,7 +220,10 @@ export class TailCache {
   private newSlab(size: number): void {
     this.evictToBound(size);
     // Buffer.allocUnsafeSlow: a dedicated ArrayBuffer, never a slice of Node's shared pool.
-    this.slabs.push(Buffer.allocUnsafeSlow(size));
+    const spare = size === this.slabBytes ? this.free.pop() : undefined;
+    this.free = [];
+    const buf = spare ?? Buffer.allocUnsafeSlow(size);
+    this.slabs.push({ buf, lent: false, lastOffset: -1 });
     this.capacity += size;
     this.slabUsed = 0;
     if (this.slabHead > 64 && this.slabHead * 2 > this.slabs.length) {
@@ -208,10 +243,14 @@ export class TailCache {
       this.head = (this.head + 1) & mask;
       this.count--;
     }
-    this.capacity -= this.slabs[this.slabHead]!.length;
-    this.slabs[this.slabHead++] = undefined as unknown as Buffer;
+    const slab = this.slabs[this.slabHead]!;
+    this.capacity -= slab.buf.length;
+    this.slabs[this.slabHead++] = undefined as unknown as Slab;
+    if (!slab.lent && slab.lastOffset < this.writtenEnd() && slab.buf.length === this.slabBytes && this.free.length < MAX_FREE_SLABS) {
+      this.free.push(slab.buf);
+    }
     this.firstSlab++;
-    if (this.slabCount === 0) this.clear();
+    if (this.slabCount === 0) this.reset();
   }
 
   /** Doubles the index ring, unrolling it to start at 0. */
