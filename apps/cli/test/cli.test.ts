@@ -89,20 +89,15 @@ describe("help and progress", () => {
   const gregor = (...args: string[]) => run("node", [join(root, "apps/cli/dist/main.js"), ...args]);
 
   it("gregor --help lists every command; 'help <cmd>', '<cmd> --help' and '-h' print the command's options and examples", async () => {
-    const h = await gregor("--help");
+    const [h, none, viaHelp, viaFlag, viaShort, bad] = await Promise.all([gregor("--help"), gregor(), gregor("help", "groups"), gregor("groups", "--help"), gregor("groups", "-h"), gregor("grups")]);
     expect(h.code).toBe(0);
     for (const c of ["topics", "produce", "consume", "groups", "configs", "cluster", "perf"]) expect(h.out).toMatch(new RegExp(`^  ${c} `, "m"));
-    const none = await gregor();
     expect(none.code).toBe(1);
-    const viaHelp = await gregor("help", "groups");
-    const viaFlag = await gregor("groups", "--help");
-    const viaShort = await gregor("groups", "-h");
     expect(viaHelp.out).toBe(viaFlag.out);
     expect(viaShort.out).toBe(viaFlag.out);
     expect(viaFlag.out).toContain("--reset-offsets");
     expect(viaFlag.out).toMatch(/Examples:\n  gregor groups --bootstrap-server/);
     for (const line of viaFlag.out.split("\n").filter((l) => l.startsWith("  --"))) expect(line.length).toBeLessThanOrEqual(100); // wrapped descriptions
-    const bad = await gregor("grups");
     expect(bad.code).toBe(1);
     expect(bad.err).toContain("unknown command 'grups'. Allowed: topics, produce, consume, groups");
   });

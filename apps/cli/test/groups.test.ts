@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Admin, Producer } from "@gregor/client";
 import { startBroker, type Broker } from "@gregor/broker";
-import { run, sh, start, stop, until } from "./sh.js";
+import { runCli } from "../src/index.js";
+import { run, sh, start, stop, until, type Ran } from "./sh.js";
 
 let broker: Broker;
 let b: string;
@@ -26,6 +27,13 @@ afterAll(async () => {
 });
 
 const groups = (...args: string[]) => sh("kafka-consumer-groups.sh", ["--bootstrap-server", b, ...args]);
+/** The same command in this process (no node start-up): for long sequences of invocations. */
+async function groupsHere(...args: string[]): Promise<Ran> {
+  let out = "";
+  let err = "";
+  const code = await runCli(["groups", "--bootstrap-server", b, ...args], { out: (x) => void (out += x), err: (x) => void (err += x) });
+  return { code, out, err };
+}
 
 /** Data rows of the --describe table as objects keyed by column. */
 function rows(out: string): Record<string, string>[] {
@@ -114,24 +122,31 @@ describe("kafka-consumer-groups.sh", () => {
     expect(dry.err).toContain("dry run");
     expect(await current()).toEqual(["0:6", "1:4"]);
 
-    expect((await groups("--reset-offsets", "--group", "resettable", "--topic", TOPIC, "--to-earliest", "--execute")).code).toBe(0);
+    // The process-level run above checked the wiring; the sequence below runs in this process.
+    expect((await groupsHere("--reset-offsets", "--group", "resettable", "--topic", TOPIC, "--to-earliest", "--execute")).code).toBe(0);
     expect(await current()).toEqual(["0:0", "1:0"]);
     // One partition, clamped to the log end.
-    const off = await groups("--reset-offsets", "--group", "resettable", "--topic", `${TOPIC}:1`, "--to-offset", "99", "--execute");
+    const off = await groupsHere("--reset-offsets", "--group", "resettable", "--topic", `${TOPIC}:1`, "--to-offset", "99", "--execute");
     expect(rows(off.out).map((r) => `${r.PARTITION}:${r["NEW-OFFSET"]}`)).toEqual(["1:4"]);
     expect(await current()).toEqual(["0:0", "1:4"]);
-    await groups("--reset-offsets", "--group", "resettable", "--topic", `${TOPIC}:0`, "--to-offset", "2", "--execute");
+    await groupsHere("--reset-offsets", "--group", "resettable", "--topic", `${TOPIC}:0`, "--to-offset", "2", "--execute");
     expect(await current()).toEqual(["0:2", "1:4"]);
     // Every record was written after 2026-01-01: the first offset.
-    await groups("--reset-offsets", "--group", "resettable", "--topic", TOPIC, "--to-datetime", "2026-01-01T00:00:00.000", "--execute");
+    await groupsHere("--reset-offsets", "--group", "resettable", "--topic", TOPIC, "--to-datetime", "2026-01-01T00:00:00.000", "--execute");
     expect(await current()).toEqual(["0:0", "1:0"]);
     // No record at or after a far-future time: the log end.
-    await groups("--reset-offsets", "--group", "resettable", "--all-topics", "--to-datetime", "2999-01-01T00:00:00.000", "--execute");
+    await groupsHere("--reset-offsets", "--group", "resettable", "--all-topics", "--to-datetime", "2999-01-01T00:00:00.000", "--execute");
     expect(await current()).toEqual(["0:6", "1:4"]);
-    await groups("--reset-offsets", "--group", "resettable", "--all-topics", "--shift-by", "-3", "--execute");
+    await groupsHere("--reset-offsets", "--group", "resettable", "--all-topics", "--shift-by", "-3", "--execute");
     expect(await current()).toEqual(["0:3", "1:1"]);
-    await groups("--reset-offsets", "--group", "resettable", "--topic", TOPIC, "--to-latest", "--execute");
+    await groupsHere("--reset-offsets", "--group", "resettable", "--all-topics", "--to-current", "--execute");
+    expect(await current()).toEqual(["0:3", "1:1"]);
+    await groupsHere("--reset-offsets", "--group", "resettable", "--topic", TOPIC, "--to-latest", "--execute");
     expect(await current()).toEqual(["0:6", "1:4"]);
+    // Every record is younger than an hour: the first offset.
+    await groupsHere("--reset-offsets", "--group", "resettable", "--topic", TOPIC, "--by-duration", "PT1H", "--execute");
+    expect(await current()).toEqual(["0:0", "1:0"]);
+    expect((await groupsHere("--reset-offsets", "--group", "resettable", "--topic", TOPIC, "--by-duration", "1h")).err).toContain("--by-duration: cannot parse '1h'");
     await admin.close();
   });
 

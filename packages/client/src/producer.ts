@@ -58,6 +58,8 @@ interface PartitionState {
   queue: Batch[];
   inFlight: number;
   nextSequence: number;
+  /** Idempotence: the sequence after the last acknowledged batch (what the broker expects next). */
+  ackedSequence: number;
 }
 
 const PRODUCE = 0;
@@ -142,7 +144,7 @@ export class Producer {
     if (states === undefined || meta === undefined || meta.partitions.length !== states.length) {
       const [t] = await this.cluster.topicMetadata([topic]);
       states = this.partitions.get(topic) ?? [];
-      for (let p = states.length; p < t!.partitions.length; p++) states.push({ topic, partition: p, open: null, queue: [], inFlight: 0, nextSequence: 0 });
+      for (let p = states.length; p < t!.partitions.length; p++) states.push({ topic, partition: p, open: null, queue: [], inFlight: 0, nextSequence: 0, ackedSequence: 0 });
       this.partitions.set(topic, states);
     }
     const count = states.length;
@@ -365,7 +367,8 @@ export class Producer {
     const now = Date.now();
     let retriable = err instanceof GregorClientError && err.retriable;
     // OUT_OF_ORDER_SEQUENCE_NUMBER after an earlier batch of this partition failed: resend in order.
-    if (code === 45 && this.o.idempotent && p.queue.some((q) => q.baseSequence >= 0 && q.baseSequence < b.baseSequence)) retriable = true;
+    // An earlier batch is unacknowledged (queued for a retry or still in flight): the gap fills in.
+    if (code === 45 && this.o.idempotent && b.baseSequence !== p.ackedSequence) retriable = true;
     if (code >= 0 && isStaleMetadataCode(code)) this.cluster.invalidate(p.topic);
     if (!retriable || b.attempts > this.o.retry.retries || now - b.createdMs >= this.o.deliveryTimeoutMs) {
       const e = retriable && now - b.createdMs >= this.o.deliveryTimeoutMs ? new KafkaTimeoutError(`delivery timed out after ${this.o.deliveryTimeoutMs} ms: ${err.message}`) : err;
@@ -382,6 +385,7 @@ export class Producer {
   }
 
   private completeBatch(p: PartitionState, b: Batch, baseOffset: bigint): void {
+    if (b.baseSequence >= 0) p.ackedSequence = (b.baseSequence + b.builder.count) % 0x80000000;
     const topic = p.topic;
     const partition = p.partition;
     let offsetDelta = 0;
