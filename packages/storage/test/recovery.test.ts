@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { Log } from "../src/index.js";
 import { batchesIn, makeSizedBatch } from "./batches.js";
-import { memoryLogger, tempDir } from "./helpers.js";
+import { copyCrashImage, memoryLogger, tempDir } from "./helpers.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -157,9 +157,17 @@ describe("crash recovery and corruption", () => {
     const log = await Log.open(dir, { ...OPTIONS, segmentBytes: 2000 });
     for (let i = 0; i < 30; i++) await log.append(makeSizedBatch(2, 200), { leaderEpoch: i < 15 ? 4 : 6 });
     expect(log.segmentCount).toBeGreaterThan(2);
-    // Crash: no close. Remove the epoch checkpoint to prove recovery rebuilds it from batches.
-    await rm(join(dir, "leader-epoch-checkpoint"));
-    const reopened = await Log.open(dir, { ...OPTIONS, segmentBytes: 2000 });
+    // Crash: a copy of the files while the log is open (opening the live directory a second time
+    // would race with its background checkpoint writes). Remove the epoch checkpoint to prove
+    // recovery rebuilds it from batches.
+    const crashed = await tempDir();
+    cleanups.unshift(async () => {
+      await log.close(); // before its directory is removed
+      await crashed.cleanup();
+    });
+    await copyCrashImage(dir, crashed.dir);
+    await rm(join(crashed.dir, "leader-epoch-checkpoint"));
+    const reopened = await Log.open(crashed.dir, { ...OPTIONS, segmentBytes: 2000 });
     expect(reopened.logEndOffset).toBe(60);
     expect(reopened.leaderEpochCache.latestEpoch).toBe(6);
     expect(reopened.leaderEpochCache.endOffsetFor(6, reopened.logEndOffset)).toEqual({ leaderEpoch: 6, endOffset: 60 });
