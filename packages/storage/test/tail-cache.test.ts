@@ -130,6 +130,20 @@ describe("TailCache (arena)", () => {
     expect(tailed.intact).toBe(true);
   });
 
+  it("starts afresh when an append is not above the cached end (offset order is kept)", () => {
+    const cache = new TailCache(1 << 20);
+    for (let i = 0; i < 10; i++) {
+      const { buf, metas } = fakeAppend(i, [100], [1], () => i);
+      cache.add(buf, metas);
+    }
+    const again = fakeAppend(5, [100], [1], () => 99);
+    cache.add(again.buf, again.metas);
+    expect(cache.read(0, 1 << 20, Infinity)).toBeUndefined();
+    const r = cache.read(5, 1 << 20, Infinity)!;
+    expect(r.firstOffset).toBe(5);
+    expect(Buffer.concat(r.buffers)).toEqual(again.buf);
+  });
+
   it("evictBelow drops batches and the slabs left without any; resize shrinks", () => {
     const cache = new TailCache(64 * 1024);
     for (let i = 0; i < 40; i++) {

@@ -93,9 +93,12 @@ export class TailCache {
    */
   add(buf: Buffer, batches: readonly BatchMeta[]): Buffer | undefined {
     if (this.maxBytes === 0) return undefined;
-    if (buf.length > this.maxBytes) {
+    const first = batches[0]!;
+    // The index must stay in offset order (binary search): an append not above the cached end
+    // (only possible around a truncation) starts the cache afresh.
+    if (buf.length > this.maxBytes || (this.count > 0 && first.baseOffset <= this.lastOffsets[(this.head + this.count - 1) & (this.baseOffsets.length - 1)]!)) {
       this.clear();
-      return undefined;
+      if (buf.length > this.maxBytes) return undefined;
     }
     if (this.slabCount === 0 || this.slabUsed + buf.length > this.slabs[this.slabs.length - 1]!.buf.length) {
       this.newSlab(Math.max(this.slabBytes, buf.length));
