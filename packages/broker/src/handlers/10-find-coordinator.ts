@@ -1,9 +1,12 @@
 // FindCoordinator (key 10), v0-5. v4+ carries a batch of CoordinatorKeys (KIP-699). Group keys map
 // to the leader of __consumer_offsets partition abs(hashCode(key)) % partitions: on a single node,
 // this broker. Transaction keys (type 1) are answered by this broker too once a transaction
-// coordinator module is present; otherwise COORDINATOR_NOT_AVAILABLE.
+// coordinator module is present; otherwise TRANSACTIONAL_ID_AUTHORIZATION_FAILED with a message
+// saying transactions are unsupported: a non-retriable error, so a transactional producer
+// (librdkafka, kafkajs, kafka-python) fails at once with that message instead of retrying a
+// retriable COORDINATOR_NOT_AVAILABLE until its own timeout.
 import type { FindCoordinatorRequest, FindCoordinatorResponse, FindCoordinatorResponseCoordinator } from "@gregor/protocol";
-import { ErrorCode } from "../group/errors.js";
+import { ErrorCode } from "../errors.js";
 import { coordinator } from "../group/driver/handler-support.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler, RequestContext } from "./types.js";
@@ -22,7 +25,8 @@ async function findOne(key: string, keyType: number, ctx: RequestContext<BrokerS
     return ready ? ok : fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, "The coordinator is not available.");
   }
   if (keyType === TRANSACTION_KEY) {
-    return ctx.services.hasModule(TRANSACTION_COORDINATOR_MODULE) ? ok : fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, "The coordinator is not available.");
+    if (ctx.services.hasModule(TRANSACTION_COORDINATOR_MODULE)) return ok;
+    return fail(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, `Transactions are not supported by this broker (transactional.id "${key}"): use an idempotent producer without a transactional.id.`);
   }
   return fail(ErrorCode.INVALID_REQUEST, `Invalid coordinator type: ${keyType}`);
 }

@@ -14,10 +14,11 @@ export const initProducerIdHandler: Handler<InitProducerIdRequest, InitProducerI
     if (req.transactionalId !== null && req.transactionalId !== "") {
       return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
     }
-    // An idempotent producer re-initialising with its id (KIP-360) gets the next epoch of that id.
-    const pid = req.producerId ?? -1n;
-    const epoch = req.producerEpoch ?? -1;
-    if (pid >= 0n && epoch >= 0 && epoch < 32767) return { throttleTimeMs: 0, errorCode: 0, producerId: pid, producerEpoch: epoch + 1 };
+    // Without a transactional id Kafka ignores the producerId/producerEpoch fields and always
+    // allocates a fresh id at epoch 0: clients send their old id (librdkafka after a fatal
+    // sequence error) or a constant (@platformatic/kafka sends 0/0 by default). Bumping the epoch of
+    // the id a client names would hand two producers that both send 0/0 the same id and epoch,
+    // and the second one's sequence 0 would be refused with OUT_OF_ORDER_SEQUENCE_NUMBER.
     return { throttleTimeMs: 0, errorCode: 0, producerId: ctx.services.producerIds.allocate(), producerEpoch: 0 };
   },
   errorResponse(_req, errorCode) {

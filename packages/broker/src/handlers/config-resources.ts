@@ -37,6 +37,13 @@ export function describeTopicConfigs(s: BrokerServices, topic: string): Describe
   }));
 }
 
+/** A broker config as Kafka prints it; longs at Long.MAX_VALUE (held as a double) keep all digits. */
+function brokerConfigValue(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value === "number" && value >= Number.MAX_SAFE_INTEGER) return "9223372036854775807";
+  return String(value);
+}
+
 export function describeBrokerConfigs(s: BrokerServices, name: string): DescribedConfig[] | ResourceResult {
   if (name !== "" && name !== String(s.nodeId)) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${s.nodeId} but received ${name}` };
   const out: DescribedConfig[] = [];
@@ -45,7 +52,7 @@ export function describeBrokerConfigs(s: BrokerServices, name: string): Describe
     const isDefault = value === def.default;
     out.push({
       name: key,
-      value: value === null || value === undefined ? null : String(value),
+      value: brokerConfigValue(value),
       readOnly: true,
       isDefault,
       configSource: isDefault ? ConfigSource.DEFAULT_CONFIG : ConfigSource.STATIC_BROKER_CONFIG,
