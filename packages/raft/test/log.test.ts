@@ -19,6 +19,16 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 );
 
 describe("RaftLog", () => {
+  it("compacting past the persisted index leaves nothing below the snapshot unstable (seed 1475679016)", () => {
+    const log = new RaftLog();
+    log.append([1, 2, 3].map((index) => ({ term: 1, index, type: "normal" as const, data: new Uint8Array([index]) })));
+    log.commitTo(2);
+    log.applied = 2;
+    log.compact({ meta: { index: 1, term: 1, membership: { voters: [1], learners: [] } }, data: new Uint8Array(0) });
+    expect(log.stabledIndex).toBe(1);
+    expect(log.unstableEntries().map((e) => e.index)).toEqual([2, 3]);
+  });
+
   it("matches an array model", () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 60 }), (ops) => {

@@ -140,6 +140,9 @@ export class RaftLog {
     this.snapshotIndex = index;
     this.snapshotTerm = snap.meta.term;
     this.snapshot = snap;
+    // A leader may apply (and so snapshot) entries a quorum holds before its own fsync finished
+    // (thesis §10.2.1); the snapshot now stands for them, so they are no longer "unstable".
+    if (this.stabledIndex < index) this.stabledIndex = index;
   }
 
   unstableEntries(): Entry[] {
