@@ -133,10 +133,11 @@ async function maxTimestampLookup(segments: readonly LogSegment[]): Promise<Offs
 async function recordIn(seg: LogSegment, h: HeaderInfo, match: (ts: number) => boolean): Promise<{ offset: number; timestamp: number }> {
   const batch = await seg.read(h.position, h.size);
   try {
-    const r = findRecord(batch, 0, h.baseOffset, match);
+    const r = await findRecord(batch, 0, h.baseOffset, match);
     if (r !== undefined) return r;
   } catch {
-    // Malformed records inside a CRC-valid batch: fall back to batch granularity.
+    // Malformed records (or a body that does not decompress) inside a CRC-valid batch: fall back
+    // to batch granularity.
   }
   return { offset: h.baseOffset, timestamp: h.maxTimestamp };
 }
