@@ -63,16 +63,15 @@ async function producePartition(s: BrokerServices, t: TopicState, pd: ProduceReq
 function produceOne(s: BrokerServices, t: TopicState, pd: ProduceRequestPartitionProduceData, acks: number): ProducePartitionResponse | NoResponse | Promise<ProducePartitionResponse | NoResponse> {
   const name = t.name;
   const index = pd.index;
-  const fail = (errorCode: number, errorMessage: string | null = null): ProducePartitionResponse | NoResponse => (acks === 0 ? NO_RESPONSE : new ProducePartitionResponse(name, index, errorCode, -1, -1, -1, errorMessage));
   const p = t.partitions[index];
-  if (p === undefined) return fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (p === undefined) return failed(name, index, acks, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
   const records = pd.records === null ? null : recordsToBuffer(pd.records);
-  if (records === null) return fail(ErrorCode.INVALID_RECORD, "null record set");
-  if (records.length < RECORD_BATCH_OVERHEAD) return fail(ErrorCode.CORRUPT_MESSAGE, "record set shorter than a batch header");
+  if (records === null) return failed(name, index, acks, ErrorCode.INVALID_RECORD, "null record set");
+  if (records.length < RECORD_BATCH_OVERHEAD) return failed(name, index, acks, ErrorCode.CORRUPT_MESSAGE, "record set shorter than a batch header");
   const log = p.log;
   if (log.validatesBatches !== true) {
     const info = validateBatches(records, t.logConfig.maxMessageBytes);
-    if ("errorCode" in info) return fail(info.errorCode, info.message);
+    if ("errorCode" in info) return failed(name, index, acks, info.errorCode, info.message);
   }
   const singleBatch = LOG_OVERHEAD + records.readInt32BE(BATCH_LENGTH_OFFSET) === records.length;
   // The producer id's sign is its top byte's: no BigInt unless the producer is idempotent.
@@ -84,8 +83,12 @@ function produceOne(s: BrokerServices, t: TopicState, pd: ProduceRequestPartitio
       s.metrics.recordsProduced += r.lastOffset - r.baseOffset + 1;
       return acks === 0 ? NO_RESPONSE : new ProducePartitionResponse(name, index, 0, r.baseOffset, r.logAppendTimeMs, log.logStartOffset, null);
     },
-    (e: unknown) => fail(s.appendErrorCode(e, name, index), (e as Error).message),
+    (e: unknown) => failed(name, index, acks, s.appendErrorCode(e, name, index), (e as Error).message),
   );
+}
+
+function failed(name: string, index: number, acks: number, errorCode: number, errorMessage: string | null): ProducePartitionResponse | NoResponse {
+  return acks === 0 ? NO_RESPONSE : new ProducePartitionResponse(name, index, errorCode, -1, -1, -1, errorMessage);
 }
 
 /** Idempotent producers: the general path (sequence checks), answered directly. */
