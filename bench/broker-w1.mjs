@@ -6,7 +6,7 @@
 // first accepted connection. Writes bench/results/broker-w1.json and the W1 section of
 // bench/RESULTS.md.   Usage: node bench/broker-w1.mjs [--runs 3] [--no-build]
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -73,9 +73,15 @@ function parseDd(text) {
 let port = 29092;
 async function startGregor(dataDir) {
   const p = port++;
-  const child = spawn(process.execPath, [join(ROOT, "apps/broker/dist/main.js"), "--override", `log.dirs=${dataDir}`, "--override", `listeners=PLAINTEXT://127.0.0.1:${p}`, "--override", "gregor.admin.port=-1", "--override", "group.initial.rebalance.delay.ms=0"], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, GREGOR_LOG_LEVEL: "warn" } });
+  // --trace-gc to a file (never a pipe: the bench blocks in kperf while the broker runs) so the
+  // young-generation pauses of the 20k/s phase can be reported beside its latency.
+  const gcTrace = join(dataDir, "..", `w1-gc-${process.pid}-${p}.log`);
+  const gcFd = openSync(gcTrace, "w");
+  const child = spawn(process.execPath, ["--trace-gc", join(ROOT, "apps/broker/dist/main.js"), "--override", `log.dirs=${dataDir}`, "--override", `listeners=PLAINTEXT://127.0.0.1:${p}`, "--override", "gregor.admin.port=-1", "--override", "group.initial.rebalance.delay.ms=0"], { stdio: ["ignore", gcFd, "inherit"], env: { ...process.env, GREGOR_LOG_LEVEL: "warn" } });
+  closeSync(gcFd);
   await waitPort(p);
-  return { bootstrap: `127.0.0.1:${p}`, stop: () => new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); }) };
+  const stop = () => new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); });
+  return { bootstrap: `127.0.0.1:${p}`, gcTrace, stop: () => stop().finally(() => rmSync(gcTrace, { force: true })) };
 }
 
 async function startMock() {
@@ -96,8 +102,17 @@ async function w1(target, run) {
     consume = { records_s: NaN, records: 0, error: String(e.message).slice(0, 200) };
   }
   kperf(["create", "-b", b, "-t", `${topic}-e2e`, "-p", "1"]);
+  const gcFrom = target.gcTrace === undefined ? 0 : statSync(target.gcTrace).size;
   const e2e = kperf(["e2e", "-b", b, "-t", `${topic}-e2e`, "-n", "200000", "-r", "20000", "-l", "0", "-s", "100", "-a", "all", "-q"]);
+  if (target.gcTrace !== undefined) e2e.gc = scavenges(readFileSync(target.gcTrace).subarray(gcFrom).toString("utf8"));
   return { produce, consume, e2e };
+}
+
+/** Scavenge pauses in `--trace-gc` output: "Scavenge 35.1 (55.2) -> 22.8 (55.4) MB, 1.02 / 0.00 ms". */
+function scavenges(text) {
+  const pauses = [...text.matchAll(/Scavenge .*? MB, ([\d.]+) \/ [\d.]+ ms/g)].map((m) => Number(m[1]));
+  const sum = pauses.reduce((a, b) => a + b, 0);
+  return { scavenges: pauses.length, avg_ms: pauses.length === 0 ? 0 : sum / pauses.length, max_ms: Math.max(0, ...pauses), over_1ms: pauses.filter((x) => x > 1).length, total_ms: sum, mark_compacts: (text.match(/Mark-Compact/g) ?? []).length };
 }
 
 function summarize(runs) {
@@ -108,6 +123,7 @@ function summarize(runs) {
     p50_ms: median(runs.map((r) => r.e2e.ack_p50_ms)),
     p99_ms: median(runs.map((r) => r.e2e.ack_p99_ms)),
     e2e_p99_ms: median(runs.map((r) => r.e2e.e2e_p99_ms)),
+    gc: runs[0]?.e2e.gc === undefined ? undefined : Object.fromEntries(Object.keys(runs[0].e2e.gc).map((k) => [k, median(runs.map((r) => r.e2e.gc[k]))])),
   };
 }
 
@@ -154,6 +170,7 @@ function writeResultsMd(result) {
     "",
     `Floors: produce >= 800,000 rec/s (${g.produce_records_s >= 800_000 ? "met" : "NOT met"}), consume >= 1,500,000 rec/s (${g.consume_records_s >= 1_500_000 ? "met" : "NOT met"}), publish p99 <= 1 ms at 20k/s (${g.p99_ms <= 1 ? "met" : "NOT met"}).`,
     "",
+    ...(g.gc === undefined ? [] : [`Broker young-generation GC during the 20k/s phase (\`--trace-gc\`, medians of the runs): ${f(g.gc.scavenges)} scavenges, avg ${f(g.gc.avg_ms, 2)} ms, max ${f(g.gc.max_ms, 2)} ms, ${f(g.gc.over_1ms)} over 1 ms (${f(g.gc.total_ms, 0)} ms in all); ${f(g.gc.mark_compacts)} mark-compacts.`, ""]),
     `Machine load (1-minute load average, 2 cores shared with other work) at start / end: ${result.machine.loadavg1 ? `${f(result.machine.loadavg1.before, 2)} / ${f(result.machine.loadavg1.after, 2)}` : "n/a"}.`,
     `Machine limits measured in the same run: disk \`dd bs=1M count=512 conv=fdatasync\`: ${result.machine.dd?.rate ?? "n/a"}.`,
     `Embedded broker start-up (median of ${result.startup.samples.length}): startBroker() to listener accepting ${f(result.startup.startBrokerMs, 1)} ms; spawning \`node\` to its first accepted connection ${f(result.startup.processSpawnToAcceptMs, 1)} ms.`,
