@@ -1,10 +1,14 @@
 // One log segment: `<20-digit baseOffset>.log` plus its `.index` and `.timeindex`.
 import { open, readFile, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
+import { writevSync } from "node:fs";
 import { join } from "node:path";
 import { assert } from "./assert.js";
 import { scanHeaders, scanValid, readFully, type HeaderInfo } from "./file-scan.js";
 import { OffsetIndex } from "./offset-index.js";
 import { TimeIndex } from "./time-index.js";
+
+/** Append groups up to this size are written with a synchronous writev (see Segment.append). */
+const SYNC_WRITE_MAX_BYTES = 64 * 1024;
 
 export interface SegmentConfig {
   indexIntervalBytes: number;
@@ -115,6 +119,18 @@ export class LogSegment {
   async append(buffers: Buffer[], totalBytes: number, batches: readonly WrittenBatch[], nowMs: number): Promise<void> {
     let written = 0;
     let pending = buffers;
+    // Small groups (a tailing producer's single batch) are written inline: a page-cache write of a
+    // few KiB takes microseconds, less than the thread-pool round trip of an async writev, and
+    // that round trip is most of a lone produce request's latency. Large groups stay async so the
+    // event loop keeps serving while megabytes are copied.
+    if (totalBytes <= SYNC_WRITE_MAX_BYTES) {
+      while (written < totalBytes) {
+        const bytesWritten = writevSync(this.fh.fd, pending, this.size + written);
+        assert(bytesWritten > 0, "writev wrote nothing");
+        written += bytesWritten;
+        if (written < totalBytes) pending = remainder(buffers, written);
+      }
+    }
     while (written < totalBytes) {
       const { bytesWritten } = await this.fh.writev(pending, this.size + written);
       assert(bytesWritten > 0, "writev wrote nothing");
