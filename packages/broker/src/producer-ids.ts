@@ -5,15 +5,16 @@
 
 export interface ProducerEntry {
   epoch: number;
-  /** Last appended batch: first/last sequence and its base offset. */
+  /** Last accepted batch: first/last sequence, and its base offset once written. */
   firstSeq: number;
   lastSeq: number;
-  baseOffset: number;
+  /** The batch's base offset, or a promise of it while its append is still being written. */
+  baseOffset: number | Promise<number>;
 }
 
 export type SequenceCheck =
   | { kind: "ok" }
-  | { kind: "duplicate"; baseOffset: number }
+  | { kind: "duplicate"; baseOffset: number | Promise<number> }
   | { kind: "error"; errorCode: number };
 
 export class ProducerIdManager {
@@ -42,9 +43,30 @@ export class PartitionProducerState {
     return { kind: "ok" };
   }
 
-  update(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number, baseOffset: number): void {
+  /**
+   * Accepts a checked batch before its append is written, so pipelined batches of one producer
+   * (up to 5 in flight) are checked against each other in arrival order, not in completion order.
+   * Returns `settle(baseOffset)` to call once written, or with -1 if the append failed (the
+   * producer's state then goes back to what it was, and a retry of the batch is appended anew).
+   */
+  begin(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number): (baseOffset: number) => void {
+    const previous = this.producers.get(producerId);
+    let settle!: (baseOffset: number) => void;
+    const written = new Promise<number>((resolve) => (settle = resolve));
+    const entry: ProducerEntry = { epoch, firstSeq, lastSeq, baseOffset: written };
+    this.set(producerId, entry);
+    return (baseOffset: number) => {
+      settle(baseOffset);
+      if (this.producers.get(producerId) !== entry) return;
+      if (baseOffset >= 0) entry.baseOffset = baseOffset;
+      else if (previous === undefined) this.producers.delete(producerId);
+      else this.set(producerId, previous);
+    };
+  }
+
+  private set(producerId: bigint, entry: ProducerEntry): void {
     this.producers.delete(producerId);
-    this.producers.set(producerId, { epoch, firstSeq, lastSeq, baseOffset });
+    this.producers.set(producerId, entry);
     if (this.producers.size > this.maxProducers) {
       const oldest = this.producers.keys().next().value;
       if (oldest !== undefined) this.producers.delete(oldest);

@@ -40,17 +40,31 @@ async function producePartition(s: BrokerServices, t: TopicState, pd: ProduceReq
   let firstSeq = 0;
   let lastSeq = 0;
   let epoch = 0;
+  let settle: ((baseOffset: number) => void) | undefined;
   if (producerId >= 0n) {
     epoch = records.readInt16BE(PRODUCER_EPOCH_OFFSET);
     firstSeq = records.readInt32BE(BASE_SEQUENCE_OFFSET);
     lastSeq = firstSeq + records.readInt32BE(LAST_OFFSET_DELTA_OFFSET);
-    const check = s.producerState(t.name, pd.index).check(producerId, epoch, firstSeq, lastSeq);
+    const state = s.producerState(t.name, pd.index);
+    const check = state.check(producerId, epoch, firstSeq, lastSeq);
     if (check.kind === "error") return partitionError(pd.index, check.errorCode);
-    if (check.kind === "duplicate") return { index: pd.index, errorCode: 0, baseOffset: BigInt(check.baseOffset), logAppendTimeMs: -1n, logStartOffset: BigInt(p.log.logStartOffset), recordErrors: [], errorMessage: null };
+    if (check.kind === "duplicate") {
+      const baseOffset = await check.baseOffset;
+      // The original is still failing or failed: the client retries and the retry is appended.
+      if (baseOffset < 0) return partitionError(pd.index, ErrorCode.NOT_ENOUGH_REPLICAS);
+      return { index: pd.index, errorCode: 0, baseOffset: BigInt(baseOffset), logAppendTimeMs: -1n, logStartOffset: BigInt(p.log.logStartOffset), recordErrors: [], errorMessage: null };
+    }
+    settle = state.begin(producerId, epoch, firstSeq, lastSeq);
   }
-  const r = await s.append(t.name, pd.index, records);
+  let r: Awaited<ReturnType<BrokerServices["append"]>>;
+  try {
+    r = await s.append(t.name, pd.index, records);
+  } catch (e) {
+    settle?.(-1);
+    throw e;
+  }
+  settle?.(r.errorCode === ErrorCode.NONE ? r.baseOffset : -1);
   if (r.errorCode !== ErrorCode.NONE) return partitionError(pd.index, r.errorCode, r.errorMessage);
-  if (producerId >= 0n) s.producerState(t.name, pd.index).update(producerId, epoch, firstSeq, lastSeq, r.baseOffset);
   s.metrics.recordsProduced += r.lastOffset - r.baseOffset + 1;
   return { index: pd.index, errorCode: 0, baseOffset: BigInt(r.baseOffset), logAppendTimeMs: BigInt(r.logAppendTimeMs), logStartOffset: BigInt(r.logStartOffset), recordErrors: [], errorMessage: null };
 }
