@@ -358,9 +358,23 @@ export class Producer {
         continue;
       }
       if (r.errorCode === 0) this.completeBatch(p, b, r.baseOffset);
-      else if (r.errorCode === 46) this.completeBatch(p, b, -1n); // DUPLICATE_SEQUENCE_NUMBER: already written
+      else if (r.errorCode === 46) this.onDuplicate(p, b);
       else this.retryOrFail(p, b, new KafkaProtocolError(r.errorCode, r.errorMessage ?? `${p.topic}-${p.partition}`), r.errorCode);
     }
+  }
+
+  /**
+   * DUPLICATE_SEQUENCE_NUMBER: the broker says the batch is already in the log. Only a resent batch
+   * can be: on a first send the broker's sequence state is ahead of what it ever wrote (it accepted a
+   * later batch of ours before this one), so acknowledging would silently lose the batch's records.
+   */
+  private onDuplicate(p: PartitionState, b: Batch): void {
+    if (b.attempts > 1) {
+      this.completeBatch(p, b, -1n);
+      return;
+    }
+    const err = new KafkaProtocolError(46, `${p.topic}-${p.partition}: the broker reported the batch at sequence ${b.baseSequence} as a duplicate on its first send (not written; the broker accepted a later sequence first)`);
+    this.failBatch(b, err);
   }
 
   private retryOrFail(p: PartitionState, b: Batch, err: Error, code: number): void {
