@@ -205,13 +205,9 @@ describe("idempotent producer", () => {
     // Retries are logged at debug level: keep them to explain a failure.
     const retries: string[] = [];
     const logger = { debug: (o: object, m: string) => void (m === "retrying batch" && retries.push(JSON.stringify(o))), info: () => {}, warn: () => {}, error: () => {}, trace: () => {}, fatal: () => {}, child: () => logger };
-    // One request in flight until the broker keeps arrival order across request shapes: a Produce of
-    // both partitions awaits resolveTopic() before its sequence check (produceMany), a one-partition
-    // Produce does not (produceOne), so a later request can be checked first; the earlier batch then
-    // gets DUPLICATE_SEQUENCE_NUMBER without being written (about 1 run in 3 at 5 in flight; see the
-    // it.fails case in packages/broker/test/idempotent-pipelined.test.ts). The producer now rejects
-    // such a send instead of acknowledging it, so at 5 in flight this test would fail on `failed`.
-    const p = new Producer({ bootstrapBrokers: [broker.bootstrap], idempotent: true, acks: "all", lingerMs: 2, maxInFlightRequestsPerConnection: 1, batchSize: 4096, logger });
+    // Five requests in flight, as Kafka allows with idempotence: the broker checks each batch's
+    // sequence on arrival, whatever the request's shape, and keeps the producer's last 5 batches.
+    const p = new Producer({ bootstrapBrokers: [broker.bootstrap], idempotent: true, acks: "all", lingerMs: 2, maxInFlightRequestsPerConnection: 5, batchSize: 4096, logger });
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < 2000; i++) sends.push(p.send("idem", [{ value: `${i}`, partition: i % 2 }]));
     const failed = (await Promise.allSettled(sends)).filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));

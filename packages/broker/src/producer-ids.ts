@@ -1,21 +1,29 @@
 // Producer ids for idempotent producers (InitProducerId without a transactional id) and the
 // per-partition sequence check of KIP-98: a batch must continue its producer's sequence on that
-// partition; a retried batch (same sequence as the last appended) is a duplicate and is acknowledged
-// with the original offset instead of being appended again.
+// partition; a retried batch (same sequences as one of the producer's last 5 on that partition, as Kafka
+// keeps) is a duplicate and is acknowledged with the original offset instead of being appended again.
 
-export interface ProducerEntry {
-  epoch: number;
-  /** Last accepted batch: first/last sequence, and its base offset once written. */
+/** One accepted batch of a producer on a partition. */
+export interface BatchEntry {
   firstSeq: number;
   lastSeq: number;
   /** The batch's base offset, or a promise of it while its append is still being written. */
   baseOffset: number | Promise<number>;
 }
 
+export interface ProducerEntry {
+  epoch: number;
+  /** The producer's last accepted batches, oldest first, at most BATCHES_KEPT. */
+  batches: BatchEntry[];
+}
+
 export type SequenceCheck =
   | { kind: "ok" }
   | { kind: "duplicate"; baseOffset: number | Promise<number> }
   | { kind: "error"; errorCode: number };
+
+/** Kafka keeps metadata of a producer's last 5 batches per partition (max.in.flight with idempotence). */
+const BATCHES_KEPT = 5;
 
 export class ProducerIdManager {
   private next: bigint;
@@ -37,30 +45,36 @@ export class PartitionProducerState {
     if (e === undefined) return { kind: "ok" };
     if (epoch < e.epoch) return { kind: "error", errorCode: 47 };
     if (epoch > e.epoch) return firstSeq === 0 ? { kind: "ok" } : { kind: "error", errorCode: 45 };
-    if (firstSeq === e.firstSeq && lastSeq === e.lastSeq) return { kind: "duplicate", baseOffset: e.baseOffset };
-    const expected = e.lastSeq === 0x7fffffff ? 0 : e.lastSeq + 1;
-    if (firstSeq !== expected) return { kind: "error", errorCode: firstSeq <= e.lastSeq && firstSeq >= 0 ? 46 : 45 };
+    for (const b of e.batches) if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: "duplicate", baseOffset: b.baseOffset };
+    const last = e.batches[e.batches.length - 1];
+    if (last === undefined) return { kind: "ok" };
+    const expected = last.lastSeq === 0x7fffffff ? 0 : last.lastSeq + 1;
+    if (firstSeq !== expected) return { kind: "error", errorCode: firstSeq <= last.lastSeq && firstSeq >= 0 ? 46 : 45 };
     return { kind: "ok" };
   }
 
   /**
    * Accepts a checked batch before its append is written, so pipelined batches of one producer
    * (up to 5 in flight) are checked against each other in arrival order, not in completion order.
-   * Returns `settle(baseOffset)` to call once written, or with -1 if the append failed (the
-   * producer's state then goes back to what it was, and a retry of the batch is appended anew).
+   * Returns `settle(baseOffset)` to call once written, or with -1 if the append failed (the batch
+   * is then forgotten, and a retry of it is appended anew).
    */
   begin(producerId: bigint, epoch: number, firstSeq: number, lastSeq: number): (baseOffset: number) => void {
-    const previous = this.producers.get(producerId);
+    let e = this.producers.get(producerId);
+    if (e === undefined || e.epoch !== epoch) e = { epoch, batches: [] };
     let settle!: (baseOffset: number) => void;
-    const written = new Promise<number>((resolve) => (settle = resolve));
-    const entry: ProducerEntry = { epoch, firstSeq, lastSeq, baseOffset: written };
-    this.set(producerId, entry);
+    const batch: BatchEntry = { firstSeq, lastSeq, baseOffset: new Promise<number>((resolve) => (settle = resolve)) };
+    e.batches.push(batch);
+    if (e.batches.length > BATCHES_KEPT) e.batches.shift();
+    this.set(producerId, e);
+    const entry = e;
     return (baseOffset: number) => {
       settle(baseOffset);
-      if (this.producers.get(producerId) !== entry) return;
-      if (baseOffset >= 0) entry.baseOffset = baseOffset;
-      else if (previous === undefined) this.producers.delete(producerId);
-      else this.set(producerId, previous);
+      if (baseOffset >= 0) batch.baseOffset = baseOffset;
+      else {
+        const i = entry.batches.indexOf(batch);
+        if (i >= 0) entry.batches.splice(i, 1);
+      }
     };
   }
 

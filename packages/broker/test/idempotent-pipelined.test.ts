@@ -82,21 +82,17 @@ describe("idempotent Produce, 5 requests of one producer in flight", () => {
     expect(await logEndOffset("pipelined", 0)).toBe(50n);
   });
 
-  // KNOWN BROKER BUG (it.fails: remove `.fails` once fixed). PartitionProducerState keeps only the
-  // producer's last batch, so a resend of an older one of the 5 in flight gets DUPLICATE_SEQUENCE_NUMBER
-  // with offset -1. Kafka keeps the last 5 batches and answers a resend of any of them with its
-  // original offset (errorCode 0).
-  it.fails("answers a resend of the third of 5 with its original offset, without appending", async () => {
+  // Kafka keeps a producer's last 5 batches per partition and answers a resend of any of them with
+  // its original offset (errorCode 0).
+  it("answers a resend of the third of 5 with its original offset, without appending", async () => {
     expect(answer(await produce([{ topic: "pipelined", index: 0, records: batch(20) }]), "pipelined", 0)).toEqual({ errorCode: 0, baseOffset: 20n });
     expect(await logEndOffset("pipelined", 0)).toBe(50n);
   });
 
-  // KNOWN BROKER BUG (it.fails: remove `.fails` once fixed). A Produce of several partitions awaits
-  // resolveTopic() (produceMany) before its sequence check, a single-partition Produce checks at once
-  // (produceOne): read in one chunk, request 2 (sequence 10) is checked first and written at offset 0,
-  // and request 1's batch (sequence 0) is answered DUPLICATE_SEQUENCE_NUMBER without being written.
-  // This is what lost the first batch of each partition in apps/cli's idempotent test at 5 in flight.
-  it.fails("keeps arrival order across requests of different shapes (several partitions, then one)", async () => {
+  // Regression: a Produce of several partitions used to await the topic lookup before its sequence
+  // check while a one-partition Produce checked at once, so request 2 (sequence 10) was checked first
+  // and request 1's batch (sequence 0) was answered DUPLICATE_SEQUENCE_NUMBER without being written.
+  it("keeps arrival order across requests of different shapes (several partitions, then one)", async () => {
     const [a, b] = await produceTogether([
       [{ topic: "mixed", index: 0, records: batch(0) }, { topic: "mixed", index: 1, records: batch(0) }],
       [{ topic: "mixed", index: 0, records: batch(10) }],

@@ -139,7 +139,9 @@ async function produceMany(s: BrokerServices, req: ProduceRequest): Promise<Prod
   const badAcks = req.acks !== -1 && req.acks !== 0 && req.acks !== 1;
   const responses = await Promise.all(
     req.topicData.map(async (td) => {
-      const t = badAcks ? ErrorCode.INVALID_REQUIRED_ACKS : await resolveTopic(s, td.name);
+      // An existing topic is looked up synchronously: idempotent batches must be sequence-checked in
+      // arrival order, whatever the request's shape.
+      const t = badAcks ? ErrorCode.INVALID_REQUIRED_ACKS : (s.topics.get(td.name) ?? (await resolveTopic(s, td.name)));
       const partitionResponses =
         typeof t === "number"
           ? td.partitionData.map((pd) => partitionError(pd.index, t))
