@@ -2,28 +2,13 @@
 // (4-byte offset relative to the segment's baseOffset, 4-byte file position), both increasing.
 // Held in memory as a growable Buffer; the segment writes it to disk on roll, flush and close.
 import { assert } from "./assert.js";
+import { SparseIndex } from "./sparse-index.js";
 
 const ENTRY_BYTES = 8;
-const INITIAL_CAPACITY = 64;
 
-export class OffsetIndex {
-  readonly baseOffset: number;
-  readonly maxEntries: number;
-  private buf: Buffer;
-  private count = 0;
-
+export class OffsetIndex extends SparseIndex {
   constructor(baseOffset: number, maxIndexBytes: number) {
-    this.baseOffset = baseOffset;
-    this.maxEntries = Math.floor(maxIndexBytes / ENTRY_BYTES);
-    this.buf = Buffer.alloc(Math.min(this.maxEntries, INITIAL_CAPACITY) * ENTRY_BYTES);
-  }
-
-  get entries(): number {
-    return this.count;
-  }
-
-  get isFull(): boolean {
-    return this.count >= this.maxEntries;
+    super(baseOffset, maxIndexBytes, ENTRY_BYTES);
   }
 
   offsetAt(i: number): number {
@@ -42,7 +27,7 @@ export class OffsetIndex {
       assert(relative > this.buf.readInt32BE((this.count - 1) * ENTRY_BYTES), "index offsets must increase");
       assert(position > this.positionAt(this.count - 1), "index positions must increase");
     }
-    if ((this.count + 1) * ENTRY_BYTES > this.buf.length) this.grow();
+    this.ensureRoom(this.maxEntries);
     this.buf.writeInt32BE(relative, this.count * ENTRY_BYTES);
     this.buf.writeInt32BE(position, this.count * ENTRY_BYTES + 4);
     this.count++;
@@ -77,15 +62,6 @@ export class OffsetIndex {
     while (this.count > 0 && this.positionAt(this.count - 1) >= position) this.count--;
   }
 
-  clear(): void {
-    this.count = 0;
-  }
-
-  /** The bytes to write to disk (a view, valid until the next mutation). */
-  bytes(): Buffer {
-    return this.buf.subarray(0, this.count * ENTRY_BYTES);
-  }
-
   /**
    * Loads an index read from disk. Returns undefined when the bytes cannot be a valid index for
    * a log of `logBytes` bytes (Kafka's sanity check): the caller then rebuilds it from the log.
@@ -104,15 +80,7 @@ export class OffsetIndex {
       prevRelative = relative;
       prevPosition = position;
     }
-    index.buf = Buffer.from(data);
-    index.count = n;
+    index.adopt(data);
     return index;
-  }
-
-  private grow(): void {
-    const capacity = Math.min(this.maxEntries, Math.max(INITIAL_CAPACITY, (this.buf.length / ENTRY_BYTES) * 2));
-    const next = Buffer.alloc(capacity * ENTRY_BYTES);
-    this.buf.copy(next, 0, 0, this.count * ENTRY_BYTES);
-    this.buf = next;
   }
 }

@@ -3,33 +3,18 @@
 // when the segment's max timestamp so far grew).
 import { assert } from "./assert.js";
 import { readInt64, writeInt64 } from "./batch.js";
+import { SparseIndex } from "./sparse-index.js";
 
 const ENTRY_BYTES = 12;
-const INITIAL_CAPACITY = 64;
 
 export interface TimeIndexEntry {
   timestamp: number;
   offset: number;
 }
 
-export class TimeIndex {
-  readonly baseOffset: number;
-  readonly maxEntries: number;
-  private buf: Buffer;
-  private count = 0;
-
+export class TimeIndex extends SparseIndex {
   constructor(baseOffset: number, maxIndexBytes: number) {
-    this.baseOffset = baseOffset;
-    this.maxEntries = Math.floor(maxIndexBytes / ENTRY_BYTES);
-    this.buf = Buffer.alloc(Math.min(this.maxEntries, INITIAL_CAPACITY) * ENTRY_BYTES);
-  }
-
-  get entries(): number {
-    return this.count;
-  }
-
-  get isFull(): boolean {
-    return this.count >= this.maxEntries;
+    super(baseOffset, maxIndexBytes, ENTRY_BYTES);
   }
 
   entryAt(i: number): TimeIndexEntry {
@@ -52,7 +37,7 @@ export class TimeIndex {
     const relative = offset - this.baseOffset;
     assert(relative >= 0 && relative <= 0x7fffffff, `offset ${offset} not relative to ${this.baseOffset}`);
     assert(last === undefined || offset >= last.offset, "time index offsets must not decrease");
-    if ((this.count + 1) * ENTRY_BYTES > this.buf.length) this.grow();
+    this.ensureRoom(Number.MAX_SAFE_INTEGER); // may pass maxEntries by the one entry forced at roll
     writeInt64(this.buf, timestamp, this.count * ENTRY_BYTES);
     this.buf.writeInt32BE(relative, this.count * ENTRY_BYTES + 8);
     this.count++;
@@ -80,14 +65,6 @@ export class TimeIndex {
     while (this.count > 0 && this.entryAt(this.count - 1).offset >= offset) this.count--;
   }
 
-  clear(): void {
-    this.count = 0;
-  }
-
-  bytes(): Buffer {
-    return this.buf.subarray(0, this.count * ENTRY_BYTES);
-  }
-
   /** Loads from disk; undefined when the bytes fail the sanity check (caller rebuilds). */
   static load(baseOffset: number, maxIndexBytes: number, data: Buffer, nextOffset: number): TimeIndex | undefined {
     if (data.length % ENTRY_BYTES !== 0) return undefined;
@@ -105,15 +82,7 @@ export class TimeIndex {
       prevTimestamp = timestamp;
       prevRelative = relative;
     }
-    index.buf = Buffer.from(data);
-    index.count = n;
+    index.adopt(data);
     return index;
-  }
-
-  private grow(): void {
-    const capacity = Math.max(INITIAL_CAPACITY, (this.buf.length / ENTRY_BYTES) * 2);
-    const next = Buffer.alloc(capacity * ENTRY_BYTES);
-    this.buf.copy(next, 0, 0, this.count * ENTRY_BYTES);
-    this.buf = next;
   }
 }
