@@ -4,8 +4,10 @@
 // returns the pieces for the socket, so a turn's produce acks cost one small allocation and one
 // write instead of a Writer, a chunk array and a write per response.
 
-/** Byte slices at least this large are referenced, not copied (same threshold as protocol's Writer). */
-export const ZERO_COPY_BYTES = 4096;
+import { ZERO_COPY_THRESHOLD } from "@gregor/protocol";
+
+/** Byte slices at least this large are referenced, not copied: the protocol Writer's threshold. */
+export const ZERO_COPY_BYTES = ZERO_COPY_THRESHOLD;
 const INITIAL_BYTES = 16 * 1024;
 /** After a flush that grew the scratch past this, it is dropped back to INITIAL_BYTES. */
 const KEEP_BYTES = 1024 * 1024;

@@ -1,3 +1,3 @@
 export { Reader, type TaggedField } from "./reader.js";
-export { Writer } from "./writer.js";
+export { Writer, ZERO_COPY_THRESHOLD } from "./writer.js";
 export { ProtocolDecodeError, ProtocolEncodeError } from "./errors.js";

@@ -1,7 +1,7 @@
 import { ProtocolEncodeError } from "./errors.js";
 
 /** Byte slices at least this large are referenced, not copied, when building a frame. */
-const ZERO_COPY_THRESHOLD = 4096;
+export const ZERO_COPY_THRESHOLD = 4096;
 
 /**
  * A growable big-endian writer. Large byte fields (record batches) are kept as references so a
