@@ -77,7 +77,8 @@ describe("kafkajs consumer group", () => {
           if (first === undefined) firstBy.set(v, { member: name, partition, offset: Number(message.offset) });
           else duplicatesSeen.push({ value: v, first });
           byMember.get(name)!.push(Number(v));
-          if (slow) await new Promise((r) => setTimeout(r, 2)); // keep the stream going while members change
+          // Slow enough that records remain while c3 joins and c2 leaves (a rebalance takes a few heartbeats).
+          if (slow) await new Promise((r) => setTimeout(r, 5));
         },
       });
       consumers.set(name, c);
@@ -105,7 +106,12 @@ describe("kafkajs consumer group", () => {
     // Offsets are committed for every partition and the group is visible to the admin API.
     const admin2 = client(broker, "admin2").admin();
     await admin2.connect();
-    const described = await admin2.describeGroups(["g-kafkajs"]);
+    // c2's departure may still be settling when the last record arrives: wait for the rebalance.
+    let described = await admin2.describeGroups(["g-kafkajs"]);
+    for (const deadline = Date.now() + 15_000; described.groups[0]!.state !== "Stable" && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 100));
+      described = await admin2.describeGroups(["g-kafkajs"]);
+    }
     expect(described.groups[0]!.state).toBe("Stable");
     expect(described.groups[0]!.members).toHaveLength(2);
     await admin2.disconnect();
