@@ -20,6 +20,12 @@ import { TailCache } from "./internal/tail-cache.js";
 export interface AppendOptions {
   /** Leader epoch stamped into every batch's partitionLeaderEpoch (and recorded in the cache). */
   leaderEpoch?: number;
+  /**
+   * The caller hands `records` over: it will never modify it again (a request buffer that is
+   * not reused, say), so the log may keep a large append in its tail cache as it is instead of
+   * copying it. Default false: the log keeps no reference once the append settles.
+   */
+  transfer?: boolean;
 }
 
 export interface AppendResult {
@@ -41,6 +47,9 @@ export interface ReadResult {
 
 export type AppendListener = (logEndOffset: number) => void;
 
+/** Append groups being written at once (each at its own file position; see drainPending). */
+const WRITES_IN_FLIGHT = 2;
+
 const EMPTY_READ: ReadResult = Object.freeze({ buffers: [], bytes: 0, firstOffset: -1 }) as ReadResult;
 
 export class Log {
@@ -60,6 +69,9 @@ export class Log {
   private readonly cache: TailCache;
   private readonly queue: AppendQueue;
   private drainScheduled = false;
+  /** Written groups awaiting acknowledgement (see acknowledge). */
+  private acks: PendingAppend[][] = [];
+  private ackScheduled = false;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly listeners = new Set<AppendListener>();
   private background = new Set<Promise<void>>();
@@ -187,24 +199,25 @@ export class Log {
    * baseOffset in place, stamps the leader epoch, and resolves once written (and fsynced if the
    * flush policy says so). `records` is rewritten in place: leave it unchanged until the promise
    * settles; the log keeps no reference to it afterwards (with the tail cache on it is copied, and
-   * written from the copy, before append returns).
+   * written from the copy, before append returns), unless `options.transfer` hands it over.
    */
   append(records: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
     try {
       this.ensureOpen();
       const metas = validateBatches(records, this.config, true);
       const wait = this.queue.waitForRoom();
-      if (wait === undefined) return this.assignAndEnqueue(records, metas, options.leaderEpoch);
+      if (wait === undefined) return this.assignAndEnqueue(records, metas, options);
       return wait.then(() => {
         this.ensureOpen();
-        return this.assignAndEnqueue(records, metas, options.leaderEpoch);
+        return this.assignAndEnqueue(records, metas, options);
       });
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  private assignAndEnqueue(records: Buffer, metas: BatchMeta[], epoch: number | undefined): Promise<AppendResult> {
+  private assignAndEnqueue(records: Buffer, metas: BatchMeta[], options: AppendOptions): Promise<AppendResult> {
+    const epoch = options.leaderEpoch;
     const logAppendTimeMs = this.config.messageTimestampType === "LogAppendTime" ? this.clock() : -1;
     const baseOffset = this.nextOffset;
     let offset = baseOffset;
@@ -222,7 +235,7 @@ export class Log {
       this.epochDirty = this.leaderEpochCache.assign(epoch, baseOffset) || this.epochDirty;
     }
     this.nextOffset = offset;
-    return this.enqueue(records, metas, { baseOffset, lastOffset: offset - 1, maxTimestamp, logAppendTimeMs });
+    return this.enqueue(records, metas, { baseOffset, lastOffset: offset - 1, maxTimestamp, logAppendTimeMs }, options.transfer === true);
   }
 
   /**
@@ -252,11 +265,12 @@ export class Log {
     return this.enqueue(records, metas, { baseOffset: first.baseOffset, lastOffset, maxTimestamp, logAppendTimeMs: -1 });
   }
 
-  private enqueue(buf: Buffer, metas: BatchMeta[], result: AppendResult): Promise<AppendResult> {
+  private enqueue(buf: Buffer, metas: BatchMeta[], result: AppendResult, transfer = false): Promise<AppendResult> {
     // Copied into the tail cache now (in offset order) and written from that copy: the caller's
     // buffer dies young instead of living in the queue until the write (and the cache holds no
-    // reference to it). Reads never see the copy before it is written (they stop at logEndOffset).
-    const cached = this.cache.add(buf, metas);
+    // reference to it). A large transferred buffer is cached as it is (see TailCache.add). Reads
+    // never see the cached batches before they are written (they stop at logEndOffset).
+    const cached = this.cache.add(buf, metas, transfer);
     const done = this.queue.push(cached ?? buf, metas, result);
     if (!this.drainScheduled) {
       this.drainScheduled = true;
@@ -275,41 +289,84 @@ export class Log {
     return run;
   }
 
+  /**
+   * Writes the queued appends, group by group. Up to WRITES_IN_FLIGHT groups are written at once
+   * (positional writes at consecutive file positions); each is committed (indexed, made readable,
+   * acknowledged) only after every earlier one, so the log end only ever moves over written bytes.
+   */
   private async drainPending(): Promise<void> {
-    while (!this.queue.isEmpty) {
-      const group = this.queue.takeGroup(this.config.maxGroupCommitBytes);
-      try {
-        await this.writeGroup(group);
-      } catch (e) {
-        this.failure = e;
-        this.logger.error({ dir: this.dir, err: String(e) }, "log write failed: log is offline");
-        const error = new LogClosedError(`log write failed: ${String(e)}`);
-        for (const p of group) p.reject(error);
-        this.queue.failAll(error);
-        this.drainScheduled = false;
-        throw e;
+    const inFlight: Promise<void>[] = [];
+    let previous: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        if (this.queue.isEmpty) {
+          if (inFlight.length === 0) break;
+          await inFlight.shift();
+          continue;
+        }
+        if (inFlight.length >= WRITES_IN_FLIGHT) {
+          await inFlight.shift();
+          continue;
+        }
+        // Half the queue (at least one append) per group, so the two writes in flight share it.
+        const group = this.queue.takeGroup(Math.min(this.config.maxGroupCommitBytes, this.queue.bytes / 2));
+        const started = await this.startGroup(group, previous).catch((e: unknown) => {
+          this.rejectGroup(group);
+          throw e;
+        });
+        previous = started.done;
+        inFlight.push(previous);
       }
+    } catch (e) {
+      await Promise.allSettled(inFlight);
+      this.failure = e;
+      this.logger.error({ dir: this.dir, err: String(e) }, "log write failed: log is offline");
+      this.queue.failAll(this.offlineError(e));
+      this.drainScheduled = false;
+      throw e;
     }
     this.drainScheduled = false;
   }
 
-  private async writeGroup(group: PendingAppend[]): Promise<void> {
+  private offlineError(e: unknown): LogClosedError {
+    return new LogClosedError(`log write failed: ${String(this.failure ?? e)}`);
+  }
+
+  private rejectGroup(group: PendingAppend[], e?: unknown): void {
+    const error = this.offlineError(e);
+    for (const p of group) p.reject(error);
+  }
+
+  /**
+   * Starts writing `group` (rolling segments first where needed, which waits for `previous`) and
+   * returns once its writes are issued. `done` settles after `previous` and this group's writes,
+   * with the group committed, flushed per the flush policy and acknowledged (or rejected).
+   */
+  private async startGroup(group: PendingAppend[], previous: Promise<void>): Promise<{ done: Promise<void> }> {
     const now = this.clock();
     let buffers: Buffer[] = [];
     let batches: WrittenBatch[] = [];
     let bytes = 0;
     let endOffset = this.endOffset;
-    const commit = async (): Promise<void> => {
+    let prior = previous;
+    // Issues the write of what is collected; it commits once written and once `prior` is done.
+    const issue = (): void => {
       if (buffers.length === 0) return;
-      await this.active.append(buffers, bytes, batches, now);
+      const segment = this.active;
+      const [written, committed, size, end] = [segment.write(buffers, bytes), batches, bytes, endOffset];
+      const before = prior;
+      prior = Promise.all([written, before]).then(() => {
+        segment.commit(committed, size, now);
+        this.endOffset = end;
+      });
       buffers = [];
       batches = [];
       bytes = 0;
-      this.endOffset = endOffset;
     };
     for (const p of group) {
       if (this.local.shouldRoll({ lastOffset: p.result.lastOffset, bytes: p.buf.length, maxTimestamp: p.result.maxTimestamp }, bytes, now)) {
-        await commit();
+        issue();
+        await prior;
         await this.roll(p.result.baseOffset, now);
       }
       buffers.push(p.buf);
@@ -319,25 +376,50 @@ export class Log {
       }
       endOffset = p.result.lastOffset + 1;
     }
-    await commit();
-    await this.maybeFlush(now);
-    if (this.epochDirty) await this.writeEpochCheckpoint();
+    issue();
+    const done = prior
+      .then(async () => {
+        await this.maybeFlush(now);
+        if (this.epochDirty) await this.writeEpochCheckpoint();
+        this.acknowledge(group);
+      })
+      .catch((e: unknown) => {
+        this.rejectGroup(group, e);
+        throw e;
+      });
+    return { done };
+  }
+
+  private acknowledge(group: PendingAppend[]): void {
     // Under load (more appends queued), resolve on the next loop turn: the writer first issues the
     // next group's writev, so the appenders woken here overlap with that write instead of delaying
     // it. With nothing queued there is nothing to overlap: resolve at once (lower ack latency).
+    // Either way acknowledgements (and listener calls) keep the groups' order.
+    this.acks.push(group);
+    if (this.ackScheduled) return;
+    if (this.queue.isEmpty) {
+      this.flushAcks();
+    } else {
+      this.ackScheduled = true;
+      setImmediate(() => {
+        this.ackScheduled = false;
+        this.flushAcks();
+      });
+    }
+  }
+
+  private flushAcks(): void {
+    const groups = this.acks;
+    this.acks = [];
+    for (const group of groups) for (const p of group) p.resolve(p.result);
     const written = this.endOffset;
-    const resolveAll = (): void => {
-      for (const p of group) p.resolve(p.result);
-      for (const listener of this.listeners) {
-        try {
-          listener(written);
-        } catch (e) {
-          this.logger.error({ dir: this.dir, err: String(e) }, "append listener threw");
-        }
+    for (const listener of this.listeners) {
+      try {
+        listener(written);
+      } catch (e) {
+        this.logger.error({ dir: this.dir, err: String(e) }, "append listener threw");
       }
-    };
-    if (this.queue.isEmpty) resolveAll();
-    else setImmediate(resolveAll);
+    }
   }
 
   /** Starts a new active segment at `baseOffset`; the old one is fsynced in the background. */

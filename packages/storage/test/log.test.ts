@@ -1,7 +1,7 @@
 import { readFile, readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { CRC_OFFSET, isBatchCrcValid } from "@gregor/protocol";
+import { CRC_OFFSET, computeBatchCrc, isBatchCrcValid } from "@gregor/protocol";
 import {
   Log,
   MAX_TIMESTAMP,
@@ -101,6 +101,64 @@ describe("Log append and read", () => {
     expect(wakeups).toBeLessThan(200);
     const batches = batchesIn((await log.read(0, 1 << 30)).buffers);
     expect(batches.map((b) => b.baseOffset)).toEqual(results.map((r) => r.baseOffset));
+  });
+
+  it("writes large groups two at a time yet commits, acknowledges and stores them in offset order", async () => {
+    // 300 KiB appends in 700 KiB groups: every group takes the async write path, two in flight;
+    // the listener must only ever see the log end move forward over written bytes.
+    const { dir, cleanup } = await tempDir();
+    cleanups.push(cleanup);
+    const log = await Log.open(dir, { maxGroupCommitBytes: 700 * 1024, segmentBytes: 3 * 1024 * 1024 });
+    const ends: number[] = [];
+    log.onAppend((end) => ends.push(end));
+    const appends = Array.from({ length: 24 }, (_, i) => {
+      const buf = makeSizedBatch(3, 300 * 1024);
+      buf.fill(i, 61); // each append's record bytes tell it apart (its CRC is recomputed below)
+      return buf;
+    });
+    for (const b of appends) b.writeUInt32BE(computeBatchCrc(b, 0), CRC_OFFSET);
+    const expected = appends.map((b) => Buffer.from(b));
+    const settled: number[] = [];
+    const results = await Promise.all(appends.map((b, i) => log.append(b, { transfer: i % 2 === 0 }).then((r) => (settled.push(i), r))));
+    expect(settled).toEqual(settled.slice().sort((a, b) => a - b));
+    results.forEach((r, i) => expect(r.baseOffset).toBe(3 * i));
+    expect(ends).toEqual(ends.slice().sort((a, b) => a - b));
+    expect(ends[ends.length - 1]).toBe(72);
+    const check = async (l: Log): Promise<void> => {
+      const parts: Buffer[] = [];
+      for (let offset = 0; offset < l.logEndOffset; ) {
+        const batches = (await l.read(offset, 1 << 30)).buffers; // one segment per read, as in Kafka
+        parts.push(...batches);
+        offset = batchesIn(batches).at(-1)!.lastOffset + 1;
+      }
+      const read = Buffer.concat(parts);
+      expected.forEach((b, i) => b.writeBigInt64BE(BigInt(3 * i), 0));
+      expect(read.equals(Buffer.concat(expected))).toBe(true);
+    };
+    await check(log);
+    expect((await readdir(dir)).filter((f) => f.endsWith(".log")).length).toBeGreaterThan(1);
+    await log.close();
+    const reopened = await Log.open(dir, { tailCacheBytes: 0 });
+    expect(reopened.logEndOffset).toBe(72);
+    await check(reopened);
+    await reopened.close();
+  });
+
+  it("a failed write takes the log offline: that group and every later one are rejected, earlier ones stay", async () => {
+    const { log } = await openLog({ maxGroupCommitBytes: 700 * 1024 });
+    await log.append(makeBatch([{ value: "before" }]));
+    // Fail the second large write from now on, after the first is already in flight.
+    const segment = (log as unknown as { local: { active: { write: (b: Buffer[], n: number) => Promise<void> } } }).local.active;
+    const realWrite = segment.write.bind(segment);
+    let writes = 0;
+    segment.write = (b, n) => (++writes === 2 ? new Promise((_, reject) => setTimeout(() => reject(new Error("EIO: simulated")), 20)) : realWrite(b, n));
+    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => log.append(makeSizedBatch(3, 300 * 1024))));
+    const ok = outcomes.findIndex((o) => o.status === "rejected");
+    expect(ok).toBeGreaterThan(0); // the first group was written and acknowledged
+    expect(outcomes.slice(0, ok).every((o) => o.status === "fulfilled")).toBe(true);
+    for (const o of outcomes.slice(ok)) expect((o as PromiseRejectedResult).reason).toBeInstanceOf(LogClosedError);
+    expect(log.logEndOffset).toBe(1 + 3 * ok);
+    await expect(log.append(makeBatch([{ value: "after" }]))).rejects.toBeInstanceOf(LogClosedError);
   });
 
   it("rejects bad batches with typed errors carrying Kafka error names", async () => {

@@ -67,6 +67,24 @@ describe("TailCache (arena)", () => {
     expect(cache.read(3, 1, Infinity)).toMatchObject({ bytes: 50, firstOffset: 3 });
   });
 
+  it("adopts a large handed-over append as a slab of its own; small ones are still copied", () => {
+    const cache = new TailCache(16 * 1024 * 1024); // 4 MiB slabs: adoptable from 512 KiB
+    let n = 1;
+    const small = fakeAppend(0, [1000], [2], () => n++ & 0xff);
+    const large = fakeAppend(2, [300 * 1024, 300 * 1024], [5, 5], () => n++ & 0xff);
+    const after = fakeAppend(12, [1000], [1], () => n++ & 0xff);
+    expect(cache.add(small.buf, small.metas, true)!.buffer).not.toBe(small.buf.buffer);
+    const kept = cache.add(large.buf, large.metas, true)!;
+    expect(kept.buffer).toBe(large.buf.buffer);
+    cache.add(after.buf, after.metas, true);
+    const r = cache.read(0, 1 << 30, Infinity)!;
+    expect(r.buffers).toHaveLength(3); // first slab, the adopted buffer, the slab opened after it
+    expect(r.buffers[1]!.buffer).toBe(large.buf.buffer);
+    expect(Buffer.concat(r.buffers)).toEqual(Buffer.concat([small.buf, large.buf, after.buf]));
+    expect(cache.read(7, 1, Infinity)).toMatchObject({ firstOffset: 7, bytes: 300 * 1024 });
+    expect(cache.bytes).toBe(2 * 4 * 1024 * 1024 + large.buf.length);
+  });
+
   it("serves reads spanning slabs as one slice per slab, and counts the slabs' memory", () => {
     const cache = new TailCache(64 * 1024); // 16 KiB slabs
     const all: ModelBatch[] = [];
@@ -164,7 +182,7 @@ describe("TailCache (arena)", () => {
 
   it("matches a model: holds a contiguous suffix of the appends, the last one included, within its bound", () => {
     const op = fc.oneof(
-      { arbitrary: fc.record({ kind: fc.constant("add" as const), sizes: fc.array(fc.integer({ min: 61, max: 3000 }), { minLength: 1, maxLength: 4 }), count: fc.integer({ min: 1, max: 3 }) }), weight: 8 },
+      { arbitrary: fc.record({ kind: fc.constant("add" as const), sizes: fc.array(fc.integer({ min: 61, max: 3000 }), { minLength: 1, maxLength: 4 }), count: fc.integer({ min: 1, max: 3 }), adopt: fc.boolean() }), weight: 8 },
       { arbitrary: fc.record({ kind: fc.constant("evict" as const), back: fc.integer({ min: 0, max: 30 }) }), weight: 1 },
       { arbitrary: fc.record({ kind: fc.constant("resize" as const), maxBytes: fc.constantFrom(0, 5000, 16384, 40000) }), weight: 1 },
     );
@@ -180,7 +198,7 @@ describe("TailCache (arena)", () => {
             const { buf, metas } = fakeAppend(next, o.sizes, o.sizes.map(() => o.count), () => fill++ & 0xff);
             metas.forEach((m) => all.push({ baseOffset: m.baseOffset, lastOffset: m.baseOffset + m.lastOffsetDelta, bytes: Buffer.from(buf.subarray(m.pos, m.pos + m.size)) }));
             next += o.sizes.length * o.count;
-            cache.add(buf, metas);
+            cache.add(buf, metas, o.adopt);
             if (buf.length <= bound) expect(cache.read(metas[0]!.baseOffset, 1 << 30, Infinity)?.bytes).toBe(buf.length);
           } else if (o.kind === "evict") {
             cache.evictBelow(Math.max(0, next - o.back));

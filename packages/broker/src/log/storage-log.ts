@@ -27,7 +27,9 @@ function logOptions(c: TopicLogConfig): Partial<LogOptions> {
 export class StorageLog implements PartitionLog {
   /** Storage validates batches (framing, magic, CRC, sizes) itself. */
   readonly validatesBatches = true;
-  private appendOptions = { leaderEpoch: -1 };
+  // transfer: a produce request's records are a slice of a frame nobody reuses, so storage may
+  // cache a large batch as it is rather than copy it.
+  private appendOptions = { leaderEpoch: -1, transfer: true };
   constructor(
     /** The storage engine's log (the log cleaner works on it directly). */
     readonly storage: Log,
@@ -51,7 +53,7 @@ export class StorageLog implements PartitionLog {
 
   /** Storage's own promise and result (no wrapper per append on the produce path). */
   append(records: Buffer, leaderEpoch: number): Promise<AppendResult> {
-    if (this.appendOptions.leaderEpoch !== leaderEpoch) this.appendOptions = { leaderEpoch };
+    if (this.appendOptions.leaderEpoch !== leaderEpoch) this.appendOptions = { leaderEpoch, transfer: true };
     return this.storage.append(records, this.appendOptions);
   }
 

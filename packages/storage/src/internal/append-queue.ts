@@ -33,6 +33,11 @@ export class AppendQueue {
     if (this.pendingBytes < maxBytes) this.wakeWaiters();
   }
 
+  /** Bytes queued. */
+  get bytes(): number {
+    return this.pendingBytes;
+  }
+
   get isEmpty(): boolean {
     return this.pending.length === 0;
   }

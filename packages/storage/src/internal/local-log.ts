@@ -41,7 +41,7 @@ export class LocalLog {
   shouldRoll(append: RollCheck, queuedBytes: number, nowMs: number): boolean {
     const seg = this.active;
     if (append.lastOffset - seg.baseOffset > MAX_RELATIVE_OFFSET) return true;
-    const size = seg.size + queuedBytes;
+    const size = seg.writeEnd + queuedBytes;
     if (size === 0) return false;
     if (size + append.bytes > this.config.segmentBytes || seg.isIndexFull) return true;
     const waited = seg.firstBatchTimestamp >= 0 ? append.maxTimestamp - seg.firstBatchTimestamp : nowMs - seg.createdMs;

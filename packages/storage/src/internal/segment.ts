@@ -1,6 +1,6 @@
 // One log segment: `<20-digit baseOffset>.log` plus its `.index` and `.timeindex`.
 import { open, readFile, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
-import { writevSync } from "node:fs";
+import { writev, writevSync } from "node:fs";
 import { join } from "node:path";
 import { assert } from "./assert.js";
 import { scanHeaders, scanValid, readFully, type HeaderInfo } from "./file-scan.js";
@@ -115,31 +115,74 @@ export class LogSegment {
     return this.offsetIndex.isFull || this.timeIndex.isFull;
   }
 
-  /** Writes `buffers` (whole batches, offsets final) at the end of the file in one writev. */
+  /** Bytes handed to `write` and not yet committed. */
+  private writing = 0;
+
+  /** The file position the next `write` starts at: the size plus the writes in flight. */
+  get writeEnd(): number {
+    return this.size + this.writing;
+  }
+
+  /** Writes `buffers` (whole batches, offsets final) then indexes them: `write` + `commit`. */
   async append(buffers: Buffer[], totalBytes: number, batches: readonly WrittenBatch[], nowMs: number): Promise<void> {
-    let written = 0;
-    let pending = buffers;
+    await this.write(buffers, totalBytes);
+    this.commit(batches, totalBytes, nowMs);
+  }
+
+  /**
+   * Writes `buffers` at `writeEnd` with one writev (more only on a short write). Several writes
+   * may be in flight, each at its own position; every one must then be committed, in the order
+   * the writes were started, once it resolved.
+   */
+  write(buffers: Buffer[], totalBytes: number): Promise<void> {
+    const start = this.writeEnd;
+    this.writing += totalBytes;
     // Small groups (a tailing producer's single batch) are written inline: a page-cache write of a
     // few KiB takes microseconds, less than the thread-pool round trip of an async writev, and
     // that round trip is most of a lone produce request's latency. Large groups stay async so the
-    // event loop keeps serving while megabytes are copied.
+    // event loop keeps serving (and validating the next appends) while megabytes are copied.
     if (totalBytes <= SYNC_WRITE_MAX_BYTES) {
-      while (written < totalBytes) {
-        const bytesWritten = writevSync(this.fh.fd, pending, this.size + written);
-        assert(bytesWritten > 0, "writev wrote nothing");
-        written += bytesWritten;
-        if (written < totalBytes) pending = remainder(buffers, written);
+      try {
+        let written = 0;
+        let pending = buffers;
+        while (written < totalBytes) {
+          const bytesWritten = writevSync(this.fh.fd, pending, start + written);
+          assert(bytesWritten > 0, "writev wrote nothing");
+          written += bytesWritten;
+          if (written < totalBytes) pending = remainder(buffers, written);
+        }
+        return Promise.resolve();
+      } catch (e) {
+        return Promise.reject(e);
       }
     }
-    while (written < totalBytes) {
-      const { bytesWritten } = await this.fh.writev(pending, this.size + written);
-      assert(bytesWritten > 0, "writev wrote nothing");
-      written += bytesWritten;
-      if (written < totalBytes) pending = remainder(buffers, written);
-    }
+    return this.writeAsync(buffers, totalBytes, start);
+  }
+
+  /** Async writev through fs.writev on the raw fd (lighter than FileHandle.writev's promise path). */
+  private writeAsync(buffers: Buffer[], totalBytes: number, start: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      let written = 0;
+      const next = (pending: Buffer[]): void => {
+        writev(this.fh.fd, pending, start + written, (err, bytesWritten) => {
+          if (err !== null) return reject(err);
+          if (bytesWritten <= 0) return reject(new Error("writev wrote nothing"));
+          written += bytesWritten;
+          if (written < totalBytes) next(remainder(buffers, written));
+          else resolve();
+        });
+      };
+      next(buffers);
+    });
+  }
+
+  /** Indexes the oldest uncommitted write (`totalBytes` of `batches`), now on file. */
+  commit(batches: readonly WrittenBatch[], totalBytes: number, nowMs: number): void {
+    assert(totalBytes <= this.writing, "commit of bytes never written");
     let position = this.size;
     for (const b of batches) this.indexBatch(b.lastOffset, position, b.size, b.maxTimestamp), (position += b.size);
     assert(position === this.size + totalBytes, "batch sizes disagree with the buffers written");
+    this.writing -= totalBytes;
     this.size = position;
     this.dirty = true;
     this.lastModifiedMs = nowMs;

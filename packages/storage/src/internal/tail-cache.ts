@@ -26,6 +26,8 @@ const MIN_SLAB_BYTES = 4096;
 const INITIAL_BATCHES = 1024;
 /** An evicted slab kept for reuse (never lent, fully written): the next slab, allocated at once. */
 const MAX_FREE_SLABS = 1;
+/** An adoptable append (see add) is at least this fraction of a slab: smaller ones are copied. */
+const ADOPT_FRACTION = 8;
 
 interface Slab {
   buf: Buffer;
@@ -88,10 +90,11 @@ export class TailCache {
 
   /**
    * Copies the append `buf` (whole batches, offsets final) into the arena and returns the copy,
-   * or undefined when the cache is off or `buf` exceeds its bound. `batches` are its batches in
+   * or undefined when the cache is off or `buf` exceeds its bound. With `adopt` (the caller never
+   * modifies `buf` again) a large `buf` is kept itself instead, and returned. `batches` are its batches in
    * order (final baseOffsets); their sizes add up to `buf.length`.
    */
-  add(buf: Buffer, batches: readonly BatchMeta[]): Buffer | undefined {
+  add(buf: Buffer, batches: readonly BatchMeta[], adopt = false): Buffer | undefined {
     if (this.maxBytes === 0) return undefined;
     const first = batches[0]!;
     // The index must stay in offset order (binary search): an append not above the cached end
@@ -100,14 +103,18 @@ export class TailCache {
       this.clear();
       if (buf.length > this.maxBytes) return undefined;
     }
-    if (this.slabCount === 0 || this.slabUsed + buf.length > this.slabs[this.slabs.length - 1]!.buf.length) {
+    // A large append handed over by its caller becomes a slab of its own (no copy). It counts as
+    // lent: never recycled, since the caller's references to it live on.
+    const adopted = adopt && buf.length >= this.slabBytes / ADOPT_FRACTION;
+    if (adopted) this.adoptSlab(buf);
+    else if (this.slabCount === 0 || this.slabUsed + buf.length > this.slabs[this.slabs.length - 1]!.buf.length) {
       this.newSlab(Math.max(this.slabBytes, buf.length));
     }
     const current = this.slabs[this.slabs.length - 1]!;
     const slab = current.buf;
     const slabNo = this.firstSlab + this.slabs.length - 1 - this.slabHead;
     let position = this.slabUsed;
-    slab.set(buf, position); // TypedArray#set: a memcpy without a C++ call per append
+    if (!adopted) slab.set(buf, position); // TypedArray#set: a memcpy without a C++ call per append
     for (const b of batches) {
       if (this.count === this.baseOffsets.length) this.grow();
       const i = (this.head + this.count) & (this.baseOffsets.length - 1);
@@ -220,14 +227,22 @@ export class TailCache {
     return found;
   }
 
+  private adoptSlab(buf: Buffer): void {
+    this.evictToBound(buf.length);
+    this.pushSlab({ buf, lent: true, lastOffset: -1 });
+  }
+
   private newSlab(size: number): void {
     this.evictToBound(size);
     // Buffer.allocUnsafeSlow: a dedicated ArrayBuffer, never a slice of Node's shared pool.
     const spare = size === this.slabBytes ? this.free.pop() : undefined;
     this.free = [];
-    const buf = spare ?? Buffer.allocUnsafeSlow(size);
-    this.slabs.push({ buf, lent: false, lastOffset: -1 });
-    this.capacity += size;
+    this.pushSlab({ buf: spare ?? Buffer.allocUnsafeSlow(size), lent: false, lastOffset: -1 });
+  }
+
+  private pushSlab(slab: Slab): void {
+    this.slabs.push(slab);
+    this.capacity += slab.buf.length;
     this.slabUsed = 0;
     if (this.slabHead > 64 && this.slabHead * 2 > this.slabs.length) {
       this.slabs = this.slabs.slice(this.slabHead);
