@@ -13,7 +13,7 @@ import { stampLogAppendTime, validateBatches, writeInt64, type BatchMeta } from 
 import { CLEANER_CHECKPOINT, CheckpointFiles, readText } from "./internal/checkpoint.js";
 import { loadLog } from "./internal/loader.js";
 import { LocalLog } from "./internal/local-log.js";
-import type { LogSegment, WrittenBatch } from "./internal/segment.js";
+import { SYNC_WRITE_MAX_BYTES, type LogSegment, type WrittenBatch } from "./internal/segment.js";
 import { join } from "node:path";
 import { TailCache } from "./internal/tail-cache.js";
 
@@ -50,6 +50,8 @@ export type AppendListener = (logEndOffset: number) => void;
 /** Append groups being written at once (each at its own file position; see drainPending). */
 const WRITES_IN_FLIGHT = 2;
 
+const RESOLVED = Promise.resolve();
+
 const EMPTY_READ: ReadResult = Object.freeze({ buffers: [], bytes: 0, firstOffset: -1 }) as ReadResult;
 
 export class Log {
@@ -69,6 +71,8 @@ export class Log {
   private readonly cache: TailCache;
   private readonly queue: AppendQueue;
   private drainScheduled = false;
+  /** serial() operations queued or running (the inline write path waits for none). */
+  private pendingOps = 0;
   /** Written groups awaiting acknowledgement (see acknowledge). */
   private acks: PendingAppend[][] = [];
   private ackScheduled = false;
@@ -274,16 +278,71 @@ export class Log {
     const done = this.queue.push(cached ?? buf, metas, result);
     if (!this.drainScheduled) {
       this.drainScheduled = true;
-      void this.serial(async () => {}).catch(() => {});
+      void RESOLVED.then(this.drainTask); // lighter than queueMicrotask (no async-context wrapper)
     }
     return done;
   }
 
+  /**
+   * Runs once per burst of appends (a microtask after the first): everything appended in the
+   * same turn is written as one group. The common case of a tailing producer (a small queue, no
+   * other operation pending, no roll or flush due) is written inline, without the promise chain.
+   */
+  private readonly drainTask = (): void => {
+    if (this.queue.isEmpty) {
+      this.drainScheduled = false;
+      return;
+    }
+    if (this.writeInline()) {
+      this.drainScheduled = false;
+      return;
+    }
+    void this.serial(async () => {}).catch(() => {});
+  };
+
+  /** The inline path of drainTask; false when the general (serial) path must write the queue. */
+  private writeInline(): boolean {
+    const queued = this.queue.items;
+    if (this.pendingOps > 0 || this.acks.length > 0 || this.queue.bytes > SYNC_WRITE_MAX_BYTES) return false;
+    if (this.failure !== undefined || this.closed || this.closing !== undefined || this.epochDirty) return false;
+    const now = this.clock();
+    let bytes = 0;
+    for (const p of queued) {
+      if (this.local.shouldRoll({ lastOffset: p.result.lastOffset, bytes: p.buf.length, maxTimestamp: p.result.maxTimestamp }, bytes, now)) return false;
+      bytes += p.buf.length;
+    }
+    const end = queued[queued.length - 1]!.result.lastOffset + 1;
+    if (end - this.recoveryOffset >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) return false;
+    const group = this.queue.takeGroup(Infinity);
+    const buffers: Buffer[] = [];
+    for (const p of group) buffers.push(p.buf);
+    const segment = this.active;
+    try {
+      segment.writeNow(buffers, bytes);
+    } catch (e) {
+      this.failure = e;
+      this.logger.error({ dir: this.dir, err: String(e) }, "log write failed: log is offline");
+      this.rejectGroup(group, e);
+      this.queue.failAll(this.offlineError(e));
+      return true;
+    }
+    segment.commitAppends(group, bytes, now);
+    this.endOffset = end;
+    this.scheduleFlushTimer();
+    this.acknowledge(group);
+    return true;
+  }
+
   /** Runs `fn` after every earlier operation, with all queued appends written first. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
+    this.pendingOps++;
     const run = this.chain.then(async () => {
-      await this.drainPending();
-      return fn();
+      try {
+        await this.drainPending();
+        return await fn();
+      } finally {
+        this.pendingOps--;
+      }
     });
     this.chain = run.catch(() => {});
     return run;
@@ -448,13 +507,19 @@ export class Log {
     if (unflushed <= 0) return;
     if (unflushed >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) {
       await this.flushSegments(now);
-    } else if (Number.isFinite(this.config.flushMs) && this.flushTimer === undefined) {
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = undefined;
-        if (!this.closed && this.failure === undefined) this.flush().catch(() => {});
-      }, this.config.flushMs);
-      this.flushTimer.unref();
+    } else {
+      this.scheduleFlushTimer();
     }
+  }
+
+  /** With a finite flush.ms, makes sure a flush runs within it. */
+  private scheduleFlushTimer(): void {
+    if (!Number.isFinite(this.config.flushMs) || this.flushTimer !== undefined) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      if (!this.closed && this.failure === undefined) this.flush().catch(() => {});
+    }, this.config.flushMs);
+    this.flushTimer.unref();
   }
 
   private async flushSegments(now: number): Promise<void> {
@@ -479,6 +544,16 @@ export class Log {
    * Throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset].
    */
   async read(offset: number, maxBytes: number, maxOffset = Infinity): Promise<ReadResult> {
+    const cached = this.readCached(offset, maxBytes, maxOffset);
+    if (cached !== undefined) return cached;
+    return (await this.local.read(offset, maxBytes, Math.min(maxOffset, this.endOffset))) ?? EMPTY_READ;
+  }
+
+  /**
+   * `read`, answered synchronously when the tail cache (or the log end) answers it; undefined
+   * when the batches must be read from the file (call `read`). Throws as `read` does.
+   */
+  readCached(offset: number, maxBytes: number, maxOffset = Infinity): ReadResult | undefined {
     this.ensureOpen();
     const logEndOffset = this.endOffset;
     if (offset < this.startOffset || offset > logEndOffset) {
@@ -487,8 +562,7 @@ export class Log {
     const upper = Math.min(maxOffset, logEndOffset);
     if (offset >= upper) return EMPTY_READ;
     const cached = this.cache.read(offset, maxBytes, upper);
-    if (cached !== undefined && cached.buffers.length > 0) return cached;
-    return (await this.local.read(offset, maxBytes, upper)) ?? EMPTY_READ;
+    return cached !== undefined && cached.buffers.length > 0 ? cached : undefined;
   }
 
   /**

@@ -161,6 +161,19 @@ describe("Log append and read", () => {
     await expect(log.append(makeBatch([{ value: "after" }]))).rejects.toBeInstanceOf(LogClosedError);
   });
 
+  it("readCached answers from the tail cache synchronously, and only from it", async () => {
+    const { log } = await openLog();
+    await log.append(makeBatch([{ value: "a" }, { value: "b" }]));
+    const cached = log.readCached(1, 1 << 20)!;
+    expect(batchesIn(cached.buffers).map((b) => b.baseOffset)).toEqual([0]);
+    expect(log.readCached(2, 1 << 20)).toMatchObject({ bytes: 0, firstOffset: -1 }); // at the log end
+    expect(() => log.readCached(3, 1 << 20)).toThrow(OffsetOutOfRangeError);
+    const { log: uncached } = await openLog({ tailCacheBytes: 0 });
+    await uncached.append(makeBatch([{ value: "a" }]));
+    expect(uncached.readCached(0, 1 << 20)).toBeUndefined();
+    expect((await uncached.read(0, 1 << 20)).bytes).toBeGreaterThan(0);
+  });
+
   it("rejects bad batches with typed errors carrying Kafka error names", async () => {
     const { log } = await openLog({ maxMessageBytes: 500, segmentBytes: 4000 });
     await expect(log.append(makeSizedBatch(1, 800))).rejects.toBeInstanceOf(MessageTooLargeError);

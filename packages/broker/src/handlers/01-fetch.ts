@@ -8,7 +8,7 @@ import type { FetchWaiter } from "../log/append-waiters.js";
 import type { PartitionLog } from "../log/partition-log.js";
 import { FetchDirectResponse, type FetchPartitionResult, type FetchTopicResult } from "../server/direct-response.js";
 import type { BrokerServices } from "../services.js";
-import type { Handler } from "./types.js";
+import type { Handler, RequestContext } from "./types.js";
 
 const EMPTY = Buffer.alloc(0);
 /** Bound on extra reads past batches that compaction emptied (see skipEmptyBatches). */
@@ -52,7 +52,11 @@ function partitionResult(partitionIndex: number, errorCode: number, log: Partiti
   return { partitionIndex, errorCode, highWatermark: hw, lastStableOffset: hw, logStartOffset: log.logStartOffset, abortedNull: false, records };
 }
 
-async function readPartition(s: BrokerServices, topic: string, fp: FetchRequestFetchPartition, state: ReadState): Promise<FetchPartitionResult> {
+/**
+ * One partition's answer. Synchronous when the log answers from its tail cache (a tailing
+ * consumer, the common case): no promise or async frame per partition on that path.
+ */
+function readPartition(s: BrokerServices, topic: string, fp: FetchRequestFetchPartition, state: ReadState): FetchPartitionResult | Promise<FetchPartitionResult> {
   const p = s.topics.partition(topic, fp.partition);
   if (p === undefined) {
     state.hasError = true;
@@ -71,22 +75,37 @@ async function readPartition(s: BrokerServices, topic: string, fp: FetchRequestF
   }
   const maxBytes = Math.min(fp.partitionMaxBytes, state.budget);
   if (offset === log.logEndOffset || fp.partitionMaxBytes <= 0) return partitionResult(fp.partition, 0, log, EMPTY);
-  let slices: Buffer[];
+  const failed = (e: unknown): FetchPartitionResult => readFailed(s, topic, fp, state, log, e);
+  let read: Buffer[] | Promise<Buffer[]>;
   try {
-    const r = log.read(offset, Math.max(0, maxBytes), state.bytes === 0);
-    slices = r instanceof Promise ? await r : r;
-    if (slices.length > 0 && nextOffsetIfAllEmpty(slices) >= 0) slices = await skipEmptyBatches(log, slices, maxBytes);
+    read = log.read(offset, Math.max(0, maxBytes), state.bytes === 0);
   } catch (e) {
-    state.hasError = true;
-    const code = (e as { code?: string }).code === "OFFSET_OUT_OF_RANGE" ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR;
-    if (code === ErrorCode.KAFKA_STORAGE_ERROR) s.logger.error({ err: e, topic, partition: fp.partition }, "fetch read failed");
-    return partitionResult(fp.partition, code, log, EMPTY);
+    return failed(e);
   }
+  if (read instanceof Promise) return read.then((slices) => withSlices(fp, state, log, slices, maxBytes), failed);
+  return withSlices(fp, state, log, read, maxBytes);
+}
+
+function withSlices(fp: FetchRequestFetchPartition, state: ReadState, log: PartitionLog, slices: Buffer[], maxBytes: number): FetchPartitionResult | Promise<FetchPartitionResult> {
+  if (slices.length > 0 && nextOffsetIfAllEmpty(slices) >= 0) {
+    return skipEmptyBatches(log, slices, maxBytes).then((all) => accounted(fp, state, log, all));
+  }
+  return accounted(fp, state, log, slices);
+}
+
+function accounted(fp: FetchRequestFetchPartition, state: ReadState, log: PartitionLog, slices: Buffer[]): FetchPartitionResult {
   let n = 0;
   for (const b of slices) n += b.length;
   state.bytes += n;
   state.budget -= n;
   return partitionResult(fp.partition, 0, log, n === 0 ? EMPTY : slices);
+}
+
+function readFailed(s: BrokerServices, topic: string, fp: FetchRequestFetchPartition, state: ReadState, log: PartitionLog, e: unknown): FetchPartitionResult {
+  state.hasError = true;
+  const code = (e as { code?: string }).code === "OFFSET_OUT_OF_RANGE" ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR;
+  if (code === ErrorCode.KAFKA_STORAGE_ERROR) s.logger.error({ err: e, topic, partition: fp.partition }, "fetch read failed");
+  return partitionResult(fp.partition, code, log, EMPTY);
 }
 
 /**
@@ -111,16 +130,30 @@ async function skipEmptyBatches(log: PartitionLog, slices: Buffer[], maxBytes: n
   return out;
 }
 
-async function readAll(s: BrokerServices, req: FetchRequest, state: ReadState): Promise<FetchDirectResponse> {
+/** Reads every requested partition, in order; synchronous until a read has to wait for the file. */
+function readAll(s: BrokerServices, req: FetchRequest, state: ReadState): FetchDirectResponse | Promise<FetchDirectResponse> {
   state.bytes = 0;
   state.hasError = false;
   state.budget = req.maxBytes ?? 0x7fffffff;
-  const topics: FetchTopicResult[] = [];
-  for (const ft of req.topics) {
+  return readFrom(s, req, state, [], 0, 0);
+}
+
+function readFrom(s: BrokerServices, req: FetchRequest, state: ReadState, topics: FetchTopicResult[], fromTopic: number, fromPartition: number): FetchDirectResponse | Promise<FetchDirectResponse> {
+  for (let ti = fromTopic; ti < req.topics.length; ti++) {
+    const ft = req.topics[ti]!;
     const topic = ft.topic ?? "";
-    const partitions: FetchPartitionResult[] = [];
-    for (const fp of ft.partitions) partitions.push(await readPartition(s, topic, fp, state));
-    topics.push({ topic, partitions });
+    if (topics.length === ti) topics.push({ topic, partitions: [] });
+    const partitions = topics[ti]!.partitions;
+    for (let pi = ti === fromTopic ? fromPartition : 0; pi < ft.partitions.length; pi++) {
+      const r = readPartition(s, topic, ft.partitions[pi]!, state);
+      if (r instanceof Promise) {
+        return r.then((result) => {
+          partitions.push(result);
+          return readFrom(s, req, state, topics, ti, pi + 1);
+        });
+      }
+      partitions.push(r);
+    }
   }
   return new FetchDirectResponse(topics);
 }
@@ -130,14 +163,19 @@ function waitForAppends(s: BrokerServices, req: FetchRequest, neededBytes: numbe
   const keys: string[] = [];
   for (const ft of req.topics) for (const fp of ft.partitions) keys.push(s.appendWaiters.keyOf(ft.topic ?? "", fp.partition));
   return new Promise<void>((resolve) => {
-    const waiter: FetchWaiter = { keys, neededBytes, connectionId, timer: undefined, complete: resolve };
-    if (!s.appendWaiters.add(waiter)) return resolve();
-    waiter.timer = setTimeout(() => {
-      waiter.timer = undefined;
-      s.appendWaiters.remove(waiter);
-      resolve();
-    }, Math.min(req.maxWaitMs, 300_000));
+    const waiter: FetchWaiter = { keys, neededBytes, connectionId, complete: resolve };
+    if (!s.appendWaiters.add(waiter, Math.min(req.maxWaitMs, 300_000))) resolve();
   });
+}
+
+/** The first read's answer, or (below minBytes, within maxWaitMs) a later one after appends. */
+function waitIfShort(s: BrokerServices, req: FetchRequest, ctx: RequestContext<BrokerServices>, state: ReadState, first: FetchDirectResponse): FetchDirectResponse | Promise<FetchDirectResponse> {
+  const minBytes = Math.max(1, req.minBytes);
+  if (state.bytes >= minBytes || state.hasError || req.maxWaitMs <= 0 || s.closing) return first;
+  const signal = ctx.signal;
+  if (signal?.aborted === true) return first;
+  // The connection's close completes its waiters (AppendWaiters.completeConnection).
+  return waitForAppends(s, req, minBytes - state.bytes, ctx.connectionId).then(() => (signal?.aborted === true ? first : readAll(s, req, state)));
 }
 
 /** One partition, fetched at its log end offset with a valid epoch: a first read would be empty. */
@@ -157,24 +195,17 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse | FetchDirectResp
   apiKey: 1,
   minVersion: 4,
   maxVersion: 12,
-  async handle(req, ctx) {
+  handle(req, ctx) {
     const s = ctx.services;
     const state: ReadState = { bytes: 0, hasError: false, budget: 0 };
     if (req.maxWaitMs > 0 && caughtUp(s, req) && !s.closing && ctx.signal?.aborted !== true) {
       // A tailing consumer of one partition (the common long poll): wait first, without building
       // the empty answer a first read would give (same outcome as the general path below).
-      await waitForAppends(s, req, Math.max(1, req.minBytes), ctx.connectionId);
-      return readAll(s, req, state);
+      return waitForAppends(s, req, Math.max(1, req.minBytes), ctx.connectionId).then(() => readAll(s, req, state));
     }
-    const first = await readAll(s, req, state);
-    const minBytes = Math.max(1, req.minBytes);
-    if (state.bytes >= minBytes || state.hasError || req.maxWaitMs <= 0 || s.closing) return first;
-    const signal = ctx.signal;
-    if (signal?.aborted === true) return first;
-    // The connection's close completes its waiters (AppendWaiters.completeConnection).
-    await waitForAppends(s, req, minBytes - state.bytes, ctx.connectionId);
-    if ((signal as AbortSignal | undefined)?.aborted === true) return first;
-    return readAll(s, req, state);
+    const first = readAll(s, req, state);
+    if (first instanceof Promise) return first.then((f) => waitIfShort(s, req, ctx, state, f));
+    return waitIfShort(s, req, ctx, state, first);
   },
   errorResponse(req, errorCode) {
     return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: req.topics.map((ft) => ({ topic: ft.topic ?? "", topicId: ft.topicId ?? "00000000-0000-0000-0000-000000000000", partitions: ft.partitions.map((fp) => errorPartition(fp.partition, errorCode)) })) };

@@ -1,5 +1,9 @@
 // Delayed fetch ("fetch purgatory"): a Fetch that has fewer than minBytes waits until appends to
 // any of its partitions bring enough bytes, or maxWaitMs passes. Completed by appends, not polling.
+//
+// Deadlines share one timer: waiters sit in a min-heap by deadline and the timer is armed for the
+// earliest. A waiter completed early stays in the heap, marked done, until its deadline comes up
+// (or the heap is compacted), so a tailing consumer's fetch costs no setTimeout/clearTimeout pair.
 
 export interface FetchWaiter {
   keys: string[];
@@ -7,19 +11,32 @@ export interface FetchWaiter {
   neededBytes: number;
   /** The connection that sent the Fetch (its close completes the waiter). */
   connectionId: number;
-  /** The maxWaitMs timer, cleared when the waiter completes early. */
-  timer: ReturnType<typeof setTimeout> | undefined;
   complete(): void;
 }
 
-export class AppendWaiters {
-  private readonly byKey = new Map<string, Set<FetchWaiter>>();
-  private readonly all = new Set<FetchWaiter>();
+interface Entry {
+  waiter: FetchWaiter;
+  deadline: number;
+  done: boolean;
+}
 
-  constructor(readonly maxWaiters: number) {}
+/** Deadline entries allowed beyond twice the live ones before the heap is rebuilt without them. */
+const STALE_SLACK = 1024;
+
+export class AppendWaiters {
+  private readonly byKey = new Map<string, Set<Entry>>();
+  private readonly live = new Map<FetchWaiter, Entry>();
+  private heap: Entry[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private armedFor = Infinity;
+
+  constructor(
+    readonly maxWaiters: number,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
 
   get size(): number {
-    return this.all.size;
+    return this.live.size;
   }
 
   static key(topic: string, partition: number): string {
@@ -40,55 +57,128 @@ export class AppendWaiters {
     return (byPartition[partition] ??= AppendWaiters.key(topic, partition));
   }
 
-  /** Registers a waiter; false when the purgatory is full (the caller answers at once). */
-  add(w: FetchWaiter): boolean {
-    if (this.all.size >= this.maxWaiters) return false;
-    this.all.add(w);
+  /**
+   * Registers a waiter, completed by appends or after `maxWaitMs`; false when the purgatory is
+   * full (the caller answers at once).
+   */
+  add(w: FetchWaiter, maxWaitMs: number): boolean {
+    if (this.live.size >= this.maxWaiters) return false;
+    const entry: Entry = { waiter: w, deadline: this.now() + maxWaitMs, done: false };
+    this.live.set(w, entry);
     for (const k of w.keys) {
       let set = this.byKey.get(k);
       if (set === undefined) this.byKey.set(k, (set = new Set()));
-      set.add(w);
+      set.add(entry);
     }
+    this.push(entry);
+    if (entry.deadline < this.armedFor) this.arm();
     return true;
-  }
-
-  remove(w: FetchWaiter): void {
-    if (!this.all.delete(w)) return;
-    for (const k of w.keys) {
-      const set = this.byKey.get(k);
-      if (set?.delete(w) === true && set.size === 0) this.byKey.delete(k);
-    }
   }
 
   /** Called after an append of `bytes` to (topic, partition). */
   notify(topic: string, partition: number, bytes: number): void {
-    if (this.all.size === 0) return;
+    if (this.live.size === 0) return;
     const set = this.byKey.get(this.keyOf(topic, partition));
-    if (set === undefined) return;
+    if (set === undefined || set.size === 0) return;
     // Deleting the entry being visited is safe in a Set iteration; complete() runs no code synchronously.
-    for (const w of set) {
-      w.neededBytes -= bytes;
-      if (w.neededBytes <= 0) this.finish(w);
+    for (const e of set) {
+      e.waiter.neededBytes -= bytes;
+      if (e.waiter.neededBytes <= 0) this.finish(e);
     }
-  }
-
-  private finish(w: FetchWaiter): void {
-    this.remove(w);
-    if (w.timer !== undefined) {
-      clearTimeout(w.timer);
-      w.timer = undefined;
-    }
-    w.complete();
   }
 
   /** Completes the waiters of a closed connection (their fetches answer nobody). */
   completeConnection(connectionId: number): void {
-    if (this.all.size === 0) return;
-    for (const w of [...this.all]) if (w.connectionId === connectionId) this.finish(w);
+    if (this.live.size === 0) return;
+    for (const e of [...this.live.values()]) if (e.waiter.connectionId === connectionId) this.finish(e);
   }
 
   /** Completes every waiter (shutdown, topic deletion). */
   completeAll(): void {
-    for (const w of [...this.all]) this.finish(w);
+    for (const e of [...this.live.values()]) this.finish(e);
+    this.heap = [];
+    this.disarm();
+  }
+
+  private finish(e: Entry): void {
+    if (e.done) return;
+    e.done = true;
+    this.live.delete(e.waiter);
+    // The per-partition sets stay (bounded by the partitions fetched); emptied, they cost nothing.
+    for (const k of e.waiter.keys) this.byKey.get(k)?.delete(e);
+    if (this.live.size === 0) {
+      this.heap = [];
+      this.disarm();
+    } else if (this.heap.length > 2 * this.live.size + STALE_SLACK) {
+      this.compact();
+    }
+    e.waiter.complete();
+  }
+
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.armedFor = Infinity;
+    const now = this.now();
+    while (this.heap.length > 0 && this.heap[0]!.deadline <= now) {
+      const e = this.pop();
+      if (!e.done) this.finish(e);
+    }
+    if (this.heap.length > 0) this.arm();
+  };
+
+  private arm(): void {
+    this.disarm();
+    while (this.heap.length > 0 && this.heap[0]!.done) this.pop();
+    if (this.heap.length === 0) return;
+    const deadline = this.heap[0]!.deadline;
+    this.armedFor = deadline;
+    // Node timers have 1 ms resolution: round up so an expiry never lands before the deadline.
+    this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(deadline - this.now())));
+    this.timer.unref(); // waiting fetches alone do not keep the process alive
+  }
+
+  private disarm(): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.armedFor = Infinity;
+  }
+
+  private compact(): void {
+    const live = this.heap.filter((e) => !e.done);
+    this.heap = [];
+    for (const e of live) this.push(e);
+  }
+
+  private push(e: Entry): void {
+    const h = this.heap;
+    let i = h.length;
+    h.push(e);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (h[parent]!.deadline <= e.deadline) break;
+      h[i] = h[parent]!;
+      i = parent;
+    }
+    h[i] = e;
+  }
+
+  private pop(): Entry {
+    const h = this.heap;
+    const top = h[0]!;
+    const last = h.pop()!;
+    if (h.length > 0) {
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= h.length) break;
+        const r = l + 1;
+        const c = r < h.length && h[r]!.deadline < h[l]!.deadline ? r : l;
+        if (h[c]!.deadline >= last.deadline) break;
+        h[i] = h[c]!;
+        i = c;
+      }
+      h[i] = last;
+    }
+    return top;
   }
 }

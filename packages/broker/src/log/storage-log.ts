@@ -57,8 +57,11 @@ export class StorageLog implements PartitionLog {
     return this.storage.append(records, this.appendOptions);
   }
 
-  async read(offset: number, maxBytes: number): Promise<Buffer[]> {
-    return (await this.storage.read(offset, maxBytes)).buffers;
+  /** Synchronous when the tail cache answers (a tailing consumer), else a file read. */
+  read(offset: number, maxBytes: number): Buffer[] | Promise<Buffer[]> {
+    const cached = this.storage.readCached(offset, maxBytes);
+    if (cached !== undefined) return cached.buffers;
+    return this.storage.read(offset, maxBytes).then((r) => r.buffers);
   }
 
   async offsetForTimestamp(timestamp: number): Promise<TimestampOffset | null> {

@@ -33,6 +33,11 @@ export class AppendQueue {
     if (this.pendingBytes < maxBytes) this.wakeWaiters();
   }
 
+  /** The queued appends, oldest first (read-only view). */
+  get items(): readonly PendingAppend[] {
+    return this.pending;
+  }
+
   /** Bytes queued. */
   get bytes(): number {
     return this.pendingBytes;

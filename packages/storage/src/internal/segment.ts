@@ -4,11 +4,12 @@ import { writev, writevSync } from "node:fs";
 import { join } from "node:path";
 import { assert } from "./assert.js";
 import { scanHeaders, scanValid, readFully, type HeaderInfo } from "./file-scan.js";
+import type { BatchMeta } from "./batch.js";
 import { OffsetIndex } from "./offset-index.js";
 import { TimeIndex } from "./time-index.js";
 
 /** Append groups up to this size are written with a synchronous writev (see Segment.append). */
-const SYNC_WRITE_MAX_BYTES = 64 * 1024;
+export const SYNC_WRITE_MAX_BYTES = 64 * 1024;
 
 export interface SegmentConfig {
   indexIntervalBytes: number;
@@ -143,20 +144,31 @@ export class LogSegment {
     // event loop keeps serving (and validating the next appends) while megabytes are copied.
     if (totalBytes <= SYNC_WRITE_MAX_BYTES) {
       try {
-        let written = 0;
-        let pending = buffers;
-        while (written < totalBytes) {
-          const bytesWritten = writevSync(this.fh.fd, pending, start + written);
-          assert(bytesWritten > 0, "writev wrote nothing");
-          written += bytesWritten;
-          if (written < totalBytes) pending = remainder(buffers, written);
-        }
+        this.writeAt(buffers, totalBytes, start);
         return Promise.resolve();
       } catch (e) {
         return Promise.reject(e);
       }
     }
     return this.writeAsync(buffers, totalBytes, start);
+  }
+
+  /** Writes `buffers` at `writeEnd` synchronously (no write may be in flight); commit follows. */
+  writeNow(buffers: Buffer[], totalBytes: number): void {
+    assert(this.writing === 0, "synchronous write with writes in flight");
+    this.writing = totalBytes;
+    this.writeAt(buffers, totalBytes, this.size);
+  }
+
+  private writeAt(buffers: Buffer[], totalBytes: number, start: number): void {
+    let written = 0;
+    let pending = buffers;
+    while (written < totalBytes) {
+      const bytesWritten = writevSync(this.fh.fd, pending, start + written);
+      assert(bytesWritten > 0, "writev wrote nothing");
+      written += bytesWritten;
+      if (written < totalBytes) pending = remainder(buffers, written);
+    }
   }
 
   /** Async writev through fs.writev on the raw fd (lighter than FileHandle.writev's promise path). */
@@ -181,6 +193,20 @@ export class LogSegment {
     assert(totalBytes <= this.writing, "commit of bytes never written");
     let position = this.size;
     for (const b of batches) this.indexBatch(b.lastOffset, position, b.size, b.maxTimestamp), (position += b.size);
+    this.committed(position, totalBytes, nowMs);
+  }
+
+  /** `commit` for a write of whole appends, given by their batches (final offsets). */
+  commitAppends(appends: readonly { readonly metas: readonly BatchMeta[] }[], totalBytes: number, nowMs: number): void {
+    assert(totalBytes <= this.writing, "commit of bytes never written");
+    let position = this.size;
+    for (const a of appends) {
+      for (const m of a.metas) this.indexBatch(m.baseOffset + m.lastOffsetDelta, position, m.size, m.maxTimestamp), (position += m.size);
+    }
+    this.committed(position, totalBytes, nowMs);
+  }
+
+  private committed(position: number, totalBytes: number, nowMs: number): void {
     assert(position === this.size + totalBytes, "batch sizes disagree with the buffers written");
     this.writing -= totalBytes;
     this.size = position;
