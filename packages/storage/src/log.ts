@@ -1,6 +1,6 @@
 // A partition log: an ordered list of segments, the active one last. Appends are validated and
-// offset-stamped synchronously (so offsets follow call order), then written by one serial writer
-// that group-commits everything queued meanwhile with a single writev.
+// offset-stamped synchronously (so offsets follow call order), then handed to the group-commit
+// writer (internal/group-writer.ts), which also runs every other operation in order after them.
 import { setPartitionLeaderEpoch } from "@gregor/protocol";
 import { compactLog, rangeOf, type CompactOptions, type CompactionHost, type CompactionStats } from "./cleaner/cleaner.js";
 import { parseCleanerCheckpoint, serializeCleanerCheckpoint, truncatePasses, type CleanableRange, type CleanerCheckpoint } from "./cleaner/plan.js";
@@ -8,12 +8,12 @@ import { NOOP_LOGGER, compactionEnabled, deletionEnabled, resolveConfig, type Lo
 import { InvalidRecordError, LogClosedError, OffsetOutOfRangeError } from "./errors.js";
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
 import type { OffsetAndTimestamp } from "./list-offsets.js";
-import { AppendQueue, type PendingAppend } from "./internal/append-queue.js";
 import { stampLogAppendTime, validateBatches, writeInt64, type BatchMeta } from "./internal/batch.js";
 import { CLEANER_CHECKPOINT, CheckpointFiles, readText } from "./internal/checkpoint.js";
 import { loadLog } from "./internal/loader.js";
 import { LocalLog } from "./internal/local-log.js";
-import { SYNC_WRITE_MAX_BYTES, type LogSegment, type WrittenBatch } from "./internal/segment.js";
+import { GroupWriter, type GroupWriterHost } from "./internal/group-writer.js";
+import type { LogSegment } from "./internal/segment.js";
 import { join } from "node:path";
 import { TailCache } from "./internal/tail-cache.js";
 
@@ -47,11 +47,6 @@ export interface ReadResult {
 
 export type AppendListener = (logEndOffset: number) => void;
 
-/** Append groups being written at once (each at its own file position; see drainPending). */
-const WRITES_IN_FLIGHT = 2;
-
-const RESOLVED = Promise.resolve();
-
 const EMPTY_READ: ReadResult = Object.freeze({ buffers: [], bytes: 0, firstOffset: -1 }) as ReadResult;
 
 export class Log {
@@ -69,14 +64,7 @@ export class Log {
   private nextOffset: number;
   private recoveryOffset: number;
   private readonly cache: TailCache;
-  private readonly queue: AppendQueue;
-  private drainScheduled = false;
-  /** serial() operations queued or running (the inline write path waits for none). */
-  private pendingOps = 0;
-  /** Written groups awaiting acknowledgement (see acknowledge). */
-  private acks: PendingAppend[][] = [];
-  private ackScheduled = false;
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly writer: GroupWriter;
   private readonly listeners = new Set<AppendListener>();
   private background = new Set<Promise<void>>();
   private epochDirty = false;
@@ -105,7 +93,7 @@ export class Log {
     this.leaderEpochCache = loaded.leaderEpochCache;
     this.epochDirty = loaded.epochCacheChanged;
     this.cache = new TailCache(config.tailCacheBytes, () => this.endOffset);
-    this.queue = new AppendQueue(config.maxQueuedAppendBytes);
+    this.writer = new GroupWriter(this.writerHost(), config.maxQueuedAppendBytes);
     this.lastFlushMs = this.clock();
     this.checkpoints = new CheckpointFiles(dir);
   }
@@ -171,7 +159,7 @@ export class Log {
     const previous = { ...this.config };
     Object.assign(this.config, next);
     if (next.tailCacheBytes !== previous.tailCacheBytes) this.cache.resize(next.tailCacheBytes);
-    if (next.maxQueuedAppendBytes !== previous.maxQueuedAppendBytes) this.queue.resize(next.maxQueuedAppendBytes);
+    if (next.maxQueuedAppendBytes !== previous.maxQueuedAppendBytes) this.writer.resizeQueue(next.maxQueuedAppendBytes);
     if (next.flushMs !== previous.flushMs && this.flushTimer !== undefined) {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
@@ -209,7 +197,7 @@ export class Log {
     try {
       this.ensureOpen();
       const metas = validateBatches(records, this.config, true);
-      const wait = this.queue.waitForRoom();
+      const wait = this.writer.waitForRoom();
       if (wait === undefined) return this.assignAndEnqueue(records, metas, options);
       return wait.then(() => {
         this.ensureOpen();
@@ -249,7 +237,7 @@ export class Log {
   async appendAsFollower(records: Buffer): Promise<AppendResult> {
     this.ensureOpen();
     const metas = validateBatches(records, this.config, false);
-    await this.queue.waitForRoom();
+    await this.writer.waitForRoom();
     this.ensureOpen();
     const first = metas[0]!;
     if (first.baseOffset < this.nextOffset) {
@@ -275,210 +263,46 @@ export class Log {
     // reference to it). A large transferred buffer is cached as it is (see TailCache.add). Reads
     // never see the cached batches before they are written (they stop at logEndOffset).
     const cached = this.cache.add(buf, metas, transfer);
-    const done = this.queue.push(cached ?? buf, metas, result);
-    if (!this.drainScheduled) {
-      this.drainScheduled = true;
-      void RESOLVED.then(this.drainTask); // lighter than queueMicrotask (no async-context wrapper)
-    }
-    return done;
-  }
-
-  /**
-   * Runs once per burst of appends (a microtask after the first): everything appended in the
-   * same turn is written as one group. The common case of a tailing producer (a small queue, no
-   * other operation pending, no roll or flush due) is written inline, without the promise chain.
-   */
-  private readonly drainTask = (): void => {
-    if (this.queue.isEmpty) {
-      this.drainScheduled = false;
-      return;
-    }
-    if (this.writeInline()) {
-      this.drainScheduled = false;
-      return;
-    }
-    void this.serial(async () => {}).catch(() => {});
-  };
-
-  /** The inline path of drainTask; false when the general (serial) path must write the queue. */
-  private writeInline(): boolean {
-    const queued = this.queue.items;
-    if (this.pendingOps > 0 || this.acks.length > 0 || this.queue.bytes > SYNC_WRITE_MAX_BYTES) return false;
-    if (this.failure !== undefined || this.closed || this.closing !== undefined || this.epochDirty) return false;
-    const now = this.clock();
-    let bytes = 0;
-    for (const p of queued) {
-      if (this.local.shouldRoll({ lastOffset: p.result.lastOffset, bytes: p.buf.length, maxTimestamp: p.result.maxTimestamp }, bytes, now)) return false;
-      bytes += p.buf.length;
-    }
-    const end = queued[queued.length - 1]!.result.lastOffset + 1;
-    if (end - this.recoveryOffset >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) return false;
-    const group = this.queue.takeGroup(Infinity);
-    const buffers: Buffer[] = [];
-    for (const p of group) buffers.push(p.buf);
-    const segment = this.active;
-    try {
-      segment.writeNow(buffers, bytes);
-    } catch (e) {
-      this.failure = e;
-      this.logger.error({ dir: this.dir, err: String(e) }, "log write failed: log is offline");
-      this.rejectGroup(group, e);
-      this.queue.failAll(this.offlineError(e));
-      return true;
-    }
-    segment.commitAppends(group, bytes, now);
-    this.endOffset = end;
-    this.scheduleFlushTimer();
-    this.acknowledge(group);
-    return true;
+    return this.writer.push(cached ?? buf, metas, result);
   }
 
   /** Runs `fn` after every earlier operation, with all queued appends written first. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    this.pendingOps++;
-    const run = this.chain.then(async () => {
-      try {
-        await this.drainPending();
-        return await fn();
-      } finally {
-        this.pendingOps--;
-      }
-    });
-    this.chain = run.catch(() => {});
-    return run;
+    return this.writer.serial(fn);
   }
 
-  /**
-   * Writes the queued appends, group by group. Up to WRITES_IN_FLIGHT groups are written at once
-   * (positional writes at consecutive file positions); each is committed (indexed, made readable,
-   * acknowledged) only after every earlier one, so the log end only ever moves over written bytes.
-   */
-  private async drainPending(): Promise<void> {
-    const inFlight: Promise<void>[] = [];
-    let previous: Promise<void> = Promise.resolve();
-    try {
-      for (;;) {
-        if (this.queue.isEmpty) {
-          if (inFlight.length === 0) break;
-          await inFlight.shift();
-          continue;
+  private writerHost(): GroupWriterHost {
+    return {
+      config: this.config,
+      clock: () => this.clock(),
+      activeSegment: () => this.active,
+      shouldRoll: (append, queuedBytes, nowMs) => this.local.shouldRoll(append, queuedBytes, nowMs),
+      roll: (baseOffset, nowMs) => this.roll(baseOffset, nowMs),
+      logEndOffset: () => this.endOffset,
+      setLogEndOffset: (offset) => {
+        this.endOffset = offset;
+      },
+      inlineWritable: () => this.failure === undefined && !this.closed && this.closing === undefined && !this.epochDirty,
+      flushDue: (logEndOffset, nowMs) => this.flushDue(logEndOffset, nowMs),
+      scheduleFlush: () => this.scheduleFlushTimer(),
+      maybeFlush: (nowMs) => this.maybeFlush(nowMs),
+      epochCheckpointPending: () => this.epochDirty,
+      writeEpochCheckpoint: () => this.writeEpochCheckpoint(),
+      failure: () => this.failure,
+      fail: (e) => {
+        this.failure = e;
+        this.logger.error({ dir: this.dir, err: String(e) }, "log write failed: log is offline");
+      },
+      appended: (logEndOffset) => {
+        for (const listener of this.listeners) {
+          try {
+            listener(logEndOffset);
+          } catch (e) {
+            this.logger.error({ dir: this.dir, err: String(e) }, "append listener threw");
+          }
         }
-        if (inFlight.length >= WRITES_IN_FLIGHT) {
-          await inFlight.shift();
-          continue;
-        }
-        // Half the queue (at least one append) per group, so the two writes in flight share it.
-        const group = this.queue.takeGroup(Math.min(this.config.maxGroupCommitBytes, this.queue.bytes / 2));
-        const started = await this.startGroup(group, previous).catch((e: unknown) => {
-          this.rejectGroup(group);
-          throw e;
-        });
-        previous = started.done;
-        inFlight.push(previous);
-      }
-    } catch (e) {
-      await Promise.allSettled(inFlight);
-      this.failure = e;
-      this.logger.error({ dir: this.dir, err: String(e) }, "log write failed: log is offline");
-      this.queue.failAll(this.offlineError(e));
-      this.drainScheduled = false;
-      throw e;
-    }
-    this.drainScheduled = false;
-  }
-
-  private offlineError(e: unknown): LogClosedError {
-    return new LogClosedError(`log write failed: ${String(this.failure ?? e)}`);
-  }
-
-  private rejectGroup(group: PendingAppend[], e?: unknown): void {
-    const error = this.offlineError(e);
-    for (const p of group) p.reject(error);
-  }
-
-  /**
-   * Starts writing `group` (rolling segments first where needed, which waits for `previous`) and
-   * returns once its writes are issued. `done` settles after `previous` and this group's writes,
-   * with the group committed, flushed per the flush policy and acknowledged (or rejected).
-   */
-  private async startGroup(group: PendingAppend[], previous: Promise<void>): Promise<{ done: Promise<void> }> {
-    const now = this.clock();
-    let buffers: Buffer[] = [];
-    let batches: WrittenBatch[] = [];
-    let bytes = 0;
-    let endOffset = this.endOffset;
-    let prior = previous;
-    // Issues the write of what is collected; it commits once written and once `prior` is done.
-    const issue = (): void => {
-      if (buffers.length === 0) return;
-      const segment = this.active;
-      const [written, committed, size, end] = [segment.write(buffers, bytes), batches, bytes, endOffset];
-      const before = prior;
-      prior = Promise.all([written, before]).then(() => {
-        segment.commit(committed, size, now);
-        this.endOffset = end;
-      });
-      buffers = [];
-      batches = [];
-      bytes = 0;
+      },
     };
-    for (const p of group) {
-      if (this.local.shouldRoll({ lastOffset: p.result.lastOffset, bytes: p.buf.length, maxTimestamp: p.result.maxTimestamp }, bytes, now)) {
-        issue();
-        await prior;
-        await this.roll(p.result.baseOffset, now);
-      }
-      buffers.push(p.buf);
-      bytes += p.buf.length;
-      for (const m of p.metas) {
-        batches.push({ size: m.size, lastOffset: m.baseOffset + m.lastOffsetDelta, maxTimestamp: m.maxTimestamp });
-      }
-      endOffset = p.result.lastOffset + 1;
-    }
-    issue();
-    const done = prior
-      .then(async () => {
-        await this.maybeFlush(now);
-        if (this.epochDirty) await this.writeEpochCheckpoint();
-        this.acknowledge(group);
-      })
-      .catch((e: unknown) => {
-        this.rejectGroup(group, e);
-        throw e;
-      });
-    return { done };
-  }
-
-  private acknowledge(group: PendingAppend[]): void {
-    // Under load (more appends queued), resolve on the next loop turn: the writer first issues the
-    // next group's writev, so the appenders woken here overlap with that write instead of delaying
-    // it. With nothing queued there is nothing to overlap: resolve at once (lower ack latency).
-    // Either way acknowledgements (and listener calls) keep the groups' order.
-    this.acks.push(group);
-    if (this.ackScheduled) return;
-    if (this.queue.isEmpty) {
-      this.flushAcks();
-    } else {
-      this.ackScheduled = true;
-      setImmediate(() => {
-        this.ackScheduled = false;
-        this.flushAcks();
-      });
-    }
-  }
-
-  private flushAcks(): void {
-    const groups = this.acks;
-    this.acks = [];
-    for (const group of groups) for (const p of group) p.resolve(p.result);
-    const written = this.endOffset;
-    for (const listener of this.listeners) {
-      try {
-        listener(written);
-      } catch (e) {
-        this.logger.error({ dir: this.dir, err: String(e) }, "append listener threw");
-      }
-    }
   }
 
   /** Starts a new active segment at `baseOffset`; the old one is fsynced in the background. */
@@ -502,10 +326,14 @@ export class Log {
     void tracked.finally(() => this.background.delete(tracked));
   }
 
+  /** The flush policy: flush.messages unflushed by `logEndOffset`, or flush.ms since the last flush. */
+  private flushDue(logEndOffset: number, now: number): boolean {
+    return logEndOffset - this.recoveryOffset >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs;
+  }
+
   private async maybeFlush(now: number): Promise<void> {
-    const unflushed = this.endOffset - this.recoveryOffset;
-    if (unflushed <= 0) return;
-    if (unflushed >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs) {
+    if (this.endOffset - this.recoveryOffset <= 0) return;
+    if (this.flushDue(this.endOffset, now)) {
       await this.flushSegments(now);
     } else {
       this.scheduleFlushTimer();

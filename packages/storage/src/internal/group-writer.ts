@@ -1,0 +1,279 @@
+// The append pipeline of a partition log (group commit). Log validates and offset-stamps appends
+// synchronously (so offsets follow call order) and pushes them here; they are written in groups
+// (everything queued meanwhile, one writev per group), committed, acknowledged and announced in
+// order. Every other operation of the log runs through serial(), which first writes everything
+// queued: it always sees a log with no append half-written.
+import type { LogConfig } from "../config.js";
+import { LogClosedError } from "../errors.js";
+import { AppendQueue, type AppendOutcome, type PendingAppend } from "./append-queue.js";
+import type { BatchMeta } from "./batch.js";
+import type { RollCheck } from "./local-log.js";
+import { SYNC_WRITE_MAX_BYTES, type LogSegment, type WrittenBatch } from "./segment.js";
+
+/** What the writer needs from its log (Log implements it over its own state). */
+export interface GroupWriterHost {
+  /** The live config: maxGroupCommitBytes is read for every group. */
+  readonly config: Readonly<LogConfig>;
+  clock(): number;
+  activeSegment(): LogSegment;
+  /** Kafka's shouldRoll for `append` after `queuedBytes` not yet written (LocalLog.shouldRoll). */
+  shouldRoll(append: RollCheck, queuedBytes: number, nowMs: number): boolean;
+  /** Starts a new active segment at `baseOffset`; called with no write in flight. */
+  roll(baseOffset: number, nowMs: number): Promise<void>;
+  logEndOffset(): number;
+  /** Moves the log end over a committed write (the writes are readable from then on). */
+  setLogEndOffset(offset: number): void;
+  /** False when offline, closed or closing, or with an epoch checkpoint pending. */
+  inlineWritable(): boolean;
+  /** Whether the flush policy (flush.messages, flush.ms) wants a flush at `logEndOffset`. */
+  flushDue(logEndOffset: number, nowMs: number): boolean;
+  /** After an inline write (no flush due): makes sure flush.ms is honoured later. */
+  scheduleFlush(): void;
+  /** After a group is committed: flushes if the flush policy says so. */
+  maybeFlush(nowMs: number): Promise<void>;
+  epochCheckpointPending(): boolean;
+  writeEpochCheckpoint(): Promise<void>;
+  /** The error that took the log offline; undefined while it is online. */
+  failure(): unknown;
+  /** A write failed: takes the log offline with `error` (and says so in the log). */
+  fail(error: unknown): void;
+  /** After each run of acknowledgements: the append listeners, with the log end offset. */
+  appended(logEndOffset: number): void;
+}
+
+/** Append groups being written at once (each at its own file position; see drainPending). */
+const WRITES_IN_FLIGHT = 2;
+
+const RESOLVED = Promise.resolve();
+
+export class GroupWriter {
+  private readonly host: GroupWriterHost;
+  private readonly queue: AppendQueue;
+  private drainScheduled = false;
+  /** serial() operations queued or running (the inline write path waits for none). */
+  private pendingOps = 0;
+  /** Written groups awaiting acknowledgement (see acknowledge). */
+  private acks: PendingAppend[][] = [];
+  private ackScheduled = false;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(host: GroupWriterHost, maxQueuedBytes: number) {
+    this.host = host;
+    this.queue = new AppendQueue(maxQueuedBytes);
+  }
+
+  /** Changes the bound of the queue (max.queued.append.bytes). */
+  resizeQueue(maxQueuedBytes: number): void {
+    this.queue.resize(maxQueuedBytes);
+  }
+
+  /** Undefined when the queue has room now; otherwise a promise resolved (in FIFO order) when it has. */
+  waitForRoom(): Promise<void> | undefined {
+    return this.queue.waitForRoom();
+  }
+
+  /**
+   * Queues an append (offsets final, `buf` no longer changing) and resolves with `result` once it
+   * is written, committed and flushed per the flush policy; rejects with LogClosedError when a
+   * write fails.
+   */
+  push(buf: Buffer, metas: BatchMeta[], result: AppendOutcome): Promise<AppendOutcome> {
+    const done = this.queue.push(buf, metas, result);
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      void RESOLVED.then(this.drainTask); // lighter than queueMicrotask (no async-context wrapper)
+    }
+    return done;
+  }
+
+  /** Runs `fn` after every earlier operation, with all queued appends written first. */
+  serial<T>(fn: () => Promise<T>): Promise<T> {
+    this.pendingOps++;
+    const run = this.chain.then(async () => {
+      try {
+        await this.drainPending();
+        return await fn();
+      } finally {
+        this.pendingOps--;
+      }
+    });
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Runs once per burst of appends (a microtask after the first): everything appended in the
+   * same turn is written as one group. The common case of a tailing producer (a small queue, no
+   * other operation pending, no roll or flush due) is written inline, without the promise chain.
+   */
+  private readonly drainTask = (): void => {
+    if (this.queue.isEmpty) {
+      this.drainScheduled = false;
+      return;
+    }
+    if (this.writeInline()) {
+      this.drainScheduled = false;
+      return;
+    }
+    void this.serial(async () => {}).catch(() => {});
+  };
+
+  /** The inline path of drainTask; false when the general (serial) path must write the queue. */
+  private writeInline(): boolean {
+    const host = this.host;
+    const queued = this.queue.items;
+    if (this.pendingOps > 0 || this.acks.length > 0 || this.queue.bytes > SYNC_WRITE_MAX_BYTES) return false;
+    if (!host.inlineWritable()) return false;
+    const now = host.clock();
+    let bytes = 0;
+    for (const p of queued) {
+      if (host.shouldRoll({ lastOffset: p.result.lastOffset, bytes: p.buf.length, maxTimestamp: p.result.maxTimestamp }, bytes, now)) return false;
+      bytes += p.buf.length;
+    }
+    const end = queued[queued.length - 1]!.result.lastOffset + 1;
+    if (host.flushDue(end, now)) return false;
+    const group = this.queue.takeGroup(Infinity);
+    const buffers: Buffer[] = [];
+    for (const p of group) buffers.push(p.buf);
+    const segment = host.activeSegment();
+    try {
+      segment.writeNow(buffers, bytes);
+    } catch (e) {
+      host.fail(e);
+      this.rejectGroup(group, e);
+      this.queue.failAll(this.offlineError(e));
+      return true;
+    }
+    segment.commitAppends(group, bytes, now);
+    host.setLogEndOffset(end);
+    host.scheduleFlush();
+    this.acknowledge(group);
+    return true;
+  }
+
+  /**
+   * Writes the queued appends, group by group. Up to WRITES_IN_FLIGHT groups are written at once
+   * (positional writes at consecutive file positions); each is committed (indexed, made readable,
+   * acknowledged) only after every earlier one, so the log end only ever moves over written bytes.
+   */
+  private async drainPending(): Promise<void> {
+    const inFlight: Promise<void>[] = [];
+    let previous: Promise<void> = Promise.resolve();
+    try {
+      for (;;) {
+        if (this.queue.isEmpty) {
+          if (inFlight.length === 0) break;
+          await inFlight.shift();
+          continue;
+        }
+        if (inFlight.length >= WRITES_IN_FLIGHT) {
+          await inFlight.shift();
+          continue;
+        }
+        // Half the queue (at least one append) per group, so the two writes in flight share it.
+        const group = this.queue.takeGroup(Math.min(this.host.config.maxGroupCommitBytes, this.queue.bytes / 2));
+        const started = await this.startGroup(group, previous).catch((e: unknown) => {
+          this.rejectGroup(group);
+          throw e;
+        });
+        previous = started.done;
+        inFlight.push(previous);
+      }
+    } catch (e) {
+      await Promise.allSettled(inFlight);
+      this.host.fail(e);
+      this.queue.failAll(this.offlineError(e));
+      this.drainScheduled = false;
+      throw e;
+    }
+    this.drainScheduled = false;
+  }
+
+  private offlineError(e: unknown): LogClosedError {
+    return new LogClosedError(`log write failed: ${String(this.host.failure() ?? e)}`);
+  }
+
+  private rejectGroup(group: PendingAppend[], e?: unknown): void {
+    const error = this.offlineError(e);
+    for (const p of group) p.reject(error);
+  }
+
+  /**
+   * Starts writing `group` (rolling segments first where needed, which waits for `previous`) and
+   * returns once its writes are issued. `done` settles after `previous` and this group's writes,
+   * with the group committed, flushed per the flush policy and acknowledged (or rejected).
+   */
+  private async startGroup(group: PendingAppend[], previous: Promise<void>): Promise<{ done: Promise<void> }> {
+    const host = this.host;
+    const now = host.clock();
+    let buffers: Buffer[] = [];
+    let batches: WrittenBatch[] = [];
+    let bytes = 0;
+    let endOffset = host.logEndOffset();
+    let prior = previous;
+    // Issues the write of what is collected; it commits once written and once `prior` is done.
+    const issue = (): void => {
+      if (buffers.length === 0) return;
+      const segment = host.activeSegment();
+      const [written, committed, size, end] = [segment.write(buffers, bytes), batches, bytes, endOffset];
+      const before = prior;
+      prior = Promise.all([written, before]).then(() => {
+        segment.commit(committed, size, now);
+        host.setLogEndOffset(end);
+      });
+      buffers = [];
+      batches = [];
+      bytes = 0;
+    };
+    for (const p of group) {
+      if (host.shouldRoll({ lastOffset: p.result.lastOffset, bytes: p.buf.length, maxTimestamp: p.result.maxTimestamp }, bytes, now)) {
+        issue();
+        await prior;
+        await host.roll(p.result.baseOffset, now);
+      }
+      buffers.push(p.buf);
+      bytes += p.buf.length;
+      for (const m of p.metas) {
+        batches.push({ size: m.size, lastOffset: m.baseOffset + m.lastOffsetDelta, maxTimestamp: m.maxTimestamp });
+      }
+      endOffset = p.result.lastOffset + 1;
+    }
+    issue();
+    const done = prior
+      .then(async () => {
+        await host.maybeFlush(now);
+        if (host.epochCheckpointPending()) await host.writeEpochCheckpoint();
+        this.acknowledge(group);
+      })
+      .catch((e: unknown) => {
+        this.rejectGroup(group, e);
+        throw e;
+      });
+    return { done };
+  }
+
+  private acknowledge(group: PendingAppend[]): void {
+    // Under load (more appends queued), resolve on the next loop turn: the writer first issues the
+    // next group's writev, so the appenders woken here overlap with that write instead of delaying
+    // it. With nothing queued there is nothing to overlap: resolve at once (lower ack latency).
+    // Either way acknowledgements (and listener calls) keep the groups' order.
+    this.acks.push(group);
+    if (this.ackScheduled) return;
+    if (this.queue.isEmpty) {
+      this.flushAcks();
+    } else {
+      this.ackScheduled = true;
+      setImmediate(() => {
+        this.ackScheduled = false;
+        this.flushAcks();
+      });
+    }
+  }
+
+  private flushAcks(): void {
+    const groups = this.acks;
+    this.acks = [];
+    for (const group of groups) for (const p of group) p.resolve(p.result);
+    this.host.appended(this.host.logEndOffset());
+  }
+}
