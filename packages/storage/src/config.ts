@@ -106,6 +106,11 @@ export function deletionEnabled(c: Readonly<LogConfig>): boolean {
   return c.cleanupPolicy !== "compact";
 }
 
+/** The keys whose values differ between two configs (for the "log config updated" line). */
+export function changedConfigKeys(before: Readonly<LogConfig>, after: Readonly<LogConfig>): string[] {
+  return (Object.keys(after) as (keyof LogConfig)[]).filter((k) => before[k] !== after[k]);
+}
+
 function validateConfig(c: LogConfig): void {
   const check = (ok: boolean, key: string, value: unknown, allowed: string): void => {
     if (!ok) throw new RangeError(`invalid log config ${key}=${String(value)}: ${allowed}`);

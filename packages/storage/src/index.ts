@@ -1,5 +1,5 @@
 export { Log } from "./log.js";
-export type { AppendOptions, AppendResult, AppendListener, ReadResult } from "./log.js";
+export type { AppendOptions, AppendResult, AppendListener, ReadResult } from "./log-types.js";
 export { LogManager } from "./log-manager.js";
 export { LogCleaner, type LogCleanerOptions, type CleaningResult } from "./cleaner/log-cleaner.js";
 export type { CompactionStats, CompactOptions } from "./cleaner/cleaner.js";

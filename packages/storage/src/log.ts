@@ -2,50 +2,21 @@
 // offset-stamped synchronously (so offsets follow call order), then handed to the group-commit
 // writer (internal/group-writer.ts), which also runs every other operation in order after them.
 import { setPartitionLeaderEpoch } from "@gregor/protocol";
-import { compactLog, rangeOf, type CompactOptions, type CompactionHost, type CompactionStats } from "./cleaner/cleaner.js";
-import { parseCleanerCheckpoint, serializeCleanerCheckpoint, truncatePasses, type CleanableRange, type CleanerCheckpoint } from "./cleaner/plan.js";
-import { NOOP_LOGGER, compactionEnabled, deletionEnabled, resolveConfig, type LogConfig, type LogOptions, type Logger } from "./config.js";
+import type { CompactOptions, CompactionStats } from "./cleaner/cleaner.js";
+import { LogCompaction, type CompactedLog } from "./cleaner/log-compaction.js";
+import { parseCleanerCheckpoint, type CleanableRange } from "./cleaner/plan.js";
+import { NOOP_LOGGER, changedConfigKeys, deletionEnabled, resolveConfig, type LogConfig, type LogOptions, type Logger } from "./config.js";
 import { InvalidRecordError, LogClosedError, OffsetOutOfRangeError } from "./errors.js";
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
 import type { OffsetAndTimestamp } from "./list-offsets.js";
+import type { AppendListener, AppendOptions, AppendResult, ReadResult } from "./log-types.js";
 import { stampLogAppendTime, validateBatches, writeInt64, type BatchMeta } from "./internal/batch.js";
 import { CLEANER_CHECKPOINT, CheckpointFiles, readText } from "./internal/checkpoint.js";
 import { loadLog } from "./internal/loader.js";
 import { LocalLog } from "./internal/local-log.js";
 import { GroupWriter, type GroupWriterHost } from "./internal/group-writer.js";
-import type { LogSegment } from "./internal/segment.js";
 import { join } from "node:path";
 import { TailCache } from "./internal/tail-cache.js";
-
-export interface AppendOptions {
-  /** Leader epoch stamped into every batch's partitionLeaderEpoch (and recorded in the cache). */
-  leaderEpoch?: number;
-  /**
-   * The caller hands `records` over: it will never modify it again (a request buffer that is
-   * not reused, say), so the log may keep a large append in its tail cache as it is instead of
-   * copying it. Default false: the log keeps no reference once the append settles.
-   */
-  transfer?: boolean;
-}
-
-export interface AppendResult {
-  baseOffset: number;
-  lastOffset: number;
-  /** Largest batch maxTimestamp of the append. */
-  maxTimestamp: number;
-  /** The broker time stamped into the batches with LogAppendTime; -1 with CreateTime. */
-  logAppendTimeMs: number;
-}
-
-export interface ReadResult {
-  /** Whole batches, in order; zero-copy views when served from the tail cache. */
-  buffers: Buffer[];
-  bytes: number;
-  /** Base offset of the first batch returned (-1 when empty). */
-  firstOffset: number;
-}
-
-export type AppendListener = (logEndOffset: number) => void;
 
 const EMPTY_READ: ReadResult = Object.freeze({ buffers: [], bytes: 0, firstOffset: -1 }) as ReadResult;
 
@@ -75,9 +46,7 @@ export class Log {
   private closing: Promise<void> | undefined;
   private readonly checkpoints: CheckpointFiles;
   private failure: unknown;
-  private cleanerState: CleanerCheckpoint = { firstDirtyOffset: 0, passes: [] };
-  private compaction: Promise<unknown> = Promise.resolve();
-  private stoppingCompaction = false;
+  private readonly compaction: LogCompaction;
 
   private constructor(dir: string, config: LogConfig, options: LogOptions, loaded: Awaited<ReturnType<typeof loadLog>>) {
     this.dir = dir;
@@ -96,6 +65,7 @@ export class Log {
     this.writer = new GroupWriter(this.writerHost(), config.maxQueuedAppendBytes);
     this.lastFlushMs = this.clock();
     this.checkpoints = new CheckpointFiles(dir);
+    this.compaction = new LogCompaction(this.compactedLog());
   }
 
   /** Opens (creating if needed) the partition log in `dir`, recovering it if it was not closed cleanly. */
@@ -105,10 +75,7 @@ export class Log {
     const loaded = await loadLog(dir, config, logger, (options.clock ?? Date.now)());
     const log = new Log(dir, config, options, loaded);
     const cleaner = parseCleanerCheckpoint(await readText(join(dir, CLEANER_CHECKPOINT)));
-    if (cleaner !== undefined) {
-      const end = log.endOffset;
-      log.cleanerState = { firstDirtyOffset: Math.min(cleaner.firstDirtyOffset, end), passes: truncatePasses(cleaner.passes, end) };
-    }
+    if (cleaner !== undefined) log.compaction.restore(cleaner, log.endOffset);
     await log.writeCheckpoints();
     return log;
   }
@@ -168,7 +135,7 @@ export class Log {
       const now = this.clock();
       void this.serial(() => this.maybeFlush(now)).catch(() => {});
     }
-    this.logger.info({ dir: this.dir, changed: changedKeys(previous, next) }, "log config updated");
+    this.logger.info({ dir: this.dir, changed: changedConfigKeys(previous, next) }, "log config updated");
   }
 
   /** Calls `listener(logEndOffset)` after each group of appends is written. Returns an unsubscribe. */
@@ -289,10 +256,7 @@ export class Log {
       epochCheckpointPending: () => this.epochDirty,
       writeEpochCheckpoint: () => this.writeEpochCheckpoint(),
       failure: () => this.failure,
-      fail: (e) => {
-        this.failure = e;
-        this.logger.error({ dir: this.dir, err: String(e) }, "log write failed: log is offline");
-      },
+      fail: (e) => this.goOffline(e, "log write failed"),
       appended: (logEndOffset) => {
         for (const listener of this.listeners) {
           try {
@@ -440,23 +404,14 @@ export class Log {
       }
       this.endOffset = this.nextOffset = newEnd;
       this.recoveryOffset = Math.min(this.recoveryOffset, newEnd);
-      await this.truncateCleanerState(newEnd);
+      await this.compaction.truncate(newEnd);
       if (this.leaderEpochCache.truncateFromEnd(newEnd)) await this.writeEpochCheckpoint();
       await this.writeCheckpoints();
     });
   }
 
-  private async truncateCleanerState(endOffset: number): Promise<void> {
-    if (this.cleanerState.firstDirtyOffset <= endOffset && this.cleanerState.passes.every((p) => p.cleanedUpTo <= endOffset)) return;
-    this.cleanerState = {
-      firstDirtyOffset: Math.min(this.cleanerState.firstDirtyOffset, endOffset),
-      passes: truncatePasses(this.cleanerState.passes, endOffset),
-    };
-    await this.checkpoints.writeCleaner(serializeCleanerCheckpoint(this.cleanerState));
-  }
-
   private async truncateFullyAndStartAt(offset: number): Promise<void> {
-    await this.truncateCleanerState(0);
+    await this.compaction.truncate(0);
     await this.local.replaceAllWith(offset, this.clock());
     this.startOffset = this.endOffset = this.nextOffset = this.recoveryOffset = offset;
     this.leaderEpochCache.clear();
@@ -514,8 +469,7 @@ export class Log {
   /** Flushes, writes indexes and checkpoints, marks a clean shutdown and closes the files. */
   close(): Promise<void> {
     if (this.closing !== undefined) return this.closing;
-    this.stoppingCompaction = true;
-    const compaction = this.compaction.catch(() => {});
+    const compaction = this.compaction.stop();
     this.closing = compaction.then(() => this.serial(async () => {
       this.closed = true;
       if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
@@ -538,7 +492,7 @@ export class Log {
    * or one younger than min.compaction.lag.ms) and its dirty ratio.
    */
   cleanableRange(nowMs: number, highWatermark?: number): CleanableRange {
-    return rangeOf(this.compactionHost(), nowMs, highWatermark);
+    return this.compaction.range(nowMs, highWatermark);
   }
 
   /**
@@ -550,59 +504,31 @@ export class Log {
    */
   compact(nowMs: number, options: CompactOptions = {}): Promise<CompactionStats> {
     this.ensureOpen();
-    const run = this.compaction.catch(() => {}).then(async (): Promise<CompactionStats> => {
-      if (!compactionEnabled(this.config)) {
-        const at = this.cleanerState.firstDirtyOffset;
-        return { bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0, tombstonesRemoved: 0, batchesRemoved: 0, segmentsCleaned: 0, firstDirtyOffset: at, cleanedUpTo: at, skipped: "cleanup.policy=delete" };
-      }
-      return compactLog(this.compactionHost(), nowMs, options);
-    });
-    this.compaction = run;
-    return run;
+    return this.compaction.run(nowMs, options);
   }
 
-  private compactionHost(): CompactionHost {
+  private compactedLog(): CompactedLog {
     return {
       dir: this.dir,
       config: this.config,
       logger: this.logger,
-      segments: () => this.local.segments,
-      logStartOffset: this.startOffset,
-      logEndOffset: this.endOffset,
-      cleanerCheckpoint: () => this.cleanerState,
+      local: this.local,
+      checkpoints: this.checkpoints,
+      logStartOffset: () => this.startOffset,
+      logEndOffset: () => this.endOffset,
       generation: () => this.truncations,
-      stopping: () => this.stoppingCompaction || this.closed || this.failure !== undefined,
-      commit: (old, cleaned, generation) => this.swapCleaned(old, cleaned, generation),
-      saveCleanerCheckpoint: (c) =>
-        this.serial(async () => {
-          if (this.closed) return;
-          this.cleanerState = c;
-          await this.checkpoints.writeCleaner(serializeCleanerCheckpoint(c));
-        }),
+      closed: () => this.closed,
+      failed: () => this.failure !== undefined,
+      serial: (fn) => this.serial(fn),
+      evictCachedBelow: (offset) => this.cache.evictBelow(offset),
+      fail: (e) => this.goOffline(e, "segment swap failed"),
     };
   }
 
-  /** Kafka's replaceSegments: `.cleaned` -> `.swap`, old segments -> `.deleted`, `.swap` -> live, delete. */
-  private swapCleaned(old: readonly LogSegment[], cleaned: LogSegment, generation: number): Promise<boolean> {
-    return this.serial(async () => {
-      if (this.closed || this.stoppingCompaction || generation !== this.truncations) return false;
-      const segments = this.local.segments;
-      const at = segments.indexOf(old[0]!);
-      if (at < 0 || at + old.length >= segments.length || old.some((s, k) => segments[at + k] !== s)) return false;
-      try {
-        await cleaned.changeSuffix(".swap");
-        for (const s of old) await s.changeSuffix(".deleted");
-        await cleaned.changeSuffix("");
-      } catch (e) {
-        this.failure = e;
-        this.logger.error({ dir: this.dir, err: String(e) }, "segment swap failed: log is offline");
-        throw e;
-      }
-      segments.splice(at, old.length, cleaned);
-      this.cache.evictBelow(segments[at + 1]!.baseOffset);
-      for (const s of old) await s.delete();
-      return true;
-    });
+  /** A write or a segment swap failed: every later operation fails with LogClosedError. */
+  private goOffline(error: unknown, what: string): void {
+    this.failure = error;
+    this.logger.error({ dir: this.dir, err: String(error) }, `${what}: log is offline`);
   }
 
   private writeCheckpoints(): Promise<void> {
@@ -613,8 +539,4 @@ export class Log {
     this.epochDirty = false;
     await this.checkpoints.writeLeaderEpochs(this.leaderEpochCache.serialize());
   }
-}
-
-function changedKeys(before: Readonly<LogConfig>, after: Readonly<LogConfig>): string[] {
-  return (Object.keys(after) as (keyof LogConfig)[]).filter((k) => before[k] !== after[k]);
 }
