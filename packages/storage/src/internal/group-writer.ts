@@ -173,7 +173,7 @@ export class GroupWriter {
         // Half the queue (at least one append) per group, so the two writes in flight share it.
         const group = this.queue.takeGroup(Math.min(this.host.config.maxGroupCommitBytes, this.queue.bytes / 2));
         const started = await this.startGroup(group, previous).catch((e: unknown) => {
-          this.rejectGroup(group);
+          this.rejectGroup(group, e);
           throw e;
         });
         previous = started.done;
