@@ -24,6 +24,7 @@ class Slot {
 }
 
 const API_VERSIONS = 18;
+const RESOLVED = Promise.resolve();
 const HIGH_WATER_BYTES = 16 * 1024 * 1024;
 
 export class Connection {
@@ -161,7 +162,7 @@ export class Connection {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    queueMicrotask(this.flushTask);
+    void RESOLVED.then(this.flushTask); // lighter than queueMicrotask (no async-context wrapper)
   }
 
   private readonly flushTask = (): void => {

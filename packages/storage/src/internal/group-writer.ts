@@ -78,6 +78,10 @@ export class GroupWriter {
    * write fails.
    */
   push(buf: Buffer, metas: BatchMeta[], result: AppendOutcome): Promise<AppendOutcome> {
+    if (!this.drainScheduled && this.queue.isEmpty) {
+      const written = this.writeAlone(buf, metas, result);
+      if (written !== undefined) return written;
+    }
     const done = this.queue.push(buf, metas, result);
     if (!this.drainScheduled) {
       this.drainScheduled = true;
@@ -85,6 +89,44 @@ export class GroupWriter {
     }
     return done;
   }
+
+  /**
+   * A lone small append (nothing queued, pending or unacknowledged; no roll or flush due) is
+   * written right away, synchronously, and answered with a settled promise: a tailing producer's
+   * request costs no queue entry, deferred promise or microtask hop. Undefined when the append
+   * must take the queue. Listeners hear of it in a microtask (never inside append()).
+   */
+  private writeAlone(buf: Buffer, metas: BatchMeta[], result: AppendOutcome): Promise<AppendOutcome> | undefined {
+    const host = this.host;
+    if (this.pendingOps > 0 || this.acks.length > 0 || buf.length > SYNC_WRITE_MAX_BYTES || !host.inlineWritable()) return undefined;
+    const now = host.clock();
+    if (host.shouldRoll({ lastOffset: result.lastOffset, bytes: buf.length, maxTimestamp: result.maxTimestamp }, 0, now)) return undefined;
+    const end = result.lastOffset + 1;
+    if (host.flushDue(end, now)) return undefined;
+    const segment = host.activeSegment();
+    try {
+      segment.writeNow([buf], buf.length);
+    } catch (e) {
+      host.fail(e);
+      this.queue.failAll(this.offlineError(e));
+      return Promise.reject(this.offlineError(e));
+    }
+    segment.commitBatches(metas, buf.length, now);
+    host.setLogEndOffset(end);
+    host.scheduleFlush();
+    if (!this.announceScheduled) {
+      this.announceScheduled = true;
+      void RESOLVED.then(this.announceTask);
+    }
+    return Promise.resolve(result);
+  }
+
+  private announceScheduled = false;
+
+  private readonly announceTask = (): void => {
+    this.announceScheduled = false;
+    this.host.appended(this.host.logEndOffset());
+  };
 
   /** Runs `fn` after every earlier operation, with all queued appends written first. */
   serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -206,6 +206,14 @@ export class LogSegment {
     this.committed(position, totalBytes, nowMs);
   }
 
+  /** `commit` for a write of one append's batches (final offsets). */
+  commitBatches(metas: readonly BatchMeta[], totalBytes: number, nowMs: number): void {
+    assert(totalBytes <= this.writing, "commit of bytes never written");
+    let position = this.size;
+    for (const m of metas) this.indexBatch(m.baseOffset + m.lastOffsetDelta, position, m.size, m.maxTimestamp), (position += m.size);
+    this.committed(position, totalBytes, nowMs);
+  }
+
   private committed(position: number, totalBytes: number, nowMs: number): void {
     assert(position === this.size + totalBytes, "batch sizes disagree with the buffers written");
     this.writing -= totalBytes;
