@@ -18,7 +18,10 @@ const BIN = join(ROOT, "bench", "bin");
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf("--runs") + 1] ?? 3) || 3;
 const log = (...a) => console.error("[w1]", ...a);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs) => {
+  const v = xs.filter(Number.isFinite).sort((a, b) => a - b); // failed reference runs are NaN
+  return v.length === 0 ? NaN : v[Math.floor(v.length / 2)];
+};
 
 function ensureTools() {
   mkdirSync(BIN, { recursive: true });
@@ -88,7 +91,7 @@ async function startGregor(dataDir) {
 async function startMock() {
   const child = spawn(join(BIN, "mockbroker"), ["-B", "1", "-t", "w1", "-p", "1"], { stdio: ["ignore", "pipe", "inherit"] });
   const bootstrap = await new Promise((resolve) => child.stdout.once("data", (c) => resolve(c.toString().trim().split("\n")[0].trim())));
-  return { bootstrap, stop: () => new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); }) };
+  return { bootstrap, reference: true, stop: () => new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); }) };
 }
 
 async function w1(target, run) {
@@ -104,10 +107,21 @@ async function w1(target, run) {
   }
   kperf(["create", "-b", b, "-t", `${topic}-e2e`, "-p", "1"]);
   const gcFrom = target.gcTrace === undefined ? 0 : statSync(target.gcTrace).size;
-  const e2e = kperf(["e2e", "-b", b, "-t", `${topic}-e2e`, "-n", "200000", "-r", "20000", "-l", "0", "-s", "100", "-a", "all", "-q"]);
+  // librdkafka's mock sometimes loses its consumer here (offset resets, then kperf gives up):
+  // a failed reference run is recorded as such rather than aborting the bench.
+  const tolerate = (fn) => {
+    try {
+      return fn();
+    } catch (e) {
+      if (!target.reference) throw e;
+      log("reference run failed:", String(e.message).split("\n")[0]);
+      return { ack_p50_ms: NaN, ack_p99_ms: NaN, e2e_p99_ms: NaN, error: String(e.message).slice(0, 200) };
+    }
+  };
+  const e2e = tolerate(() => kperf(["e2e", "-b", b, "-t", `${topic}-e2e`, "-n", "200000", "-r", "20000", "-l", "0", "-s", "100", "-a", "all", "-q"]));
   if (target.gcTrace !== undefined) e2e.gc = scavenges(readFileSync(target.gcTrace).subarray(gcFrom).toString("utf8"));
   // The same paced publishing without the tailing consumer: the publish path alone.
-  const paced = kperf(["produce", "-b", b, "-t", `${topic}-paced`, "-n", "200000", "-r", "20000", "-l", "0", "-s", "100", "-a", "all", "-q"]);
+  const paced = tolerate(() => kperf(["produce", "-b", b, "-t", `${topic}-paced`, "-n", "200000", "-r", "20000", "-l", "0", "-s", "100", "-a", "all", "-q"]));
   return { produce, consume, e2e, paced };
 }
 
@@ -174,7 +188,7 @@ function writeResultsMd(result) {
     "|---|---|---|---|---|---|",
     `| Gregor broker (apps/broker, data on disk) | ${f(g.produce_records_s)} | ${f(g.consume_records_s)} | ${f(g.p50_ms, 2)} / ${f(g.p99_ms, 2)} | ${f(g.e2e_p99_ms, 2)} | ${f(g.paced_p50_ms, 2)} / ${f(g.paced_p99_ms, 2)} |`,
     `| librdkafka mock (in memory, same session) | ${f(m.produce_records_s)} | ${f(m.consume_records_s)}${m.consume_records < 1_000_000 ? ` (${f(m.consume_records)} records kept)` : ""} | ${f(m.p50_ms, 2)} / ${f(m.p99_ms, 2)} | ${f(m.e2e_p99_ms, 2)} | ${f(m.paced_p50_ms, 2)} / ${f(m.paced_p99_ms, 2)} |`,
-    `| Gregor / mock | ${f(g.produce_records_s / m.produce_records_s, 2)} | ${f(g.consume_records_s / m.consume_records_s, 2)} | ${f(g.p99_ms / m.p99_ms, 2)} (p99) | |`,
+    `| Gregor / mock | ${f(g.produce_records_s / m.produce_records_s, 2)} | ${f(g.consume_records_s / m.consume_records_s, 2)} | ${f(g.p99_ms / m.p99_ms, 2)} (p99) | | ${f(g.paced_p99_ms / m.paced_p99_ms, 2)} (p99) |`,
     "",
     `Floors: produce >= 800,000 rec/s (${g.produce_records_s >= 800_000 ? "met" : "NOT met"}), consume >= 1,500,000 rec/s (${g.consume_records_s >= 1_500_000 ? "met" : "NOT met"}), publish p99 <= 1 ms at 20k/s (consumer tailing: ${g.p99_ms <= 1 ? "met" : "NOT met"}; producer alone: ${g.paced_p99_ms <= 1 ? "met" : "NOT met"}).`,
     `Publish p99 of each run, consumer tailing: ${g.p99_runs_ms.map((x) => f(x, 2)).join(", ")} ms; producer alone: ${g.paced_p99_runs_ms.map((x) => f(x, 2)).join(", ")} ms.`,
