@@ -24,8 +24,13 @@ async function crashedLog(options = OPTIONS): Promise<{ dir: string; sizes: numb
     sizes.push(batch.length);
     await log.append(batch);
   }
-  // Simulate a crash: drop the handle without close() (no clean-shutdown marker, no final index).
-  return { dir, sizes };
+  // A crash image: the files as they are now (no clean-shutdown marker, no final index), copied
+  // while the log is open; the original is then closed so no file handle is left to the GC.
+  const image = `${dir}-crash`;
+  await copyCrashImage(dir, image);
+  cleanups.push(() => rm(image, { recursive: true, force: true }));
+  await log.close();
+  return { dir: image, sizes };
 }
 
 async function allBatches(log: Log): Promise<number[]> {
