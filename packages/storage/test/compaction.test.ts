@@ -24,8 +24,12 @@ interface Rec {
 
 async function openDir(options: LogOptions = OPTIONS): Promise<{ log: Log; dir: string }> {
   const { dir, cleanup } = await tempDir();
-  cleanups.push(cleanup);
-  return { log: await Log.open(dir, options), dir };
+  const log = await Log.open(dir, options);
+  cleanups.push(async () => {
+    await log.close(); // idempotent: a test may have closed it already
+    await cleanup();
+  });
+  return { log, dir };
 }
 
 /** Every record of the log, decoded, in offset order. */
