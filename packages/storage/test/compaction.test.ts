@@ -5,7 +5,7 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { Log, LogCleaner, LogManager, type LogOptions } from "../src/index.js";
 import { makeBatch } from "./batches.js";
-import { copyCrashImage, memoryLogger, tempDir } from "./helpers.js";
+import { copyCrashImage, memoryLogger, openTempLog, tempDir } from "./helpers.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -22,15 +22,7 @@ interface Rec {
   value: string | null;
 }
 
-async function openDir(options: LogOptions = OPTIONS): Promise<{ log: Log; dir: string }> {
-  const { dir, cleanup } = await tempDir();
-  const log = await Log.open(dir, options);
-  cleanups.push(async () => {
-    await log.close(); // idempotent: a test may have closed it already
-    await cleanup();
-  });
-  return { log, dir };
-}
+const openDir = (options: LogOptions = OPTIONS): Promise<{ log: Log; dir: string }> => openTempLog(cleanups, options);
 
 /** Every record of the log, decoded, in offset order. */
 async function records(log: Log): Promise<Rec[]> {

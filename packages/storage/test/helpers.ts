@@ -1,11 +1,25 @@
 import { copyFile, mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Logger } from "../src/index.js";
+import { Log, type Logger, type LogOptions } from "../src/index.js";
 
 export async function tempDir(prefix = "gregor-storage-"): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Opens a log in a fresh temp dir; `cleanups` (run by the test file's afterEach) closes it (a
+ * no-op if the test closed it already) and removes the dir.
+ */
+export async function openTempLog(cleanups: (() => Promise<void>)[], options: LogOptions = {}): Promise<{ log: Log; dir: string }> {
+  const { dir, cleanup } = await tempDir();
+  const log = await Log.open(dir, options);
+  cleanups.push(async () => {
+    await log.close();
+    await cleanup();
+  });
+  return { log, dir };
 }
 
 export interface LogLine {

@@ -16,22 +16,14 @@ import {
   type LogOptions,
 } from "../src/index.js";
 import { batchesIn, makeBatch, makeSizedBatch } from "./batches.js";
-import { tempDir } from "./helpers.js";
+import { openTempLog, tempDir } from "./helpers.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function openLog(options: LogOptions = {}): Promise<{ log: Log; dir: string }> {
-  const { dir, cleanup } = await tempDir();
-  const log = await Log.open(dir, options);
-  cleanups.push(async () => {
-    await log.close();
-    await cleanup();
-  });
-  return { log, dir };
-}
+const openLog = (options: LogOptions = {}): Promise<{ log: Log; dir: string }> => openTempLog(cleanups, options);
 
 describe("Log append and read", () => {
   it("assigns offsets in place, stamps the leader epoch and reads whole batches back", async () => {

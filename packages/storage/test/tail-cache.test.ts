@@ -4,7 +4,7 @@ import { TailCache, slabBytesFor } from "../src/internal/tail-cache.js";
 import type { BatchMeta } from "../src/internal/batch.js";
 import { Log } from "../src/index.js";
 import { batchesIn, makeBatch, makeSizedBatch } from "./batches.js";
-import { tempDir } from "./helpers.js";
+import { openTempLog } from "./helpers.js";
 
 /** An append of synthetic batches (the cache never parses them): `sizes[i]` bytes, `counts[i]` offsets. */
 function fakeAppend(baseOffset: number, sizes: number[], counts: number[], fill: () => number): { buf: Buffer; metas: BatchMeta[] } {
@@ -228,13 +228,7 @@ describe("tail cache in the log", () => {
     for (const c of cleanups.splice(0)) await c();
   });
   async function openLog(tailCacheBytes: number): Promise<Log> {
-    const { dir, cleanup } = await tempDir();
-    const log = await Log.open(dir, { tailCacheBytes, segmentBytes: 1 << 20 });
-    cleanups.push(async () => {
-      await log.close();
-      await cleanup();
-    });
-    return log;
+    return (await openTempLog(cleanups, { tailCacheBytes, segmentBytes: 1 << 20 })).log;
   }
   const values = (buffers: Buffer[]): string[] => batchesIn(buffers).map((b) => String(b.baseOffset));
 

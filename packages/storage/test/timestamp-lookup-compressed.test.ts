@@ -12,7 +12,7 @@ import {
 } from "@gregor/protocol";
 import { Log, MAX_TIMESTAMP } from "../src/index.js";
 import { findRecord } from "../src/internal/records.js";
-import { tempDir } from "./helpers.js";
+import { openTempLog } from "./helpers.js";
 
 const T0 = 1_700_000_000_000;
 const cleanups: (() => Promise<void>)[] = [];
@@ -21,13 +21,7 @@ afterEach(async () => {
 });
 
 async function openLog(): Promise<Log> {
-  const { dir, cleanup } = await tempDir();
-  const log = await Log.open(dir);
-  cleanups.push(async () => {
-    await log.close();
-    await cleanup();
-  });
-  return log;
+  return (await openTempLog(cleanups)).log;
 }
 
 function records(timestamps: readonly number[], tag: string): RecordInput[] {

@@ -3,22 +3,14 @@ import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
 import { Log, OffsetOutOfRangeError, type LogOptions } from "../src/index.js";
 import { batchesIn, makeBatch, makeSizedBatch } from "./batches.js";
-import { copyCrashImage, tempDir } from "./helpers.js";
+import { copyCrashImage, openTempLog, tempDir } from "./helpers.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
 
-async function openLog(options: LogOptions = {}): Promise<{ log: Log; dir: string }> {
-  const { dir, cleanup } = await tempDir();
-  const log = await Log.open(dir, options);
-  cleanups.push(async () => {
-    await log.close();
-    await cleanup();
-  });
-  return { log, dir };
-}
+const openLog = (options: LogOptions = {}): Promise<{ log: Log; dir: string }> => openTempLog(cleanups, options);
 
 async function offsetsFrom(log: Log, offset: number): Promise<number[]> {
   const out: number[] = [];

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Log } from "../src/index.js";
 import { makeBatch, makeSizedBatch } from "./batches.js";
-import { memoryLogger, tempDir } from "./helpers.js";
+import { memoryLogger, openTempLog } from "./helpers.js";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -9,13 +9,7 @@ afterEach(async () => {
 });
 
 async function openLog(options: Parameters<typeof Log.open>[1] = {}): Promise<Log> {
-  const { dir, cleanup } = await tempDir();
-  const log = await Log.open(dir, options);
-  cleanups.push(async () => {
-    await log.close();
-    await cleanup();
-  });
-  return log;
+  return (await openTempLog(cleanups, options)).log;
 }
 
 describe("Log.updateConfig", () => {
