@@ -1,6 +1,7 @@
 // Topic-level configs (Kafka's names), their broker-level defaults, validation, and the mapping onto
 // the storage engine's LogConfig. Per-topic overrides are stored with the topic and changed at
 // runtime through AlterConfigs / IncrementalAlterConfigs.
+import type { LogConfig } from "@gregor/storage";
 import { type BrokerConfig, retentionMs, rollMs } from "./broker-config.js";
 
 /** DescribeConfigs configType values (KIP-569). */
@@ -84,24 +85,25 @@ const toNum = (s: string): number => {
   return n >= Number.MAX_SAFE_INTEGER ? Infinity : n;
 };
 
-/** The storage engine's view of a topic's configs. */
-export interface TopicLogConfig {
-  segmentBytes: number;
-  segmentMs: number;
-  segmentIndexBytes: number;
-  indexIntervalBytes: number;
-  maxMessageBytes: number;
-  retentionMs: number;
-  retentionBytes: number;
-  flushMessages: number;
-  flushMs: number;
-  messageTimestampType: "CreateTime" | "LogAppendTime";
-  cleanupPolicy: "delete" | "compact" | "compact,delete";
-  minCompactionLagMs: number;
-  maxCompactionLagMs: number;
-  deleteRetentionMs: number;
-  minCleanableDirtyRatio: number;
-}
+/** The storage engine's view of a topic's configs: the topic-level part of storage's LogConfig. */
+export type TopicLogConfig = Pick<
+  LogConfig,
+  | "segmentBytes"
+  | "segmentMs"
+  | "segmentIndexBytes"
+  | "indexIntervalBytes"
+  | "maxMessageBytes"
+  | "retentionMs"
+  | "retentionBytes"
+  | "flushMessages"
+  | "flushMs"
+  | "messageTimestampType"
+  | "cleanupPolicy"
+  | "minCompactionLagMs"
+  | "maxCompactionLagMs"
+  | "deleteRetentionMs"
+  | "minCleanableDirtyRatio"
+>;
 
 export function toLogConfig(broker: BrokerConfig, overrides: TopicConfigOverrides): TopicLogConfig {
   const v = (key: string): string => topicConfigValue(broker, overrides, key);

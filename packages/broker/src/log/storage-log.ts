@@ -5,23 +5,7 @@ import type { TopicLogConfig } from "../config/topic-config.js";
 import type { AppendResult, LogFactory, PartitionLog, TimestampOffset } from "./partition-log.js";
 
 function logOptions(c: TopicLogConfig): Partial<LogOptions> {
-  return {
-    segmentBytes: c.segmentBytes,
-    segmentMs: c.segmentMs,
-    segmentIndexBytes: c.segmentIndexBytes,
-    indexIntervalBytes: c.indexIntervalBytes,
-    maxMessageBytes: c.maxMessageBytes,
-    retentionMs: c.retentionMs,
-    retentionBytes: c.retentionBytes,
-    flushMessages: c.flushMessages,
-    flushMs: c.flushMs,
-    messageTimestampType: c.messageTimestampType,
-    cleanupPolicy: c.cleanupPolicy,
-    minCompactionLagMs: c.minCompactionLagMs,
-    maxCompactionLagMs: c.maxCompactionLagMs,
-    deleteRetentionMs: c.deleteRetentionMs,
-    minCleanableDirtyRatio: c.minCleanableDirtyRatio,
-  };
+  return { ...c }; // TopicLogConfig is a subset of storage's LogConfig, field for field
 }
 
 export class StorageLog implements PartitionLog {
