@@ -75,20 +75,27 @@ function readPartition(s: BrokerServices, topic: string, fp: FetchRequestFetchPa
   }
   const maxBytes = Math.min(fp.partitionMaxBytes, state.budget);
   if (offset === log.logEndOffset || fp.partitionMaxBytes <= 0) return partitionResult(fp.partition, 0, log, EMPTY);
-  const failed = (e: unknown): FetchPartitionResult => readFailed(s, topic, fp, state, log, e);
   let read: Buffer[] | Promise<Buffer[]>;
   try {
     read = log.read(offset, Math.max(0, maxBytes), state.bytes === 0);
   } catch (e) {
-    return failed(e);
+    return readFailed(s, topic, fp, state, log, e);
   }
-  if (read instanceof Promise) return read.then((slices) => withSlices(fp, state, log, slices, maxBytes), failed);
-  return withSlices(fp, state, log, read, maxBytes);
+  if (read instanceof Promise) {
+    return read.then(
+      (slices) => withSlices(s, topic, fp, state, log, slices, maxBytes),
+      (e: unknown) => readFailed(s, topic, fp, state, log, e),
+    );
+  }
+  return withSlices(s, topic, fp, state, log, read, maxBytes);
 }
 
-function withSlices(fp: FetchRequestFetchPartition, state: ReadState, log: PartitionLog, slices: Buffer[], maxBytes: number): FetchPartitionResult | Promise<FetchPartitionResult> {
+function withSlices(s: BrokerServices, topic: string, fp: FetchRequestFetchPartition, state: ReadState, log: PartitionLog, slices: Buffer[], maxBytes: number): FetchPartitionResult | Promise<FetchPartitionResult> {
   if (slices.length > 0 && nextOffsetIfAllEmpty(slices) >= 0) {
-    return skipEmptyBatches(log, slices, maxBytes).then((all) => accounted(fp, state, log, all));
+    return skipEmptyBatches(log, slices, maxBytes).then(
+      (all) => accounted(fp, state, log, all),
+      (e: unknown) => readFailed(s, topic, fp, state, log, e),
+    );
   }
   return accounted(fp, state, log, slices);
 }

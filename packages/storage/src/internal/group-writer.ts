@@ -8,7 +8,7 @@ import { LogClosedError } from "../errors.js";
 import { AppendQueue, type AppendOutcome, type PendingAppend } from "./append-queue.js";
 import type { BatchMeta } from "./batch.js";
 import type { RollCheck } from "./local-log.js";
-import { SYNC_WRITE_MAX_BYTES, type LogSegment, type WrittenBatch } from "./segment.js";
+import { SYNC_WRITE_MAX_BYTES, type LogSegment } from "./segment.js";
 
 /** What the writer needs from its log (Log implements it over its own state). */
 export interface GroupWriterHost {
@@ -98,19 +98,14 @@ export class GroupWriter {
    */
   private writeAlone(buf: Buffer, metas: BatchMeta[], result: AppendOutcome): Promise<AppendOutcome> | undefined {
     const host = this.host;
-    if (this.pendingOps > 0 || this.acks.length > 0 || buf.length > SYNC_WRITE_MAX_BYTES || !host.inlineWritable()) return undefined;
+    if (!this.inlineAllowed(buf.length)) return undefined;
     const now = host.clock();
     if (host.shouldRoll({ lastOffset: result.lastOffset, bytes: buf.length, maxTimestamp: result.maxTimestamp }, 0, now)) return undefined;
     const end = result.lastOffset + 1;
     if (host.flushDue(end, now)) return undefined;
     const segment = host.activeSegment();
-    try {
-      segment.writeNow([buf], buf.length);
-    } catch (e) {
-      host.fail(e);
-      this.queue.failAll(this.offlineError(e));
-      return Promise.reject(this.offlineError(e));
-    }
+    const error = this.writeNowOrFail(segment, [buf], buf.length);
+    if (error !== undefined) return Promise.reject(error);
     segment.commitBatches(metas, buf.length, now);
     host.setLogEndOffset(end);
     host.scheduleFlush();
@@ -160,12 +155,33 @@ export class GroupWriter {
     void this.serial(async () => {}).catch(() => {});
   };
 
+  /** What both inline paths need (rolls and flushes aside): nothing pending or unacknowledged, a small write. */
+  private inlineAllowed(bytes: number): boolean {
+    return this.pendingOps === 0 && this.acks.length === 0 && bytes <= SYNC_WRITE_MAX_BYTES && this.host.inlineWritable();
+  }
+
+  /**
+   * An inline path's synchronous write. A failure takes the log offline and rejects `group` (the
+   * appends being written), then everything still queued; the error is returned.
+   */
+  private writeNowOrFail(segment: LogSegment, buffers: Buffer[], bytes: number, group: readonly PendingAppend[] = []): LogClosedError | undefined {
+    try {
+      segment.writeNow(buffers, bytes);
+      return undefined;
+    } catch (e) {
+      this.host.fail(e);
+      const error = this.offlineError(e);
+      for (const p of group) p.reject(error);
+      this.queue.failAll(error);
+      return error;
+    }
+  }
+
   /** The inline path of drainTask; false when the general (serial) path must write the queue. */
   private writeInline(): boolean {
     const host = this.host;
     const queued = this.queue.items;
-    if (this.pendingOps > 0 || this.acks.length > 0 || this.queue.bytes > SYNC_WRITE_MAX_BYTES) return false;
-    if (!host.inlineWritable()) return false;
+    if (!this.inlineAllowed(this.queue.bytes)) return false;
     const now = host.clock();
     let bytes = 0;
     for (const p of queued) {
@@ -178,14 +194,7 @@ export class GroupWriter {
     const buffers: Buffer[] = [];
     for (const p of group) buffers.push(p.buf);
     const segment = host.activeSegment();
-    try {
-      segment.writeNow(buffers, bytes);
-    } catch (e) {
-      host.fail(e);
-      this.rejectGroup(group, e);
-      this.queue.failAll(this.offlineError(e));
-      return true;
-    }
+    if (this.writeNowOrFail(segment, buffers, bytes, group) !== undefined) return true;
     segment.commitAppends(group, bytes, now);
     host.setLogEndOffset(end);
     host.scheduleFlush();
@@ -249,7 +258,7 @@ export class GroupWriter {
     const host = this.host;
     const now = host.clock();
     let buffers: Buffer[] = [];
-    let batches: WrittenBatch[] = [];
+    let appends: PendingAppend[] = [];
     let bytes = 0;
     let endOffset = host.logEndOffset();
     let prior = previous;
@@ -257,14 +266,14 @@ export class GroupWriter {
     const issue = (): void => {
       if (buffers.length === 0) return;
       const segment = host.activeSegment();
-      const [written, committed, size, end] = [segment.write(buffers, bytes), batches, bytes, endOffset];
+      const [written, committed, size, end] = [segment.write(buffers, bytes), appends, bytes, endOffset];
       const before = prior;
       prior = Promise.all([written, before]).then(() => {
-        segment.commit(committed, size, now);
+        segment.commitAppends(committed, size, now);
         host.setLogEndOffset(end);
       });
       buffers = [];
-      batches = [];
+      appends = [];
       bytes = 0;
     };
     for (const p of group) {
@@ -274,10 +283,8 @@ export class GroupWriter {
         await host.roll(p.result.baseOffset, now);
       }
       buffers.push(p.buf);
+      appends.push(p);
       bytes += p.buf.length;
-      for (const m of p.metas) {
-        batches.push({ size: m.size, lastOffset: m.baseOffset + m.lastOffsetDelta, maxTimestamp: m.maxTimestamp });
-      }
       endOffset = p.result.lastOffset + 1;
     }
     issue();

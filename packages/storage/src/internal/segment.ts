@@ -190,7 +190,6 @@ export class LogSegment {
 
   /** Indexes the oldest uncommitted write (`totalBytes` of `batches`), now on file. */
   commit(batches: readonly WrittenBatch[], totalBytes: number, nowMs: number): void {
-    assert(totalBytes <= this.writing, "commit of bytes never written");
     let position = this.size;
     for (const b of batches) this.indexBatch(b.lastOffset, position, b.size, b.maxTimestamp), (position += b.size);
     this.committed(position, totalBytes, nowMs);
@@ -198,23 +197,24 @@ export class LogSegment {
 
   /** `commit` for a write of whole appends, given by their batches (final offsets). */
   commitAppends(appends: readonly { readonly metas: readonly BatchMeta[] }[], totalBytes: number, nowMs: number): void {
-    assert(totalBytes <= this.writing, "commit of bytes never written");
     let position = this.size;
-    for (const a of appends) {
-      for (const m of a.metas) this.indexBatch(m.baseOffset + m.lastOffsetDelta, position, m.size, m.maxTimestamp), (position += m.size);
-    }
+    for (const a of appends) position = this.indexMetas(a.metas, position);
     this.committed(position, totalBytes, nowMs);
   }
 
   /** `commit` for a write of one append's batches (final offsets). */
   commitBatches(metas: readonly BatchMeta[], totalBytes: number, nowMs: number): void {
-    assert(totalBytes <= this.writing, "commit of bytes never written");
-    let position = this.size;
+    this.committed(this.indexMetas(metas, this.size), totalBytes, nowMs);
+  }
+
+  /** Indexes `metas` written from `position` on; returns the position after them. */
+  private indexMetas(metas: readonly BatchMeta[], position: number): number {
     for (const m of metas) this.indexBatch(m.baseOffset + m.lastOffsetDelta, position, m.size, m.maxTimestamp), (position += m.size);
-    this.committed(position, totalBytes, nowMs);
+    return position;
   }
 
   private committed(position: number, totalBytes: number, nowMs: number): void {
+    assert(totalBytes <= this.writing, "commit of bytes never written");
     assert(position === this.size + totalBytes, "batch sizes disagree with the buffers written");
     this.writing -= totalBytes;
     this.size = position;
