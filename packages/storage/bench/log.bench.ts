@@ -86,11 +86,8 @@ async function appendRun(dir: string, batchBytes: number, records: number, windo
  * draw page-cache memory that was freed moments ago, so the figures compare the code.
  */
 function warmPageCache(root: string): void {
-  const buf = Buffer.alloc(MiB, 0x77);
   const path = join(root, "warm.bin");
-  const fd = openSync(path, "w");
-  for (let written = 0; written < TOTAL; written += MiB) writeSync(fd, buf);
-  closeSync(fd);
+  plainWriteLoop(path, MiB, false);
   execFileSync("rm", [path]);
 }
 
