@@ -6,7 +6,9 @@ export interface AppendOptions {
   /**
    * The caller hands `records` over: it will never modify it again (a request buffer that is
    * not reused, say), so the log may keep a large append in its tail cache as it is instead of
-   * copying it. Default false: the log keeps no reference once the append settles.
+   * copying it, and free its memory (detach it: `records` then reads as empty) once it left the
+   * cache, if it spans an ArrayBuffer of its own. Default false: the log keeps no reference once
+   * the append settles.
    */
   transfer?: boolean;
 }

@@ -180,6 +180,31 @@ describe("TailCache (arena)", () => {
     expect(cache.read(39, 1, Infinity)).toBeUndefined();
   });
 
+  it("frees a dropped adopted append (detaches it) only when written, never lent and a whole ArrayBuffer of its own", () => {
+    const run = (writtenEnd: number, readAt: number, slice: boolean): { detached: number[]; held: Buffer | undefined } => {
+      const cache = new TailCache(16 * 1024 * 1024, () => writtenEnd); // 4 MiB slabs: adoptable from 512 KiB
+      const bufs: Buffer[] = [];
+      let held: Buffer | undefined;
+      for (let i = 0; i < 40; i++) {
+        const { buf, metas } = fakeAppend(i, [600 * 1024], [1], () => i);
+        // slice: the append is a view into a larger ArrayBuffer (a request frame, say).
+        const owned = slice ? Buffer.concat([Buffer.alloc(16), buf]).subarray(16) : buf;
+        bufs.push(owned);
+        cache.add(owned, metas, true);
+        if (i === readAt) held = cache.read(i, 1 << 30, Infinity)!.buffers[0];
+      }
+      return { detached: bufs.flatMap((b, i) => (b.length === 0 ? [i] : [])), held };
+    };
+    // 40 appends of 600 KiB in a 16 MiB cache: the oldest 13 are dropped (27 fit).
+    expect(run(Infinity, -1, false).detached).toEqual([...Array(13).keys()]);
+    expect(run(5, -1, false).detached).toEqual([0, 1, 2, 3, 4]); // batches from 5 on are not written yet
+    const lent = run(Infinity, 3, false); // a reader holds a slice of append 3: it stays, intact
+    expect(lent.detached).toEqual([...Array(13).keys()].filter((i) => i !== 3));
+    expect(lent.held!.length).toBe(600 * 1024);
+    expect(lent.held!.every((b) => b === 3)).toBe(true);
+    expect(run(Infinity, -1, true).detached).toEqual([]); // views into larger buffers are left to the GC
+  });
+
   it("matches a model: holds a contiguous suffix of the appends, the last one included, within its bound", () => {
     const op = fc.oneof(
       { arbitrary: fc.record({ kind: fc.constant("add" as const), sizes: fc.array(fc.integer({ min: 61, max: 3000 }), { minLength: 1, maxLength: 4 }), count: fc.integer({ min: 1, max: 3 }), adopt: fc.boolean() }), weight: 8 },
@@ -255,6 +280,25 @@ describe("tail cache in the log", () => {
     }
     for (const h of held) expect(h.bytes).toEqual(h.copy);
     expect(values((await log.read(299, 1 << 20)).buffers)).toEqual(["299"]);
+  });
+
+  it("a large handed-over append is freed once dropped from the cache; the log reads it from the file", async () => {
+    const log = await openLog(4 * 1024 * 1024); // 1 MiB slabs: appends from 128 KiB are adopted
+    const appended: Buffer[] = [];
+    const copies: Buffer[] = [];
+    for (let i = 0; i < 24; i++) {
+      const buf = makeSizedBatch(1, 300 * 1024); // 13 fit in the cache
+      appended.push(buf);
+      const done = log.append(buf, { transfer: true });
+      copies.push(Buffer.from(buf)); // offsets are stamped synchronously
+      await done;
+    }
+    expect(appended.slice(0, 4).every((b) => b.length === 0)).toBe(true); // dropped: memory freed
+    expect(appended.slice(-4).every((b) => b.length > 0)).toBe(true); // still cached
+    for (let i = 0; i < copies.length; i++) {
+      const r = await log.read(i, 1); // the first batch at i, from the file or the cache
+      expect(Buffer.concat(r.buffers).equals(copies[i]!)).toBe(true);
+    }
   });
 
   it("truncateTo drops cached batches: later reads see the new appends at the same offsets", async () => {

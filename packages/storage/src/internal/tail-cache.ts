@@ -8,8 +8,9 @@
 // dropped and a fresh one allocated, so a slice returned by `read` (perhaps still queued on a
 // socket) stays valid for as long as it is referenced. Only a slab that was never lent and whose
 // batches are all written (the log passes its written end) is recycled, which spares appends
-// nobody tails the allocation churn (page faults, external-memory GCs). The bound counts the
-// slabs' capacity, i.e. the memory held.
+// nobody tails the allocation churn (page faults, external-memory GCs). A large append handed
+// over by its caller is kept as it is (a slab of its own) and, when dropped unlent, freed at once
+// (releaseAdopted). The bound counts the slabs' capacity, i.e. the memory held.
 import { assert } from "./assert.js";
 import type { BatchMeta } from "./batch.js";
 
@@ -33,6 +34,8 @@ interface Slab {
   buf: Buffer;
   /** A slice of it was returned by `read`: it may be referenced anywhere, never reuse it. */
   lent: boolean;
+  /** The caller's own buffer (see add's `adopt`): never recycled; released when dropped unlent. */
+  adopted: boolean;
   /** Last offset of its last batch. */
   lastOffset: number;
 }
@@ -103,8 +106,8 @@ export class TailCache {
       this.clear();
       if (buf.length > this.maxBytes) return undefined;
     }
-    // A large append handed over by its caller becomes a slab of its own (no copy). It counts as
-    // lent: never recycled, since the caller's references to it live on.
+    // A large append handed over by its caller becomes a slab of its own (no copy), never
+    // recycled (the caller's references to it live on) but released when dropped (releaseAdopted).
     const adopted = adopt && buf.length >= this.slabBytes / ADOPT_FRACTION;
     if (adopted) this.adoptSlab(buf);
     else if (this.slabCount === 0 || this.slabUsed + buf.length > this.slabs[this.slabs.length - 1]!.buf.length) {
@@ -229,7 +232,7 @@ export class TailCache {
 
   private adoptSlab(buf: Buffer): void {
     this.evictToBound(buf.length);
-    this.pushSlab({ buf, lent: true, lastOffset: -1 });
+    this.pushSlab({ buf, lent: false, adopted: true, lastOffset: -1 });
   }
 
   private newSlab(size: number): void {
@@ -237,7 +240,7 @@ export class TailCache {
     // Buffer.allocUnsafeSlow: a dedicated ArrayBuffer, never a slice of Node's shared pool.
     const spare = size === this.slabBytes ? this.free.pop() : undefined;
     this.free = [];
-    this.pushSlab({ buf: spare ?? Buffer.allocUnsafeSlow(size), lent: false, lastOffset: -1 });
+    this.pushSlab({ buf: spare ?? Buffer.allocUnsafeSlow(size), lent: false, adopted: false, lastOffset: -1 });
   }
 
   private pushSlab(slab: Slab): void {
@@ -264,8 +267,9 @@ export class TailCache {
     const slab = this.slabs[this.slabHead]!;
     this.capacity -= slab.buf.length;
     this.slabs[this.slabHead++] = undefined as unknown as Slab;
-    if (!slab.lent && slab.lastOffset < this.writtenEnd() && slab.buf.length === this.slabBytes && this.free.length < MAX_FREE_SLABS) {
-      this.free.push(slab.buf);
+    if (!slab.lent && slab.lastOffset < this.writtenEnd()) {
+      if (slab.adopted) releaseAdopted(slab.buf);
+      else if (slab.buf.length === this.slabBytes && this.free.length < MAX_FREE_SLABS) this.free.push(slab.buf);
     }
     this.firstSlab++;
     if (this.slabCount === 0) this.reset();
@@ -284,5 +288,25 @@ export class TailCache {
     this.positions = unroll(this.positions, new Int32Array(ring * 2));
     this.sizes = unroll(this.sizes, new Int32Array(ring * 2));
     this.head = 0;
+  }
+}
+
+/**
+ * Frees the memory of a dropped adopted append now rather than at some later major GC: a buffer
+ * that lived in the cache for a while has been promoted to V8's old generation, and a steady
+ * stream of large appends would otherwise pile up hundreds of MiB of dead buffers between major
+ * GCs, each new append then touching fresh, cold memory (measured: 1 MiB appends ran ~25%
+ * slower). Moving the memory into a new, unreferenced ArrayBuffer (a transfer, no copy) leaves
+ * it to the next scavenge. Only for a buffer spanning an ArrayBuffer of its own: the caller
+ * handed it over (`transfer`), nothing the cache lent out refers to it, and it is written. Its
+ * holders' views read as empty from then on.
+ */
+function releaseAdopted(buf: Buffer): void {
+  const memory = buf.buffer;
+  if (buf.byteOffset !== 0 || buf.byteLength !== memory.byteLength || !(memory instanceof ArrayBuffer)) return;
+  try {
+    structuredClone(memory, { transfer: [memory] });
+  } catch {
+    // Not transferable (e.g. marked untransferable): the GC frees it in its own time.
   }
 }
