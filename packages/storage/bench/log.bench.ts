@@ -1,5 +1,6 @@
 // Storage bench: the machine's own write limits, then the log's append, tail-read and recovery
 // figures against them. Run: node scripts/run-bench.mjs packages/storage/bench/log.bench.ts
+// (BENCH_TRANSFER=0: appends with the default options instead of handing buffers over)
 // (plain node on the bundled sources; a TS loader in the process inflates the CPU per append).
 import { execFileSync } from "node:child_process";
 import { closeSync, openSync, write, writeSync } from "node:fs";
@@ -16,6 +17,11 @@ const MiB = 1024 * 1024;
 const TOTAL = Number(process.env.BENCH_BYTES ?? GiB);
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+/** BENCH_TRANSFER=0: appends with the default options instead of handing the buffers over (as the broker does). */
+const TRANSFER = process.env.BENCH_TRANSFER !== "0";
+const HOW = TRANSFER ? "handed over" : "default options";
+const TRANSFER_OPTIONS = { transfer: true };
+const DEFAULT_OPTIONS = {};
 const gbps = (bytes: number, ms: number): string => `${(bytes / 1e9 / (ms / 1000)).toFixed(2)} GB/s`;
 
 /** dd with fdatasync: the disk's sequential write limit. dd prints its summary on stderr. */
@@ -55,10 +61,11 @@ function plainWriteLoop(path: string, chunkBytes: number, fresh: boolean): { ms:
 
 /**
  * Appends `TOTAL` bytes of batches of about `batchBytes`, `window` appends in flight. Each append
- * gets a fresh buffer copied from a template batch and handed over (`transfer`, as the broker
- * does with request buffers), so the data production cost is the same as the fresh plain loop's.
+ * gets a fresh buffer copied from a template batch, so the data production cost is the same as
+ * the fresh plain loop's; `transfer` hands it over (as the broker does with request buffers),
+ * otherwise the append uses the default options.
  */
-async function appendRun(dir: string, batchBytes: number, records: number, window: number): Promise<{ ms: number; cpuMs: number; bytes: number; log: Log }> {
+async function appendRun(dir: string, batchBytes: number, records: number, window: number, transfer: boolean): Promise<{ ms: number; cpuMs: number; bytes: number; log: Log }> {
   const log = await Log.open(dir);
   const template = makeSizedBatch(records, batchBytes);
   const n = Math.floor(TOTAL / template.length);
@@ -70,7 +77,7 @@ async function appendRun(dir: string, batchBytes: number, records: number, windo
     const buf = Buffer.allocUnsafe(template.length);
     template.copy(buf);
     bytes += buf.length;
-    inFlight.push(log.append(buf, { transfer: true }));
+    inFlight.push(log.append(buf, transfer ? TRANSFER_OPTIONS : DEFAULT_OPTIONS));
     if (inFlight.length >= window) await inFlight.shift();
   }
   await Promise.all(inFlight);
@@ -140,11 +147,15 @@ async function main(): Promise<void> {
     const none = (): Figure => ({ rate: 0, cpuMsPerGiB: NaN });
     const best = { fresh1M: none(), fresh16K: none(), hot1M: none(), hot16K: none(), bare1M: none(), big: none(), small: none() };
     let small: { ms: number; cpuMs: number; bytes: number; log: Log } | undefined;
+    // Each round's log figure over the same round's plain loop: paired, so drift between rounds cancels.
+    const last = { fresh1M: 0, fresh16K: 0, hot1M: 0, hot16K: 0 };
+    const paired: { big: number[]; small: number[] } = { big: [], small: [] };
     const plain = async (key: "fresh1M" | "fresh16K" | "hot1M" | "hot16K", chunk: number, fresh: boolean): Promise<void> => {
       execFileSync("sync");
       warmPageCache(root);
       const r = plainWriteLoop(join(root, "plain.bin"), chunk, fresh);
       best[key] = better(best[key], TOTAL, r.ms, r.cpuMs);
+      last[key] = TOTAL / r.ms;
       await rm(join(root, "plain.bin"));
     };
     for (let round = 0; round < ROUNDS; round++) {
@@ -157,17 +168,19 @@ async function main(): Promise<void> {
       await rm(join(root, "bare.bin"));
       execFileSync("sync");
       warmPageCache(root);
-      const big = await appendRun(join(root, "big"), MiB, 1, 8);
+      const big = await appendRun(join(root, "big"), MiB, 1, 8, TRANSFER);
       await big.log.close();
       await rm(join(root, "big"), { recursive: true });
       best.big = better(best.big, big.bytes, big.ms, big.cpuMs);
+      paired.big.push(big.bytes / big.ms / last.fresh1M);
       await plain("fresh16K", 16 * 1024, true);
       await plain("hot16K", 16 * 1024, false);
       execFileSync("sync");
       if (small !== undefined) await rm(join(root, "small"), { recursive: true });
       warmPageCache(root);
-      small = await appendRun(join(root, "small"), 16 * 1024, 16, 256);
+      small = await appendRun(join(root, "small"), 16 * 1024, 16, 256, TRANSFER);
       best.small = better(best.small, small.bytes, small.ms, small.cpuMs);
+      paired.small.push(small.bytes / small.ms / last.fresh16K);
       if (round < ROUNDS - 1) await small.log.close();
     }
     const line = (label: string, f: Figure): string => `${label}: ${gbps(f.rate, 1)}, ${f.cpuMsPerGiB.toFixed(0)} ms CPU/GiB`;
@@ -177,8 +190,13 @@ async function main(): Promise<void> {
     console.log(line(`info  plain fs.writeSync loop, one cached 16 KiB buffer rewritten`, best.hot16K));
     const pct = (a: Figure, b: Figure): string => `${((a.rate / b.rate) * 100).toFixed(0)}%`;
     console.log(`${line("limit bare pipeline, fresh 1 MiB batches: copy, CRC check, async positional write (8 in flight), no log", best.bare1M)} = ${pct(best.bare1M, best.fresh1M)} of the fresh 1 MiB loop`);
-    console.log(`${line("append 1 MiB batches (8 in flight, fresh buffers)", best.big)} = ${pct(best.big, best.fresh1M)} of the fresh 1 MiB loop (goal >= 80%), ${pct(best.big, best.hot1M)} of the cached-buffer loop, ${pct(best.big, best.bare1M)} of the bare pipeline`);
-    console.log(`${line("append 16 KiB batches (256 in flight, fresh buffers)", best.small)} = ${pct(best.small, best.fresh16K)} of the fresh 16 KiB loop (goal >= 50%), ${pct(best.small, best.hot16K)} of the cached-buffer loop; ${Math.round((best.small.rate * 1000) / (16 * 1024))} appends/s`);
+    console.log(`${line(`append 1 MiB batches (8 in flight, fresh buffers, ${HOW})`, best.big)} = ${pct(best.big, best.fresh1M)} of the fresh 1 MiB loop (goal >= 80%), ${pct(best.big, best.hot1M)} of the cached-buffer loop, ${pct(best.big, best.bare1M)} of the bare pipeline`);
+    console.log(`${line(`append 16 KiB batches (256 in flight, fresh buffers, ${HOW})`, best.small)} = ${pct(best.small, best.fresh16K)} of the fresh 16 KiB loop (goal >= 50%), ${pct(best.small, best.hot16K)} of the cached-buffer loop; ${Math.round((best.small.rate * 1000) / (16 * 1024))} appends/s`);
+    const spread = (xs: number[]): string => {
+      const sorted = [...xs].sort((a, b) => a - b).map((x) => `${(x * 100).toFixed(0)}%`);
+      return `${sorted.join(" ")} (median ${sorted[Math.floor(sorted.length / 2)]})`;
+    };
+    console.log(`info  per round (noise: the plain loop swings too), append over that round's fresh plain loop: 1 MiB ${spread(paired.big)}; 16 KiB ${spread(paired.small)}`);
     console.log(`${loadAverage()} (after the rounds)`);
     if (small === undefined) throw new Error("no rounds");
 

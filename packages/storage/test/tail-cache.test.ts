@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { TailCache, slabBytesFor } from "../src/internal/tail-cache.js";
+import { TailCache, UNCACHED_APPEND_BYTES, slabBytesFor } from "../src/internal/tail-cache.js";
 import type { BatchMeta } from "../src/internal/batch.js";
 import { Log } from "../src/index.js";
 import { batchesIn, makeBatch, makeSizedBatch } from "./batches.js";
@@ -178,6 +178,22 @@ describe("TailCache (arena)", () => {
     cache.evictBelow(1000);
     expect(cache.bytes).toBe(0);
     expect(cache.read(39, 1, Infinity)).toBeUndefined();
+  });
+
+  it("does not cache a large append that is not handed over (no megabyte copies); starts afresh after it", () => {
+    const cache = new TailCache(16 * 1024 * 1024);
+    const small = fakeAppend(0, [1000], [1], () => 1);
+    const large = fakeAppend(1, [UNCACHED_APPEND_BYTES], [1], () => 2);
+    const after = fakeAppend(2, [1000], [1], () => 3);
+    cache.add(small.buf, small.metas);
+    expect(cache.add(large.buf, large.metas)).toBeUndefined();
+    expect(cache.read(0, 1 << 30, Infinity)).toBeUndefined(); // the earlier batches went with it: contiguity
+    expect(cache.bytes).toBe(0);
+    cache.add(after.buf, after.metas);
+    expect(cache.read(2, 1 << 30, Infinity)?.bytes).toBe(1000);
+    expect(cache.read(1, 1 << 30, Infinity)).toBeUndefined();
+    const justBelow = fakeAppend(3, [UNCACHED_APPEND_BYTES - 1], [1], () => 4);
+    expect(cache.add(justBelow.buf, justBelow.metas)!.buffer).not.toBe(justBelow.buf.buffer); // copied
   });
 
   it("frees a dropped adopted append (detaches it) only when written, never lent and a whole ArrayBuffer of its own", () => {
