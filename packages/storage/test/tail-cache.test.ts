@@ -180,7 +180,7 @@ describe("TailCache (arena)", () => {
     expect(cache.read(39, 1, Infinity)).toBeUndefined();
   });
 
-  it("does not cache a large append that is not handed over (no megabyte copies); starts afresh after it", () => {
+  it("does not cache an append not handed over that is large for it (no megabyte copies); starts afresh after it", () => {
     const cache = new TailCache(16 * 1024 * 1024);
     const small = fakeAppend(0, [1000], [1], () => 1);
     const large = fakeAppend(1, [UNCACHED_APPEND_BYTES], [1], () => 2);
@@ -194,6 +194,13 @@ describe("TailCache (arena)", () => {
     expect(cache.read(1, 1 << 30, Infinity)).toBeUndefined();
     const justBelow = fakeAppend(3, [UNCACHED_APPEND_BYTES - 1], [1], () => 4);
     expect(cache.add(justBelow.buf, justBelow.metas)!.buffer).not.toBe(justBelow.buf.buffer); // copied
+    // A cache of 128 MiB keeps (copies) appends below 4 MiB, 1/32 of it.
+    const roomy = new TailCache(128 * 1024 * 1024);
+    const mib = fakeAppend(0, [1024 * 1024], [1], () => 5);
+    expect(roomy.add(mib.buf, mib.metas)!.buffer).not.toBe(mib.buf.buffer);
+    expect(roomy.read(0, 1 << 30, Infinity)?.bytes).toBe(1024 * 1024);
+    const four = fakeAppend(1, [4 * 1024 * 1024], [1], () => 6);
+    expect(roomy.add(four.buf, four.metas)).toBeUndefined();
   });
 
   it("frees a dropped adopted append (detaches it) only when written, never lent and a whole ArrayBuffer of its own", () => {

@@ -29,7 +29,7 @@ const INITIAL_BATCHES = 1024;
 const MAX_FREE_SLABS = 1;
 /** An adoptable append (see add) is at least this fraction of a slab: smaller ones are copied. */
 const ADOPT_FRACTION = 8;
-/** An append not handed over of at least this size is not cached (see add). */
+/** An append not handed over of at least this size (and 1/32 of the bound) is not cached (see add). */
 export const UNCACHED_APPEND_BYTES = 512 * 1024;
 
 interface Slab {
@@ -96,7 +96,7 @@ export class TailCache {
   /**
    * Copies the append `buf` (whole batches, offsets final) into the arena and returns the copy,
    * or undefined (the cache then starts afresh) when the cache is off, `buf` exceeds its bound,
-   * or `buf` is not adopted and at least UNCACHED_APPEND_BYTES. With `adopt` (the caller never modifies `buf`
+   * or `buf` is not adopted and at least UNCACHED_APPEND_BYTES and 1/32 of the bound. With `adopt` (the caller never modifies `buf`
    * again) a large `buf` is kept itself instead, and returned. `batches` are its batches in
    * order (final baseOffsets); their sizes add up to `buf.length`.
    */
@@ -111,10 +111,11 @@ export class TailCache {
     }
     // A large append handed over by its caller becomes a slab of its own (no copy), never
     // recycled (the caller's references to it live on) but released when dropped (releaseAdopted).
-    // One not handed over is not cached at all: copying megabytes per append cost more than the
-    // file reads it saves a tailing reader (1 MiB appends ran at ~60% of a plain write loop with
-    // the copy, ~85% without), and the cache starts afresh after it.
-    if (!adopt && buf.length >= UNCACHED_APPEND_BYTES) {
+    // One not handed over and large for the cache (it would stay cached for less than 32 appends
+    // of its size) is not cached at all: copying megabytes per append cost more than the file
+    // reads it saves a tailing reader (1 MiB appends into the default 16 MiB cache ran at ~60% of
+    // a plain write loop with the copy, ~90% without), and the cache starts afresh after it.
+    if (!adopt && buf.length >= Math.max(UNCACHED_APPEND_BYTES, this.maxBytes / 32)) {
       this.clear();
       return undefined;
     }
