@@ -2,24 +2,17 @@
 // inference from our ApiVersions table, a gzip producer, and a consumer assigned to partitions.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Broker, startBroker } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { Broker } from "../src/index.js";
 import { run } from "./helpers/run.js";
-import { tempDir } from "./helpers/tmp.js";
+import { suiteBroker } from "./helpers/suite-broker.js";
 
 // The Debian package installs into the system interpreter.
 const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
 describe("kafka-python 2.0.2", () => {
-  let broker: Broker;
-  const dir = tempDir();
-  beforeAll(async () => {
-    broker = await startBroker({ dataDir: dir.path, port: 0, config: { "num.partitions": 2 } });
-  });
-  afterAll(async () => {
-    await broker.close();
-    dir.remove();
-  });
+  let broker!: Broker;
+  suiteBroker({ config: { "num.partitions": 2 } }, (started) => (broker = started));
 
   it("produces and consumes with assigned partitions", async () => {
     const r = await run(PYTHON, [join(__dirname, "fixtures", "kafka_python_assign.py"), broker.bootstrap, "py-topic", "40"], { timeoutMs: 45_000 });

@@ -1,23 +1,18 @@
 // kafkajs 2.2.4 (pure JS, non-flexible versions) against an in-process broker: admin topic and
 // config APIs, offsets, and an acks=-1 producer with null keys, empty values and a 1 MiB value.
 import { Kafka, logLevel } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Broker, startBroker } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { Broker } from "../src/index.js";
 import { fetchAll } from "./helpers/fetch-all.js";
 import { RawClient } from "./helpers/raw-client.js";
-import { tempDir } from "./helpers/tmp.js";
+import { suiteBroker } from "./helpers/suite-broker.js";
 
 describe("kafkajs 2.2.4", () => {
-  let broker: Broker;
-  let kafka: Kafka;
-  const dir = tempDir();
-  beforeAll(async () => {
-    broker = await startBroker({ dataDir: dir.path, port: 0 });
+  let broker!: Broker;
+  let kafka!: Kafka;
+  suiteBroker({}, (started) => {
+    broker = started;
     kafka = new Kafka({ clientId: "kafkajs-test", brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
-  });
-  afterAll(async () => {
-    await broker.close();
-    dir.remove();
   });
 
   it("creates, lists, describes and deletes topics", async () => {

@@ -1,22 +1,15 @@
 // librdkafka (kcat) against an in-process broker: metadata, keyed messages with headers in
 // several partitions, read back in per-partition order, once per compression codec.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Broker, startBroker } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { Broker } from "../src/index.js";
 import { run } from "./helpers/run.js";
-import { tempDir } from "./helpers/tmp.js";
+import { suiteBroker } from "./helpers/suite-broker.js";
 
 const CODECS = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
 
 describe("kcat (librdkafka 2.0.2)", () => {
-  let broker: Broker;
-  const dir = tempDir();
-  beforeAll(async () => {
-    broker = await startBroker({ dataDir: dir.path, port: 0, config: { "num.partitions": 3 } });
-  });
-  afterAll(async () => {
-    await broker.close();
-    dir.remove();
-  });
+  let broker!: Broker;
+  suiteBroker({ config: { "num.partitions": 3 } }, (started) => (broker = started));
 
   it("lists metadata as JSON (-L -J)", async () => {
     const r = await run("kcat", ["-b", broker.bootstrap, "-L", "-J", "-t", "meta-topic"]);

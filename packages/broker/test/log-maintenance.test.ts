@@ -1,21 +1,14 @@
 // Compaction and retention wired into the broker: a compacted topic with repeated keys, after a
 // forced cleaner pass, reads back (kcat) with one record per key; retention deletes old segments.
 import { Kafka, logLevel } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Broker, LOG_MAINTENANCE_MODULE, type LogMaintenance, startBroker } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { type Broker, LOG_MAINTENANCE_MODULE, type LogMaintenance } from "../src/index.js";
 import { run } from "./helpers/run.js";
-import { tempDir } from "./helpers/tmp.js";
+import { suiteBroker } from "./helpers/suite-broker.js";
 
 describe("log maintenance", () => {
-  let broker: Broker;
-  const dir = tempDir();
-  beforeAll(async () => {
-    broker = await startBroker({ dataDir: dir.path, port: 0, logLevel: "silent", config: { "gregor.admin.port": -1 } });
-  });
-  afterAll(async () => {
-    await broker.close();
-    dir.remove();
-  });
+  let broker!: Broker;
+  suiteBroker({ logLevel: "silent", config: { "gregor.admin.port": -1 } }, (started) => (broker = started));
   const maintenance = () => broker.services.module<LogMaintenance>(LOG_MAINTENANCE_MODULE);
 
   it("compacts a cleanup.policy=compact topic to one record per key (kcat reads it back)", async () => {

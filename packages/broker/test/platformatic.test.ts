@@ -1,11 +1,11 @@
 // @platformatic/kafka (flexible versions: ApiVersions v3, Metadata 12, Produce 9+, Fetch 12,
 // CreateTopics 7) against an in-process broker: admin, producer, and a consumer stream.
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Broker, startBroker } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { Broker } from "../src/index.js";
 import { fetchAll } from "./helpers/fetch-all.js";
 import { RawClient } from "./helpers/raw-client.js";
-import { tempDir } from "./helpers/tmp.js";
+import { suiteBroker } from "./helpers/suite-broker.js";
 
 // @platformatic/kafka 2.12 calls Promise.withResolvers (Node 22); CI runs Node 20.
 const P = Promise as unknown as { withResolvers?: () => unknown };
@@ -20,15 +20,8 @@ P.withResolvers ??= () => {
 };
 
 describe("@platformatic/kafka", () => {
-  let broker: Broker;
-  const dir = tempDir();
-  beforeAll(async () => {
-    broker = await startBroker({ dataDir: dir.path, port: 0, config: { "group.initial.rebalance.delay.ms": 0 } });
-  });
-  afterAll(async () => {
-    await broker.close();
-    dir.remove();
-  });
+  let broker!: Broker;
+  suiteBroker({ config: { "group.initial.rebalance.delay.ms": 0 } }, (started) => (broker = started));
 
   it("creates topics and produces with flexible Produce versions", async () => {
     const admin = new Admin({ clientId: "plt-admin", bootstrapBrokers: [broker.bootstrap] });

@@ -5,11 +5,11 @@
 import { existsSync } from "node:fs";
 import { Producer, stringSerializers } from "@platformatic/kafka";
 import { createRequire } from "node:module";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Broker, startBroker } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import type { Broker } from "../src/index.js";
 import { RawClient } from "./helpers/raw-client.js";
 import { run } from "./helpers/run.js";
-import { tempDir } from "./helpers/tmp.js";
+import { suiteBroker } from "./helpers/suite-broker.js";
 
 // @platformatic/kafka 2.12 calls Promise.withResolvers (Node 22); CI runs Node 20.
 const P = Promise as unknown as { withResolvers?: () => unknown };
@@ -42,15 +42,8 @@ except KafkaException as e:
 `;
 
 describe("third-party clients, outside in", () => {
-  let broker: Broker;
-  const dir = tempDir();
-  beforeAll(async () => {
-    broker = await startBroker({ dataDir: dir.path, port: 0, config: { "group.initial.rebalance.delay.ms": 0 } });
-  });
-  afterAll(async () => {
-    await broker.close();
-    dir.remove();
-  });
+  let broker!: Broker;
+  suiteBroker({ config: { "group.initial.rebalance.delay.ms": 0 } }, (started) => (broker = started));
 
   it("FindCoordinator for a transactional id answers a non-retriable error that says why", async () => {
     const c = await RawClient.connect(broker.port);
