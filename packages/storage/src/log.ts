@@ -1,6 +1,8 @@
 // A partition log: an ordered list of segments, the active one last. Appends are validated and
 // offset-stamped synchronously (so offsets follow call order), then handed to the group-commit
 // writer (internal/group-writer.ts), which also runs every other operation in order after them.
+// A lone large append (the writer idle) is the exception: its write starts before its CRCs are
+// checked, so the check overlaps the write; it takes its offsets only once the check passed.
 import { setPartitionLeaderEpoch } from "@gregor/protocol";
 import type { CompactOptions, CompactionStats } from "./cleaner/cleaner.js";
 import { LogCompaction, type CompactedLog } from "./cleaner/log-compaction.js";
@@ -10,11 +12,12 @@ import { InvalidRecordError, LogClosedError, OffsetOutOfRangeError } from "./err
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
 import type { OffsetAndTimestamp } from "./list-offsets.js";
 import type { AppendListener, AppendOptions, AppendResult, ReadResult } from "./log-types.js";
-import { stampLogAppendTime, validateBatches, writeInt64, type BatchMeta } from "./internal/batch.js";
+import { checkCrcs, stampLogAppendTime, validateBatches, writeInt64, type BatchMeta } from "./internal/batch.js";
 import { CLEANER_CHECKPOINT, CheckpointFiles, readText } from "./internal/checkpoint.js";
 import { loadLog } from "./internal/loader.js";
 import { LocalLog } from "./internal/local-log.js";
 import { GroupWriter, type GroupWriterHost } from "./internal/group-writer.js";
+import { SYNC_WRITE_MAX_BYTES } from "./internal/segment.js";
 import { join } from "node:path";
 import { TailCache } from "./internal/tail-cache.js";
 
@@ -163,6 +166,10 @@ export class Log {
   append(records: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
     try {
       this.ensureOpen();
+      if (records.length > SYNC_WRITE_MAX_BYTES) {
+        const started = this.appendCheckingWhileWriting(records, options);
+        if (started !== undefined) return started;
+      }
       const metas = validateBatches(records, this.config, true);
       const wait = this.writer.waitForRoom();
       if (wait === undefined) return this.assignAndEnqueue(records, metas, options);
@@ -173,6 +180,41 @@ export class Log {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * A lone large append (the writer idle): its write starts before its CRCs are checked, which
+   * then happens on the event loop while the thread pool writes, instead of before it. Offsets
+   * are stamped first but taken (nextOffset) only once the CRCs pass; a bad CRC abandons the
+   * write (cut off the file before anything else is written) and takes no offsets. Undefined
+   * when this path does not apply (the usual one then runs).
+   */
+  private appendCheckingWhileWriting(records: Buffer, options: AppendOptions): Promise<AppendResult> | undefined {
+    const epoch = options.leaderEpoch;
+    if (this.beforeAppend !== undefined || this.config.messageTimestampType !== "CreateTime") return undefined;
+    if (epoch !== undefined && epoch > (this.leaderEpochCache.latestEpoch ?? -1)) return undefined; // epoch checkpoint first
+    const metas = validateBatches(records, this.config, true, false);
+    const baseOffset = this.nextOffset;
+    let offset = baseOffset;
+    let maxTimestamp = -1;
+    for (const m of metas) {
+      writeInt64(records, offset, m.pos);
+      m.baseOffset = offset;
+      if (epoch !== undefined) setPartitionLeaderEpoch(records, epoch, m.pos);
+      if (m.maxTimestamp > maxTimestamp) maxTimestamp = m.maxTimestamp;
+      offset += m.lastOffsetDelta + 1;
+    }
+    const write = this.writer.startUnchecked(records, offset - 1, maxTimestamp);
+    if (write === undefined) return undefined;
+    try {
+      checkCrcs(records, metas);
+    } catch (e) {
+      write.abandon();
+      return Promise.reject(e);
+    }
+    this.nextOffset = offset;
+    this.cache.add(records, metas, options.transfer === true);
+    return write.commit(metas, { baseOffset, lastOffset: offset - 1, maxTimestamp, logAppendTimeMs: -1 });
   }
 
   private assignAndEnqueue(records: Buffer, metas: BatchMeta[], options: AppendOptions): Promise<AppendResult> {

@@ -153,6 +153,56 @@ describe("Log append and read", () => {
     await expect(log.append(makeBatch([{ value: "after" }]))).rejects.toBeInstanceOf(LogClosedError);
   });
 
+  it("a lone large append is written while its CRC is checked; a bad one is cut off the file and takes no offsets", async () => {
+    const { log, dir } = await openLog({ segmentBytes: 64 * 1024 * 1024 });
+    const big = (fill: number, bytes = 300 * 1024): Buffer => {
+      const b = makeSizedBatch(2, bytes);
+      b.fill(fill, 61);
+      b.writeUInt32BE(computeBatchCrc(b, 0), CRC_OFFSET);
+      return b;
+    };
+    const segmentFile = join(dir, "00000000000000000000.log");
+    const fileBytes = async (): Promise<number> => (await readFile(segmentFile)).length;
+    // One at a time (the writer idle each time): the path that checks while writing.
+    for (let i = 0; i < 3; i++) {
+      expect(await log.append(big(i), { transfer: i === 1 })).toMatchObject({ baseOffset: 2 * i, lastOffset: 2 * i + 1 });
+    }
+    const segment = (log as unknown as { local: { active: { abandonWrite: (n: number) => Promise<void> } } }).local.active;
+    const abandon = segment.abandonWrite.bind(segment);
+    let abandoned = 0;
+    segment.abandonWrite = (n) => (abandoned++, abandon(n));
+    const goodBytes = log.activeSegmentBytes;
+    expect(await fileBytes()).toBe(goodBytes);
+    // A bad CRC: rejected, no offsets taken, the bytes already written are cut off again (it is
+    // larger than what follows, so nothing would overwrite all of it).
+    const bad = big(9, 700 * 1024);
+    bad[bad.length - 1]! ^= 0xff;
+    const rejected = log.append(bad);
+    // Appended before the bad one is settled: written after it is cut off, at the offsets it did not take.
+    const next = big(7);
+    const nextCopy = Buffer.from(next);
+    const small = makeBatch([{ value: "after" }]);
+    const [r1, r2, r3] = await Promise.allSettled([rejected, log.append(next), log.append(small)]);
+    expect(r1.status).toBe("rejected");
+    expect((r1 as PromiseRejectedResult).reason).toBeInstanceOf(CorruptRecordError);
+    expect(r2).toMatchObject({ status: "fulfilled", value: { baseOffset: 6, lastOffset: 7 } });
+    expect(r3).toMatchObject({ status: "fulfilled", value: { baseOffset: 8 } });
+    expect(abandoned).toBe(1); // it was written (then dropped), not refused before writing
+    expect(log.logEndOffset).toBe(9);
+    expect(await fileBytes()).toBe(log.activeSegmentBytes);
+    expect(log.activeSegmentBytes).toBe(goodBytes + next.length + small.length);
+    nextCopy.writeBigInt64BE(6n, 0);
+    const read = Buffer.concat((await log.read(6, 1)).buffers);
+    expect(read.equals(nextCopy)).toBe(true);
+    // After a reopen (no recovery truncation needed) every batch is intact and in place.
+    await log.close();
+    const reopened = await Log.open(dir, { tailCacheBytes: 0 });
+    expect(reopened.logEndOffset).toBe(9);
+    const all = batchesIn((await reopened.read(0, 1 << 30)).buffers);
+    expect(all.map((b) => b.baseOffset)).toEqual([0, 2, 4, 6, 8]);
+    await reopened.close();
+  });
+
   it("readCached answers from the tail cache synchronously, and only from it", async () => {
     const { log } = await openLog();
     await log.append(makeBatch([{ value: "a" }, { value: "b" }]));

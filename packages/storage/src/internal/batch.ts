@@ -57,9 +57,10 @@ export interface ValidateLimits {
 /**
  * Splits `buf` into batches and validates framing, magic, CRC and size. `leader` mode also checks
  * what a producer must get right (non-empty batch, lastOffsetDelta = count - 1); follower mode
- * checks offsets are monotonic and returns the batches' own offsets.
+ * checks offsets are monotonic and returns the batches' own offsets. `withCrcs` false leaves the
+ * CRCs to `checkCrcs` below (the log checks a lone large append's while writing it).
  */
-export function validateBatches(buf: Buffer, limits: ValidateLimits, leader: boolean): BatchMeta[] {
+export function validateBatches(buf: Buffer, limits: ValidateLimits, leader: boolean, withCrcs = true): BatchMeta[] {
   if (buf.length === 0) throw new InvalidRecordError("empty append");
   if (buf.length > limits.segmentBytes) {
     throw new RecordListTooLargeError(
@@ -87,7 +88,7 @@ export function validateBatches(buf: Buffer, limits: ValidateLimits, leader: boo
     if (magic !== CURRENT_MAGIC) {
       throw new CorruptRecordError(`batch at byte ${pos} has unsupported magic ${magic}`);
     }
-    if (!isBatchCrcValid(buf, pos)) {
+    if (withCrcs && !isBatchCrcValid(buf, pos)) {
       throw new CorruptRecordError(`batch at byte ${pos} failed its CRC check`);
     }
     const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET);
@@ -121,6 +122,13 @@ export function validateBatches(buf: Buffer, limits: ValidateLimits, leader: boo
     pos += size;
   }
   return metas;
+}
+
+/** Throws CorruptRecordError, naming the first batch of `metas` in `buf` whose CRC does not match. */
+export function checkCrcs(buf: Buffer, metas: readonly BatchMeta[]): void {
+  for (const m of metas) {
+    if (!isBatchCrcValid(buf, m.pos)) throw new CorruptRecordError(`batch at byte ${m.pos} failed its CRC check`);
+  }
 }
 
 /** message.timestamp.type=LogAppendTime: the broker's clock becomes the batch's timestamp (new CRC). */

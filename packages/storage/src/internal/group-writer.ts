@@ -41,6 +41,12 @@ export interface GroupWriterHost {
   appended(logEndOffset: number): void;
 }
 
+/** A write started before its append's CRCs were checked (see GroupWriter.startUnchecked). */
+export interface UncheckedWrite {
+  commit(metas: BatchMeta[], result: AppendOutcome): Promise<AppendOutcome>;
+  abandon(): void;
+}
+
 /** Append groups being written at once (each at its own file position; see drainPending). */
 const WRITES_IN_FLIGHT = 2;
 
@@ -117,6 +123,51 @@ export class GroupWriter {
   }
 
   private announceScheduled = false;
+
+  /**
+   * A lone large append (writer idle, no roll or flush due) starts its write before its CRCs are
+   * checked, so the caller checks them on the event loop while the thread pool writes; then calls
+   * exactly one of `commit` (resolves like any append once written, committed and announced) or
+   * `abandon` (a CRC failed: the written bytes are cut off the segment before anything else is
+   * written). Meanwhile every other write and operation waits. Undefined when the writer cannot
+   * take it now.
+   */
+  startUnchecked(buf: Buffer, lastOffset: number, maxTimestamp: number): UncheckedWrite | undefined {
+    const host = this.host;
+    if (this.drainScheduled || !this.queue.isEmpty || !this.inlineAllowed(0)) return undefined;
+    const now = host.clock();
+    if (host.shouldRoll({ lastOffset, bytes: buf.length, maxTimestamp }, 0, now) || host.flushDue(lastOffset + 1, now)) return undefined;
+    const segment = host.activeSegment();
+    const written = segment.write([buf], buf.length);
+    // Counted as an operation: the inline paths stay off and queued appends take the serial
+    // chain, which runs after this write is committed or abandoned.
+    this.pendingOps++;
+    const settle = <T>(p: Promise<T>): Promise<T> => {
+      const done = p.finally(() => this.pendingOps--);
+      this.chain = done.catch(() => {});
+      return done;
+    };
+    const failed = (e: unknown): never => {
+      this.host.fail(e);
+      this.queue.failAll(this.offlineError(e));
+      throw this.offlineError(e);
+    };
+    return {
+      commit: (metas, result) =>
+        settle(
+          written.then(() => {
+            segment.commitBatches(metas, buf.length, now);
+            host.setLogEndOffset(result.lastOffset + 1);
+            host.scheduleFlush();
+            host.appended(result.lastOffset + 1);
+            return result;
+          }, failed),
+        ),
+      abandon: () => {
+        void settle(written.then(() => segment.abandonWrite(buf.length)).catch(failed)).catch(() => {});
+      },
+    };
+  }
 
   private readonly announceTask = (): void => {
     this.announceScheduled = false;
@@ -276,7 +327,9 @@ export class GroupWriter {
       appends = [];
       bytes = 0;
     };
+    let groupBytes = 0;
     for (const p of group) {
+      groupBytes += p.buf.length;
       if (host.shouldRoll({ lastOffset: p.result.lastOffset, bytes: p.buf.length, maxTimestamp: p.result.maxTimestamp }, bytes, now)) {
         issue();
         await prior;
@@ -292,7 +345,7 @@ export class GroupWriter {
       .then(async () => {
         await host.maybeFlush(now);
         if (host.epochCheckpointPending()) await host.writeEpochCheckpoint();
-        this.acknowledge(group);
+        this.acknowledge(group, groupBytes > SYNC_WRITE_MAX_BYTES);
       })
       .catch((e: unknown) => {
         this.rejectGroup(group, e);
@@ -301,14 +354,16 @@ export class GroupWriter {
     return { done };
   }
 
-  private acknowledge(group: PendingAppend[]): void {
+  private acknowledge(group: PendingAppend[], large = false): void {
     // Under load (more appends queued), resolve on the next loop turn: the writer first issues the
     // next group's writev, so the appenders woken here overlap with that write instead of delaying
-    // it. With nothing queued there is nothing to overlap: resolve at once (lower ack latency).
-    // Either way acknowledgements (and listener calls) keep the groups' order.
+    // it. With nothing queued there is nothing to overlap: resolve at once (lower ack latency) —
+    // unless the group is large: then the writer is idle again (its drain finished) when the
+    // appender's next append arrives, so that one can take startUnchecked. Either way
+    // acknowledgements (and listener calls) keep the groups' order.
     this.acks.push(group);
     if (this.ackScheduled) return;
-    if (this.queue.isEmpty) {
+    if (this.queue.isEmpty && !large) {
       this.flushAcks();
     } else {
       this.ackScheduled = true;

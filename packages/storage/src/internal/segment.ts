@@ -188,6 +188,16 @@ export class LogSegment {
     });
   }
 
+  /**
+   * Drops a finished write that must not be committed (`totalBytes`, the only write in flight):
+   * the file is cut back to the committed size, and the next write starts there again.
+   */
+  async abandonWrite(totalBytes: number): Promise<void> {
+    assert(this.writing === totalBytes, "abandoning a write that is not the only one in flight");
+    await this.fh.truncate(this.size);
+    this.writing = 0;
+  }
+
   /** Indexes the oldest uncommitted write (`totalBytes` of `batches`), now on file. */
   commit(batches: readonly WrittenBatch[], totalBytes: number, nowMs: number): void {
     let position = this.size;
