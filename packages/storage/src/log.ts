@@ -3,7 +3,6 @@
 // writer (internal/group-writer.ts), which also runs every other operation in order after them.
 // A lone large append (the writer idle) is the exception: its write starts before its CRCs are
 // checked, so the check overlaps the write; it takes its offsets only once the check passed.
-import { setPartitionLeaderEpoch } from "@gregor/protocol";
 import type { CompactOptions, CompactionStats } from "./cleaner/cleaner.js";
 import { LogCompaction, type CompactedLog } from "./cleaner/log-compaction.js";
 import { parseCleanerCheckpoint, type CleanableRange } from "./cleaner/plan.js";
@@ -12,7 +11,7 @@ import { InvalidRecordError, LogClosedError, OffsetOutOfRangeError } from "./err
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
 import type { OffsetAndTimestamp } from "./list-offsets.js";
 import type { AppendListener, AppendOptions, AppendResult, ReadResult } from "./log-types.js";
-import { checkCrcs, stampLogAppendTime, validateBatches, writeInt64, type BatchMeta } from "./internal/batch.js";
+import { checkCrcs, stampBatches, validateBatches, type BatchMeta } from "./internal/batch.js";
 import { CLEANER_CHECKPOINT, CheckpointFiles, readText } from "./internal/checkpoint.js";
 import { loadLog } from "./internal/loader.js";
 import { LocalLog } from "./internal/local-log.js";
@@ -195,15 +194,7 @@ export class Log {
     if (epoch !== undefined && epoch > (this.leaderEpochCache.latestEpoch ?? -1)) return undefined; // epoch checkpoint first
     const metas = validateBatches(records, this.config, true, false);
     const baseOffset = this.nextOffset;
-    let offset = baseOffset;
-    let maxTimestamp = -1;
-    for (const m of metas) {
-      writeInt64(records, offset, m.pos);
-      m.baseOffset = offset;
-      if (epoch !== undefined) setPartitionLeaderEpoch(records, epoch, m.pos);
-      if (m.maxTimestamp > maxTimestamp) maxTimestamp = m.maxTimestamp;
-      offset += m.lastOffsetDelta + 1;
-    }
+    const { endOffset: offset, maxTimestamp } = stampBatches(records, metas, baseOffset, epoch, -1);
     const write = this.writer.startUnchecked(records, offset - 1, maxTimestamp);
     if (write === undefined) return undefined;
     try {
@@ -221,16 +212,7 @@ export class Log {
     const epoch = options.leaderEpoch;
     const logAppendTimeMs = this.config.messageTimestampType === "LogAppendTime" ? this.clock() : -1;
     const baseOffset = this.nextOffset;
-    let offset = baseOffset;
-    let maxTimestamp = -1;
-    for (const m of metas) {
-      writeInt64(records, offset, m.pos); // baseOffset, outside the CRC; no BigInt per batch
-      m.baseOffset = offset;
-      if (epoch !== undefined) setPartitionLeaderEpoch(records, epoch, m.pos);
-      if (logAppendTimeMs >= 0) stampLogAppendTime(records, m, logAppendTimeMs);
-      if (m.maxTimestamp > maxTimestamp) maxTimestamp = m.maxTimestamp;
-      offset += m.lastOffsetDelta + 1;
-    }
+    const { endOffset: offset, maxTimestamp } = stampBatches(records, metas, baseOffset, epoch, logAppendTimeMs);
     this.beforeAppend?.(records, baseOffset);
     if (epoch !== undefined && epoch > (this.leaderEpochCache.latestEpoch ?? -1)) {
       this.epochDirty = this.leaderEpochCache.assign(epoch, baseOffset) || this.epochDirty;

@@ -13,6 +13,7 @@ import {
   MAX_TIMESTAMP_OFFSET,
   PARTITION_LEADER_EPOCH_OFFSET,
   RECORD_BATCH_OVERHEAD,
+  setPartitionLeaderEpoch,
   RECORDS_COUNT_OFFSET,
   isBatchCrcValid,
 } from "@gregor/protocol";
@@ -129,6 +130,26 @@ export function checkCrcs(buf: Buffer, metas: readonly BatchMeta[]): void {
   for (const m of metas) {
     if (!isBatchCrcValid(buf, m.pos)) throw new CorruptRecordError(`batch at byte ${m.pos} failed its CRC check`);
   }
+}
+
+/**
+ * Leader append: gives the batches of `metas` in `buf` their offsets from `baseOffset` on (each
+ * baseOffset rewritten in place, outside the CRC), the leader epoch if given, and with
+ * `logAppendTimeMs` >= 0 that time (and a new CRC). Returns the offset after them and the
+ * largest batch maxTimestamp.
+ */
+export function stampBatches(buf: Buffer, metas: BatchMeta[], baseOffset: number, epoch: number | undefined, logAppendTimeMs: number): { endOffset: number; maxTimestamp: number } {
+  let offset = baseOffset;
+  let maxTimestamp = -1;
+  for (const m of metas) {
+    writeInt64(buf, offset, m.pos); // no BigInt per batch
+    m.baseOffset = offset;
+    if (epoch !== undefined) setPartitionLeaderEpoch(buf, epoch, m.pos);
+    if (logAppendTimeMs >= 0) stampLogAppendTime(buf, m, logAppendTimeMs);
+    if (m.maxTimestamp > maxTimestamp) maxTimestamp = m.maxTimestamp;
+    offset += m.lastOffsetDelta + 1;
+  }
+  return { endOffset: offset, maxTimestamp };
 }
 
 /** message.timestamp.type=LogAppendTime: the broker's clock becomes the batch's timestamp (new CRC). */
