@@ -165,11 +165,14 @@ export class Log {
   append(records: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
     try {
       this.ensureOpen();
-      if (records.length > SYNC_WRITE_MAX_BYTES) {
-        const started = this.appendCheckingWhileWriting(records, options);
+      // A large append's CRCs may be checked while it is written (appendCheckingWhileWriting).
+      const large = records.length > SYNC_WRITE_MAX_BYTES;
+      const metas = validateBatches(records, this.config, true, !large);
+      if (large) {
+        const started = this.appendCheckingWhileWriting(records, metas, options);
         if (started !== undefined) return started;
+        checkCrcs(records, metas);
       }
-      const metas = validateBatches(records, this.config, true);
       const wait = this.writer.waitForRoom();
       if (wait === undefined) return this.assignAndEnqueue(records, metas, options);
       return wait.then(() => {
@@ -185,14 +188,14 @@ export class Log {
    * A lone large append (the writer idle): its write starts before its CRCs are checked, which
    * then happens on the event loop while the thread pool writes, instead of before it. Offsets
    * are stamped first but taken (nextOffset) only once the CRCs pass; a bad CRC abandons the
-   * write (cut off the file before anything else is written) and takes no offsets. Undefined
-   * when this path does not apply (the usual one then runs).
+   * write (cut off the file before anything else is written) and takes no offsets. `metas` are
+   * validated but for their CRCs. Undefined when this path does not apply: the caller then
+   * checks the CRCs and takes the usual path (re-stamping the offsets stamped here).
    */
-  private appendCheckingWhileWriting(records: Buffer, options: AppendOptions): Promise<AppendResult> | undefined {
+  private appendCheckingWhileWriting(records: Buffer, metas: BatchMeta[], options: AppendOptions): Promise<AppendResult> | undefined {
     const epoch = options.leaderEpoch;
     if (this.beforeAppend !== undefined || this.config.messageTimestampType !== "CreateTime") return undefined;
     if (epoch !== undefined && epoch > (this.leaderEpochCache.latestEpoch ?? -1)) return undefined; // epoch checkpoint first
-    const metas = validateBatches(records, this.config, true, false);
     const baseOffset = this.nextOffset;
     const { endOffset: offset, maxTimestamp } = stampBatches(records, metas, baseOffset, epoch, -1);
     const write = this.writer.startUnchecked(records, offset - 1, maxTimestamp);

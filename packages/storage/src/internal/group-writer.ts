@@ -148,9 +148,7 @@ export class GroupWriter {
       return done;
     };
     const failed = (e: unknown): never => {
-      this.host.fail(e);
-      this.queue.failAll(this.offlineError(e));
-      throw this.offlineError(e);
+      throw this.writeFailed(e);
     };
     return {
       commit: (metas, result) =>
@@ -220,12 +218,17 @@ export class GroupWriter {
       segment.writeNow(buffers, bytes);
       return undefined;
     } catch (e) {
-      this.host.fail(e);
-      const error = this.offlineError(e);
-      for (const p of group) p.reject(error);
-      this.queue.failAll(error);
-      return error;
+      return this.writeFailed(e, group);
     }
+  }
+
+  /** A write failed: the log goes offline, `group` (the appends being written) and everything queued are rejected. */
+  private writeFailed(e: unknown, group: readonly PendingAppend[] = []): LogClosedError {
+    this.host.fail(e);
+    const error = this.offlineError(e);
+    for (const p of group) p.reject(error);
+    this.queue.failAll(error);
+    return error;
   }
 
   /** The inline path of drainTask; false when the general (serial) path must write the queue. */
@@ -283,8 +286,7 @@ export class GroupWriter {
       }
     } catch (e) {
       await Promise.allSettled(inFlight);
-      this.host.fail(e);
-      this.queue.failAll(this.offlineError(e));
+      this.writeFailed(e);
       this.drainScheduled = false;
       throw e;
     }
