@@ -60,30 +60,35 @@ function plainWriteLoop(path: string, chunkBytes: number, fresh: boolean): { ms:
 }
 
 /**
- * Appends `TOTAL` bytes of batches of about `batchBytes`, `window` appends in flight. Each append
- * gets a fresh buffer copied from a template batch, so the data production cost is the same as
- * the fresh plain loop's; `transfer` hands it over (as the broker does with request buffers),
- * otherwise the append uses the default options.
+ * Hands `submit` fresh copies of `template` (allocated and copied per call, so the data
+ * production cost is the same as the fresh plain loop's) until `TOTAL` bytes, `window` in flight.
  */
-async function appendRun(dir: string, batchBytes: number, records: number, window: number, transfer: boolean): Promise<{ ms: number; cpuMs: number; bytes: number; log: Log }> {
-  const log = await Log.open(dir);
-  const template = makeSizedBatch(records, batchBytes);
+async function windowed(template: Buffer, window: number, submit: (buf: Buffer) => Promise<unknown>): Promise<{ ms: number; cpuMs: number; bytes: number }> {
   const n = Math.floor(TOTAL / template.length);
   const inFlight: Promise<unknown>[] = [];
-  let bytes = 0;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (let i = 0; i < n; i++) {
     const buf = Buffer.allocUnsafe(template.length);
     template.copy(buf);
-    bytes += buf.length;
-    inFlight.push(log.append(buf, transfer ? TRANSFER_OPTIONS : DEFAULT_OPTIONS));
+    inFlight.push(submit(buf));
     if (inFlight.length >= window) await inFlight.shift();
   }
   await Promise.all(inFlight);
   const ms = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, bytes, log };
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, bytes: n * template.length };
+}
+
+/**
+ * Appends `TOTAL` bytes of batches of about `batchBytes`, `window` appends in flight; `transfer`
+ * hands each buffer over (as the broker does with request buffers), otherwise the append uses
+ * the default options.
+ */
+async function appendRun(dir: string, batchBytes: number, records: number, window: number, transfer: boolean): Promise<{ ms: number; cpuMs: number; bytes: number; log: Log }> {
+  const log = await Log.open(dir);
+  const options = transfer ? TRANSFER_OPTIONS : DEFAULT_OPTIONS;
+  return { ...(await windowed(makeSizedBatch(records, batchBytes), window, (buf) => log.append(buf, options))), log };
 }
 
 /**
@@ -92,27 +97,16 @@ async function appendRun(dir: string, batchBytes: number, records: number, windo
  * write, `window` in flight. Its figure is the ceiling for the log's append on this machine.
  */
 async function barePipelineRun(path: string, batchBytes: number, window: number): Promise<{ ms: number; cpuMs: number; bytes: number }> {
-  const template = makeSizedBatch(1, batchBytes);
-  const n = Math.floor(TOTAL / template.length);
   const fd = openSync(path, "w");
-  const inFlight: Promise<void>[] = [];
   let position = 0;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) {
-    const buf = Buffer.allocUnsafe(template.length);
-    template.copy(buf);
+  const run = await windowed(makeSizedBatch(1, batchBytes), window, (buf) => {
     if (!isBatchCrcValid(buf, 0)) throw new Error("CRC mismatch");
     const at = position;
     position += buf.length;
-    inFlight.push(new Promise((resolve, reject) => write(fd, buf, 0, buf.length, at, (e) => (e === null ? resolve() : reject(e)))));
-    if (inFlight.length >= window) await inFlight.shift();
-  }
-  await Promise.all(inFlight);
-  const ms = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
+    return new Promise<void>((resolve, reject) => write(fd, buf, 0, buf.length, at, (e) => (e === null ? resolve() : reject(e))));
+  });
   closeSync(fd);
-  return { ms, cpuMs: (cpu.user + cpu.system) / 1000, bytes: position };
+  return run;
 }
 
 /**
@@ -158,6 +152,15 @@ async function main(): Promise<void> {
       last[key] = TOTAL / r.ms;
       await rm(join(root, "plain.bin"));
     };
+    // 1 MiB appends into a fresh log after the warm-up, `window` in flight; the log is then removed.
+    const oneMiBRun = async (name: string, window: number): Promise<{ ms: number; cpuMs: number; bytes: number }> => {
+      execFileSync("sync");
+      warmPageCache(root);
+      const run = await appendRun(join(root, name), MiB, 1, window, TRANSFER);
+      await run.log.close();
+      await rm(join(root, name), { recursive: true });
+      return run;
+    };
     for (let round = 0; round < ROUNDS; round++) {
       await plain("fresh1M", MiB, true);
       await plain("hot1M", MiB, false);
@@ -166,18 +169,10 @@ async function main(): Promise<void> {
       const bare = await barePipelineRun(join(root, "bare.bin"), MiB, 8);
       best.bare1M = better(best.bare1M, bare.bytes, bare.ms, bare.cpuMs);
       await rm(join(root, "bare.bin"));
-      execFileSync("sync");
-      warmPageCache(root);
-      const big = await appendRun(join(root, "big"), MiB, 1, 8, TRANSFER);
-      await big.log.close();
-      await rm(join(root, "big"), { recursive: true });
+      const big = await oneMiBRun("big", 8);
       best.big = better(best.big, big.bytes, big.ms, big.cpuMs);
       paired.big.push(big.bytes / big.ms / last.fresh1M);
-      execFileSync("sync");
-      warmPageCache(root);
-      const one = await appendRun(join(root, "one"), MiB, 1, 1, TRANSFER);
-      await one.log.close();
-      await rm(join(root, "one"), { recursive: true });
+      const one = await oneMiBRun("one", 1);
       best.oneAtATime = better(best.oneAtATime, one.bytes, one.ms, one.cpuMs);
       await plain("fresh16K", 16 * 1024, true);
       await plain("hot16K", 16 * 1024, false);
