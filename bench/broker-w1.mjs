@@ -7,7 +7,17 @@
 // first accepted connection. Writes bench/results/broker-w1.json and the W1 section of
 // bench/RESULTS.md.   Usage: node bench/broker-w1.mjs [--runs 3] [--no-build]
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { connect } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -25,18 +35,39 @@ const median = (xs) => {
 
 function ensureTools() {
   mkdirSync(BIN, { recursive: true });
-  for (const [name, libs] of [["kperf", ["-lrdkafka", "-lpthread"]], ["mockbroker", ["-lrdkafka"]]]) {
-    if (!existsSync(join(BIN, name))) execFileSync("gcc", ["-O2", "-o", join(BIN, name), new URL(`../../shared/tools/${name}.c`, import.meta.url).pathname, ...libs], { stdio: "inherit" });
+  for (const [name, libs] of [
+    ["kperf", ["-lrdkafka", "-lpthread"]],
+    ["mockbroker", ["-lrdkafka"]],
+  ]) {
+    if (!existsSync(join(BIN, name)))
+      execFileSync(
+        "gcc",
+        ["-O2", "-o", join(BIN, name), new URL(`../../shared/tools/${name}.c`, import.meta.url).pathname, ...libs],
+        { stdio: "inherit" },
+      );
   }
   if (!args.includes("--no-build") || !existsSync(join(ROOT, "apps/broker/dist/main.js"))) {
     log("building apps/broker");
-    execFileSync("pnpm", ["exec", "turbo", "run", "build", "--filter=gregor-broker...", "--output-logs=errors-only"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, npm_config_nodedir: "/usr" } });
+    execFileSync("pnpm", ["exec", "turbo", "run", "build", "--filter=gregor-broker...", "--output-logs=errors-only"], {
+      cwd: ROOT,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: { ...process.env, npm_config_nodedir: "/usr" },
+    });
   }
 }
 
 function kperf(argv, timeoutMs = 120_000) {
-  const out = execFileSync(join(BIN, "kperf"), argv, { encoding: "utf8", timeout: timeoutMs, killSignal: "SIGKILL", stdio: ["ignore", "pipe", "pipe"] });
-  const line = out.trim().split("\n").reverse().find((l) => l.startsWith("RESULT "));
+  const out = execFileSync(join(BIN, "kperf"), argv, {
+    encoding: "utf8",
+    timeout: timeoutMs,
+    killSignal: "SIGKILL",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const line = out
+    .trim()
+    .split("\n")
+    .reverse()
+    .find((l) => l.startsWith("RESULT "));
   if (line === undefined) throw new Error(`kperf ${argv[0]}: no RESULT line`);
   return JSON.parse(line.slice(7));
 }
@@ -63,7 +94,11 @@ function ddThroughput() {
   const dir = mkdtempSync(join(tmpdir(), "w1-dd-"));
   try {
     // dd reports on stderr; spawnSync keeps it.
-    return spawnSync("dd", ["if=/dev/zero", `of=${join(dir, "dd")}`, "bs=1M", "count=512", "conv=fdatasync"], { encoding: "utf8" }).stderr ?? "";
+    return (
+      spawnSync("dd", ["if=/dev/zero", `of=${join(dir, "dd")}`, "bs=1M", "count=512", "conv=fdatasync"], {
+        encoding: "utf8",
+      }).stderr ?? ""
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -81,17 +116,48 @@ async function startGregor(dataDir) {
   // young-generation pauses of the 20k/s phase can be reported beside its latency.
   const gcTrace = join(dataDir, "..", `w1-gc-${process.pid}-${p}.log`);
   const gcFd = openSync(gcTrace, "w");
-  const child = spawn(process.execPath, ["--trace-gc", join(ROOT, "apps/broker/dist/main.js"), "--override", `log.dirs=${dataDir}`, "--override", `listeners=PLAINTEXT://127.0.0.1:${p}`, "--override", "gregor.admin.port=-1", "--override", "group.initial.rebalance.delay.ms=0"], { stdio: ["ignore", gcFd, "inherit"], env: { ...process.env, GREGOR_LOG_LEVEL: "warn" } });
+  const child = spawn(
+    process.execPath,
+    [
+      "--trace-gc",
+      join(ROOT, "apps/broker/dist/main.js"),
+      "--override",
+      `log.dirs=${dataDir}`,
+      "--override",
+      `listeners=PLAINTEXT://127.0.0.1:${p}`,
+      "--override",
+      "gregor.admin.port=-1",
+      "--override",
+      "group.initial.rebalance.delay.ms=0",
+    ],
+    { stdio: ["ignore", gcFd, "inherit"], env: { ...process.env, GREGOR_LOG_LEVEL: "warn" } },
+  );
   closeSync(gcFd);
   await waitPort(p);
-  const stop = () => new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); });
+  const stop = () =>
+    new Promise((r) => {
+      child.once("exit", r);
+      child.kill("SIGTERM");
+    });
   return { bootstrap: `127.0.0.1:${p}`, gcTrace, stop: () => stop().finally(() => rmSync(gcTrace, { force: true })) };
 }
 
 async function startMock() {
-  const child = spawn(join(BIN, "mockbroker"), ["-B", "1", "-t", "w1", "-p", "1"], { stdio: ["ignore", "pipe", "inherit"] });
-  const bootstrap = await new Promise((resolve) => child.stdout.once("data", (c) => resolve(c.toString().trim().split("\n")[0].trim())));
-  return { bootstrap, reference: true, stop: () => new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); }) };
+  const child = spawn(join(BIN, "mockbroker"), ["-B", "1", "-t", "w1", "-p", "1"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const bootstrap = await new Promise((resolve) =>
+    child.stdout.once("data", (c) => resolve(c.toString().trim().split("\n")[0].trim())),
+  );
+  return {
+    bootstrap,
+    reference: true,
+    stop: () =>
+      new Promise((r) => {
+        child.once("exit", r);
+        child.kill("SIGTERM");
+      }),
+  };
 }
 
 async function w1(target, run) {
@@ -118,10 +184,48 @@ async function w1(target, run) {
       return { ack_p50_ms: NaN, ack_p99_ms: NaN, e2e_p99_ms: NaN, error: String(e.message).slice(0, 200) };
     }
   };
-  const e2e = tolerate(() => kperf(["e2e", "-b", b, "-t", `${topic}-e2e`, "-n", "200000", "-r", "20000", "-l", "0", "-s", "100", "-a", "all", "-q"]));
+  const e2e = tolerate(() =>
+    kperf([
+      "e2e",
+      "-b",
+      b,
+      "-t",
+      `${topic}-e2e`,
+      "-n",
+      "200000",
+      "-r",
+      "20000",
+      "-l",
+      "0",
+      "-s",
+      "100",
+      "-a",
+      "all",
+      "-q",
+    ]),
+  );
   if (target.gcTrace !== undefined) e2e.gc = scavenges(readFileSync(target.gcTrace).subarray(gcFrom).toString("utf8"));
   // The same paced publishing without the tailing consumer: the publish path alone.
-  const paced = tolerate(() => kperf(["produce", "-b", b, "-t", `${topic}-paced`, "-n", "200000", "-r", "20000", "-l", "0", "-s", "100", "-a", "all", "-q"]));
+  const paced = tolerate(() =>
+    kperf([
+      "produce",
+      "-b",
+      b,
+      "-t",
+      `${topic}-paced`,
+      "-n",
+      "200000",
+      "-r",
+      "20000",
+      "-l",
+      "0",
+      "-s",
+      "100",
+      "-a",
+      "all",
+      "-q",
+    ]),
+  );
   return { produce, consume, e2e, paced };
 }
 
@@ -129,7 +233,14 @@ async function w1(target, run) {
 function scavenges(text) {
   const pauses = [...text.matchAll(/Scavenge .*? MB, ([\d.]+) \/ [\d.]+ ms/g)].map((m) => Number(m[1]));
   const sum = pauses.reduce((a, b) => a + b, 0);
-  return { scavenges: pauses.length, avg_ms: pauses.length === 0 ? 0 : sum / pauses.length, max_ms: Math.max(0, ...pauses), over_1ms: pauses.filter((x) => x > 1).length, total_ms: sum, mark_compacts: (text.match(/Mark-Compact/g) ?? []).length };
+  return {
+    scavenges: pauses.length,
+    avg_ms: pauses.length === 0 ? 0 : sum / pauses.length,
+    max_ms: Math.max(0, ...pauses),
+    over_1ms: pauses.filter((x) => x > 1).length,
+    total_ms: sum,
+    mark_compacts: (text.match(/Mark-Compact/g) ?? []).length,
+  };
 }
 
 function summarize(runs) {
@@ -144,7 +255,10 @@ function summarize(runs) {
     paced_p99_ms: median(runs.map((r) => r.paced.ack_p99_ms)),
     p99_runs_ms: runs.map((r) => r.e2e.ack_p99_ms),
     paced_p99_runs_ms: runs.map((r) => r.paced.ack_p99_ms),
-    gc: runs[0]?.e2e.gc === undefined ? undefined : Object.fromEntries(Object.keys(runs[0].e2e.gc).map((k) => [k, median(runs.map((r) => r.e2e.gc[k]))])),
+    gc:
+      runs[0]?.e2e.gc === undefined
+        ? undefined
+        : Object.fromEntries(Object.keys(runs[0].e2e.gc).map((k) => [k, median(runs.map((r) => r.e2e.gc[k]))])),
   };
 }
 
@@ -152,7 +266,10 @@ async function startupTimes(n = 5) {
   // Time from spawning `node` with an embedded startBroker() to the first accepted connection,
   // and the broker's own figure (startBroker() call -> listener accepting).
   const script = join(tmpdir(), `w1-startup-${process.pid}.mjs`);
-  writeFileSync(script, `import { startBroker } from ${JSON.stringify(join(ROOT, "packages/broker/dist/index.js"))};\nconst b = await startBroker({ dataDir: process.argv[2], port: Number(process.argv[3]) });\nprocess.stdout.write(JSON.stringify({ startupMs: b.startupMs }) + "\\n");\nprocess.on("SIGTERM", async () => { await b.close(); process.exit(0); });\n`);
+  writeFileSync(
+    script,
+    `import { startBroker } from ${JSON.stringify(join(ROOT, "packages/broker/dist/index.js"))};\nconst b = await startBroker({ dataDir: process.argv[2], port: Number(process.argv[3]) });\nprocess.stdout.write(JSON.stringify({ startupMs: b.startupMs }) + "\\n");\nprocess.on("SIGTERM", async () => { await b.close(); process.exit(0); });\n`,
+  );
   const out = [];
   for (let i = 0; i < n; i++) {
     const dir = mkdtempSync(join(tmpdir(), "w1-start-"));
@@ -163,18 +280,26 @@ async function startupTimes(n = 5) {
     const toAccept = performance.now() - t0;
     const line = await new Promise((r) => child.stdout.once("data", (c) => r(c.toString())));
     out.push({ processSpawnToAcceptMs: toAccept, startBrokerMs: JSON.parse(line).startupMs });
-    await new Promise((r) => { child.once("exit", r); child.kill("SIGTERM"); });
+    await new Promise((r) => {
+      child.once("exit", r);
+      child.kill("SIGTERM");
+    });
     rmSync(dir, { recursive: true, force: true });
   }
   rmSync(script, { force: true });
-  return { startBrokerMs: median(out.map((x) => x.startBrokerMs)), processSpawnToAcceptMs: median(out.map((x) => x.processSpawnToAcceptMs)), samples: out };
+  return {
+    startBrokerMs: median(out.map((x) => x.startBrokerMs)),
+    processSpawnToAcceptMs: median(out.map((x) => x.processSpawnToAcceptMs)),
+    samples: out,
+  };
 }
 
 function writeResultsMd(result) {
   const path = join(ROOT, "bench", "RESULTS.md");
   const g = result.gregor;
   const m = result.mock;
-  const f = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }) : "n/a");
+  const f = (x, d = 0) =>
+    Number.isFinite(x) ? x.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d }) : "n/a";
   const section = [
     "<!-- broker-w1:start -->",
     "## Broker end to end: workload W1 (kperf on librdkafka 2.0.2)",
@@ -193,7 +318,12 @@ function writeResultsMd(result) {
     `Floors: produce >= 800,000 rec/s (${g.produce_records_s >= 800_000 ? "met" : "NOT met"}), consume >= 1,500,000 rec/s (${g.consume_records_s >= 1_500_000 ? "met" : "NOT met"}), publish p99 <= 1 ms at 20k/s (consumer tailing: ${g.p99_ms <= 1 ? "met" : "NOT met"}; producer alone: ${g.paced_p99_ms <= 1 ? "met" : "NOT met"}).`,
     `Publish p99 of each run, consumer tailing: ${g.p99_runs_ms.map((x) => f(x, 2)).join(", ")} ms; producer alone: ${g.paced_p99_runs_ms.map((x) => f(x, 2)).join(", ")} ms.`,
     "",
-    ...(g.gc === undefined ? [] : [`Broker young-generation GC during the 20k/s phase (\`--trace-gc\`, medians of the runs): ${f(g.gc.scavenges)} scavenges, avg ${f(g.gc.avg_ms, 2)} ms, max ${f(g.gc.max_ms, 2)} ms, ${f(g.gc.over_1ms)} over 1 ms (${f(g.gc.total_ms, 0)} ms in all); ${f(g.gc.mark_compacts)} mark-compacts.`, ""]),
+    ...(g.gc === undefined
+      ? []
+      : [
+          `Broker young-generation GC during the 20k/s phase (\`--trace-gc\`, medians of the runs): ${f(g.gc.scavenges)} scavenges, avg ${f(g.gc.avg_ms, 2)} ms, max ${f(g.gc.max_ms, 2)} ms, ${f(g.gc.over_1ms)} over 1 ms (${f(g.gc.total_ms, 0)} ms in all); ${f(g.gc.mark_compacts)} mark-compacts.`,
+          "",
+        ]),
     `Machine load (1-minute load average, 2 cores shared with other work) at start / end: ${result.machine.loadavg1 ? `${f(result.machine.loadavg1.before, 2)} / ${f(result.machine.loadavg1.after, 2)}` : "n/a"}.`,
     `Machine limits measured in the same run: disk \`dd bs=1M count=512 conv=fdatasync\`: ${result.machine.dd?.rate ?? "n/a"}.`,
     `Embedded broker start-up (median of ${result.startup.samples.length}): startBroker() to listener accepting ${f(result.startup.startBrokerMs, 1)} ms; spawning \`node\` to its first accepted connection ${f(result.startup.processSpawnToAcceptMs, 1)} ms.`,
@@ -211,7 +341,13 @@ async function main() {
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? "unknown", dd: parseDd(ddThroughput()) };
   log("disk", machine.dd);
   const startup = await startupTimes();
-  log("startup", startup.startBrokerMs.toFixed(1), "ms in process;", startup.processSpawnToAcceptMs.toFixed(1), "ms from spawn");
+  log(
+    "startup",
+    startup.startBrokerMs.toFixed(1),
+    "ms in process;",
+    startup.processSpawnToAcceptMs.toFixed(1),
+    "ms from spawn",
+  );
   const gregorRuns = [];
   const mockRuns = [];
   for (let run = 0; run < RUNS; run++) {
@@ -233,11 +369,30 @@ async function main() {
     log("mock run", run, JSON.stringify(summarize([mockRuns.at(-1)])));
   }
   machine.loadavg1 = { before: loadBefore, after: loadavg()[0] };
-  const result = { date: new Date().toISOString().slice(0, 10), runs: RUNS, machine, startup, gregor: summarize(gregorRuns), mock: summarize(mockRuns), raw: { gregor: gregorRuns, mock: mockRuns } };
+  const result = {
+    date: new Date().toISOString().slice(0, 10),
+    runs: RUNS,
+    machine,
+    startup,
+    gregor: summarize(gregorRuns),
+    mock: summarize(mockRuns),
+    raw: { gregor: gregorRuns, mock: mockRuns },
+  };
   mkdirSync(join(ROOT, "bench", "results"), { recursive: true });
   writeFileSync(join(ROOT, "bench", "results", "broker-w1.json"), JSON.stringify(result, null, 2) + "\n");
   writeResultsMd(result);
-  console.log(JSON.stringify({ gregor: result.gregor, mock: result.mock, startup: { startBrokerMs: startup.startBrokerMs, processSpawnToAcceptMs: startup.processSpawnToAcceptMs }, disk: machine.dd }, null, 2));
+  console.log(
+    JSON.stringify(
+      {
+        gregor: result.gregor,
+        mock: result.mock,
+        startup: { startBrokerMs: startup.startBrokerMs, processSpawnToAcceptMs: startup.processSpawnToAcceptMs },
+        disk: machine.dd,
+      },
+      null,
+      2,
+    ),
+  );
 }
 
 main().catch((e) => {

@@ -51,5 +51,9 @@ await esbuild.build({
   // Bundled CommonJS dependencies may call require(); give the ESM bundle one.
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 });
-const r = spawnSync(process.execPath, [...(process.env.BENCH_SOURCE_MAPS === "1" ? ["--enable-source-maps"] : []), outfile, ...args], { stdio: "inherit", cwd: process.cwd() });
+const r = spawnSync(
+  process.execPath,
+  [...(process.env.BENCH_SOURCE_MAPS === "1" ? ["--enable-source-maps"] : []), outfile, ...args],
+  { stdio: "inherit", cwd: process.cwd() },
+);
 process.exit(r.status ?? 1);

@@ -25,7 +25,15 @@ if (build.status !== 0) {
 }
 
 const extra = process.argv.slice(2);
-const vitest = run("pnpm", ["exec", "vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...extra]);
+const vitest = run("pnpm", [
+  "exec",
+  "vitest",
+  "run",
+  "--reporter=default",
+  "--reporter=json",
+  `--outputFile.json=${report}`,
+  ...extra,
+]);
 
 let passed = 0;
 let failed = 0;
@@ -33,7 +41,10 @@ let skipped = 0;
 try {
   const r = JSON.parse(readFileSync(report, "utf8"));
   passed = r.numPassedTests;
-  failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0) + r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
+  failed =
+    r.numFailedTests +
+    (r.numRuntimeErrorTestSuites ?? 0) +
+    r.testResults.filter((f) => f.status === "failed" && f.assertionResults.length === 0).length;
   skipped = r.numPendingTests + r.numTodoTests;
 } catch (err) {
   console.log(`could not read the vitest report: ${err.message}`);

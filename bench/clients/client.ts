@@ -27,7 +27,13 @@ function out(r: Record<string, unknown>): void {
 }
 
 async function gregorProduce(): Promise<void> {
-  const p = new Producer({ bootstrapBrokers: [bootstrap], acks: 1, lingerMs: 5, batchSize: 1_048_576, maxInFlightRequestsPerConnection: 5 });
+  const p = new Producer({
+    bootstrapBrokers: [bootstrap],
+    acks: 1,
+    lingerMs: 5,
+    batchSize: 1_048_576,
+    maxInFlightRequestsPerConnection: 5,
+  });
   await p.send(topic, { value: payload });
   const chunk = Array.from({ length: CHUNK }, () => ({ value: payload }));
   const t0 = performance.now();
@@ -62,7 +68,11 @@ async function gregorConsume(): Promise<void> {
 async function gregorLatency(): Promise<void> {
   const p = new Producer({ bootstrapBrokers: [bootstrap], acks: 1, lingerMs: 0 });
   await p.send(topic, { value: payload });
-  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 10_000_000, numberOfSignificantValueDigits: 3 });
+  const hist = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 10_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   const rate = 5000;
   const total = Math.min(N, rate * 5);
   const t0 = performance.now();
@@ -72,11 +82,20 @@ async function gregorLatency(): Promise<void> {
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     const s = performance.now();
-    pending.push(p.send(topic, { value: payload }).then(() => hist.recordValue(Math.max(1, Math.round((performance.now() - s) * 1000)))));
+    pending.push(
+      p
+        .send(topic, { value: payload })
+        .then(() => hist.recordValue(Math.max(1, Math.round((performance.now() - s) * 1000)))),
+    );
   }
   await Promise.all(pending);
   await p.close();
-  out({ sends: total, ratePerSec: rate, p50Ms: hist.getValueAtPercentile(50) / 1000, p99Ms: hist.getValueAtPercentile(99) / 1000 });
+  out({
+    sends: total,
+    ratePerSec: rate,
+    p50Ms: hist.getValueAtPercentile(50) / 1000,
+    p99Ms: hist.getValueAtPercentile(99) / 1000,
+  });
 }
 
 async function kafkajsProduce(): Promise<void> {
@@ -120,12 +139,23 @@ async function kafkajsConsume(): Promise<void> {
   });
   const s = (performance.now() - t0) / 1000;
   await c.disconnect();
-  out({ records: n, bytes, seconds: s, recordsPerSec: Math.round(n / s), note: "timed from the first batch (group join excluded)" });
+  out({
+    records: n,
+    bytes,
+    seconds: s,
+    recordsPerSec: Math.round(n / s),
+    note: "timed from the first batch (group join excluded)",
+  });
 }
 
 async function platformaticProduce(): Promise<void> {
   const { Producer: PProducer, ProduceAcks } = await import("@platformatic/kafka");
-  const p = new PProducer({ clientId: "bench", bootstrapBrokers: [bootstrap], acks: ProduceAcks.LEADER, autocreateTopics: true } as never) as unknown as {
+  const p = new PProducer({
+    clientId: "bench",
+    bootstrapBrokers: [bootstrap],
+    acks: ProduceAcks.LEADER,
+    autocreateTopics: true,
+  } as never) as unknown as {
     send(o: { messages: { topic: string; value: Buffer }[] }): Promise<unknown>;
     close(): Promise<void>;
   };
@@ -145,11 +175,21 @@ async function platformaticProduce(): Promise<void> {
 
 async function platformaticConsume(): Promise<void> {
   const { Consumer: PConsumer, MessagesStreamModes } = await import("@platformatic/kafka");
-  const c = new PConsumer({ clientId: "bench", bootstrapBrokers: [bootstrap], groupId: `bench-${Date.now()}`, maxBytes: 64 << 20 } as never) as unknown as {
+  const c = new PConsumer({
+    clientId: "bench",
+    bootstrapBrokers: [bootstrap],
+    groupId: `bench-${Date.now()}`,
+    maxBytes: 64 << 20,
+  } as never) as unknown as {
     consume(o: Record<string, unknown>): Promise<AsyncIterable<unknown> & { close(): Promise<void> }>;
     close(force?: boolean): Promise<void>;
   };
-  const stream = await c.consume({ topics: [topic], mode: MessagesStreamModes.EARLIEST, autocommit: false, maxWaitTime: 500 });
+  const stream = await c.consume({
+    topics: [topic],
+    mode: MessagesStreamModes.EARLIEST,
+    autocommit: false,
+    maxWaitTime: 500,
+  });
   let n = 0;
   let bytes = 0;
   let t0 = 0;
@@ -161,7 +201,13 @@ async function platformaticConsume(): Promise<void> {
   const s = (performance.now() - t0) / 1000;
   await stream.close().catch(() => undefined);
   await c.close(true).catch(() => undefined);
-  out({ records: n, bytes, seconds: s, recordsPerSec: Math.round(n / s), note: "timed from the first record (group join excluded)" });
+  out({
+    records: n,
+    bytes,
+    seconds: s,
+    recordsPerSec: Math.round(n / s),
+    note: "timed from the first record (group join excluded)",
+  });
 }
 
 const table: Record<string, () => Promise<void>> = {

@@ -41,14 +41,27 @@ export interface RunOptions {
 export async function run(options: RunOptions): Promise<Broker> {
   const t0 = performance.now();
   const args = parseArgs(options.argv);
-  const config = loadBrokerConfig({ ...(args.configFile === undefined ? {} : { file: args.configFile }), env: options.env, overrides: args.overrides });
+  const config = loadBrokerConfig({
+    ...(args.configFile === undefined ? {} : { file: args.configFile }),
+    env: options.env,
+    overrides: args.overrides,
+  });
   const logger = createBrokerLogger({ level: options.env.GREGOR_LOG_LEVEL ?? "info" });
   const broker = await startBroker({ brokerConfig: config, logger });
   const startupMs = Math.round((performance.now() - t0) * 10) / 10;
   const listener = broker.config.listeners.replace(/\/\/:/, "//0.0.0.0:");
-  const dataDir = broker.config["log.dirs"] === ":memory:" ? ":memory:" : resolvePath(broker.config["log.dirs"].split(",")[0]!.trim());
+  const dataDir =
+    broker.config["log.dirs"] === ":memory:"
+      ? ":memory:"
+      : resolvePath(broker.config["log.dirs"].split(",")[0]!.trim());
   logger.info(
-    { listeners: listener, bootstrap: `${broker.host}:${broker.port}`, dataDir, startupMs, sinceProcessStartMs: Math.round(performance.now()) },
+    {
+      listeners: listener,
+      bootstrap: `${broker.host}:${broker.port}`,
+      dataDir,
+      startupMs,
+      sinceProcessStartMs: Math.round(performance.now()),
+    },
     `Gregor broker listening on ${listener} (clients: ${broker.host}:${broker.port}), data in ${dataDir}, started in ${startupMs} ms`,
   );
   let stopping = false;
@@ -84,7 +97,9 @@ export async function main(): Promise<void> {
     if (e instanceof ConfigError || (e instanceof Error && e.message.includes(USAGE))) {
       process.stderr.write(`gregor-broker: ${e.message}\n`);
     } else {
-      process.stderr.write(`gregor-broker: start-up failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.stderr.write(
+        `gregor-broker: start-up failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
     }
     process.exit(1);
   }

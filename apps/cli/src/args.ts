@@ -28,11 +28,17 @@ export function parseArgs(command: string, specs: readonly FlagSpec[], argv: rea
   const values = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] === "-h" && byFlag.has("--help") ? "--help" : argv[i]!;
-    if (!a.startsWith("--")) throw new UsageError(`unexpected argument '${a}' for '${command}'; options start with --. Run with --help to see them.`);
+    if (!a.startsWith("--"))
+      throw new UsageError(
+        `unexpected argument '${a}' for '${command}'; options start with --. Run with --help to see them.`,
+      );
     const eq = a.indexOf("=");
     const flag = eq > 0 ? a.slice(0, eq) : a;
     const spec = byFlag.get(flag);
-    if (!spec) throw new UsageError(`unrecognized option '${flag}' for '${command}'. Allowed: ${specs.map((s) => s.flag).join(", ")}`);
+    if (!spec)
+      throw new UsageError(
+        `unrecognized option '${flag}' for '${command}'. Allowed: ${specs.map((s) => s.flag).join(", ")}`,
+      );
     let value = "";
     if (spec.arg !== undefined) {
       if (eq > 0) value = a.slice(eq + 1);
@@ -94,19 +100,36 @@ function wrap(text: string, indent: number, width: number): string {
 }
 
 /** A command's --help: summary, options (wrapped to 100 columns), examples. */
-export function usage(command: string, summary: string, specs: readonly FlagSpec[], examples: readonly string[] = []): string {
+export function usage(
+  command: string,
+  summary: string,
+  specs: readonly FlagSpec[],
+  examples: readonly string[] = [],
+): string {
   const w = Math.max(...specs.map((s) => (s.flag + (s.arg ? ` ${s.arg}` : "")).length));
-  const lines = specs.map((s) => `  ${(s.flag + (s.arg ? ` ${s.arg}` : "")).padEnd(w)}  ${wrap(s.desc + (s.repeatable ? " (repeatable)" : ""), w + 4, 100)}`);
+  const lines = specs.map(
+    (s) =>
+      `  ${(s.flag + (s.arg ? ` ${s.arg}` : "")).padEnd(w)}  ${wrap(s.desc + (s.repeatable ? " (repeatable)" : ""), w + 4, 100)}`,
+  );
   const ex = examples.length > 0 ? `\nExamples:\n${examples.map((e) => `  ${e}`).join("\n")}\n` : "";
   return `Usage: gregor ${command} [options]\n${summary}\n\nOptions:\n${lines.join("\n")}\n${ex}`;
 }
 
-export const BOOTSTRAP: FlagSpec = { flag: "--bootstrap-server", arg: "<host:port>", desc: "REQUIRED: the broker(s) to connect to, comma separated" };
+export const BOOTSTRAP: FlagSpec = {
+  flag: "--bootstrap-server",
+  arg: "<host:port>",
+  desc: "REQUIRED: the broker(s) to connect to, comma separated",
+};
 export const HELP: FlagSpec = { flag: "--help", desc: "Print usage information." };
 
 export function bootstrapOf(p: Parsed): string[] {
   const v = p.require("--bootstrap-server");
-  const list = v.split(",").map((s) => s.trim()).filter(Boolean);
-  for (const b of list) if (!/^[^:]+:\d+$/.test(b) && !/^\[.*\]:\d+$/.test(b)) throw new UsageError(`--bootstrap-server: '${b}' is not host:port`);
+  const list = v
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const b of list)
+    if (!/^[^:]+:\d+$/.test(b) && !/^\[.*\]:\d+$/.test(b))
+      throw new UsageError(`--bootstrap-server: '${b}' is not host:port`);
   return list;
 }

@@ -11,16 +11,35 @@ import { processIo, type Io } from "./io.js";
 
 export { type Io } from "./io.js";
 
-const COMMANDS: Record<string, { run: (argv: readonly string[], io: Io) => Promise<number>; desc: string; what: string }> = {
+const COMMANDS: Record<
+  string,
+  { run: (argv: readonly string[], io: Io) => Promise<number>; desc: string; what: string }
+> = {
   topics: { run: topicsCommand, desc: "create, list, describe, alter, delete topics (kafka-topics.sh)", what: "topic" },
-  produce: { run: (a, io) => produceCommand(a, io), desc: "publish stdin lines (kafka-console-producer.sh)", what: "producer" },
+  produce: {
+    run: (a, io) => produceCommand(a, io),
+    desc: "publish stdin lines (kafka-console-producer.sh)",
+    what: "producer",
+  },
   consume: { run: consumeCommand, desc: "print records (kafka-console-consumer.sh)", what: "consumer" },
-  groups: { run: groupsCommand, desc: "list, describe, reset, delete consumer groups (kafka-consumer-groups.sh)", what: "consumer group" },
+  groups: {
+    run: groupsCommand,
+    desc: "list, describe, reset, delete consumer groups (kafka-consumer-groups.sh)",
+    what: "consumer group",
+  },
   configs: { run: configsCommand, desc: "describe and alter configs (kafka-configs.sh)", what: "configs" },
   cluster: { run: clusterCommand, desc: "cluster id, controller, brokers", what: "cluster" },
-  perf: { run: perfCommand, desc: "perf produce|consume: load tests with a live progress line and latency percentiles", what: "perf" },
+  perf: {
+    run: perfCommand,
+    desc: "perf produce|consume: load tests with a live progress line and latency percentiles",
+    what: "perf",
+  },
 };
-const ALIASES: Record<string, string> = { "console-producer": "produce", "console-consumer": "consume", "consumer-groups": "groups" };
+const ALIASES: Record<string, string> = {
+  "console-producer": "produce",
+  "console-consumer": "consume",
+  "consumer-groups": "groups",
+};
 
 export function mainUsage(): string {
   const w = Math.max(...Object.keys(COMMANDS).map((k) => k.length));
@@ -30,8 +49,8 @@ same commands under Kafka's tool names, with Kafka's flags.
 
 Commands:
 ${Object.entries(COMMANDS)
-    .map(([k, c]) => `  ${k.padEnd(w)}  ${c.desc}`)
-    .join("\n")}
+  .map(([k, c]) => `  ${k.padEnd(w)}  ${c.desc}`)
+  .join("\n")}
 
 Every command needs --bootstrap-server host:port. Run 'gregor <command> --help' (or 'gregor help
 <command>') for its options and examples. Exit code 0 on success, 1 on any error (one line on

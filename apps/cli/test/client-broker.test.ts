@@ -10,7 +10,11 @@ let broker: Broker;
 let admin: Admin;
 
 beforeAll(async () => {
-  broker = await startBroker({ port: 0, dataDir: ":memory:", config: { "group.initial.rebalance.delay.ms": 0, "group.min.session.timeout.ms": 1000 } });
+  broker = await startBroker({
+    port: 0,
+    dataDir: ":memory:",
+    config: { "group.initial.rebalance.delay.ms": 0, "group.min.session.timeout.ms": 1000 },
+  });
   admin = new Admin({ bootstrapBrokers: [broker.bootstrap] });
 }, 60_000);
 afterAll(async () => {
@@ -22,12 +26,22 @@ async function topic(name: string, partitions: number, records: number): Promise
   await admin.createTopics([{ topic: name, numPartitions: partitions, replicationFactor: 1 }]);
   if (records === 0) return;
   const p = new Producer({ bootstrapBrokers: [broker.bootstrap], acks: "all" });
-  await p.send(name, Array.from({ length: records }, (_, i) => ({ value: `${i}`, partition: i % partitions })));
+  await p.send(
+    name,
+    Array.from({ length: records }, (_, i) => ({ value: `${i}`, partition: i % partitions })),
+  );
   await p.close();
 }
 
-const groupOpts = { heartbeatIntervalMs: 100, sessionTimeoutMs: 3000, rebalanceTimeoutMs: 5000, maxWaitMs: 50, autoOffsetReset: "earliest" as const };
-const consumer = (o: Partial<ConsumerOptions>): Consumer => new Consumer({ bootstrapBrokers: [broker.bootstrap], ...groupOpts, ...o });
+const groupOpts = {
+  heartbeatIntervalMs: 100,
+  sessionTimeoutMs: 3000,
+  rebalanceTimeoutMs: 5000,
+  maxWaitMs: 50,
+  autoOffsetReset: "earliest" as const,
+};
+const consumer = (o: Partial<ConsumerOptions>): Consumer =>
+  new Consumer({ bootstrapBrokers: [broker.bootstrap], ...groupOpts, ...o });
 
 /** The next batch, or null after `ms` without one. */
 function next(c: Consumer, ms = 300): Promise<MessageBatch | null> {
@@ -53,7 +67,11 @@ async function pollUntil(cs: Consumer[], done: () => boolean, what: string, ms =
   }
 }
 
-const owned = (c: Consumer): string[] => c.assignment().map((p) => `${p.topic}-${p.partition}`).sort();
+const owned = (c: Consumer): string[] =>
+  c
+    .assignment()
+    .map((p) => `${p.topic}-${p.partition}`)
+    .sort();
 
 describe("cooperative-sticky (KIP-429)", () => {
   it("a late joiner takes half the partitions while the first member keeps the rest throughout", async () => {
@@ -93,7 +111,10 @@ describe("commits", () => {
     await drain(a, new Set(), 40);
     await a.close();
     const p = new Producer({ bootstrapBrokers: [broker.bootstrap], acks: 1 });
-    await p.send("commit", Array.from({ length: 8 }, (_, i) => ({ value: `new${i}`, partition: i % 4 })));
+    await p.send(
+      "commit",
+      Array.from({ length: 8 }, (_, i) => ({ value: `new${i}`, partition: i % 4 })),
+    );
     await p.close();
     const b = consumer({ groupId: "commit" });
     b.subscribe(["commit"]);
@@ -134,8 +155,14 @@ describe("consumer positions", () => {
   it("pause() stops a partition's records (even buffered ones) until resume()", async () => {
     await topic("pause", 2, 0);
     const p = new Producer({ bootstrapBrokers: [broker.bootstrap], acks: 1 });
-    await p.send("pause", [0, 1, 2, 3].map((i) => ({ value: `p0-${i}`, partition: 0 })));
-    await p.send("pause", [0, 1, 2, 3].map((i) => ({ value: `p1-${i}`, partition: 1 })));
+    await p.send(
+      "pause",
+      [0, 1, 2, 3].map((i) => ({ value: `p0-${i}`, partition: 0 })),
+    );
+    await p.send(
+      "pause",
+      [0, 1, 2, 3].map((i) => ({ value: `p1-${i}`, partition: 1 })),
+    );
     const c = consumer({ groupId: undefined });
     c.assign([0, 1].map((partition) => ({ topic: "pause", partition, offset: 0n })));
     c.pause([{ topic: "pause", partition: 1 }]);
@@ -143,12 +170,16 @@ describe("consumer positions", () => {
     const seen: string[] = [];
     for (let i = 0; i < 10; i++) for (const m of (await next(c))?.messages ?? []) seen.push(m.value!.toString());
     expect(seen).toEqual(["p0-0", "p0-1", "p0-2", "p0-3"]);
-    await p.send("pause", [{ value: "p1-4", partition: 1 }, { value: "p0-4", partition: 0 }]);
+    await p.send("pause", [
+      { value: "p1-4", partition: 1 },
+      { value: "p0-4", partition: 0 },
+    ]);
     for (let i = 0; i < 5; i++) for (const m of (await next(c))?.messages ?? []) seen.push(m.value!.toString());
     expect(seen.filter((v) => v.startsWith("p1"))).toEqual([]);
     c.resume([{ topic: "pause", partition: 1 }]);
     expect(c.paused()).toEqual([]);
-    for (let i = 0; i < 10 && seen.length < 10; i++) for (const m of (await next(c))?.messages ?? []) seen.push(m.value!.toString());
+    for (let i = 0; i < 10 && seen.length < 10; i++)
+      for (const m of (await next(c))?.messages ?? []) seen.push(m.value!.toString());
     expect(seen.filter((v) => v.startsWith("p1"))).toEqual(["p1-0", "p1-1", "p1-2", "p1-3", "p1-4"]);
     expect(seen.filter((v) => v.startsWith("p0"))).toEqual(["p0-0", "p0-1", "p0-2", "p0-3", "p0-4"]);
     await p.close();
@@ -166,10 +197,12 @@ describe("static membership (KIP-345)", () => {
     b.subscribe(["static"]);
     await pollUntil([a, b], () => owned(a).length === 2 && owned(b).length === 2, "a 2/2 split");
     const aOwned = owned(a);
-    const generationOf = (c: Consumer): number => (c as unknown as { member: { generationId: number } }).member.generationId;
+    const generationOf = (c: Consumer): number =>
+      (c as unknown as { member: { generationId: number } }).member.generationId;
     const gen = generationOf(b);
     const [d1] = await admin.describeGroups(["static"]);
-    const generation = async (): Promise<string[]> => (await admin.describeGroups(["static"]))[0]!.members.map((m) => `${m.groupInstanceId}:${m.memberId}`).sort();
+    const generation = async (): Promise<string[]> =>
+      (await admin.describeGroups(["static"]))[0]!.members.map((m) => `${m.groupInstanceId}:${m.memberId}`).sort();
     const membersBefore = await generation();
     expect(d1!.members.map((m) => m.groupInstanceId).sort()).toEqual(["a", "b"]);
     // Close without LeaveGroup (static members don't leave), restart with the same instance id.
@@ -204,13 +237,31 @@ describe("idempotent producer", () => {
     await topic("idem", 2, 0);
     // Retries are logged at debug level: keep them to explain a failure.
     const retries: string[] = [];
-    const logger = { debug: (o: object, m: string) => void (m === "retrying batch" && retries.push(JSON.stringify(o))), info: () => {}, warn: () => {}, error: () => {}, trace: () => {}, fatal: () => {}, child: () => logger };
+    const logger = {
+      debug: (o: object, m: string) => void (m === "retrying batch" && retries.push(JSON.stringify(o))),
+      info: () => {},
+      warn: () => {},
+      error: () => {},
+      trace: () => {},
+      fatal: () => {},
+      child: () => logger,
+    };
     // Five requests in flight, as Kafka allows with idempotence: the broker checks each batch's
     // sequence on arrival, whatever the request's shape, and keeps the producer's last 5 batches.
-    const p = new Producer({ bootstrapBrokers: [broker.bootstrap], idempotent: true, acks: "all", lingerMs: 2, maxInFlightRequestsPerConnection: 5, batchSize: 4096, logger });
+    const p = new Producer({
+      bootstrapBrokers: [broker.bootstrap],
+      idempotent: true,
+      acks: "all",
+      lingerMs: 2,
+      maxInFlightRequestsPerConnection: 5,
+      batchSize: 4096,
+      logger,
+    });
     const sends: Promise<unknown>[] = [];
     for (let i = 0; i < 2000; i++) sends.push(p.send("idem", [{ value: `${i}`, partition: i % 2 }]));
-    const failed = (await Promise.allSettled(sends)).filter((r) => r.status === "rejected").map((r) => String((r as PromiseRejectedResult).reason));
+    const failed = (await Promise.allSettled(sends))
+      .filter((r) => r.status === "rejected")
+      .map((r) => String((r as PromiseRejectedResult).reason));
     await p.close();
     expect(failed.slice(0, 3), `retries: ${retries.slice(0, 10).join("\n")}`).toEqual([]);
     const c = consumer({ groupId: undefined });
@@ -232,7 +283,10 @@ describe("idempotent producer", () => {
     // Each partition's records are in send order, once each.
     for (const l of byPartition.values()) {
       const firstOut = l.findIndex((v, i) => i > 0 && v < l[i - 1]!);
-      expect(firstOut, `out of order at ${firstOut}: ${l.slice(Math.max(0, firstOut - 3), firstOut + 3).join()}; retries: ${retries.slice(0, 10).join("\n")}`).toBe(-1);
+      expect(
+        firstOut,
+        `out of order at ${firstOut}: ${l.slice(Math.max(0, firstOut - 3), firstOut + 3).join()}; retries: ${retries.slice(0, 10).join("\n")}`,
+      ).toBe(-1);
     }
     expect([...byPartition.values()].flat().sort((x, y) => x - y)).toEqual(Array.from({ length: 2000 }, (_, i) => i));
     // On the wire: every batch carries the producer id, epoch 0, and sequences without gaps.
@@ -240,9 +294,30 @@ describe("idempotent producer", () => {
     try {
       for (const partition of [0, 1]) {
         const res = await conn.request<FetchResponse>(1, {
-          replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 24, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-          topics: [{ topic: "idem", partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 24 }] }],
-          forgottenTopicsData: [], rackId: "",
+          replicaId: -1,
+          maxWaitMs: 0,
+          minBytes: 1,
+          maxBytes: 1 << 24,
+          isolationLevel: 0,
+          sessionId: 0,
+          sessionEpoch: -1,
+          topics: [
+            {
+              topic: "idem",
+              partitions: [
+                {
+                  partition,
+                  currentLeaderEpoch: -1,
+                  fetchOffset: 0n,
+                  lastFetchedEpoch: -1,
+                  logStartOffset: -1n,
+                  partitionMaxBytes: 1 << 24,
+                },
+              ],
+            },
+          ],
+          forgottenTopicsData: [],
+          rackId: "",
         });
         const raw = res.responses[0]!.partitions[0]!.records as Buffer;
         const producerIds = new Set<bigint>();

@@ -31,15 +31,32 @@ async function formGroup(
 ): Promise<{ members: string[]; generationId: number }> {
   const info = (i: number) => ({ version: 5, clientId: `m${i}`, clientHost: "/127.0.0.1" });
   const join = (i: number, memberId: string) =>
-    call<JoinGroupResponse>("JoinGroup", { groupId, sessionTimeoutMs: 30_000, rebalanceTimeoutMs: 30_000, memberId, groupInstanceId: null, protocolType: "consumer", protocols }, info(i));
+    call<JoinGroupResponse>(
+      "JoinGroup",
+      {
+        groupId,
+        sessionTimeoutMs: 30_000,
+        rebalanceTimeoutMs: 30_000,
+        memberId,
+        groupInstanceId: null,
+        protocolType: "consumer",
+        protocols,
+      },
+      info(i),
+    );
   const ids = await Promise.all(Array.from({ length: MEMBERS }, (_, i) => join(i, "").then((r) => r.memberId)));
   // Each client loops join -> sync until it holds an assignment of a generation with everyone.
   const runMember = async (i: number): Promise<number> => {
     for (;;) {
       const j = await join(i, ids[i]!);
       if (j.errorCode !== 0) continue;
-      const assignments = j.leader === ids[i] ? j.members.map((m, k) => ({ memberId: m.memberId, assignment: Buffer.from([k]) })) : [];
-      const s = await call<SyncGroupResponse>("SyncGroup", { groupId, generationId: j.generationId, memberId: ids[i]!, assignments }, info(i));
+      const assignments =
+        j.leader === ids[i] ? j.members.map((m, k) => ({ memberId: m.memberId, assignment: Buffer.from([k]) })) : [];
+      const s = await call<SyncGroupResponse>(
+        "SyncGroup",
+        { groupId, generationId: j.generationId, memberId: ids[i]!, assignments },
+        info(i),
+      );
       if (s.errorCode === 0 && j.members.length <= MEMBERS && (j.leader !== ids[i] || j.members.length === MEMBERS)) {
         if (j.leader === ids[i] || (await stableWithAll(j.generationId))) return j.generationId;
       }
@@ -65,7 +82,10 @@ function coreCaller(shard: GroupCoordinatorShard, nowMs: () => number) {
   return <R>(api: string, body: unknown, c: Omit<CallInfo, "requestId">): Promise<R> => {
     const id = requestId++;
     const r = shard.handle({ api, call: { requestId: id, ...c }, body } as never, nowMs());
-    const p = r.response === PENDING ? new Promise<R>((res) => waiters.set(id, res as (x: unknown) => void)) : Promise.resolve(r.response as R);
+    const p =
+      r.response === PENDING
+        ? new Promise<R>((res) => waiters.set(id, res as (x: unknown) => void))
+        : Promise.resolve(r.response as R);
     for (const c2 of r.completions) {
       waiters.get(c2.requestId)?.(c2.response);
       waiters.delete(c2.requestId);
@@ -86,13 +106,23 @@ async function benchRebalance(): Promise<void> {
     const shard = new GroupCoordinatorShard({ config: { initialRebalanceDelayMs: 0 }, topics, random: Math.random });
     shard.onLoaded(0);
     const t0 = performance.now();
-    const r = await formGroup(coreCaller(shard, () => 0), "g");
+    const r = await formGroup(
+      coreCaller(shard, () => 0),
+      "g",
+    );
     core.push(performance.now() - t0);
-    if (shard.groups.get("g")!.state !== "Stable" || shard.groups.get("g")!.size !== MEMBERS) throw new Error(`not stable: gen ${r.generationId}`);
+    if (shard.groups.get("g")!.state !== "Stable" || shard.groups.get("g")!.size !== MEMBERS)
+      throw new Error(`not stable: gen ${r.generationId}`);
   }
-  console.log(`rebalance, pure core: ${MEMBERS} members -> Stable generation with all: median ${median(core).toFixed(3)} ms (50 runs)`);
+  console.log(
+    `rebalance, pure core: ${MEMBERS} members -> Stable generation with all: median ${median(core).toFixed(3)} ms (50 runs)`,
+  );
 
-  const broker = await startBroker({ dataDir: ":memory:", port: 0, config: { "group.initial.rebalance.delay.ms": 0, "gregor.admin.port": -1, "num.partitions": PARTITIONS } });
+  const broker = await startBroker({
+    dataDir: ":memory:",
+    port: 0,
+    config: { "group.initial.rebalance.delay.ms": 0, "gregor.admin.port": -1, "num.partitions": PARTITIONS },
+  });
   const gc = groupCoordinatorOf(broker.services);
   await gc.ensureReady();
   const driver: number[] = [];
@@ -104,7 +134,11 @@ async function benchRebalance(): Promise<void> {
   console.log(`rebalance, broker coordinator driver (in-memory log): median ${median(driver).toFixed(3)} ms (30 runs)`);
 
   // Over TCP: one connection per member (a parked JoinGroup holds its connection's later responses).
-  const conns = await Promise.all(Array.from({ length: MEMBERS }, (_, i) => Connection.connect({ host: "127.0.0.1", port: broker.port, clientId: `m${i}` })));
+  const conns = await Promise.all(
+    Array.from({ length: MEMBERS }, (_, i) =>
+      Connection.connect({ host: "127.0.0.1", port: broker.port, clientId: `m${i}` }),
+    ),
+  );
   const apiKeys: Record<string, number> = { JoinGroup: 11, SyncGroup: 14 };
   const wire = <R>(api: string, body: unknown, c: Omit<CallInfo, "requestId">): Promise<R> =>
     conns[Number(c.clientId.slice(1))]!.request<R>(apiKeys[api]!, body, { apiVersion: 5 });
@@ -114,7 +148,9 @@ async function benchRebalance(): Promise<void> {
     await formGroup(wire, `net${i}`);
     net.push(performance.now() - t0);
   }
-  console.log(`rebalance, over TCP (10 connections, JoinGroup v5 incl. MEMBER_ID_REQUIRED round trip, SyncGroup v5): median ${median(net).toFixed(3)} ms (30 runs)`);
+  console.log(
+    `rebalance, over TCP (10 connections, JoinGroup v5 incl. MEMBER_ID_REQUIRED round trip, SyncGroup v5): median ${median(net).toFixed(3)} ms (30 runs)`,
+  );
   for (const c of conns) c.close();
   await broker.close();
 }
@@ -124,19 +160,47 @@ async function benchCommits(): Promise<void> {
   const topics = { partitionCount: () => PARTITIONS };
   const shard = new GroupCoordinatorShard({ config: { initialRebalanceDelayMs: 0 }, topics, random: Math.random });
   shard.onLoaded(0);
-  const g = await formGroup(coreCaller(shard, () => 0), "g");
+  const g = await formGroup(
+    coreCaller(shard, () => 0),
+    "g",
+  );
   const N = 200_000;
   let t0 = performance.now();
   for (let i = 0; i < N; i++) {
     const m = i % MEMBERS;
-    shard.handle({ api: "OffsetCommit", call: { requestId: i, version: 8, clientId: "m", clientHost: "/h" }, body: { groupId: "g", generationIdOrMemberEpoch: g.generationId, memberId: g.members[m]!, topics: [{ name: "bench", partitions: [{ partitionIndex: m, committedOffset: BigInt(i), committedLeaderEpoch: -1, committedMetadata: "" }] }] } }, 0);
+    shard.handle(
+      {
+        api: "OffsetCommit",
+        call: { requestId: i, version: 8, clientId: "m", clientHost: "/h" },
+        body: {
+          groupId: "g",
+          generationIdOrMemberEpoch: g.generationId,
+          memberId: g.members[m]!,
+          topics: [
+            {
+              name: "bench",
+              partitions: [
+                { partitionIndex: m, committedOffset: BigInt(i), committedLeaderEpoch: -1, committedMetadata: "" },
+              ],
+            },
+          ],
+        },
+      },
+      0,
+    );
   }
   let secs = (performance.now() - t0) / 1000;
-  console.log(`OffsetCommit, pure core: ${(N / secs).toFixed(0)} commits/s (${N} single-partition commits, ${MEMBERS} members)`);
+  console.log(
+    `OffsetCommit, pure core: ${(N / secs).toFixed(0)} commits/s (${N} single-partition commits, ${MEMBERS} members)`,
+  );
 
   // Through the driver onto an on-disk __consumer_offsets partition (append + fsync, group commit).
   const dir = mkdtempSync(join(tmpdir(), "gregor-group-bench-"));
-  const broker = await startBroker({ dataDir: dir, port: 0, config: { "group.initial.rebalance.delay.ms": 0, "gregor.admin.port": -1 } });
+  const broker = await startBroker({
+    dataDir: dir,
+    port: 0,
+    config: { "group.initial.rebalance.delay.ms": 0, "gregor.admin.port": -1 },
+  });
   await broker.services.internalTopic("bench", PARTITIONS, {});
   const gc = groupCoordinatorOf(broker.services);
   await gc.ensureReady();
@@ -147,7 +211,24 @@ async function benchCommits(): Promise<void> {
       Array.from({ length: MEMBERS * inFlight }, async (_, w) => {
         const m = w % MEMBERS;
         for (let i = 0; i < PER_MEMBER / inFlight; i++) {
-          const r = await gc.call("g", "OffsetCommit", { version: 8, clientId: "m", clientHost: "/h" }, { groupId: "g", generationIdOrMemberEpoch: dg.generationId, memberId: dg.members[m]!, topics: [{ name: "bench", partitions: [{ partitionIndex: m, committedOffset: BigInt(i), committedLeaderEpoch: -1, committedMetadata: "" }] }] });
+          const r = await gc.call(
+            "g",
+            "OffsetCommit",
+            { version: 8, clientId: "m", clientHost: "/h" },
+            {
+              groupId: "g",
+              generationIdOrMemberEpoch: dg.generationId,
+              memberId: dg.members[m]!,
+              topics: [
+                {
+                  name: "bench",
+                  partitions: [
+                    { partitionIndex: m, committedOffset: BigInt(i), committedLeaderEpoch: -1, committedMetadata: "" },
+                  ],
+                },
+              ],
+            },
+          );
           if ("errorCode" in r || r.topics[0]!.partitions[0]!.errorCode !== 0) throw new Error("commit failed");
         }
       }),
@@ -156,23 +237,49 @@ async function benchCommits(): Promise<void> {
     t0 = performance.now();
     await commitLoop(inFlight);
     secs = (performance.now() - t0) / 1000;
-    console.log(`OffsetCommit, broker driver on disk (fsync per write batch): ${((MEMBERS * PER_MEMBER) / secs).toFixed(0)} commits/s (${MEMBERS} members x ${PER_MEMBER}, ${inFlight} in flight each)`);
+    console.log(
+      `OffsetCommit, broker driver on disk (fsync per write batch): ${((MEMBERS * PER_MEMBER) / secs).toFixed(0)} commits/s (${MEMBERS} members x ${PER_MEMBER}, ${inFlight} in flight each)`,
+    );
   }
   // The same over TCP: OffsetCommit v8 from 10 connections, pipelined.
-  const conns = await Promise.all(Array.from({ length: MEMBERS }, (_, i) => Connection.connect({ host: "127.0.0.1", port: broker.port, clientId: `m${i}`, maxInFlightRequests: 64 })));
+  const conns = await Promise.all(
+    Array.from({ length: MEMBERS }, (_, i) =>
+      Connection.connect({ host: "127.0.0.1", port: broker.port, clientId: `m${i}`, maxInFlightRequests: 64 }),
+    ),
+  );
   for (const inFlight of [1, 32]) {
     t0 = performance.now();
     await Promise.all(
       Array.from({ length: MEMBERS * inFlight }, async (_, w) => {
         const m = w % MEMBERS;
         for (let i = 0; i < PER_MEMBER / inFlight; i++) {
-          const r = await conns[m]!.request<{ topics: { partitions: { errorCode: number }[] }[] }>(8, { groupId: "g", generationIdOrMemberEpoch: dg.generationId, memberId: dg.members[m]!, groupInstanceId: null, topics: [{ name: "bench", partitions: [{ partitionIndex: m, committedOffset: BigInt(i), committedLeaderEpoch: -1, committedMetadata: "" }] }] }, { apiVersion: 8 });
-          if (r.topics[0]!.partitions[0]!.errorCode !== 0) throw new Error(`commit failed ${r.topics[0]!.partitions[0]!.errorCode}`);
+          const r = await conns[m]!.request<{ topics: { partitions: { errorCode: number }[] }[] }>(
+            8,
+            {
+              groupId: "g",
+              generationIdOrMemberEpoch: dg.generationId,
+              memberId: dg.members[m]!,
+              groupInstanceId: null,
+              topics: [
+                {
+                  name: "bench",
+                  partitions: [
+                    { partitionIndex: m, committedOffset: BigInt(i), committedLeaderEpoch: -1, committedMetadata: "" },
+                  ],
+                },
+              ],
+            },
+            { apiVersion: 8 },
+          );
+          if (r.topics[0]!.partitions[0]!.errorCode !== 0)
+            throw new Error(`commit failed ${r.topics[0]!.partitions[0]!.errorCode}`);
         }
       }),
     );
     secs = (performance.now() - t0) / 1000;
-    console.log(`OffsetCommit over TCP, on disk (fsync per write batch): ${((MEMBERS * PER_MEMBER) / secs).toFixed(0)} commits/s (${MEMBERS} connections, ${inFlight} in flight each)`);
+    console.log(
+      `OffsetCommit over TCP, on disk (fsync per write batch): ${((MEMBERS * PER_MEMBER) / secs).toFixed(0)} commits/s (${MEMBERS} connections, ${inFlight} in flight each)`,
+    );
   }
   for (const c of conns) c.close();
   await broker.close();

@@ -77,7 +77,10 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   const dataDirSetting = config["log.dirs"].split(",")[0]!.trim();
   const inMemory = dataDirSetting === IN_MEMORY;
   const dataDir = inMemory ? null : resolvePath(dataDirSetting);
-  const clusterId = dataDir === null ? (options.clusterId ?? newClusterId()) : await ensureMetaProperties(dataDir, config["node.id"], options.clusterId);
+  const clusterId =
+    dataDir === null
+      ? (options.clusterId ?? newClusterId())
+      : await ensureMetaProperties(dataDir, config["node.id"], options.clusterId);
   const logFactory: LogFactory = dataDir === null ? memoryLogFactory : await openStorageLogFactory(dataDir, logger);
   const topics = new TopicManager(config, logFactory, dataDir);
   await topics.load();
@@ -93,17 +96,32 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     started.push({ module, instance });
   }
 
-  const listener = parseListeners(config.listeners)!.find((l) => l.name !== config["controller.listener.names"]) ?? parseListeners(config.listeners)![0]!;
+  const listener =
+    parseListeners(config.listeners)!.find((l) => l.name !== config["controller.listener.names"]) ??
+    parseListeners(config.listeners)![0]!;
   const server = new BrokerServer(services, handlers);
   const port = await server.listen(listener.host, listener.port);
-  const advertised = config["advertised.listeners"] === "" ? null : (parseListeners(config["advertised.listeners"])?.[0] ?? null);
-  const boundHost = listener.host === "" || listener.host === "0.0.0.0" || listener.host === "::" ? "localhost" : listener.host;
+  const advertised =
+    config["advertised.listeners"] === "" ? null : (parseListeners(config["advertised.listeners"])?.[0] ?? null);
+  const boundHost =
+    listener.host === "" || listener.host === "0.0.0.0" || listener.host === "::" ? "localhost" : listener.host;
   const host = advertised !== null && advertised.host !== "" ? advertised.host : boundHost;
   const advertisedPort = advertised !== null && advertised.port !== 0 ? advertised.port : port;
   services.endpoint = { nodeId: config["node.id"], host, port: advertisedPort, rack: config["broker.rack"] };
   const startupMs = performance.now() - t0;
 
-  logger.info({ nodeId: config["node.id"], clusterId, listener: `${listener.host}:${port}`, advertised: `${host}:${advertisedPort}`, dataDir: dataDir ?? IN_MEMORY, topics: topics.size, startupMs: Math.round(startupMs * 10) / 10 }, `broker started in ${startupMs.toFixed(1)} ms`);
+  logger.info(
+    {
+      nodeId: config["node.id"],
+      clusterId,
+      listener: `${listener.host}:${port}`,
+      advertised: `${host}:${advertisedPort}`,
+      dataDir: dataDir ?? IN_MEMORY,
+      topics: topics.size,
+      startupMs: Math.round(startupMs * 10) / 10,
+    },
+    `broker started in ${startupMs.toFixed(1)} ms`,
+  );
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -124,5 +142,15 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     })();
     return closing;
   };
-  return { bootstrap: `${host === "localhost" ? "127.0.0.1" : host}:${advertisedPort}`, host, port: advertisedPort, clusterId, nodeId: config["node.id"], config, services, startupMs, close };
+  return {
+    bootstrap: `${host === "localhost" ? "127.0.0.1" : host}:${advertisedPort}`,
+    host,
+    port: advertisedPort,
+    clusterId,
+    nodeId: config["node.id"],
+    config,
+    services,
+    startupMs,
+    close,
+  };
 }

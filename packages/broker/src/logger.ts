@@ -11,6 +11,10 @@ export interface BrokerLoggerOptions {
 export function createBrokerLogger(options: BrokerLoggerOptions = {}): Logger {
   const level = options.level ?? "info";
   const usePretty = options.pretty ?? process.stdout.isTTY === true;
-  if (usePretty) return pino({ level }, pretty({ colorize: true, sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }));
+  if (usePretty)
+    return pino(
+      { level },
+      pretty({ colorize: true, sync: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }),
+    );
   return pino({ level }, pino.destination({ fd: 1, sync: false }));
 }

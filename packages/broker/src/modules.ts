@@ -5,4 +5,8 @@ import { logMaintenanceModule } from "./log/log-maintenance.js";
 import { adminHttpModule } from "./metrics/admin-server.js";
 import type { BrokerModule } from "./services.js";
 
-export const MODULES: readonly BrokerModule[] = [logMaintenanceModule as BrokerModule, groupCoordinatorModule as BrokerModule, adminHttpModule as BrokerModule];
+export const MODULES: readonly BrokerModule[] = [
+  logMaintenanceModule as BrokerModule,
+  groupCoordinatorModule as BrokerModule,
+  adminHttpModule as BrokerModule,
+];

@@ -45,7 +45,8 @@ export class PartitionProducerState {
     if (e === undefined) return { kind: "ok" };
     if (epoch < e.epoch) return { kind: "error", errorCode: 47 };
     if (epoch > e.epoch) return firstSeq === 0 ? { kind: "ok" } : { kind: "error", errorCode: 45 };
-    for (const b of e.batches) if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: "duplicate", baseOffset: b.baseOffset };
+    for (const b of e.batches)
+      if (b.firstSeq === firstSeq && b.lastSeq === lastSeq) return { kind: "duplicate", baseOffset: b.baseOffset };
     const last = e.batches[e.batches.length - 1];
     if (last === undefined) return { kind: "ok" };
     const expected = last.lastSeq === 0x7fffffff ? 0 : last.lastSeq + 1;

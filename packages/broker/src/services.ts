@@ -94,22 +94,58 @@ export class BrokerServices {
   }
 
   /** Appends a record set to a partition and wakes waiting fetches. Used by Produce and coordinators. */
-  async append(topic: string, partition: number, records: Buffer): Promise<{ errorCode: number; baseOffset: number; lastOffset: number; logAppendTimeMs: number; logStartOffset: number; errorMessage: string | null }> {
+  async append(
+    topic: string,
+    partition: number,
+    records: Buffer,
+  ): Promise<{
+    errorCode: number;
+    baseOffset: number;
+    lastOffset: number;
+    logAppendTimeMs: number;
+    logStartOffset: number;
+    errorMessage: string | null;
+  }> {
     const p = this.topics.partition(topic, partition);
-    if (p === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: null };
+    if (p === undefined)
+      return {
+        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        baseOffset: -1,
+        lastOffset: -1,
+        logAppendTimeMs: -1,
+        logStartOffset: -1,
+        errorMessage: null,
+      };
     try {
       const r = await p.log.append(records, p.leaderEpoch);
       this.appendWaiters.notify(topic, partition, records.length);
-      return { errorCode: ErrorCode.NONE, baseOffset: r.baseOffset, lastOffset: r.lastOffset, logAppendTimeMs: r.logAppendTimeMs, logStartOffset: p.log.logStartOffset, errorMessage: null };
+      return {
+        errorCode: ErrorCode.NONE,
+        baseOffset: r.baseOffset,
+        lastOffset: r.lastOffset,
+        logAppendTimeMs: r.logAppendTimeMs,
+        logStartOffset: p.log.logStartOffset,
+        errorMessage: null,
+      };
     } catch (e) {
-      return { errorCode: this.appendErrorCode(e, topic, partition), baseOffset: -1, lastOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, errorMessage: (e as Error).message };
+      return {
+        errorCode: this.appendErrorCode(e, topic, partition),
+        baseOffset: -1,
+        lastOffset: -1,
+        logAppendTimeMs: -1,
+        logStartOffset: -1,
+        errorMessage: (e as Error).message,
+      };
     }
   }
 
   /** Kafka's error code for an append failure (a LogError/StorageError code); logs storage errors. */
   appendErrorCode(e: unknown, topic: string, partition: number): number {
     const code = (e as { code?: string }).code;
-    const errorCode = code !== undefined && code in ErrorCode ? ErrorCode[code as keyof typeof ErrorCode] : ErrorCode.KAFKA_STORAGE_ERROR;
+    const errorCode =
+      code !== undefined && code in ErrorCode
+        ? ErrorCode[code as keyof typeof ErrorCode]
+        : ErrorCode.KAFKA_STORAGE_ERROR;
     if (errorCode === ErrorCode.KAFKA_STORAGE_ERROR) this.logger.error({ err: e, topic, partition }, "append failed");
     return errorCode;
   }

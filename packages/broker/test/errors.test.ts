@@ -6,15 +6,31 @@ import { type Broker, ErrorCode, startBroker } from "../src/index.js";
 import { RawClient, rawFrame } from "./helpers/raw-client.js";
 import { tempDir } from "./helpers/tmp.js";
 
-const batch = (n = 1, valueBytes = 10) => encodeRecordBatch({ records: Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.alloc(valueBytes, 97), timestamp: 1_700_000_000_000 + i })) });
-const produce = (topic: string, records: Buffer, acks = -1, partition = 0) => ({ transactionalId: null, acks, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: partition, records }] }] });
+const batch = (n = 1, valueBytes = 10) =>
+  encodeRecordBatch({
+    records: Array.from({ length: n }, (_, i) => ({
+      key: Buffer.from(`k${i}`),
+      value: Buffer.alloc(valueBytes, 97),
+      timestamp: 1_700_000_000_000 + i,
+    })),
+  });
+const produce = (topic: string, records: Buffer, acks = -1, partition = 0) => ({
+  transactionalId: null,
+  acks,
+  timeoutMs: 5000,
+  topicData: [{ name: topic, partitionData: [{ index: partition, records }] }],
+});
 
 describe("broker error handling", () => {
   let broker: Broker;
   let noAuto: Broker;
   const dir = tempDir();
   beforeAll(async () => {
-    broker = await startBroker({ dataDir: `${dir.path}/a`, port: 0, config: { "socket.request.max.bytes": 1_000_000, "message.max.bytes": 100_000 } });
+    broker = await startBroker({
+      dataDir: `${dir.path}/a`,
+      port: 0,
+      config: { "socket.request.max.bytes": 1_000_000, "message.max.bytes": 100_000 },
+    });
     noAuto = await startBroker({ dataDir: ":memory:", port: 0, config: { "auto.create.topics.enable": false } });
   });
   afterAll(async () => {
@@ -98,40 +114,102 @@ describe("broker error handling", () => {
 
   it("answers INVALID_TOPIC_EXCEPTION for invalid topic names", async () => {
     const c = await RawClient.connect(broker.port);
-    const md = await c.send(3, 4, { topics: [{ name: "bad name!" }, { name: "x".repeat(250) }], allowAutoTopicCreation: true });
-    expect(md.topics.map((t: { errorCode: number }) => t.errorCode)).toEqual([ErrorCode.INVALID_TOPIC_EXCEPTION, ErrorCode.INVALID_TOPIC_EXCEPTION]);
-    const ct = await c.send(19, 4, { topics: [{ name: "..", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
+    const md = await c.send(3, 4, {
+      topics: [{ name: "bad name!" }, { name: "x".repeat(250) }],
+      allowAutoTopicCreation: true,
+    });
+    expect(md.topics.map((t: { errorCode: number }) => t.errorCode)).toEqual([
+      ErrorCode.INVALID_TOPIC_EXCEPTION,
+      ErrorCode.INVALID_TOPIC_EXCEPTION,
+    ]);
+    const ct = await c.send(19, 4, {
+      topics: [{ name: "..", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 1000,
+      validateOnly: false,
+    });
     expect(ct.topics[0].errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
     c.close();
   });
 
   it("refuses replication factor 2 on one node with Kafka's message", async () => {
     const c = await RawClient.connect(broker.port);
-    const ct = await c.send(19, 4, { topics: [{ name: "rf2", numPartitions: 1, replicationFactor: 2, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
+    const ct = await c.send(19, 4, {
+      topics: [{ name: "rf2", numPartitions: 1, replicationFactor: 2, assignments: [], configs: [] }],
+      timeoutMs: 1000,
+      validateOnly: false,
+    });
     expect(ct.topics[0].errorCode).toBe(ErrorCode.INVALID_REPLICATION_FACTOR);
-    expect(ct.topics[0].errorMessage).toBe("Unable to replicate the partition 2 time(s): The target replication factor of 2 cannot be reached because only 1 broker(s) are registered.");
+    expect(ct.topics[0].errorMessage).toBe(
+      "Unable to replicate the partition 2 time(s): The target replication factor of 2 cannot be reached because only 1 broker(s) are registered.",
+    );
     c.close();
   });
 
   it("validateOnly creates nothing; bad topic configs get INVALID_CONFIG", async () => {
     const c = await RawClient.connect(broker.port);
-    const v = await c.send(19, 7, { topics: [{ name: "vo", numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: true });
+    const v = await c.send(19, 7, {
+      topics: [{ name: "vo", numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 1000,
+      validateOnly: true,
+    });
     expect(v.topics[0]).toMatchObject({ errorCode: 0, numPartitions: 3 });
     expect(broker.services.topics.get("vo")).toBeUndefined();
-    const bad = await c.send(19, 7, { topics: [{ name: "vo", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: "retention.ms", value: "soon" }] }], timeoutMs: 1000, validateOnly: false });
+    const bad = await c.send(19, 7, {
+      topics: [
+        {
+          name: "vo",
+          numPartitions: 1,
+          replicationFactor: 1,
+          assignments: [],
+          configs: [{ name: "retention.ms", value: "soon" }],
+        },
+      ],
+      timeoutMs: 1000,
+      validateOnly: false,
+    });
     expect(bad.topics[0].errorCode).toBe(ErrorCode.INVALID_CONFIG);
     c.close();
   });
 
   it("keeps pipelined responses in request order and sends nothing for acks=0", async () => {
     const c = await RawClient.connect(broker.port);
-    await c.send(19, 4, { topics: [{ name: "pipe", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
+    await c.send(19, 4, {
+      topics: [{ name: "pipe", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 1000,
+      validateOnly: false,
+    });
     // A long-polling Fetch first, then a Metadata that is ready at once: Metadata must wait.
     const order: string[] = [];
-    const fetch = c.send(1, 11, { replicaId: -1, maxWaitMs: 300, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "pipe", partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" }).then((r) => {
-      order.push("fetch");
-      return r;
-    });
+    const fetch = c
+      .send(1, 11, {
+        replicaId: -1,
+        maxWaitMs: 300,
+        minBytes: 1,
+        maxBytes: 1 << 20,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [
+          {
+            topic: "pipe",
+            partitions: [
+              {
+                partition: 0,
+                currentLeaderEpoch: -1,
+                fetchOffset: 0n,
+                logStartOffset: -1n,
+                partitionMaxBytes: 1 << 20,
+              },
+            ],
+          },
+        ],
+        forgottenTopicsData: [],
+        rackId: "",
+      })
+      .then((r) => {
+        order.push("fetch");
+        return r;
+      });
     const md = c.send(3, 1, { topics: null }).then(() => order.push("metadata"));
     c.sendNoResponse(0, 7, produce("pipe", batch(2), 0));
     const after = c.send(18, 2, {}).then(() => order.push("apiversions"));
@@ -145,8 +223,30 @@ describe("broker error handling", () => {
   it("completes a waiting Fetch when an append arrives (long poll served by appends)", async () => {
     const c = await RawClient.connect(broker.port);
     const p = await RawClient.connect(broker.port);
-    await c.send(19, 4, { topics: [{ name: "lp", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 1000, validateOnly: false });
-    const fetch = c.send(1, 11, { replicaId: -1, maxWaitMs: 30_000, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 1, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "lp", partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+    await c.send(19, 4, {
+      topics: [{ name: "lp", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 1000,
+      validateOnly: false,
+    });
+    const fetch = c.send(1, 11, {
+      replicaId: -1,
+      maxWaitMs: 30_000,
+      minBytes: 1,
+      maxBytes: 1 << 20,
+      isolationLevel: 1,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic: "lp",
+          partitions: [
+            { partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 1 << 20 },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: "",
+    });
     await new Promise((r) => setTimeout(r, 50));
     await p.send(0, 7, produce("lp", batch(5)));
     const r = await fetch; // would take 30 s (test timeout) if only the timer completed it

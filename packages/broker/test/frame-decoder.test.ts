@@ -3,11 +3,13 @@ import { describe, expect, it } from "vitest";
 import { FrameDecoder } from "@gregor/protocol";
 
 function framed(payloads: Buffer[]): Buffer {
-  return Buffer.concat(payloads.flatMap((p) => {
-    const h = Buffer.alloc(4);
-    h.writeInt32BE(p.length);
-    return [h, p];
-  }));
+  return Buffer.concat(
+    payloads.flatMap((p) => {
+      const h = Buffer.alloc(4);
+      h.writeInt32BE(p.length);
+      return [h, p];
+    }),
+  );
 }
 
 // The broker reads requests with @gregor/protocol's FrameDecoder: any chunking, bounded sizes, and
@@ -15,20 +17,26 @@ function framed(payloads: Buffer[]): Buffer {
 describe("FrameDecoder (as the broker uses it)", () => {
   it("yields the same frames however the stream is split", () => {
     fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }), fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 50 }), (payloads, cuts) => {
-        const stream = framed(payloads.map((p) => Buffer.from(p)));
-        const r = new FrameDecoder(1000);
-        const got: Buffer[] = [];
-        let pos = 0;
-        let i = 0;
-        while (pos < stream.length) {
-          const n = cuts[i++ % cuts.length]!;
-          got.push(...r.push(stream.subarray(pos, pos + n)));
-          pos += n;
-        }
-        expect(got.map((b) => Buffer.from(b).toString("hex"))).toEqual(payloads.map((p) => Buffer.from(p).toString("hex")));
-        expect(r.bufferedBytes).toBe(0);
-      }),
+      fc.property(
+        fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }),
+        fc.array(fc.integer({ min: 1, max: 97 }), { minLength: 1, maxLength: 50 }),
+        (payloads, cuts) => {
+          const stream = framed(payloads.map((p) => Buffer.from(p)));
+          const r = new FrameDecoder(1000);
+          const got: Buffer[] = [];
+          let pos = 0;
+          let i = 0;
+          while (pos < stream.length) {
+            const n = cuts[i++ % cuts.length]!;
+            got.push(...r.push(stream.subarray(pos, pos + n)));
+            pos += n;
+          }
+          expect(got.map((b) => Buffer.from(b).toString("hex"))).toEqual(
+            payloads.map((p) => Buffer.from(p).toString("hex")),
+          );
+          expect(r.bufferedBytes).toBe(0);
+        },
+      ),
     );
   });
 

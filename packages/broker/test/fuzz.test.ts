@@ -18,8 +18,31 @@ function mulberry32(seed: number): () => number {
   };
 }
 
-const batch = encodeRecordBatch({ records: [{ key: Buffer.from("k"), value: Buffer.from("value"), timestamp: 1 }, { key: null, value: Buffer.from("v2"), timestamp: 2 }] });
-const fetchBody = (topic: string) => ({ replicaId: -1, maxWaitMs: 10, minBytes: 1, maxBytes: 65536, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 65536 }] }], forgottenTopicsData: [], rackId: "" });
+const batch = encodeRecordBatch({
+  records: [
+    { key: Buffer.from("k"), value: Buffer.from("value"), timestamp: 1 },
+    { key: null, value: Buffer.from("v2"), timestamp: 2 },
+  ],
+});
+const fetchBody = (topic: string) => ({
+  replicaId: -1,
+  maxWaitMs: 10,
+  minBytes: 1,
+  maxBytes: 65536,
+  isolationLevel: 0,
+  sessionId: 0,
+  sessionEpoch: -1,
+  topics: [
+    {
+      topic,
+      partitions: [
+        { partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, logStartOffset: -1n, partitionMaxBytes: 65536 },
+      ],
+    },
+  ],
+  forgottenTopicsData: [],
+  rackId: "",
+});
 
 /** Valid frames (size prefix included) the mutator starts from. */
 function seedFrames(): Buffer[] {
@@ -30,17 +53,43 @@ function seedFrames(): Buffer[] {
     f(3, 0, { topics: [{ name: "fz" }] }),
     f(3, 4, { topics: [{ name: "fz" }], allowAutoTopicCreation: false }),
     f(3, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }),
-    f(0, 3, { transactionalId: null, acks: 1, timeoutMs: 1000, topicData: [{ name: "fz", partitionData: [{ index: 0, records: batch }] }] }),
-    f(0, 7, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: "fz", partitionData: [{ index: 0, records: batch }] }] }),
-    f(0, 9, { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [{ name: "fz", partitionData: [{ index: 0, records: batch }] }] }),
+    f(0, 3, {
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 1000,
+      topicData: [{ name: "fz", partitionData: [{ index: 0, records: batch }] }],
+    }),
+    f(0, 7, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [{ name: "fz", partitionData: [{ index: 0, records: batch }] }],
+    }),
+    f(0, 9, {
+      transactionalId: null,
+      acks: 0,
+      timeoutMs: 1000,
+      topicData: [{ name: "fz", partitionData: [{ index: 0, records: batch }] }],
+    }),
     f(1, 4, fetchBody("fz")),
     f(1, 11, fetchBody("fz")),
     f(1, 12, fetchBody("fz")),
     f(2, 1, { replicaId: -1, topics: [{ name: "fz", partitions: [{ partitionIndex: 0, timestamp: -2n }] }] }),
-    f(2, 7, { replicaId: -1, isolationLevel: 0, topics: [{ name: "fz", partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -3n }] }] }),
-    f(32, 4, { resources: [{ resourceType: 2, resourceName: "fz", configurationKeys: null }], includeSynonyms: false, includeDocumentation: false }),
+    f(2, 7, {
+      replicaId: -1,
+      isolationLevel: 0,
+      topics: [{ name: "fz", partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -3n }] }],
+    }),
+    f(32, 4, {
+      resources: [{ resourceType: 2, resourceName: "fz", configurationKeys: null }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    }),
     f(60, 0, { includeClusterAuthorizedOperations: false }),
-    f(23, 4, { replicaId: -1, topics: [{ topic: "fz", partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] }),
+    f(23, 4, {
+      replicaId: -1,
+      topics: [{ topic: "fz", partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }],
+    }),
     f(22, 4, { transactionalId: null, transactionTimeoutMs: 1000, producerId: -1n, producerEpoch: -1 }),
   ];
 }
@@ -101,9 +150,25 @@ function blast(port: number, frames: Buffer[]): Promise<void> {
 describe("fuzz", () => {
   let broker: Broker;
   beforeAll(async () => {
-    broker = await startBroker({ dataDir: ":memory:", port: 0, config: { "socket.request.max.bytes": 1_000_000, "auto.create.topics.enable": false } });
+    broker = await startBroker({
+      dataDir: ":memory:",
+      port: 0,
+      config: { "socket.request.max.bytes": 1_000_000, "auto.create.topics.enable": false },
+    });
     const c = await RawClient.connect(broker.port);
-    await c.send(19, 4, { topics: [{ name: "fz", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: "retention.bytes", value: "1000000" }] }], timeoutMs: 1000, validateOnly: false });
+    await c.send(19, 4, {
+      topics: [
+        {
+          name: "fz",
+          numPartitions: 1,
+          replicationFactor: 1,
+          assignments: [],
+          configs: [{ name: "retention.bytes", value: "1000000" }],
+        },
+      ],
+      timeoutMs: 1000,
+      validateOnly: false,
+    });
     c.close();
   });
   afterAll(async () => {
@@ -123,7 +188,8 @@ describe("fuzz", () => {
     const worker = async (): Promise<void> => {
       while (sent < TOTAL) {
         const frames: Buffer[] = [];
-        for (let i = 0; i < PER_CONNECTION; i++) frames.push(rnd() < 0.15 ? seeds[Math.floor(rnd() * seeds.length)]! : mutate(rnd, seeds));
+        for (let i = 0; i < PER_CONNECTION; i++)
+          frames.push(rnd() < 0.15 ? seeds[Math.floor(rnd() * seeds.length)]! : mutate(rnd, seeds));
         sent += frames.length;
         await blast(broker.port, frames);
       }
@@ -137,7 +203,19 @@ describe("fuzz", () => {
     const md = await control.send(3, 1, { topics: [{ name: "fz" }] });
     expect(md.topics[0].errorCode).toBe(0);
     const fresh = await RawClient.connect(broker.port);
-    const pr = await fresh.send(0, 7, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: "fz", partitionData: [{ index: 0, records: encodeRecordBatch({ records: [{ value: Buffer.from("after"), timestamp: 5 }] }) }] }] });
+    const pr = await fresh.send(0, 7, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [
+        {
+          name: "fz",
+          partitionData: [
+            { index: 0, records: encodeRecordBatch({ records: [{ value: Buffer.from("after"), timestamp: 5 }] }) },
+          ],
+        },
+      ],
+    });
     expect(pr.responses[0].partitionResponses[0].errorCode).toBe(0);
     fresh.close();
     control.close();

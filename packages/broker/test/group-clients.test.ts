@@ -29,7 +29,12 @@ afterAll(async () => {
 });
 
 function kafka(clientId: string): Kafka {
-  return new Kafka({ clientId, brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 } });
+  return new Kafka({
+    clientId,
+    brokers: [broker.bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 },
+  });
 }
 
 async function topicWithRecords(topic: string, partitions: number, count: number): Promise<void> {
@@ -57,7 +62,27 @@ async function committedTotal(groupId: string, topic: string): Promise<number> {
  * with SIGTERM: kcat closes the consumer, which commits the consumed offsets and leaves the group.
  */
 async function kcatGroup(group: string, topic: string, want: number, idleMs = 4000): Promise<string[]> {
-  const child = spawn("kcat", ["-b", broker.bootstrap, "-G", group, topic, "-q", "-u", "-f", "%s\\n", "-X", "auto.offset.reset=earliest", "-X", "session.timeout.ms=6000", "-X", "auto.commit.interval.ms=200"], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    "kcat",
+    [
+      "-b",
+      broker.bootstrap,
+      "-G",
+      group,
+      topic,
+      "-q",
+      "-u",
+      "-f",
+      "%s\\n",
+      "-X",
+      "auto.offset.reset=earliest",
+      "-X",
+      "session.timeout.ms=6000",
+      "-X",
+      "auto.commit.interval.ms=200",
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   const lines: string[] = [];
   let buf = "";
   let last = Date.now();
@@ -70,7 +95,11 @@ async function kcatGroup(group: string, topic: string, want: number, idleMs = 40
   });
   const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
   const started = Date.now();
-  while (lines.length < want && Date.now() - last < idleMs + (lines.length === 0 ? 10_000 : 0) && Date.now() - started < 40_000) {
+  while (
+    lines.length < want &&
+    Date.now() - last < idleMs + (lines.length === 0 ? 10_000 : 0) &&
+    Date.now() - started < 40_000
+  ) {
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill("SIGTERM");
@@ -113,7 +142,10 @@ describe("librdkafka and kafka-python consumer groups", () => {
     expect(await committedTotal("g-kcat", "kcat-t")).toBe(300);
     const p = kafka("producer").producer();
     await p.connect();
-    await p.send({ topic: "kcat-t", messages: Array.from({ length: 30 }, (_, i) => ({ key: `n${i}`, value: `new${i}` })) });
+    await p.send({
+      topic: "kcat-t",
+      messages: Array.from({ length: 30 }, (_, i) => ({ key: `n${i}`, value: `new${i}` })),
+    });
     await p.disconnect();
     const second = await kcatGroup("g-kcat", "kcat-t", 30, 1500);
     expect(second.sort()).toEqual(Array.from({ length: 30 }, (_, i) => `new${i}`).sort());
@@ -126,7 +158,10 @@ describe("librdkafka and kafka-python consumer groups", () => {
     expect(await committedTotal("g-ck", "ck-t")).toBe(400);
     const p = kafka("producer").producer();
     await p.connect();
-    await p.send({ topic: "ck-t", messages: Array.from({ length: 40 }, (_, i) => ({ key: `n${i}`, value: `new${i}` })) });
+    await p.send({
+      topic: "ck-t",
+      messages: Array.from({ length: 40 }, (_, i) => ({ key: `n${i}`, value: `new${i}` })),
+    });
     await p.disconnect();
     const second = await py("group_confluent.py", [broker.bootstrap, "ck-t", "g-ck", "40"]);
     expect(second.values.sort()).toEqual(Array.from({ length: 40 }, (_, i) => `new${i}`).sort());
@@ -142,15 +177,24 @@ describe("librdkafka and kafka-python consumer groups", () => {
 });
 
 /** Kafka's RangeAssignor for kafkajs (which ships none): members sorted by id, contiguous blocks. */
-const RangeAssigner = ({ cluster }: { cluster: { findTopicPartitionMetadata(t: string): { partitionId: number }[] } }) => ({
+const RangeAssigner = ({
+  cluster,
+}: {
+  cluster: { findTopicPartitionMetadata(t: string): { partitionId: number }[] };
+}) => ({
   name: "range",
   version: 0,
   async assign({ members, topics }: { members: { memberId: string; memberMetadata: Buffer }[]; topics: string[] }) {
     const sorted = [...members].sort((a, b) => (a.memberId < b.memberId ? -1 : a.memberId > b.memberId ? 1 : 0));
     const plan = new Map<string, Record<string, number[]>>(sorted.map((m) => [m.memberId, {}]));
     for (const topic of topics) {
-      const subscribers = sorted.filter((m) => AssignerProtocol.MemberMetadata.decode(m.memberMetadata)!.topics.includes(topic));
-      const partitions = cluster.findTopicPartitionMetadata(topic).map((p) => p.partitionId).sort((a, b) => a - b);
+      const subscribers = sorted.filter((m) =>
+        AssignerProtocol.MemberMetadata.decode(m.memberMetadata)!.topics.includes(topic),
+      );
+      const partitions = cluster
+        .findTopicPartitionMetadata(topic)
+        .map((p) => p.partitionId)
+        .sort((a, b) => a - b);
       const per = Math.floor(partitions.length / subscribers.length);
       const extra = partitions.length % subscribers.length;
       subscribers.forEach((m, i) => {
@@ -160,11 +204,18 @@ const RangeAssigner = ({ cluster }: { cluster: { findTopicPartitionMetadata(t: s
     }
     return sorted.map((m) => ({
       memberId: m.memberId,
-      memberAssignment: AssignerProtocol.MemberAssignment.encode({ version: 0, assignment: plan.get(m.memberId)!, userData: Buffer.alloc(0) }),
+      memberAssignment: AssignerProtocol.MemberAssignment.encode({
+        version: 0,
+        assignment: plan.get(m.memberId)!,
+        userData: Buffer.alloc(0),
+      }),
     }));
   },
   protocol({ topics }: { topics: string[] }) {
-    return { name: "range", metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }) };
+    return {
+      name: "range",
+      metadata: AssignerProtocol.MemberMetadata.encode({ version: 0, topics, userData: Buffer.alloc(0) }),
+    };
   },
 });
 
@@ -176,7 +227,10 @@ async function describeAssignment(groupId: string): Promise<{ state: string; byC
   const byClient = new Map<string, number[]>();
   for (const m of d.members) {
     const a = AssignerProtocol.MemberAssignment.decode(m.memberAssignment);
-    byClient.set(m.clientId, [...(a?.assignment["mixed-t"] ?? [])].sort((x, y) => x - y));
+    byClient.set(
+      m.clientId,
+      [...(a?.assignment["mixed-t"] ?? [])].sort((x, y) => x - y),
+    );
   }
   return { state: d.state, byClient };
 }
@@ -194,28 +248,53 @@ describe("kafkajs and librdkafka in one group (range assignor)", () => {
   it("agree on the range assignment whichever of them leads", async () => {
     await topicWithRecords("mixed-t", 6, 60);
     // Kafka's range split of 6 partitions over 2 members, ordered by member id.
-    const expected = [[0, 1, 2], [3, 4, 5]];
-    for (const [phase, leaderFirst] of [["kafkajs-leads", "kafkajs"], ["librdkafka-leads", "librdkafka"]] as const) {
+    const expected = [
+      [0, 1, 2],
+      [3, 4, 5],
+    ];
+    for (const [phase, leaderFirst] of [
+      ["kafkajs-leads", "kafkajs"],
+      ["librdkafka-leads", "librdkafka"],
+    ] as const) {
       const groupId = `g-mixed-${phase}`;
       let consumer: Consumer | null = null;
       const startKafkajs = async () => {
-        consumer = kafka(`kafkajs-${phase}`).consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 300, maxWaitTimeInMs: 100, partitionAssigners: [RangeAssigner as never] });
+        consumer = kafka(`kafkajs-${phase}`).consumer({
+          groupId,
+          sessionTimeout: 6000,
+          heartbeatInterval: 300,
+          maxWaitTimeInMs: 100,
+          partitionAssigners: [RangeAssigner as never],
+        });
         await consumer.connect();
         await consumer.subscribe({ topic: "mixed-t", fromBeginning: true });
         await consumer.run({ eachMessage: async () => {} });
       };
-      const python = () => pyBackground("group_confluent.py", [broker.bootstrap, "mixed-t", groupId, "0", "range", "30"]);
+      const python = () =>
+        pyBackground("group_confluent.py", [broker.bootstrap, "mixed-t", groupId, "0", "range", "30"]);
       let pyRun: { stop: () => Promise<PyResult> };
       if (leaderFirst === "kafkajs") {
         await startKafkajs();
-        await until(() => describeAssignment(groupId), (d) => d.state === "Stable", 15_000);
+        await until(
+          () => describeAssignment(groupId),
+          (d) => d.state === "Stable",
+          15_000,
+        );
         pyRun = python();
       } else {
         pyRun = python();
-        await until(() => describeAssignment(groupId), (d) => d.state === "Stable" && d.byClient.size === 1, 15_000);
+        await until(
+          () => describeAssignment(groupId),
+          (d) => d.state === "Stable" && d.byClient.size === 1,
+          15_000,
+        );
         await startKafkajs();
       }
-      const d = await until(() => describeAssignment(groupId), (x) => x.state === "Stable" && x.byClient.size === 2 && [...x.byClient.values()].every((a) => a.length === 3), 20_000);
+      const d = await until(
+        () => describeAssignment(groupId),
+        (x) => x.state === "Stable" && x.byClient.size === 2 && [...x.byClient.values()].every((a) => a.length === 3),
+        20_000,
+      );
       expect(d.state).toBe("Stable");
       const assignments = [...d.byClient.values()].sort((a, b) => a[0]! - b[0]!);
       expect(assignments).toEqual(expected);
@@ -224,7 +303,9 @@ describe("kafkajs and librdkafka in one group (range assignor)", () => {
       const pyResult = await pyRun.stop();
       // librdkafka's own view of its partitions matches what the group recorded for it.
       const rdkafkaPartitions = pyResult.assigned!.map(([, p]) => p).sort((a, b) => a - b);
-      expect(rdkafkaPartitions).toEqual(d.byClient.get("rdkafka") ?? [...d.byClient].find(([k]) => !k.startsWith("kafkajs"))![1]);
+      expect(rdkafkaPartitions).toEqual(
+        d.byClient.get("rdkafka") ?? [...d.byClient].find(([k]) => !k.startsWith("kafkajs"))![1],
+      );
       await (consumer as Consumer | null)?.disconnect();
     }
   });

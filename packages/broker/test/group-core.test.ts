@@ -42,7 +42,13 @@ describe("hash: coordinator partition like Kafka", () => {
 
 describe("__consumer_offsets records", () => {
   it("round-trips offset commits, group metadata and tombstones with version-prefixed keys", () => {
-    const off = { type: "offset" as const, groupId: "g", topic: "t", partition: 3, value: { offset: 42n, leaderEpoch: 7, metadata: "m", commitTimestamp: 5n, expireTimestamp: -1n } };
+    const off = {
+      type: "offset" as const,
+      groupId: "g",
+      topic: "t",
+      partition: 3,
+      value: { offset: 42n, leaderEpoch: 7, metadata: "m", commitTimestamp: 5n, expireTimestamp: -1n },
+    };
     const kv = encodeCoordinatorRecord(off);
     expect(kv.key.readInt16BE(0)).toBe(1);
     expect(kv.key.subarray(2).toString("hex")).toBe("00016700017400000003");
@@ -54,7 +60,14 @@ describe("__consumer_offsets records", () => {
     const grp = {
       type: "group" as const,
       groupId: "g",
-      value: { protocolType: "consumer", generation: 3, protocol: "range", leader: "m1", currentStateTimestamp: 9n, members: [] },
+      value: {
+        protocolType: "consumer",
+        generation: 3,
+        protocol: "range",
+        leader: "m1",
+        currentStateTimestamp: 9n,
+        members: [],
+      },
     };
     const gkv = encodeCoordinatorRecord(grp);
     expect(gkv.key.readInt16BE(0)).toBe(2);
@@ -70,7 +83,12 @@ describe("classic group protocol", () => {
     const j = joined(sim, requestId);
     expect(j).toMatchObject({ errorCode: 0, generationId: 1, protocolName: "range", leader: memberId, memberId });
     expect(j.members.map((m) => m.memberId)).toEqual([memberId]);
-    const s = sim.send("SyncGroup", { groupId: "g", generationId: 1, memberId, assignments: [{ memberId, assignment: Buffer.from("A") }] });
+    const s = sim.send("SyncGroup", {
+      groupId: "g",
+      generationId: 1,
+      memberId,
+      assignments: [{ memberId, assignment: Buffer.from("A") }],
+    });
     expect((s.response as SyncGroupResponse).assignment.toString()).toBe("A");
     expect(sim.shard.groups.get("g")!.state).toBe("Stable");
     expect(sim.records.filter((r) => r.type === "group")).toHaveLength(1);
@@ -135,14 +153,21 @@ describe("classic group protocol", () => {
     const g = sim.shard.groups.get("g")!;
     expect(g.state).toBe("Empty");
     expect(g.generationId).toBe(2);
-    expect(sim.send("Heartbeat", { groupId: "g", generationId: 1, memberId: a.memberId }).response.errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(sim.send("Heartbeat", { groupId: "g", generationId: 1, memberId: a.memberId }).response.errorCode).toBe(
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    );
   });
 
   it("static member restart within the session timeout causes no rebalance and fences the old id", () => {
     const sim = new Sim();
     const a = sim.send("JoinGroup", joinBody("g", "", { groupInstanceId: "i1" }));
     const ja = joined(sim, a.requestId);
-    sim.send("SyncGroup", { groupId: "g", generationId: 1, memberId: ja.memberId, assignments: [{ memberId: ja.memberId, assignment: Buffer.from("P") }] });
+    sim.send("SyncGroup", {
+      groupId: "g",
+      generationId: 1,
+      memberId: ja.memberId,
+      assignments: [{ memberId: ja.memberId, assignment: Buffer.from("P") }],
+    });
     sim.advance(5000);
     const again = sim.send("JoinGroup", joinBody("g", "", { groupInstanceId: "i1" }));
     const r = again.response as JoinGroupResponse;
@@ -152,7 +177,13 @@ describe("classic group protocol", () => {
     expect(r.leader).toBe(ja.memberId); // the old leader id: no assignment run by the restarted member
     const g = sim.shard.groups.get("g")!;
     expect(g.state).toBe("Stable");
-    const sync = sim.send("SyncGroup", { groupId: "g", generationId: 1, memberId: r.memberId, groupInstanceId: "i1", assignments: [] });
+    const sync = sim.send("SyncGroup", {
+      groupId: "g",
+      generationId: 1,
+      memberId: r.memberId,
+      groupInstanceId: "i1",
+      assignments: [],
+    });
     expect((sync.response as SyncGroupResponse).assignment.toString()).toBe("P");
     const old = sim.send("Heartbeat", { groupId: "g", generationId: 1, memberId: ja.memberId, groupInstanceId: "i1" });
     expect(old.response.errorCode).toBe(ErrorCode.FENCED_INSTANCE_ID);
@@ -180,7 +211,14 @@ describe("classic group protocol", () => {
     const bId = joined(sim, b.requestId).memberId;
     const leave = sim.send(
       "LeaveGroup",
-      { groupId: "g", members: [{ memberId: "", groupInstanceId: "i1" }, { memberId: bId, groupInstanceId: null }, { memberId: "nope", groupInstanceId: null }] },
+      {
+        groupId: "g",
+        members: [
+          { memberId: "", groupInstanceId: "i1" },
+          { memberId: bId, groupInstanceId: null },
+          { memberId: "nope", groupInstanceId: null },
+        ],
+      },
       3,
     );
     expect(leave.response.members!.map((m) => m.errorCode)).toEqual([0, 0, ErrorCode.UNKNOWN_MEMBER_ID]);
@@ -192,7 +230,8 @@ describe("classic group protocol", () => {
 describe("error codes for bad input", () => {
   it("answers Kafka's codes", () => {
     const sim = new Sim(newShard({ maxGroupSize: 1 }));
-    const join = (body: ReturnType<typeof joinBody>, v = 5) => (sim.send("JoinGroup", body, v).response as JoinGroupResponse).errorCode;
+    const join = (body: ReturnType<typeof joinBody>, v = 5) =>
+      (sim.send("JoinGroup", body, v).response as JoinGroupResponse).errorCode;
     expect(join(joinBody(""))).toBe(ErrorCode.INVALID_GROUP_ID);
     expect(join(joinBody("x".repeat(256)))).toBe(ErrorCode.INVALID_GROUP_ID);
     expect(join(joinBody("g", "", { sessionTimeoutMs: 10 }))).toBe(ErrorCode.INVALID_SESSION_TIMEOUT);
@@ -202,15 +241,27 @@ describe("error codes for bad input", () => {
     const ja = joined(sim, a.requestId);
     expect(join(joinBody("g"), 2)).toBe(ErrorCode.GROUP_MAX_SIZE_REACHED);
     expect(join(joinBody("g", ja.memberId, { protocolType: "connect" }))).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
-    const hb = (generationId: number, memberId: string) => sim.send("Heartbeat", { groupId: "g", generationId, memberId }).response.errorCode;
+    const hb = (generationId: number, memberId: string) =>
+      sim.send("Heartbeat", { groupId: "g", generationId, memberId }).response.errorCode;
     expect(hb(7, ja.memberId)).toBe(ErrorCode.ILLEGAL_GENERATION);
     expect(hb(1, "ghost")).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
-    const commit = (generationId: number, memberId: string, topic = "t1", partition = 0, metadata: string | null = null) =>
+    const commit = (
+      generationId: number,
+      memberId: string,
+      topic = "t1",
+      partition = 0,
+      metadata: string | null = null,
+    ) =>
       sim.send("OffsetCommit", {
         groupId: "g",
         generationIdOrMemberEpoch: generationId,
         memberId,
-        topics: [{ name: topic, partitions: [{ partitionIndex: partition, committedOffset: 5n, committedMetadata: metadata }] }],
+        topics: [
+          {
+            name: topic,
+            partitions: [{ partitionIndex: partition, committedOffset: 5n, committedMetadata: metadata }],
+          },
+        ],
       }).response.topics[0]!.partitions[0]!.errorCode;
     expect(commit(1, ja.memberId)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
     sim.send("SyncGroup", { groupId: "g", generationId: 1, memberId: ja.memberId, assignments: [] });
@@ -225,9 +276,14 @@ describe("error codes for bad input", () => {
       ErrorCode.NON_EMPTY_GROUP,
       ErrorCode.GROUP_ID_NOT_FOUND,
     ]);
-    const od = sim.send("OffsetDelete", { groupId: "g", topics: [{ name: "t1", partitions: [{ partitionIndex: 0 }] }] }).response;
+    const od = sim.send("OffsetDelete", {
+      groupId: "g",
+      topics: [{ name: "t1", partitions: [{ partitionIndex: 0 }] }],
+    }).response;
     expect(od.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
-    expect(sim.send("OffsetDelete", { groupId: "none", topics: [] }).response.errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
+    expect(sim.send("OffsetDelete", { groupId: "none", topics: [] }).response.errorCode).toBe(
+      ErrorCode.GROUP_ID_NOT_FOUND,
+    );
     expect(sim.duplicateCompletions).toBe(0);
   });
 });
@@ -235,22 +291,44 @@ describe("error codes for bad input", () => {
 describe("offsets", () => {
   it("simple (generation -1) commits, fetch, delete and replay after restart", () => {
     const sim = new Sim();
-    const r = sim.send("OffsetCommit", {
-      groupId: "solo",
-      generationIdOrMemberEpoch: -1,
-      memberId: "",
-      topics: [{ name: "t1", partitions: [{ partitionIndex: 1, committedOffset: 10n, committedLeaderEpoch: 2, committedMetadata: "meta" }] }],
-    }, 7);
+    const r = sim.send(
+      "OffsetCommit",
+      {
+        groupId: "solo",
+        generationIdOrMemberEpoch: -1,
+        memberId: "",
+        topics: [
+          {
+            name: "t1",
+            partitions: [
+              { partitionIndex: 1, committedOffset: 10n, committedLeaderEpoch: 2, committedMetadata: "meta" },
+            ],
+          },
+        ],
+      },
+      7,
+    );
     expect(r.response.topics[0]!.partitions[0]!.errorCode).toBe(0);
     const f = sim.send("OffsetFetch", { groupId: "solo", topics: [{ name: "t1", partitionIndexes: [1, 2] }] }).response;
     expect(f.topics[0]!.partitions.map((p) => p.committedOffset)).toEqual([10n, -1n]);
     const all = sim.send("OffsetFetch", { groupId: "solo", topics: null }).response;
-    expect(all.topics).toEqual([{ name: "t1", partitions: [{ partitionIndex: 1, committedOffset: 10n, committedLeaderEpoch: 2, metadata: "meta", errorCode: 0 }] }]);
+    expect(all.topics).toEqual([
+      {
+        name: "t1",
+        partitions: [
+          { partitionIndex: 1, committedOffset: 10n, committedLeaderEpoch: 2, metadata: "meta", errorCode: 0 },
+        ],
+      },
+    ]);
     // Restart: a fresh shard replaying the emitted records sees the same offsets.
     const fresh = newShard();
-    for (const rec of sim.records) fresh.replay(decodeCoordinatorRecord(encodeCoordinatorRecord(rec).key, encodeCoordinatorRecord(rec).value)!);
+    for (const rec of sim.records)
+      fresh.replay(decodeCoordinatorRecord(encodeCoordinatorRecord(rec).key, encodeCoordinatorRecord(rec).value)!);
     expect(fresh.durableView()).toEqual(sim.shard.durableView());
-    const del = sim.send("OffsetDelete", { groupId: "solo", topics: [{ name: "t1", partitions: [{ partitionIndex: 1 }] }] }).response;
+    const del = sim.send("OffsetDelete", {
+      groupId: "solo",
+      topics: [{ name: "t1", partitions: [{ partitionIndex: 1 }] }],
+    }).response;
     expect(del.topics[0]!.partitions[0]!.errorCode).toBe(0);
     expect(sim.shard.groups.has("solo")).toBe(false);
   });
@@ -275,11 +353,19 @@ describe("offsets", () => {
     const a = sim.send("JoinGroup", joinBody("g"), 2);
     const ja = joined(sim, a.requestId);
     sim.send("SyncGroup", { groupId: "g", generationId: 1, memberId: ja.memberId, assignments: [] });
-    sim.send("OffsetCommit", { groupId: "g", generationIdOrMemberEpoch: 1, memberId: ja.memberId, topics: [{ name: "t2", partitions: [{ partitionIndex: 1, committedOffset: 3n, committedMetadata: null }] }] });
+    sim.send("OffsetCommit", {
+      groupId: "g",
+      generationIdOrMemberEpoch: 1,
+      memberId: ja.memberId,
+      topics: [{ name: "t2", partitions: [{ partitionIndex: 1, committedOffset: 3n, committedMetadata: null }] }],
+    });
     sim.send("LeaveGroup", { groupId: "g", memberId: ja.memberId }, 1);
     const d = sim.send("DeleteGroups", { groupsNames: ["g"] });
     expect(d.response[0]!.errorCode).toBe(0);
-    expect(sim.records.slice(-2).map((r) => [r.type, r.value])).toEqual([["offset", null], ["group", null]]);
+    expect(sim.records.slice(-2).map((r) => [r.type, r.value])).toEqual([
+      ["offset", null],
+      ["group", null],
+    ]);
     const fresh = newShard();
     for (const rec of sim.records) fresh.replay(rec);
     expect(fresh.groups.has("g")).toBe(false);
@@ -289,10 +375,23 @@ describe("offsets", () => {
     const sim = new Sim();
     const a = sim.send("JoinGroup", joinBody("g1"), 2);
     const ja = joined(sim, a.requestId);
-    sim.send("SyncGroup", { groupId: "g1", generationId: 1, memberId: ja.memberId, assignments: [{ memberId: ja.memberId, assignment: Buffer.from("Z") }] });
-    sim.send("OffsetCommit", { groupId: "g2", generationIdOrMemberEpoch: -1, memberId: "", topics: [{ name: "t1", partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }] }] });
+    sim.send("SyncGroup", {
+      groupId: "g1",
+      generationId: 1,
+      memberId: ja.memberId,
+      assignments: [{ memberId: ja.memberId, assignment: Buffer.from("Z") }],
+    });
+    sim.send("OffsetCommit", {
+      groupId: "g2",
+      generationIdOrMemberEpoch: -1,
+      memberId: "",
+      topics: [{ name: "t1", partitions: [{ partitionIndex: 0, committedOffset: 1n, committedMetadata: null }] }],
+    });
     expect(sim.send("ListGroups", { statesFilter: ["stable"] }).response.groups.map((g) => g.groupId)).toEqual(["g1"]);
-    expect(sim.send("ListGroups", {}).response.groups.map((g) => [g.groupId, g.groupState])).toEqual([["g1", "Stable"], ["g2", "Empty"]]);
+    expect(sim.send("ListGroups", {}).response.groups.map((g) => [g.groupId, g.groupState])).toEqual([
+      ["g1", "Stable"],
+      ["g2", "Empty"],
+    ]);
     const d = sim.send("DescribeGroups", { groups: ["g1", "zz"] }).response;
     expect(d[0]).toMatchObject({ groupState: "Stable", protocolType: "consumer", protocolData: "range" });
     expect(d[0]!.members[0]!.memberAssignment.toString()).toBe("Z");

@@ -47,9 +47,17 @@ export class Sim {
     shard.onLoaded(this.nowMs);
   }
 
-  send<K extends ApiName>(api: K, body: ApiMap[K][0], version = 5, clientId = "c"): { requestId: number; response: ApiMap[K][1] } {
+  send<K extends ApiName>(
+    api: K,
+    body: ApiMap[K][0],
+    version = 5,
+    clientId = "c",
+  ): { requestId: number; response: ApiMap[K][1] } {
     const requestId = this.nextRequestId++;
-    const r = this.shard.handle({ api, call: { requestId, version, clientId, clientHost: "/127.0.0.1" }, body } as never, this.nowMs);
+    const r = this.shard.handle(
+      { api, call: { requestId, version, clientId, clientHost: "/127.0.0.1" }, body } as never,
+      this.nowMs,
+    );
     if (r.response === PENDING) this.pending.add(requestId);
     this.absorb(r);
     return { requestId, response: r.response as ApiMap[K][1] };
@@ -75,7 +83,10 @@ export class Sim {
 
 export const CONSUMER = "consumer";
 
-export function protocols(names: string[] = ["range"], topics: string[] = ["t1"]): { name: string; metadata: Buffer }[] {
+export function protocols(
+  names: string[] = ["range"],
+  topics: string[] = ["t1"],
+): { name: string; metadata: Buffer }[] {
   return names.map((name) => ({ name, metadata: subscription(topics) }));
 }
 
@@ -96,7 +107,11 @@ function int32(n: number): Buffer {
   return b;
 }
 
-export function joinBody(groupId: string, memberId = "", extra: Partial<ApiMap["JoinGroup"][0]> = {}): ApiMap["JoinGroup"][0] {
+export function joinBody(
+  groupId: string,
+  memberId = "",
+  extra: Partial<ApiMap["JoinGroup"][0]> = {},
+): ApiMap["JoinGroup"][0] {
   return {
     groupId,
     sessionTimeoutMs: 10_000,

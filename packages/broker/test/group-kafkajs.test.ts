@@ -28,7 +28,12 @@ async function waitFor(cond: () => boolean, timeoutMs: number, what: string): Pr
 }
 
 function client(b: Broker, clientId: string): Kafka {
-  return new Kafka({ clientId, brokers: [b.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 } });
+  return new Kafka({
+    clientId,
+    brokers: [b.bootstrap],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 10, initialRetryTime: 50, maxRetryTime: 500 },
+  });
 }
 
 async function produce(b: Broker, topic: string, from: number, to: number): Promise<void> {
@@ -62,9 +67,16 @@ describe("kafkajs consumer group", () => {
     const lastCommit = new Map<string, number>(); // `${member}/${partition}` -> last committed offset
     const consumers = new Map<string, Consumer>();
     const start = async (name: string, b: Broker, slow: boolean): Promise<Consumer> => {
-      const c = client(b, name).consumer({ groupId: "g-kafkajs", sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10_000, maxWaitTimeInMs: 100 });
+      const c = client(b, name).consumer({
+        groupId: "g-kafkajs",
+        sessionTimeout: 6000,
+        heartbeatInterval: 300,
+        rebalanceTimeout: 10_000,
+        maxWaitTimeInMs: 100,
+      });
       c.on(c.events.COMMIT_OFFSETS, (e) => {
-        for (const t of e.payload.topics) for (const p of t.partitions) lastCommit.set(`${name}/${p.partition}`, Number(p.offset));
+        for (const t of e.payload.topics)
+          for (const p of t.partitions) lastCommit.set(`${name}/${p.partition}`, Number(p.offset));
       });
       await c.connect();
       await c.subscribe({ topic, fromBeginning: true });
@@ -98,10 +110,14 @@ describe("kafkajs consumer group", () => {
     expect(duplicates).toBe(duplicatesSeen.length);
     // Each duplicate lies in Kafka's window: at or after the last offset its first consumer committed
     // for that partition (the commit is the position of the next record to read).
-    for (const d of duplicatesSeen) expect(d.first.offset).toBeGreaterThanOrEqual(lastCommit.get(`${d.first.member}/${d.first.partition}`) ?? 0);
+    for (const d of duplicatesSeen)
+      expect(d.first.offset).toBeGreaterThanOrEqual(lastCommit.get(`${d.first.member}/${d.first.partition}`) ?? 0);
     expect(byMember.get("c1")!.length).toBeGreaterThan(0);
     expect(byMember.get("c3")!.length).toBeGreaterThan(0);
-    console.log(`kafkajs group: ${TOTAL} records, ${duplicates} duplicates, per member`, Object.fromEntries([...byMember].map(([k, v]) => [k, v.length])));
+    console.log(
+      `kafkajs group: ${TOTAL} records, ${duplicates} duplicates, per member`,
+      Object.fromEntries([...byMember].map(([k, v]) => [k, v.length])),
+    );
 
     // Offsets are committed for every partition and the group is visible to the admin API.
     const admin2 = client(broker, "admin2").admin();

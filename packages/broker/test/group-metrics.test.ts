@@ -13,7 +13,11 @@ import { escapeLabel } from "../src/metrics/render.js";
 describe("admin HTTP /metrics", () => {
   it("shows request counters, latency histograms and consumer lag per group/topic/partition", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "gregor-group-metrics-"));
-    const broker = await startBroker({ dataDir, port: 0, config: { "gregor.admin.port": 0, "group.initial.rebalance.delay.ms": 0 } });
+    const broker = await startBroker({
+      dataDir,
+      port: 0,
+      config: { "gregor.admin.port": 0, "group.initial.rebalance.delay.ms": 0 },
+    });
     try {
       const admin = broker.services.module<AdminHttp>(ADMIN_HTTP_MODULE);
       expect(admin.port).toBeGreaterThan(0);
@@ -23,16 +27,31 @@ describe("admin HTTP /metrics", () => {
       await ka.createTopics({ topics: [{ topic: "lagged", numPartitions: 2 }] });
       const p = kafka.producer();
       await p.connect();
-      await p.send({ topic: "lagged", messages: Array.from({ length: 100 }, (_, i) => ({ partition: i % 2, value: String(i) })) });
+      await p.send({
+        topic: "lagged",
+        messages: Array.from({ length: 100 }, (_, i) => ({ partition: i % 2, value: String(i) })),
+      });
       await p.disconnect();
       await ka.disconnect();
       const conn = await Connection.connect({ host: "127.0.0.1", port: broker.port });
-      const commit = await conn.request<OffsetCommitResponse>(8, {
-        groupId: 'we"ird\\group',
-        generationIdOrMemberEpoch: -1,
-        memberId: "",
-        topics: [{ name: "lagged", partitions: [{ partitionIndex: 0, committedOffset: 40n, committedMetadata: null }, { partitionIndex: 1, committedOffset: 50n, committedMetadata: null }] }],
-      }, { apiVersion: 2 });
+      const commit = await conn.request<OffsetCommitResponse>(
+        8,
+        {
+          groupId: 'we"ird\\group',
+          generationIdOrMemberEpoch: -1,
+          memberId: "",
+          topics: [
+            {
+              name: "lagged",
+              partitions: [
+                { partitionIndex: 0, committedOffset: 40n, committedMetadata: null },
+                { partitionIndex: 1, committedOffset: 50n, committedMetadata: null },
+              ],
+            },
+          ],
+        },
+        { apiVersion: 2 },
+      );
       expect(commit.topics[0]!.partitions.map((x) => x.errorCode)).toEqual([0, 0]);
       conn.close();
 

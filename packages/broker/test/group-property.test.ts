@@ -15,14 +15,47 @@ interface Slot {
 
 const groupArb = fc.constantFrom(0, 0, 0, 0, 0, 1, 2, 3);
 const action = fc.oneof(
-  fc.record({ kind: fc.constant("join" as const), slot: fc.nat(2), group: groupArb, version: fc.constantFrom(0, 3, 4, 5, 9), useId: fc.boolean(), instance: fc.option(fc.constantFrom("i0", "i1"), { nil: null }), proto: fc.nat(3), session: fc.constantFrom(10, 5000, 10_000) }),
-  fc.record({ kind: fc.constant("sync" as const), slot: fc.nat(2), group: groupArb, genDelta: fc.constantFrom(0, 0, 0, -1, 1), assign: fc.boolean() }),
-  fc.record({ kind: fc.constant("heartbeat" as const), slot: fc.nat(2), group: groupArb, genDelta: fc.constantFrom(0, 0, 1) }),
+  fc.record({
+    kind: fc.constant("join" as const),
+    slot: fc.nat(2),
+    group: groupArb,
+    version: fc.constantFrom(0, 3, 4, 5, 9),
+    useId: fc.boolean(),
+    instance: fc.option(fc.constantFrom("i0", "i1"), { nil: null }),
+    proto: fc.nat(3),
+    session: fc.constantFrom(10, 5000, 10_000),
+  }),
+  fc.record({
+    kind: fc.constant("sync" as const),
+    slot: fc.nat(2),
+    group: groupArb,
+    genDelta: fc.constantFrom(0, 0, 0, -1, 1),
+    assign: fc.boolean(),
+  }),
+  fc.record({
+    kind: fc.constant("heartbeat" as const),
+    slot: fc.nat(2),
+    group: groupArb,
+    genDelta: fc.constantFrom(0, 0, 1),
+  }),
   fc.record({ kind: fc.constant("leave" as const), slot: fc.nat(2), group: groupArb, batch: fc.boolean() }),
-  fc.record({ kind: fc.constant("commit" as const), slot: fc.nat(2), group: groupArb, simple: fc.boolean(), topic: fc.constantFrom("t1", "t2", "nope"), partition: fc.integer({ min: -1, max: 7 }), offset: fc.bigInt({ min: -1n, max: 1000n }), bigMeta: fc.boolean() }),
+  fc.record({
+    kind: fc.constant("commit" as const),
+    slot: fc.nat(2),
+    group: groupArb,
+    simple: fc.boolean(),
+    topic: fc.constantFrom("t1", "t2", "nope"),
+    partition: fc.integer({ min: -1, max: 7 }),
+    offset: fc.bigInt({ min: -1n, max: 1000n }),
+    bigMeta: fc.boolean(),
+  }),
   fc.record({ kind: fc.constant("fetch" as const), group: groupArb }),
   fc.record({ kind: fc.constant("deleteGroup" as const), group: groupArb }),
-  fc.record({ kind: fc.constant("offsetDelete" as const), group: groupArb, topic: fc.constantFrom("t1", "t2", "nope") }),
+  fc.record({
+    kind: fc.constant("offsetDelete" as const),
+    group: groupArb,
+    topic: fc.constantFrom("t1", "t2", "nope"),
+  }),
   fc.record({ kind: fc.constant("advance" as const), ms: fc.constantFrom(1, 100, 300, 3000, 11_000, 40_000) }),
   fc.record({ kind: fc.constant("syncAll" as const) }),
   fc.record({ kind: fc.constant("round" as const) }),
@@ -64,11 +97,26 @@ function step(sim: Sim, slots: Slot[], a: Action): void {
     case "sync": {
       const s = slots[a.slot]!;
       const assignments = a.assign ? slots.map((x) => ({ memberId: x.memberId, assignment: Buffer.from("a") })) : [];
-      sim.send("SyncGroup", { groupId: GROUPS[a.group]!, generationId: s.generationId + a.genDelta, memberId: s.memberId, assignments });
+      sim.send("SyncGroup", {
+        groupId: GROUPS[a.group]!,
+        generationId: s.generationId + a.genDelta,
+        memberId: s.memberId,
+        assignments,
+      });
       return;
     }
     case "joinAll":
-      for (const [i, sl] of slots.entries()) step(sim, slots, { kind: "join", slot: i, group: 0, version: a.version, useId: sl.memberId !== "", instance: null, proto: 0, session: 10_000 });
+      for (const [i, sl] of slots.entries())
+        step(sim, slots, {
+          kind: "join",
+          slot: i,
+          group: 0,
+          version: a.version,
+          useId: sl.memberId !== "",
+          instance: null,
+          proto: 0,
+          session: 10_000,
+        });
       return;
     case "round":
       // A well-behaved rebalance round: everyone (re)joins, the delay passes, everyone syncs.
@@ -85,12 +133,27 @@ function step(sim: Sim, slots: Slot[], a: Action): void {
       return;
     case "heartbeat": {
       const s = slots[a.slot]!;
-      sim.send("Heartbeat", { groupId: GROUPS[a.group]!, generationId: s.generationId + a.genDelta, memberId: s.memberId });
+      sim.send("Heartbeat", {
+        groupId: GROUPS[a.group]!,
+        generationId: s.generationId + a.genDelta,
+        memberId: s.memberId,
+      });
       return;
     }
     case "leave": {
       const s = slots[a.slot]!;
-      if (a.batch) sim.send("LeaveGroup", { groupId: GROUPS[a.group]!, members: [{ memberId: s.memberId, groupInstanceId: null }, { memberId: "", groupInstanceId: "i0" }] }, 3);
+      if (a.batch)
+        sim.send(
+          "LeaveGroup",
+          {
+            groupId: GROUPS[a.group]!,
+            members: [
+              { memberId: s.memberId, groupInstanceId: null },
+              { memberId: "", groupInstanceId: "i0" },
+            ],
+          },
+          3,
+        );
       else sim.send("LeaveGroup", { groupId: GROUPS[a.group]!, memberId: s.memberId }, 1);
       return;
     }
@@ -101,7 +164,18 @@ function step(sim: Sim, slots: Slot[], a: Action): void {
         groupId: GROUPS[a.group]!,
         generationIdOrMemberEpoch: a.simple ? -1 : s.generationId,
         memberId: a.simple ? "" : s.memberId,
-        topics: [{ name: a.topic, partitions: [{ partitionIndex: a.partition, committedOffset: a.offset, committedMetadata: a.bigMeta ? "m".repeat(5000) : "ok" }] }],
+        topics: [
+          {
+            name: a.topic,
+            partitions: [
+              {
+                partitionIndex: a.partition,
+                committedOffset: a.offset,
+                committedMetadata: a.bigMeta ? "m".repeat(5000) : "ok",
+              },
+            ],
+          },
+        ],
       });
       const code = r.response.topics[0]!.partitions[0]!.errorCode;
       if (code !== 0) expect(sim.shard.durableView()).toEqual(before); // a refused commit changes nothing
@@ -114,7 +188,10 @@ function step(sim: Sim, slots: Slot[], a: Action): void {
       sim.send("DeleteGroups", { groupsNames: [GROUPS[a.group]!] });
       return;
     case "offsetDelete":
-      sim.send("OffsetDelete", { groupId: GROUPS[a.group]!, topics: [{ name: a.topic, partitions: [{ partitionIndex: 0 }] }] });
+      sim.send("OffsetDelete", {
+        groupId: GROUPS[a.group]!,
+        topics: [{ name: a.topic, partitions: [{ partitionIndex: 0 }] }],
+      });
       return;
     case "advance":
       sim.advance(a.ms);
@@ -167,28 +244,40 @@ describe("group coordinator core under random request sequences", () => {
   it("keeps its invariants and never leaves a request unanswered", () => {
     const reached = new Set<string>();
     fc.assert(
-      fc.property(fc.array(action, { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 1 << 30 }), (actions, seed) => {
-        const sim = new Sim(newShard({ initialRebalanceDelayMs: 200, maxGroupSize: 4 }, seed));
-        joinsBySlot.clear();
-        const slots: Slot[] = Array.from({ length: 5 }, () => ({ memberId: "", generationId: -1 }));
-        for (const a of actions) {
-          step(sim, slots, a);
-          learn(sim);
+      fc.property(
+        fc.array(action, { minLength: 1, maxLength: 60 }),
+        fc.integer({ min: 1, max: 1 << 30 }),
+        (actions, seed) => {
+          const sim = new Sim(newShard({ initialRebalanceDelayMs: 200, maxGroupSize: 4 }, seed));
+          joinsBySlot.clear();
+          const slots: Slot[] = Array.from({ length: 5 }, () => ({ memberId: "", generationId: -1 }));
+          for (const a of actions) {
+            step(sim, slots, a);
+            learn(sim);
+            checkInvariants(sim);
+            for (const g of sim.shard.groups.values()) reached.add(g.state);
+            if (sim.records.some((r) => r.type === "offset" && r.value !== null)) reached.add("committed");
+          }
+          // Silence: every session and rebalance times out, every parked request gets its answer.
+          for (let i = 0; i < 20; i++) sim.advance(30_000);
           checkInvariants(sim);
-          for (const g of sim.shard.groups.values()) reached.add(g.state);
-          if (sim.records.some((r) => r.type === "offset" && r.value !== null)) reached.add("committed");
-        }
-        // Silence: every session and rebalance times out, every parked request gets its answer.
-        for (let i = 0; i < 20; i++) sim.advance(30_000);
-        checkInvariants(sim);
-        expect(sim.pending.size).toBe(0);
-        for (const g of sim.shard.groups.values()) expect(g.state).toBe("Empty");
-        for (const [, r] of sim.completed) {
-          const code = (r as JoinGroupResponse | SyncGroupResponse).errorCode;
-          expect([0, ErrorCode.UNKNOWN_MEMBER_ID, ErrorCode.REBALANCE_IN_PROGRESS, ErrorCode.FENCED_INSTANCE_ID]).toContain(code);
-        }
-      }),
-      { numRuns: 400, ...(process.env.GROUP_PROP_SEED ? { seed: Number(process.env.GROUP_PROP_SEED) } : { seed: 20240611 }) },
+          expect(sim.pending.size).toBe(0);
+          for (const g of sim.shard.groups.values()) expect(g.state).toBe("Empty");
+          for (const [, r] of sim.completed) {
+            const code = (r as JoinGroupResponse | SyncGroupResponse).errorCode;
+            expect([
+              0,
+              ErrorCode.UNKNOWN_MEMBER_ID,
+              ErrorCode.REBALANCE_IN_PROGRESS,
+              ErrorCode.FENCED_INSTANCE_ID,
+            ]).toContain(code);
+          }
+        },
+      ),
+      {
+        numRuns: 400,
+        ...(process.env.GROUP_PROP_SEED ? { seed: Number(process.env.GROUP_PROP_SEED) } : { seed: 20240611 }),
+      },
     );
     // The generator must actually drive groups through every state (else this test proves little).
     expect([...reached].sort()).toEqual(["CompletingRebalance", "Empty", "PreparingRebalance", "Stable", "committed"]);

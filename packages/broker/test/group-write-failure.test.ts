@@ -2,7 +2,13 @@
 // coordinator error, parked requests are answered, and the shard is rebuilt from the log so a later
 // OffsetFetch shows the offset committed before the failure.
 import { Connection } from "@gregor/client";
-import type { FindCoordinatorResponse, JoinGroupResponse, OffsetCommitResponse, OffsetFetchResponse, SyncGroupResponse } from "@gregor/protocol";
+import type {
+  FindCoordinatorResponse,
+  JoinGroupResponse,
+  OffsetCommitResponse,
+  OffsetFetchResponse,
+  SyncGroupResponse,
+} from "@gregor/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBroker, type Broker } from "../src/index.js";
 import { partitionForGroup } from "../src/group/index.js";
@@ -13,7 +19,12 @@ const COORDINATOR_NOT_AVAILABLE = 15;
 let broker: Broker;
 let conn: Connection;
 beforeAll(async () => {
-  broker = await startBroker({ dataDir: ":memory:", port: 0, logLevel: "silent", config: { "group.initial.rebalance.delay.ms": 0, "group.min.session.timeout.ms": 1000, "gregor.admin.port": -1 } });
+  broker = await startBroker({
+    dataDir: ":memory:",
+    port: 0,
+    logLevel: "silent",
+    config: { "group.initial.rebalance.delay.ms": 0, "group.min.session.timeout.ms": 1000, "gregor.admin.port": -1 },
+  });
   await broker.services.internalTopic("wf-t", 2, {});
   conn = await Connection.connect({ host: "127.0.0.1", port: broker.port, clientId: "wf" });
   await conn.request<FindCoordinatorResponse>(10, { key: "wf-g", keyType: 0 }, { apiVersion: 1 });
@@ -25,18 +36,44 @@ afterAll(async () => {
 
 const commit = (groupId: string, offset: bigint) =>
   conn
-    .request<OffsetCommitResponse>(8, { groupId, generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, retentionTimeMs: -1n, topics: [{ name: "wf-t", partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: "" }, { partitionIndex: 1, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: "" }] }] }, { apiVersion: 7 })
+    .request<OffsetCommitResponse>(
+      8,
+      {
+        groupId,
+        generationIdOrMemberEpoch: -1,
+        memberId: "",
+        groupInstanceId: null,
+        retentionTimeMs: -1n,
+        topics: [
+          {
+            name: "wf-t",
+            partitions: [
+              { partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: "" },
+              { partitionIndex: 1, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: "" },
+            ],
+          },
+        ],
+      },
+      { apiVersion: 7 },
+    )
     .then((r) => r.topics[0]!.partitions.map((p) => p.errorCode));
 
 const fetchOffsets = (groupId: string) =>
-  conn.request<OffsetFetchResponse>(9, { groupId, topics: [{ name: "wf-t", partitionIndexes: [0, 1] }], requireStable: false }, { apiVersion: 7 }).then((r) => ({ errorCode: r.errorCode ?? 0, offsets: r.topics![0]!.partitions.map((p) => p.committedOffset) }));
+  conn
+    .request<OffsetFetchResponse>(
+      9,
+      { groupId, topics: [{ name: "wf-t", partitionIndexes: [0, 1] }], requireStable: false },
+      { apiVersion: 7 },
+    )
+    .then((r) => ({ errorCode: r.errorCode ?? 0, offsets: r.topics![0]!.partitions.map((p) => p.committedOffset) }));
 
 /** Makes the group's __consumer_offsets partition fail appends (errorCode path) or throw on flush until restored. */
 function breakLog(groupId: string, how: "append" | "flush"): () => void {
   const p = partitionForGroup(groupId, 50);
   const log = broker.services.partitionLog("__consumer_offsets", p) as PartitionLog;
   const original = log[how].bind(log);
-  (log as unknown as Record<string, unknown>)[how] = () => Promise.reject(Object.assign(new Error("injected I/O error"), { code: "KAFKA_STORAGE_ERROR" }));
+  (log as unknown as Record<string, unknown>)[how] = () =>
+    Promise.reject(Object.assign(new Error("injected I/O error"), { code: "KAFKA_STORAGE_ERROR" }));
   return () => {
     (log as unknown as Record<string, unknown>)[how] = original;
   };
@@ -68,14 +105,37 @@ describe("__consumer_offsets write failure", () => {
 
   it("fails a SyncGroup whose fsync failed; the rebuilt shard matches the log and the member rejoins", async () => {
     const groupId = "wf-join";
-    const joinReq = (memberId = "") => conn.request<JoinGroupResponse>(11, { groupId, sessionTimeoutMs: 6000, rebalanceTimeoutMs: 6000, memberId, groupInstanceId: null, protocolType: "consumer", protocols: [{ name: "range", metadata: Buffer.alloc(0) }], reason: null }, { apiVersion: 3 });
+    const joinReq = (memberId = "") =>
+      conn.request<JoinGroupResponse>(
+        11,
+        {
+          groupId,
+          sessionTimeoutMs: 6000,
+          rebalanceTimeoutMs: 6000,
+          memberId,
+          groupInstanceId: null,
+          protocolType: "consumer",
+          protocols: [{ name: "range", metadata: Buffer.alloc(0) }],
+          reason: null,
+        },
+        { apiVersion: 3 },
+      );
     const joined = await joinReq();
     expect(joined.errorCode).toBe(0);
     const restore = breakLog(groupId, "flush");
     let synced: SyncGroupResponse;
     try {
       // The leader's SyncGroup makes the group Stable and writes its metadata: that write fails.
-      synced = await conn.request<SyncGroupResponse>(14, { groupId, generationId: joined.generationId, memberId: joined.memberId, assignments: [{ memberId: joined.memberId, assignment: Buffer.from([1]) }] }, { apiVersion: 2 });
+      synced = await conn.request<SyncGroupResponse>(
+        14,
+        {
+          groupId,
+          generationId: joined.generationId,
+          memberId: joined.memberId,
+          assignments: [{ memberId: joined.memberId, assignment: Buffer.from([1]) }],
+        },
+        { apiVersion: 2 },
+      );
     } finally {
       restore();
     }
@@ -85,7 +145,16 @@ describe("__consumer_offsets write failure", () => {
     // with this member: it rejoins under its id (a new member would wait for it until the rebalance timeout).
     const again = await joinReq(joined.memberId);
     expect(again.errorCode).toBe(0);
-    const ok = await conn.request<SyncGroupResponse>(14, { groupId, generationId: again.generationId, memberId: again.memberId, assignments: [{ memberId: again.memberId, assignment: Buffer.from([2]) }] }, { apiVersion: 2 });
+    const ok = await conn.request<SyncGroupResponse>(
+      14,
+      {
+        groupId,
+        generationId: again.generationId,
+        memberId: again.memberId,
+        assignments: [{ memberId: again.memberId, assignment: Buffer.from([2]) }],
+      },
+      { apiVersion: 2 },
+    );
     expect(ok.errorCode).toBe(0);
     expect([...ok.assignment]).toEqual([2]);
   });

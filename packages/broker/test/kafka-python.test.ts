@@ -15,7 +15,11 @@ describe("kafka-python 2.0.2", () => {
   suiteBroker({ config: { "num.partitions": 2 } }, (started) => (broker = started));
 
   it("produces and consumes with assigned partitions", async () => {
-    const r = await run(PYTHON, [join(__dirname, "fixtures", "kafka_python_assign.py"), broker.bootstrap, "py-topic", "40"], { timeoutMs: 45_000 });
+    const r = await run(
+      PYTHON,
+      [join(__dirname, "fixtures", "kafka_python_assign.py"), broker.bootstrap, "py-topic", "40"],
+      { timeoutMs: 45_000 },
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout.trim().split("\n").at(-1)!);
     expect(out.produced).toHaveLength(40);
@@ -23,7 +27,9 @@ describe("kafka-python 2.0.2", () => {
     for (const p of [0, 1]) {
       const inP = out.read.filter((m: { p: number }) => m.p === p);
       expect(inP.map((m: { o: number }) => m.o)).toEqual(inP.map((_: unknown, i: number) => i));
-      expect(inP.map((m: { v: string }) => Number(m.v.slice(1)))).toEqual(Array.from({ length: 20 }, (_, i) => i * 2 + p));
+      expect(inP.map((m: { v: string }) => Number(m.v.slice(1)))).toEqual(
+        Array.from({ length: 20 }, (_, i) => i * 2 + p),
+      );
     }
     expect(out.read[0].h).toEqual([["h", "x"]]);
   });

@@ -12,28 +12,52 @@ describe("kafkajs 2.2.4", () => {
   let kafka!: Kafka;
   suiteBroker({}, (started) => {
     broker = started;
-    kafka = new Kafka({ clientId: "kafkajs-test", brokers: [broker.bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+    kafka = new Kafka({
+      clientId: "kafkajs-test",
+      brokers: [broker.bootstrap],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 3 },
+    });
   });
 
   it("creates, lists, describes and deletes topics", async () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      expect(await admin.createTopics({ topics: [{ topic: "kjs-a", numPartitions: 4 }, { topic: "kjs-b", configEntries: [{ name: "retention.ms", value: "60000" }] }] })).toBe(true);
+      expect(
+        await admin.createTopics({
+          topics: [
+            { topic: "kjs-a", numPartitions: 4 },
+            { topic: "kjs-b", configEntries: [{ name: "retention.ms", value: "60000" }] },
+          ],
+        }),
+      ).toBe(true);
       expect(await admin.createTopics({ topics: [{ topic: "kjs-a", numPartitions: 4 }] })).toBe(false); // already exists
       expect(await admin.listTopics()).toEqual(expect.arrayContaining(["kjs-a", "kjs-b"]));
       const md = await admin.fetchTopicMetadata({ topics: ["kjs-a"] });
       expect(md.topics[0]!.partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2, 3]);
       expect(md.topics[0]!.partitions[0]).toMatchObject({ leader: 1, replicas: [1], isr: [1] });
 
-      const cfg = await admin.describeConfigs({ resources: [{ type: 2, name: "kjs-b", configNames: ["retention.ms", "cleanup.policy"] }], includeSynonyms: false });
+      const cfg = await admin.describeConfigs({
+        resources: [{ type: 2, name: "kjs-b", configNames: ["retention.ms", "cleanup.policy"] }],
+        includeSynonyms: false,
+      });
       const entries = Object.fromEntries(cfg.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]));
       expect(entries).toEqual({ "retention.ms": "60000", "cleanup.policy": "delete" });
 
-      await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: "kjs-b", configEntries: [{ name: "cleanup.policy", value: "compact" }] }] });
-      const after = await admin.describeConfigs({ resources: [{ type: 2, name: "kjs-b", configNames: ["retention.ms", "cleanup.policy"] }], includeSynonyms: false });
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: 2, name: "kjs-b", configEntries: [{ name: "cleanup.policy", value: "compact" }] }],
+      });
+      const after = await admin.describeConfigs({
+        resources: [{ type: 2, name: "kjs-b", configNames: ["retention.ms", "cleanup.policy"] }],
+        includeSynonyms: false,
+      });
       // AlterConfigs replaces the whole override set: retention.ms falls back to the broker default.
-      expect(Object.fromEntries(after.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]))).toEqual({ "retention.ms": "604800000", "cleanup.policy": "compact" });
+      expect(Object.fromEntries(after.resources[0]!.configEntries.map((e) => [e.configName, e.configValue]))).toEqual({
+        "retention.ms": "604800000",
+        "cleanup.policy": "compact",
+      });
 
       await admin.createPartitions({ topicPartitions: [{ topic: "kjs-b", count: 3 }] });
       expect((await admin.fetchTopicMetadata({ topics: ["kjs-b"] })).topics[0]!.partitions).toHaveLength(3);
@@ -48,16 +72,39 @@ describe("kafkajs 2.2.4", () => {
   it("produces with acks=-1 in batches (null keys, empty values, a 1 MiB value) and reads offsets", async () => {
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: "kjs-p", numPartitions: 1, configEntries: [{ name: "max.message.bytes", value: String(2 * 1024 * 1024) }] }] });
+    await admin.createTopics({
+      topics: [
+        {
+          topic: "kjs-p",
+          numPartitions: 1,
+          configEntries: [{ name: "max.message.bytes", value: String(2 * 1024 * 1024) }],
+        },
+      ],
+    });
     const producer = kafka.producer({ allowAutoTopicCreation: false });
     await producer.connect();
     const big = Buffer.alloc(1024 * 1024, 7);
     try {
-      const first = await producer.send({ topic: "kjs-p", acks: -1, messages: Array.from({ length: 100 }, (_, i) => ({ key: null, value: i % 2 === 0 ? "" : `v${i}`, partition: 0 })) });
+      const first = await producer.send({
+        topic: "kjs-p",
+        acks: -1,
+        messages: Array.from({ length: 100 }, (_, i) => ({
+          key: null,
+          value: i % 2 === 0 ? "" : `v${i}`,
+          partition: 0,
+        })),
+      });
       expect(first[0]).toMatchObject({ errorCode: 0, baseOffset: "0" });
-      const second = await producer.send({ topic: "kjs-p", acks: -1, messages: [{ key: "big", value: big, partition: 0, headers: { h: "1" } }] });
+      const second = await producer.send({
+        topic: "kjs-p",
+        acks: -1,
+        messages: [{ key: "big", value: big, partition: 0, headers: { h: "1" } }],
+      });
       expect(second[0]).toMatchObject({ errorCode: 0, baseOffset: "100" });
-      await producer.sendBatch({ acks: -1, topicMessages: [{ topic: "kjs-p", messages: [{ value: "last", partition: 0 }] }] });
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [{ topic: "kjs-p", messages: [{ value: "last", partition: 0 }] }],
+      });
 
       const offsets = await admin.fetchTopicOffsets("kjs-p");
       expect(offsets).toEqual([{ partition: 0, offset: "102", high: "102", low: "0" }]);
@@ -82,7 +129,9 @@ describe("kafkajs 2.2.4", () => {
     const producer = kafka.producer();
     await producer.connect();
     try {
-      await expect(producer.send({ topic: "kjs-small", acks: -1, messages: [{ value: Buffer.alloc(1_100_000) }] })).rejects.toThrow(/larger than the max message size/);
+      await expect(
+        producer.send({ topic: "kjs-small", acks: -1, messages: [{ value: Buffer.alloc(1_100_000) }] }),
+      ).rejects.toThrow(/larger than the max message size/);
     } finally {
       await producer.disconnect();
     }

@@ -27,11 +27,46 @@ describe("kcat (librdkafka 2.0.2)", () => {
       const topic = `kcat-${codec}`;
       const lines: string[] = [];
       for (let i = 0; i < 300; i++) lines.push(`key-${i % 7}|value-${codec}-${i}`);
-      const p = await run("kcat", ["-b", broker.bootstrap, "-P", "-t", topic, "-K", "|", "-H", "h1=one", "-H", `codec=${codec}`, "-X", `compression.codec=${codec}`, "-X", "linger.ms=5"], { input: lines.join("\n") + "\n" });
+      const p = await run(
+        "kcat",
+        [
+          "-b",
+          broker.bootstrap,
+          "-P",
+          "-t",
+          topic,
+          "-K",
+          "|",
+          "-H",
+          "h1=one",
+          "-H",
+          `codec=${codec}`,
+          "-X",
+          `compression.codec=${codec}`,
+          "-X",
+          "linger.ms=5",
+        ],
+        { input: lines.join("\n") + "\n" },
+      );
       expect(p.code, p.stderr).toBe(0);
-      const c = await run("kcat", ["-b", broker.bootstrap, "-C", "-t", topic, "-o", "beginning", "-e", "-q", "-f", "%p\t%o\t%k\t%s\t%h\n"]);
+      const c = await run("kcat", [
+        "-b",
+        broker.bootstrap,
+        "-C",
+        "-t",
+        topic,
+        "-o",
+        "beginning",
+        "-e",
+        "-q",
+        "-f",
+        "%p\t%o\t%k\t%s\t%h\n",
+      ]);
       expect(c.code, c.stderr).toBe(0);
-      const rows = c.stdout.trim().split("\n").map((l) => l.split("\t"));
+      const rows = c.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.split("\t"));
       expect(rows).toHaveLength(300);
       const byPartition = new Map<string, { offset: number; key: string; value: string }[]>();
       for (const [partition, offset, key, value, headers] of rows) {

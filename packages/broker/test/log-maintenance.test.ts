@@ -16,12 +16,24 @@ describe("log maintenance", () => {
     const admin = kafka.admin();
     await admin.connect();
     // Tiny segments: every produce request rolls a segment, so all but the last one are cleanable.
-    await admin.createTopics({ topics: [{ topic: "compacted", numPartitions: 1, configEntries: [{ name: "cleanup.policy", value: "compact" }, { name: "segment.bytes", value: "100" }] }] });
+    await admin.createTopics({
+      topics: [
+        {
+          topic: "compacted",
+          numPartitions: 1,
+          configEntries: [
+            { name: "cleanup.policy", value: "compact" },
+            { name: "segment.bytes", value: "100" },
+          ],
+        },
+      ],
+    });
     await admin.disconnect();
     const producer = kafka.producer();
     await producer.connect();
     for (let round = 0; round < 4; round++) {
-      for (let k = 0; k < 5; k++) await producer.send({ topic: "compacted", messages: [{ key: `k${k}`, value: `v${round}` }] });
+      for (let k = 0; k < 5; k++)
+        await producer.send({ topic: "compacted", messages: [{ key: `k${k}`, value: `v${round}` }] });
     }
     // The active segment is never cleaned (as in Kafka): end with a key of its own.
     await producer.send({ topic: "compacted", messages: [{ key: "last", value: "x" }] });
@@ -32,7 +44,19 @@ describe("log maintenance", () => {
     expect(stats.recordsRemoved).toBe(15);
     expect(broker.services.metrics.cleanerRuns).toBeGreaterThan(0);
 
-    const c = await run("kcat", ["-b", broker.bootstrap, "-C", "-t", "compacted", "-o", "beginning", "-e", "-q", "-f", "%o %k=%s\n"]);
+    const c = await run("kcat", [
+      "-b",
+      broker.bootstrap,
+      "-C",
+      "-t",
+      "compacted",
+      "-o",
+      "beginning",
+      "-e",
+      "-q",
+      "-f",
+      "%o %k=%s\n",
+    ]);
     expect(c.code, c.stderr).toBe(0);
     const lines = c.stdout.trim().split("\n");
     expect(lines.map((l) => l.split(" ")[1])).toEqual(["k0=v3", "k1=v3", "k2=v3", "k3=v3", "k4=v3", "last=x"]);
@@ -44,13 +68,22 @@ describe("log maintenance", () => {
     const kafka = new Kafka({ clientId: "retention", brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: "retained", numPartitions: 1, configEntries: [{ name: "segment.bytes", value: "100" }] }] });
+    await admin.createTopics({
+      topics: [{ topic: "retained", numPartitions: 1, configEntries: [{ name: "segment.bytes", value: "100" }] }],
+    });
     const producer = kafka.producer();
     await producer.connect();
-    for (let i = 0; i < 5; i++) await producer.send({ topic: "retained", messages: [{ value: `old-${i}`, timestamp: String(Date.now() - 3_600_000) }] });
+    for (let i = 0; i < 5; i++)
+      await producer.send({
+        topic: "retained",
+        messages: [{ value: `old-${i}`, timestamp: String(Date.now() - 3_600_000) }],
+      });
     await producer.disconnect();
     expect(await maintenance().runRetention()).toBe(0); // retention.ms defaults to 7 days
-    await admin.alterConfigs({ validateOnly: false, resources: [{ type: 2, name: "retained", configEntries: [{ name: "retention.ms", value: "60000" }] }] });
+    await admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: 2, name: "retained", configEntries: [{ name: "retention.ms", value: "60000" }] }],
+    });
     await admin.disconnect();
     expect(await maintenance().runRetention()).toBe(5); // all expired: the active one too (Kafka rolls a new one)
     expect(broker.services.partitionLog("retained", 0)!.logStartOffset).toBe(5);

@@ -31,9 +31,20 @@ describe("@platformatic/kafka", () => {
     } finally {
       await admin.close();
     }
-    const producer = new Producer({ clientId: "plt-producer", bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, acks: -1 });
+    const producer = new Producer({
+      clientId: "plt-producer",
+      bootstrapBrokers: [broker.bootstrap],
+      serializers: stringSerializers,
+      acks: -1,
+    });
     try {
-      const messages = Array.from({ length: 20 }, (_, i) => ({ topic: "plt", key: `k${i}`, value: `v${i}`, partition: i % 2, headers: { n: String(i) } }));
+      const messages = Array.from({ length: 20 }, (_, i) => ({
+        topic: "plt",
+        key: `k${i}`,
+        value: `v${i}`,
+        partition: i % 2,
+        headers: { n: String(i) },
+      }));
       await producer.send({ messages });
     } finally {
       await producer.close();
@@ -48,9 +59,20 @@ describe("@platformatic/kafka", () => {
   });
 
   it("consumes from the earliest offset with Fetch v12", async () => {
-    const consumer = new Consumer({ groupId: `plt-group-${Date.now()}`, clientId: "plt-consumer", bootstrapBrokers: [broker.bootstrap], deserializers: stringDeserializers });
+    const consumer = new Consumer({
+      groupId: `plt-group-${Date.now()}`,
+      clientId: "plt-consumer",
+      bootstrapBrokers: [broker.bootstrap],
+      deserializers: stringDeserializers,
+    });
     try {
-      const stream = await consumer.consume({ topics: ["plt"], mode: "earliest", autocommit: false, sessionTimeout: 10000, heartbeatInterval: 500 });
+      const stream = await consumer.consume({
+        topics: ["plt"],
+        mode: "earliest",
+        autocommit: false,
+        sessionTimeout: 10000,
+        heartbeatInterval: 500,
+      });
       const seen: string[] = [];
       for await (const message of stream) {
         seen.push(message.value as string);

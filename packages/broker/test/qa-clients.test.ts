@@ -51,25 +51,38 @@ describe("third-party clients, outside in", () => {
       const r = await c.send<{ errorCode: number; errorMessage: string | null }>(10, 2, { key: "tx-1", keyType: 1 });
       expect(r.errorCode).toBe(53); // TRANSACTIONAL_ID_AUTHORIZATION_FAILED
       expect(r.errorMessage).toContain("Transactions are not supported");
-      const v4 = await c.send<{ coordinators: { key: string; errorCode: number }[] }>(10, 4, { keyType: 1, coordinatorKeys: ["a"] });
+      const v4 = await c.send<{ coordinators: { key: string; errorCode: number }[] }>(10, 4, {
+        keyType: 1,
+        coordinatorKeys: ["a"],
+      });
       expect(v4.coordinators.map((x) => [x.key, x.errorCode])).toEqual([["a", 53]]);
     } finally {
       c.close();
     }
   });
 
-  it.skipIf(!existsSync("/usr/lib/python3/dist-packages/confluent_kafka"))("confluent-kafka init_transactions fails fatally with the broker's message, not a timeout", async () => {
-    const r = await run(PYTHON, ["-c", CONFLUENT_TXN, broker.bootstrap], { timeoutMs: 40_000 });
-    expect(r.code, r.stderr).toBe(0);
-    const line = r.stdout.trim();
-    expect(line).toMatch(/^TRANSACTIONAL_ID_AUTHORIZATION_FAILED fatal /);
-    expect(line).toContain("Transactions are not supported");
-  });
+  it.skipIf(!existsSync("/usr/lib/python3/dist-packages/confluent_kafka"))(
+    "confluent-kafka init_transactions fails fatally with the broker's message, not a timeout",
+    async () => {
+      const r = await run(PYTHON, ["-c", CONFLUENT_TXN, broker.bootstrap], { timeoutMs: 40_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const line = r.stdout.trim();
+      expect(line).toMatch(/^TRANSACTIONAL_ID_AUTHORIZATION_FAILED fatal /);
+      expect(line).toContain("Transactions are not supported");
+    },
+  );
 
   it("two @platformatic/kafka idempotent producers get distinct producer ids and both append", async () => {
     const offsets: bigint[] = [];
     for (let i = 0; i < 2; i++) {
-      const producer = new Producer({ clientId: `qa-idem-${i}`, bootstrapBrokers: [broker.bootstrap], serializers: stringSerializers, acks: -1, idempotent: true, autocreateTopics: true });
+      const producer = new Producer({
+        clientId: `qa-idem-${i}`,
+        bootstrapBrokers: [broker.bootstrap],
+        serializers: stringSerializers,
+        acks: -1,
+        idempotent: true,
+        autocreateTopics: true,
+      });
       try {
         const r = await producer.send({ messages: [{ topic: "qa-idem", value: `v${i}`, partition: 0 }] });
         offsets.push(r.offsets![0]!.offset);
@@ -98,7 +111,10 @@ describe("third-party clients, outside in", () => {
     const admin = new Kafka({ brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
-      const r = await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: 4, name: String(broker.nodeId), configNames: ["log.flush.interval.messages"] }] });
+      const r = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: 4, name: String(broker.nodeId), configNames: ["log.flush.interval.messages"] }],
+      });
       const entry = r.resources[0]!.configEntries.find((e) => e.configName === "log.flush.interval.messages");
       expect(entry?.configValue).toBe("9223372036854775807");
     } finally {

@@ -21,7 +21,11 @@ function freePort(): Promise<number> {
 }
 
 function startProcess(args: string[]): Promise<{ child: ChildProcess; log: () => string }> {
-  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", MAIN, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, GREGOR_LOG_LEVEL: "info" } });
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", MAIN, ...args], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, GREGOR_LOG_LEVEL: "info" },
+  });
   let out = "";
   child.stdout!.on("data", (c: Buffer) => (out += c.toString()));
   child.stderr!.on("data", (c: Buffer) => (out += c.toString()));
@@ -56,18 +60,45 @@ describe("apps/broker process", () => {
 
   it("loses nothing acknowledged across SIGKILL with flush.messages=1", async () => {
     const port = await freePort();
-    const args = ["--override", `log.dirs=${dir.path}`, "--override", `listeners=PLAINTEXT://127.0.0.1:${port}`, "--override", "log.flush.interval.messages=1", "--override", "num.partitions=2", "--override", "gregor.admin.port=0"];
+    const args = [
+      "--override",
+      `log.dirs=${dir.path}`,
+      "--override",
+      `listeners=PLAINTEXT://127.0.0.1:${port}`,
+      "--override",
+      "log.flush.interval.messages=1",
+      "--override",
+      "num.partitions=2",
+      "--override",
+      "gregor.admin.port=0",
+    ];
     const first = await startProcess(args);
     children.push(first.child);
     const lines = Array.from({ length: 500 }, (_, i) => `k${i}|v${i}`).join("\n") + "\n";
-    const p = await run("kcat", ["-b", `127.0.0.1:${port}`, "-P", "-t", "durable", "-K", "|", "-X", "acks=all", "-X", "linger.ms=1"], { input: lines });
+    const p = await run(
+      "kcat",
+      ["-b", `127.0.0.1:${port}`, "-P", "-t", "durable", "-K", "|", "-X", "acks=all", "-X", "linger.ms=1"],
+      { input: lines },
+    );
     expect(p.code, p.stderr).toBe(0); // kcat exits 0 only once every message was acknowledged
     first.child.kill("SIGKILL");
     await exited(first.child);
 
     const second = await startProcess(args);
     children.push(second.child);
-    const c = await run("kcat", ["-b", `127.0.0.1:${port}`, "-C", "-t", "durable", "-o", "beginning", "-e", "-q", "-f", "%k=%s\n"]);
+    const c = await run("kcat", [
+      "-b",
+      `127.0.0.1:${port}`,
+      "-C",
+      "-t",
+      "durable",
+      "-o",
+      "beginning",
+      "-e",
+      "-q",
+      "-f",
+      "%k=%s\n",
+    ]);
     expect(c.code, c.stderr).toBe(0);
     const got = new Set(c.stdout.trim().split("\n"));
     expect(got.size).toBe(500);
@@ -79,7 +110,11 @@ describe("apps/broker process", () => {
   });
 
   it("stops start-up on a bad config value, naming the key, the value and what is allowed", async () => {
-    const r = await run(process.execPath, ["--conditions=source", "--import", "tsx", MAIN, "--override", "log.retention.ms=forever"], { timeoutMs: 20_000 });
+    const r = await run(
+      process.execPath,
+      ["--conditions=source", "--import", "tsx", MAIN, "--override", "log.retention.ms=forever"],
+      { timeoutMs: 20_000 },
+    );
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Invalid value "forever" for configuration log.retention.ms: an integer >= -1');
   });

@@ -24,7 +24,21 @@ import type { TopicPartitions } from "./assignors.js";
 import { listOffsets, type OffsetAnswer, type OffsetQuery } from "./offsets.js";
 import type { ClientOptions } from "./options.js";
 
-const API = { CreateTopics: 19, DeleteTopics: 20, DescribeConfigs: 32, AlterConfigs: 33, CreatePartitions: 37, IncrementalAlterConfigs: 44, ListGroups: 16, DescribeGroups: 15, DeleteGroups: 42, DeleteRecords: 21, DescribeCluster: 60, OffsetCommit: 8, OffsetDelete: 47 } as const;
+const API = {
+  CreateTopics: 19,
+  DeleteTopics: 20,
+  DescribeConfigs: 32,
+  AlterConfigs: 33,
+  CreatePartitions: 37,
+  IncrementalAlterConfigs: 44,
+  ListGroups: 16,
+  DescribeGroups: 15,
+  DeleteGroups: 42,
+  DeleteRecords: 21,
+  DescribeCluster: 60,
+  OffsetCommit: 8,
+  OffsetDelete: 47,
+} as const;
 
 export interface NewTopic {
   topic: string;
@@ -59,7 +73,13 @@ export interface GroupDescription {
   state: string;
   protocolType: string;
   protocol: string;
-  members: { memberId: string; groupInstanceId: string | null; clientId: string; clientHost: string; assignment: TopicPartitions[] }[];
+  members: {
+    memberId: string;
+    groupInstanceId: string | null;
+    clientId: string;
+    clientHost: string;
+    assignment: TopicPartitions[];
+  }[];
 }
 
 export interface ClusterDescription {
@@ -81,7 +101,10 @@ export class Admin {
     return id >= 0 && this.cluster.brokers.has(id) ? this.cluster.broker(id) : this.cluster.anyBroker();
   }
 
-  async createTopics(topics: readonly NewTopic[], options: { validateOnly?: boolean; timeoutMs?: number } = {}): Promise<{ topic: string; topicId: string | null }[]> {
+  async createTopics(
+    topics: readonly NewTopic[],
+    options: { validateOnly?: boolean; timeoutMs?: number } = {},
+  ): Promise<{ topic: string; topicId: string | null }[]> {
     const c = await this.controller();
     const res = await c.request<CreateTopicsResponse>(API.CreateTopics, {
       topics: topics.map((t) => ({
@@ -94,7 +117,8 @@ export class Admin {
       timeoutMs: options.timeoutMs ?? 30_000,
       validateOnly: options.validateOnly ?? false,
     });
-    for (const t of res.topics) if (t.errorCode !== 0) throw new KafkaProtocolError(t.errorCode, t.errorMessage ?? `topic ${t.name}`);
+    for (const t of res.topics)
+      if (t.errorCode !== 0) throw new KafkaProtocolError(t.errorCode, t.errorMessage ?? `topic ${t.name}`);
     return res.topics.map((t) => ({ topic: t.name, topicId: t.topicId ?? null }));
   }
 
@@ -105,7 +129,8 @@ export class Admin {
       topicNames: [...topics],
       timeoutMs: options.timeoutMs ?? 30_000,
     });
-    for (const t of res.responses) if (t.errorCode !== 0) throw new KafkaProtocolError(t.errorCode, t.errorMessage ?? `topic ${t.name}`);
+    for (const t of res.responses)
+      if (t.errorCode !== 0) throw new KafkaProtocolError(t.errorCode, t.errorMessage ?? `topic ${t.name}`);
     for (const t of topics) this.cluster.topics.delete(t);
   }
 
@@ -126,22 +151,33 @@ export class Admin {
   }
 
   /** Raises topics' partition counts. */
-  async createPartitions(topics: readonly { topic: string; count: number }[], options: { validateOnly?: boolean } = {}): Promise<void> {
+  async createPartitions(
+    topics: readonly { topic: string; count: number }[],
+    options: { validateOnly?: boolean } = {},
+  ): Promise<void> {
     const c = await this.controller();
     const res = await c.request<CreatePartitionsResponse>(API.CreatePartitions, {
       topics: topics.map((t) => ({ name: t.topic, count: t.count, assignments: null })),
       timeoutMs: 30_000,
       validateOnly: options.validateOnly ?? false,
     });
-    for (const r of res.results) if (r.errorCode !== 0) throw new KafkaProtocolError(r.errorCode, r.errorMessage ?? `topic ${r.name}`);
+    for (const r of res.results)
+      if (r.errorCode !== 0) throw new KafkaProtocolError(r.errorCode, r.errorMessage ?? `topic ${r.name}`);
   }
 
-  async describeConfigs(resources: readonly { type: ConfigResourceType; name: string; configNames?: string[] }[]): Promise<{ type: ConfigResourceType; name: string; configs: ConfigEntry[] }[]> {
+  async describeConfigs(
+    resources: readonly { type: ConfigResourceType; name: string; configNames?: string[] }[],
+  ): Promise<{ type: ConfigResourceType; name: string; configs: ConfigEntry[] }[]> {
     const out: { type: ConfigResourceType; name: string; configs: ConfigEntry[] }[] = [];
     for (const r of resources) {
-      const c = r.type === "broker" && /^\d+$/.test(r.name) ? await this.brokerOrAny(Number(r.name)) : await this.cluster.anyBroker();
+      const c =
+        r.type === "broker" && /^\d+$/.test(r.name)
+          ? await this.brokerOrAny(Number(r.name))
+          : await this.cluster.anyBroker();
       const res = await c.request<DescribeConfigsResponse>(API.DescribeConfigs, {
-        resources: [{ resourceType: RESOURCE_TYPE[r.type], resourceName: r.name, configurationKeys: r.configNames ?? null }],
+        resources: [
+          { resourceType: RESOURCE_TYPE[r.type], resourceName: r.name, configurationKeys: r.configNames ?? null },
+        ],
         includeSynonyms: false,
         includeDocumentation: false,
       });
@@ -150,7 +186,14 @@ export class Admin {
         out.push({
           type: r.type,
           name: x.resourceName,
-          configs: x.configs.map((e) => ({ name: e.name, value: e.value, readOnly: e.readOnly, isDefault: e.isDefault ?? e.configSource === 5, isSensitive: e.isSensitive, source: e.configSource ?? -1 })),
+          configs: x.configs.map((e) => ({
+            name: e.name,
+            value: e.value,
+            readOnly: e.readOnly,
+            isDefault: e.isDefault ?? e.configSource === 5,
+            isSensitive: e.isSensitive,
+            source: e.configSource ?? -1,
+          })),
         });
       }
     }
@@ -163,26 +206,46 @@ export class Admin {
   }
 
   /** Incremental changes (KIP-339): set/delete/append/subtract per config. */
-  async incrementalAlterConfigs(resources: readonly { type: ConfigResourceType; name: string; ops: readonly ConfigOp[] }[], options: { validateOnly?: boolean } = {}): Promise<void> {
+  async incrementalAlterConfigs(
+    resources: readonly { type: ConfigResourceType; name: string; ops: readonly ConfigOp[] }[],
+    options: { validateOnly?: boolean } = {},
+  ): Promise<void> {
     const OPS = { set: 0, delete: 1, append: 2, subtract: 3 } as const;
     for (const r of resources) {
-      const c = r.type === "broker" && /^\d+$/.test(r.name) ? await this.brokerOrAny(Number(r.name)) : await this.cluster.anyBroker();
+      const c =
+        r.type === "broker" && /^\d+$/.test(r.name)
+          ? await this.brokerOrAny(Number(r.name))
+          : await this.cluster.anyBroker();
       const res = await c.request<IncrementalAlterConfigsResponse>(API.IncrementalAlterConfigs, {
-        resources: [{ resourceType: RESOURCE_TYPE[r.type], resourceName: r.name, configs: r.ops.map((o) => ({ name: o.name, configOperation: OPS[o.op ?? "set"], value: o.value })) }],
+        resources: [
+          {
+            resourceType: RESOURCE_TYPE[r.type],
+            resourceName: r.name,
+            configs: r.ops.map((o) => ({ name: o.name, configOperation: OPS[o.op ?? "set"], value: o.value })),
+          },
+        ],
         validateOnly: options.validateOnly ?? false,
       });
-      for (const x of res.responses) if (x.errorCode !== 0) throw new KafkaProtocolError(x.errorCode, x.errorMessage ?? `${r.type} ${r.name}`);
+      for (const x of res.responses)
+        if (x.errorCode !== 0) throw new KafkaProtocolError(x.errorCode, x.errorMessage ?? `${r.type} ${r.name}`);
     }
   }
 
   /** Replaces a resource's whole dynamic config (legacy AlterConfigs). */
-  async alterConfigs(resources: readonly { type: ConfigResourceType; name: string; configs: Readonly<Record<string, string>> }[]): Promise<void> {
+  async alterConfigs(
+    resources: readonly { type: ConfigResourceType; name: string; configs: Readonly<Record<string, string>> }[],
+  ): Promise<void> {
     const c = await this.cluster.anyBroker();
     const res = await c.request<AlterConfigsResponse>(API.AlterConfigs, {
-      resources: resources.map((r) => ({ resourceType: RESOURCE_TYPE[r.type], resourceName: r.name, configs: Object.entries(r.configs).map(([name, value]) => ({ name, value })) })),
+      resources: resources.map((r) => ({
+        resourceType: RESOURCE_TYPE[r.type],
+        resourceName: r.name,
+        configs: Object.entries(r.configs).map(([name, value]) => ({ name, value })),
+      })),
       validateOnly: false,
     });
-    for (const x of res.responses) if (x.errorCode !== 0) throw new KafkaProtocolError(x.errorCode, x.errorMessage ?? x.resourceName);
+    for (const x of res.responses)
+      if (x.errorCode !== 0) throw new KafkaProtocolError(x.errorCode, x.errorMessage ?? x.resourceName);
   }
 
   /** Groups known to every broker (ListGroups is answered per coordinator). */
@@ -193,7 +256,8 @@ export class Admin {
       const c = await this.cluster.broker(id);
       const res = await c.request<ListGroupsResponse>(API.ListGroups, { statesFilter: [], typesFilter: [] });
       if (res.errorCode !== 0) throw new KafkaProtocolError(res.errorCode, "ListGroups");
-      for (const g of res.groups) out.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState ?? "" });
+      for (const g of res.groups)
+        out.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState ?? "" });
     }
     return [...out.values()].sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
   }
@@ -202,7 +266,10 @@ export class Admin {
     const out: GroupDescription[] = [];
     for (const groupId of groupIds) {
       const c = await this.cluster.coordinator(groupId);
-      const res = await c.request<DescribeGroupsResponse>(API.DescribeGroups, { groups: [groupId], includeAuthorizedOperations: false });
+      const res = await c.request<DescribeGroupsResponse>(API.DescribeGroups, {
+        groups: [groupId],
+        includeAuthorizedOperations: false,
+      });
       for (const g of res.groups) {
         if (g.errorCode !== 0) throw new KafkaProtocolError(g.errorCode, `group ${g.groupId}`);
         out.push({
@@ -227,7 +294,8 @@ export class Admin {
     for (const groupId of groupIds) {
       const c = await this.cluster.coordinator(groupId);
       const res = await c.request<DeleteGroupsResponse>(API.DeleteGroups, { groupsNames: [groupId] });
-      for (const r of res.results) if (r.errorCode !== 0) throw new KafkaProtocolError(r.errorCode, `group ${r.groupId}`);
+      for (const r of res.results)
+        if (r.errorCode !== 0) throw new KafkaProtocolError(r.errorCode, `group ${r.groupId}`);
     }
   }
 
@@ -251,32 +319,56 @@ export class Admin {
       memberId: "",
       groupInstanceId: null,
       retentionTimeMs: -1n,
-      topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps.map((p) => ({ partitionIndex: p.partition, committedOffset: p.offset, committedLeaderEpoch: -1, commitTimestamp: -1n, committedMetadata: p.metadata ?? null })) })),
+      topics: [...byTopic].map(([name, ps]) => ({
+        name,
+        partitions: ps.map((p) => ({
+          partitionIndex: p.partition,
+          committedOffset: p.offset,
+          committedLeaderEpoch: -1,
+          commitTimestamp: -1n,
+          committedMetadata: p.metadata ?? null,
+        })),
+      })),
     });
-    for (const t of res.topics) for (const p of t.partitions) if (p.errorCode !== 0) throw new KafkaProtocolError(p.errorCode, `${t.name}-${p.partitionIndex}`);
+    for (const t of res.topics)
+      for (const p of t.partitions)
+        if (p.errorCode !== 0) throw new KafkaProtocolError(p.errorCode, `${t.name}-${p.partitionIndex}`);
   }
 
   /**
    * Deletes a group's committed offsets for these partitions (OffsetDelete). The group must not be
    * subscribed to their topics; per-partition errors come back (0 = deleted), a group-level error throws.
    */
-  async deleteOffsets(groupId: string, partitions: readonly TopicPartitions[]): Promise<{ topic: string; partition: number; errorCode: number }[]> {
+  async deleteOffsets(
+    groupId: string,
+    partitions: readonly TopicPartitions[],
+  ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
     const c = await this.cluster.coordinator(groupId);
     const res = await c.request<OffsetDeleteResponse>(API.OffsetDelete, {
       groupId,
-      topics: partitions.map((t) => ({ name: t.topic, partitions: t.partitions.map((partitionIndex) => ({ partitionIndex })) })),
+      topics: partitions.map((t) => ({
+        name: t.topic,
+        partitions: t.partitions.map((partitionIndex) => ({ partitionIndex })),
+      })),
     });
     if (res.errorCode !== 0) throw new KafkaProtocolError(res.errorCode, `group ${groupId}`);
-    return res.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })));
+    return res.topics.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, errorCode: p.errorCode })),
+    );
   }
 
   /** Offsets by time: earliest (-2n), latest (-1n) or a timestamp in ms. */
-  listOffsets(queries: readonly OffsetQuery[], isolationLevel: "read_uncommitted" | "read_committed" = "read_uncommitted"): Promise<OffsetAnswer[]> {
+  listOffsets(
+    queries: readonly OffsetQuery[],
+    isolationLevel: "read_uncommitted" | "read_committed" = "read_uncommitted",
+  ): Promise<OffsetAnswer[]> {
     return listOffsets(this.cluster, queries, isolationLevel === "read_committed" ? 1 : 0);
   }
 
   /** Moves partitions' log start offsets forward; returns the new low watermarks. */
-  async deleteRecords(requests: readonly { topic: string; partition: number; offset: bigint }[]): Promise<{ topic: string; partition: number; lowWatermark: bigint }[]> {
+  async deleteRecords(
+    requests: readonly { topic: string; partition: number; offset: bigint }[],
+  ): Promise<{ topic: string; partition: number; lowWatermark: bigint }[]> {
     await this.cluster.topicMetadata([...new Set(requests.map((r) => r.topic))], false);
     const byLeader = new Map<number, { topic: string; partition: number; offset: bigint }[]>();
     for (const r of requests) {
@@ -290,7 +382,12 @@ export class Admin {
       const c = await this.cluster.broker(leader);
       const topics = [...new Set(rs.map((r) => r.topic))];
       const res = await c.request<DeleteRecordsResponse>(API.DeleteRecords, {
-        topics: topics.map((name) => ({ name, partitions: rs.filter((r) => r.topic === name).map((r) => ({ partitionIndex: r.partition, offset: r.offset })) })),
+        topics: topics.map((name) => ({
+          name,
+          partitions: rs
+            .filter((r) => r.topic === name)
+            .map((r) => ({ partitionIndex: r.partition, offset: r.offset })),
+        })),
         timeoutMs: 30_000,
       });
       for (const t of res.topics) {
@@ -306,12 +403,23 @@ export class Admin {
   async describeCluster(): Promise<ClusterDescription> {
     const c = await this.cluster.anyBroker();
     if (c.supports(API.DescribeCluster)) {
-      const res = await c.request<DescribeClusterResponse>(API.DescribeCluster, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+      const res = await c.request<DescribeClusterResponse>(API.DescribeCluster, {
+        includeClusterAuthorizedOperations: false,
+        endpointType: 1,
+      });
       if (res.errorCode !== 0) throw new KafkaProtocolError(res.errorCode, res.errorMessage);
-      return { clusterId: res.clusterId, controllerId: res.controllerId, brokers: res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })) };
+      return {
+        clusterId: res.clusterId,
+        controllerId: res.controllerId,
+        brokers: res.brokers.map((b) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack })),
+      };
     }
     await this.cluster.refreshMetadata([]);
-    return { clusterId: this.cluster.clusterId, controllerId: this.cluster.controllerId, brokers: [...this.cluster.brokers.values()] };
+    return {
+      clusterId: this.cluster.clusterId,
+      controllerId: this.cluster.controllerId,
+      brokers: [...this.cluster.brokers.values()],
+    };
   }
 
   async close(): Promise<void> {

@@ -135,4 +135,7 @@ export const cooperativeStickyAssignor: Assignor = {
   },
 };
 
-export const ASSIGNORS: Readonly<Record<string, Assignor>> = { range: rangeAssignor, "cooperative-sticky": cooperativeStickyAssignor };
+export const ASSIGNORS: Readonly<Record<string, Assignor>> = {
+  range: rangeAssignor,
+  "cooperative-sticky": cooperativeStickyAssignor,
+};

@@ -52,7 +52,9 @@ export class Cluster {
 
   constructor(options: ClientOptions) {
     this.options = parseOptions(clientSchema, options, "client");
-    this.log = this.options.logger ? childLogger(this.options.logger, { clientId: this.options.clientId }) : silentLogger;
+    this.log = this.options.logger
+      ? childLogger(this.options.logger, { clientId: this.options.clientId })
+      : silentLogger;
   }
 
   /** A connection to the broker `nodeId` (-1 .. -n: the bootstrap addresses). */
@@ -90,7 +92,9 @@ export class Cluster {
         last = e;
       }
     }
-    throw last instanceof Error ? last : new KafkaConnectionError("no broker reachable", this.options.bootstrapBrokers.join(","));
+    throw last instanceof Error
+      ? last
+      : new KafkaConnectionError("no broker reachable", this.options.bootstrapBrokers.join(","));
   }
 
   private connectTo(host: string, port: number): Promise<Connection> {
@@ -135,11 +139,19 @@ export class Cluster {
    * Refreshes metadata for `topics` (all topics when null). Concurrent callers share one request.
    * Topics that do not exist are absent from the cache afterwards.
    */
-  async refreshMetadata(topics: readonly string[] | null = null, allowAutoTopicCreation = false): Promise<MetadataResponse> {
+  async refreshMetadata(
+    topics: readonly string[] | null = null,
+    allowAutoTopicCreation = false,
+  ): Promise<MetadataResponse> {
     const c = await this.anyBroker();
     const v = c.version(METADATA);
     const req = {
-      topics: topics === null ? (v === 0 ? [] : null) : topics.map((name) => ({ name, topicId: "00000000-0000-0000-0000-000000000000" })),
+      topics:
+        topics === null
+          ? v === 0
+            ? []
+            : null
+          : topics.map((name) => ({ name, topicId: "00000000-0000-0000-0000-000000000000" })),
       allowAutoTopicCreation,
       includeClusterAuthorizedOperations: false,
       includeTopicAuthorizedOperations: false,
@@ -151,7 +163,8 @@ export class Cluster {
 
   private apply(res: MetadataResponse): void {
     const brokers = new Map<number, BrokerInfo>();
-    for (const b of res.brokers) brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null });
+    for (const b of res.brokers)
+      brokers.set(b.nodeId, { nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack ?? null });
     this.brokers = brokers;
     this.clusterId = res.clusterId ?? null;
     this.controllerId = res.controllerId ?? -1;
@@ -174,7 +187,12 @@ export class Cluster {
           errorCode: p.errorCode,
         };
       }
-      this.topics.set(t.name, { name: t.name, topicId: t.topicId ?? "", isInternal: t.isInternal ?? false, partitions });
+      this.topics.set(t.name, {
+        name: t.name,
+        topicId: t.topicId ?? "",
+        isInternal: t.isInternal ?? false,
+        partitions,
+      });
       this.metadataAt.set(t.name, now);
     }
   }
@@ -189,7 +207,11 @@ export class Cluster {
       const now = Date.now();
       const missing = topics.filter((t) => {
         const m = this.topics.get(t);
-        return !m || now - (this.metadataAt.get(t) ?? 0) > o.metadataMaxAgeMs || m.partitions.some((p) => p === undefined || p.leader < 0);
+        return (
+          !m ||
+          now - (this.metadataAt.get(t) ?? 0) > o.metadataMaxAgeMs ||
+          m.partitions.some((p) => p === undefined || p.leader < 0)
+        );
       });
       if (missing.length === 0) return topics.map((t) => this.topics.get(t)!);
       const res = await this.refreshTopics(missing, allowAutoTopicCreation);
@@ -228,8 +250,20 @@ export class Cluster {
     for (let attempt = 0; ; attempt++) {
       const c = await this.anyBroker();
       const v = c.version(FIND_COORDINATOR);
-      const res = await c.request<FindCoordinatorResponse>(FIND_COORDINATOR, v >= 4 ? { keyType, coordinatorKeys: [key] } : { key, keyType });
-      const r = v >= 4 ? res.coordinators?.[0] : { errorCode: res.errorCode ?? 0, errorMessage: res.errorMessage ?? null, nodeId: res.nodeId ?? -1, host: res.host ?? "", port: res.port ?? 0 };
+      const res = await c.request<FindCoordinatorResponse>(
+        FIND_COORDINATOR,
+        v >= 4 ? { keyType, coordinatorKeys: [key] } : { key, keyType },
+      );
+      const r =
+        v >= 4
+          ? res.coordinators?.[0]
+          : {
+              errorCode: res.errorCode ?? 0,
+              errorMessage: res.errorMessage ?? null,
+              nodeId: res.nodeId ?? -1,
+              host: res.host ?? "",
+              port: res.port ?? 0,
+            };
       if (r && r.errorCode === 0) return this.connectTo(r.host, r.port);
       const code = r?.errorCode ?? -1;
       const err = new KafkaProtocolError(code, r?.errorMessage ?? null);

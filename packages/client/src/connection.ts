@@ -135,13 +135,23 @@ export class Connection {
     let v = options?.apiVersion ?? this.version(apiKey);
     if (v < 0) {
       const name = apiCodec(apiKey)?.name ?? String(apiKey);
-      return Promise.reject(new GregorClientError(`broker ${this.broker} does not support ${name} at any version this client speaks`));
+      return Promise.reject(
+        new GregorClientError(`broker ${this.broker} does not support ${name} at any version this client speaks`),
+      );
     }
     return new Promise<T>((resolve, reject) => {
       if (this.closed) return reject(this.closeError ?? new KafkaConnectionError("connection closed", this.broker));
-      const q: Queued = { apiKey, apiVersion: v, body, expectResponse: options?.expectResponse ?? true, resolve: resolve as (b: unknown) => void, reject };
+      const q: Queued = {
+        apiKey,
+        apiVersion: v,
+        body,
+        expectResponse: options?.expectResponse ?? true,
+        resolve: resolve as (b: unknown) => void,
+        reject,
+      };
       if (this.inFlightCount < this.o.maxInFlightRequests && this.queue.length === 0) this.send(q);
-      else if (this.queue.length >= this.o.maxQueuedRequests) reject(new KafkaConnectionError(`more than ${this.o.maxQueuedRequests} requests queued`, this.broker));
+      else if (this.queue.length >= this.o.maxQueuedRequests)
+        reject(new KafkaConnectionError(`more than ${this.o.maxQueuedRequests} requests queued`, this.broker));
       else this.queue.push(q);
     });
   }
@@ -165,7 +175,9 @@ export class Connection {
     return new Promise((resolve, reject) => {
       const { host, port, connectTimeoutMs } = this.o;
       const t = this.opts.tls;
-      const sock = t ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...(t === true ? {} : t) }) : net.connect({ host, port });
+      const sock = t
+        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...(t === true ? {} : t) })
+        : net.connect({ host, port });
       this.socket = sock;
       sock.setNoDelay(true);
       const timer = setTimeout(() => {
@@ -180,7 +192,9 @@ export class Connection {
       sock.once(t ? "secureConnect" : "connect", () => {
         clearTimeout(timer);
         sock.off("error", onError);
-        sock.on("error", (e) => this.close(new KafkaConnectionError(`socket error: ${e.message}`, this.broker, { cause: e })));
+        sock.on("error", (e) =>
+          this.close(new KafkaConnectionError(`socket error: ${e.message}`, this.broker, { cause: e })),
+        );
         sock.on("close", () => this.close(new KafkaConnectionError("connection closed by broker", this.broker)));
         sock.on("data", (chunk: Buffer) => this.onData(chunk));
         resolve();
@@ -192,7 +206,11 @@ export class Connection {
     const ours = apiCodec(API_VERSIONS)!;
     let v = Math.min(ours.maxVersion, 3);
     for (let attempt = 0; attempt < 2; attempt++) {
-      const res = await this.request<ApiVersionsResponse>(API_VERSIONS, { clientSoftwareName: "gregor-client", clientSoftwareVersion: "0.1.0" }, { apiVersion: v });
+      const res = await this.request<ApiVersionsResponse>(
+        API_VERSIONS,
+        { clientSoftwareName: "gregor-client", clientSoftwareVersion: "0.1.0" },
+        { apiVersion: v },
+      );
       if (res.errorCode === 35 && attempt === 0) {
         // UNSUPPORTED_VERSION: the broker answers at v0 listing its own ApiVersions range (KIP-511).
         const theirs = res.apiKeys.find((k) => k.apiKey === API_VERSIONS);
@@ -230,7 +248,14 @@ export class Connection {
       q.resolve(undefined);
       return;
     }
-    this.inFlight.push({ correlationId, apiKey: q.apiKey, apiVersion: q.apiVersion, deadlineMs: Date.now() + this.o.requestTimeoutMs, resolve: q.resolve, reject: q.reject });
+    this.inFlight.push({
+      correlationId,
+      apiKey: q.apiKey,
+      apiVersion: q.apiVersion,
+      deadlineMs: Date.now() + this.o.requestTimeoutMs,
+      resolve: q.resolve,
+      reject: q.reject,
+    });
     if (this.timer === null) {
       this.timer = setInterval(() => this.checkTimeouts(), Math.min(1000, Math.max(10, this.o.requestTimeoutMs / 4)));
       this.timer.unref();
@@ -247,7 +272,9 @@ export class Connection {
     // Responses come in order, so a late head means the connection is stuck: close it (as Kafka's clients do).
     if (Date.now() > head.deadlineMs) {
       const name = apiCodec(head.apiKey)?.name ?? String(head.apiKey);
-      this.close(new KafkaConnectionError(`${name} request timed out after ${this.o.requestTimeoutMs} ms`, this.broker));
+      this.close(
+        new KafkaConnectionError(`${name} request timed out after ${this.o.requestTimeoutMs} ms`, this.broker),
+      );
     }
   }
 
@@ -270,7 +297,9 @@ export class Connection {
           this.header = null;
         }
         if (size < 0 || size > this.o.maxFrameBytes) {
-          this.close(new KafkaConnectionError(`response frame of ${size} bytes exceeds ${this.o.maxFrameBytes}`, this.broker));
+          this.close(
+            new KafkaConnectionError(`response frame of ${size} bytes exceeds ${this.o.maxFrameBytes}`, this.broker),
+          );
           return;
         }
         if (chunk.length - pos >= size) {
@@ -303,7 +332,12 @@ export class Connection {
     }
     const correlationId = frame.length >= 4 ? frame.readInt32BE(0) : -1;
     if (correlationId !== p.correlationId) {
-      this.close(new KafkaConnectionError(`correlation id ${correlationId} does not match the oldest request ${p.correlationId}`, this.broker));
+      this.close(
+        new KafkaConnectionError(
+          `correlation id ${correlationId} does not match the oldest request ${p.correlationId}`,
+          this.broker,
+        ),
+      );
       return;
     }
     this.inFlight[this.inFlightHead] = undefined as unknown as Pending;
@@ -319,7 +353,13 @@ export class Connection {
     try {
       body = decodeResponseFrame(frame, p.apiKey, p.apiVersion).body;
     } catch (e) {
-      p.reject(new ResponseDecodeError(`cannot decode ${apiCodec(p.apiKey)?.name} v${p.apiVersion} response: ${(e as Error).message}`, p.apiKey, { cause: e }));
+      p.reject(
+        new ResponseDecodeError(
+          `cannot decode ${apiCodec(p.apiKey)?.name} v${p.apiVersion} response: ${(e as Error).message}`,
+          p.apiKey,
+          { cause: e },
+        ),
+      );
       this.drainQueue();
       return;
     }
@@ -328,6 +368,7 @@ export class Connection {
   }
 
   private drainQueue(): void {
-    while (this.queue.length > 0 && this.inFlightCount < this.o.maxInFlightRequests && !this.closed) this.send(this.queue.shift()!);
+    while (this.queue.length > 0 && this.inFlightCount < this.o.maxInFlightRequests && !this.closed)
+      this.send(this.queue.shift()!);
   }
 }

@@ -10,7 +10,10 @@ export const consumerSchema = clientSchema
     sessionTimeoutMs: z.number().int().min(1).default(45_000),
     rebalanceTimeoutMs: z.number().int().min(1).default(60_000),
     heartbeatIntervalMs: z.number().int().min(1).default(3_000),
-    assignors: z.array(z.enum(["range", "cooperative-sticky"])).min(1).default(["range", "cooperative-sticky"]),
+    assignors: z
+      .array(z.enum(["range", "cooperative-sticky"]))
+      .min(1)
+      .default(["range", "cooperative-sticky"]),
     autoCommit: z.boolean().default(true),
     autoCommitIntervalMs: z.number().int().min(1).default(5_000),
     /** Where to start without a committed offset (or after OFFSET_OUT_OF_RANGE). */
@@ -21,7 +24,11 @@ export const consumerSchema = clientSchema
     maxBytes: z.number().int().min(1).default(52_428_800),
     maxPartitionBytes: z.number().int().min(1).default(1_048_576),
     /** Fetched but not yet consumed bytes; fetching pauses above this (backpressure). */
-    maxBufferedBytes: z.number().int().min(1).default(64 * 1024 * 1024),
+    maxBufferedBytes: z
+      .number()
+      .int()
+      .min(1)
+      .default(64 * 1024 * 1024),
     checkCrcs: z.boolean().default(true),
   })
   .strict();

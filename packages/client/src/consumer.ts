@@ -88,7 +88,18 @@ export class Consumer implements AsyncIterable<MessageBatch> {
   constructor(options: ConsumerOptions) {
     this.o = parseOptions(consumerSchema, options, "consumer");
     const client: Record<string, unknown> = {};
-    for (const k of ["bootstrapBrokers", "clientId", "connectTimeoutMs", "requestTimeoutMs", "maxInFlightRequests", "metadataMaxAgeMs", "retry", "tls", "sasl", "logger"] as const) {
+    for (const k of [
+      "bootstrapBrokers",
+      "clientId",
+      "connectTimeoutMs",
+      "requestTimeoutMs",
+      "maxInFlightRequests",
+      "metadataMaxAgeMs",
+      "retry",
+      "tls",
+      "sasl",
+      "logger",
+    ] as const) {
       if (options[k] !== undefined) client[k] = options[k];
     }
     this.cluster = new Cluster(client as unknown as ConsumerOptions);
@@ -106,7 +117,8 @@ export class Consumer implements AsyncIterable<MessageBatch> {
   /** Joins the consumer group `groupId` for these topics (or every topic matching the RegExp). */
   subscribe(topics: readonly string[] | RegExp): void {
     if (this.o.groupId === undefined) throw new GregorClientError("subscribe() needs the groupId option");
-    if (this.subscription !== null || this.parts.size > 0) throw new GregorClientError("already subscribed or assigned");
+    if (this.subscription !== null || this.parts.size > 0)
+      throw new GregorClientError("already subscribed or assigned");
     this.subscription = topics instanceof RegExp ? topics : [...topics];
     this.member = new GroupMember(
       this.cluster,
@@ -132,7 +144,10 @@ export class Consumer implements AsyncIterable<MessageBatch> {
     const s = this.subscription!;
     if (Array.isArray(s)) return s;
     await this.cluster.refreshMetadata(null);
-    return [...this.cluster.topics.values()].filter((t) => !t.isInternal && (s as RegExp).test(t.name)).map((t) => t.name).sort();
+    return [...this.cluster.topics.values()]
+      .filter((t) => !t.isInternal && (s as RegExp).test(t.name))
+      .map((t) => t.name)
+      .sort();
   }
 
   private async onAssigned(tps: TopicPartitions[]): Promise<void> {
@@ -154,8 +169,13 @@ export class Consumer implements AsyncIterable<MessageBatch> {
   }
 
   private async onRevoked(tps: TopicPartitions[]): Promise<void> {
-    const revoked = tps.flatMap((t) => t.partitions.map((p) => this.parts.get(key(t.topic, p)))).filter((s): s is PState => s !== undefined);
-    if (this.o.autoCommit) await this.commitStates(revoked).catch((e: Error) => this.cluster.log.warn({ err: e.message }, "commit on revoke failed"));
+    const revoked = tps
+      .flatMap((t) => t.partitions.map((p) => this.parts.get(key(t.topic, p))))
+      .filter((s): s is PState => s !== undefined);
+    if (this.o.autoCommit)
+      await this.commitStates(revoked).catch((e: Error) =>
+        this.cluster.log.warn({ err: e.message }, "commit on revoke failed"),
+      );
     for (const s of revoked) {
       s.gen++;
       this.parts.delete(key(s.topic, s.partition));
@@ -163,7 +183,18 @@ export class Consumer implements AsyncIterable<MessageBatch> {
   }
 
   private addPartition(topic: string, partition: number, start: StartPosition | "none"): PState {
-    const s: PState = { topic, partition, fetchOffset: null, reset: null, consumed: null, committed: null, paused: false, gen: 0, notBeforeMs: 0, highWatermark: -1n };
+    const s: PState = {
+      topic,
+      partition,
+      fetchOffset: null,
+      reset: null,
+      consumed: null,
+      committed: null,
+      paused: false,
+      gen: 0,
+      notBeforeMs: 0,
+      highWatermark: -1n,
+    };
     this.setPosition(s, start);
     this.parts.set(key(topic, partition), s);
     return s;
@@ -250,7 +281,9 @@ export class Consumer implements AsyncIterable<MessageBatch> {
     this.started = true;
     if (this.member && this.o.autoCommit) {
       this.autoCommitTimer = setInterval(() => {
-        this.commitStates([...this.parts.values()]).catch((e: Error) => this.cluster.log.warn({ err: e.message }, "auto-commit failed"));
+        this.commitStates([...this.parts.values()]).catch((e: Error) =>
+          this.cluster.log.warn({ err: e.message }, "auto-commit failed"),
+        );
       }, this.o.autoCommitIntervalMs);
       this.autoCommitTimer.unref();
     }
@@ -280,7 +313,8 @@ export class Consumer implements AsyncIterable<MessageBatch> {
       );
       if (this.parts.size === 0) return;
     }
-    if (!this.resolving && [...this.parts.values()].some((s) => s.fetchOffset === null && !s.paused)) void this.resolvePositions();
+    if (!this.resolving && [...this.parts.values()].some((s) => s.fetchOffset === null && !s.paused))
+      void this.resolvePositions();
     if (this.bufferedBytes >= this.o.maxBufferedBytes) return;
     const now = Date.now();
     const byLeader = new Map<number, PState[]>();
@@ -304,7 +338,10 @@ export class Consumer implements AsyncIterable<MessageBatch> {
     }
     if (needMetadata) {
       const topics = [...new Set([...this.parts.values()].map((s) => s.topic))];
-      this.cluster.topicMetadata(topics, false).then(() => this.pump(), (e: Error) => this.retryLater(e));
+      this.cluster.topicMetadata(topics, false).then(
+        () => this.pump(),
+        (e: Error) => this.retryLater(e),
+      );
     }
     for (const [leader, states] of byLeader) void this.fetch(leader, states);
     if (wakeAt !== Infinity && this.retryTimer === null) {
@@ -329,17 +366,32 @@ export class Consumer implements AsyncIterable<MessageBatch> {
     try {
       const todo = [...this.parts.values()].filter((s) => s.fetchOffset === null && !s.paused && s.reset !== null);
       const none = todo.find((s) => s.reset === "none");
-      if (none) throw new GregorClientError(`no committed offset for ${none.topic}-${none.partition} and autoOffsetReset is "none"`);
+      if (none)
+        throw new GregorClientError(
+          `no committed offset for ${none.topic}-${none.partition} and autoOffsetReset is "none"`,
+        );
       const gens = todo.map((s) => s.gen);
-      const ts = (r: StartPosition | "none"): bigint => (r === "earliest" ? EARLIEST_TIMESTAMP : r === "latest" ? LATEST_TIMESTAMP : BigInt((r as { timestamp: number }).timestamp));
-      const answers = await listOffsets(this.cluster, todo.map((s) => ({ topic: s.topic, partition: s.partition, timestamp: ts(s.reset!) })), this.isolation());
+      const ts = (r: StartPosition | "none"): bigint =>
+        r === "earliest"
+          ? EARLIEST_TIMESTAMP
+          : r === "latest"
+            ? LATEST_TIMESTAMP
+            : BigInt((r as { timestamp: number }).timestamp);
+      const answers = await listOffsets(
+        this.cluster,
+        todo.map((s) => ({ topic: s.topic, partition: s.partition, timestamp: ts(s.reset!) })),
+        this.isolation(),
+      );
       todo.forEach((s, i) => {
         if (s.gen !== gens[i] || this.parts.get(key(s.topic, s.partition)) !== s) return;
         const a = answers.find((x) => x.topic === s.topic && x.partition === s.partition);
         if (!a) return;
         // No record at/after the timestamp: start at the end, like Kafka's consumer.
         let offset = a.offset;
-        if (offset < 0n) offset = answers.find((x) => x.topic === s.topic && x.partition === s.partition && x.timestamp === LATEST_TIMESTAMP)?.offset ?? -1n;
+        if (offset < 0n)
+          offset =
+            answers.find((x) => x.topic === s.topic && x.partition === s.partition && x.timestamp === LATEST_TIMESTAMP)
+              ?.offset ?? -1n;
         if (offset < 0n) {
           s.reset = "latest";
           return;
@@ -366,11 +418,28 @@ export class Consumer implements AsyncIterable<MessageBatch> {
     const gens = states.map((s) => s.gen);
     const offsets = states.map((s) => s.fetchOffset!);
     try {
-      const byTopic = new Map<string, { partition: number; currentLeaderEpoch: number; fetchOffset: bigint; lastFetchedEpoch: number; logStartOffset: bigint; partitionMaxBytes: number }[]>();
+      const byTopic = new Map<
+        string,
+        {
+          partition: number;
+          currentLeaderEpoch: number;
+          fetchOffset: bigint;
+          lastFetchedEpoch: number;
+          logStartOffset: bigint;
+          partitionMaxBytes: number;
+        }[]
+      >();
       states.forEach((s, i) => {
         let l = byTopic.get(s.topic);
         if (!l) byTopic.set(s.topic, (l = []));
-        l.push({ partition: s.partition, currentLeaderEpoch: -1, fetchOffset: offsets[i]!, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: this.o.maxPartitionBytes });
+        l.push({
+          partition: s.partition,
+          currentLeaderEpoch: -1,
+          fetchOffset: offsets[i]!,
+          lastFetchedEpoch: -1,
+          logStartOffset: -1n,
+          partitionMaxBytes: this.o.maxPartitionBytes,
+        });
       });
       const c = await this.cluster.broker(leader);
       const res = await c.request<FetchResponse>(FETCH, {
@@ -398,7 +467,10 @@ export class Consumer implements AsyncIterable<MessageBatch> {
       const err = e as Error;
       if (err instanceof GregorClientError && !err.retriable) this.fail(err);
       else {
-        for (const s of states) s.notBeforeMs = Date.now() + backoffMs(0, this.cluster.options.retry.initialRetryTimeMs, this.cluster.options.retry.maxRetryTimeMs);
+        for (const s of states)
+          s.notBeforeMs =
+            Date.now() +
+            backoffMs(0, this.cluster.options.retry.initialRetryTimeMs, this.cluster.options.retry.maxRetryTimeMs);
         for (const s of states) this.cluster.invalidate(s.topic);
         this.retryLater(err);
       }
@@ -408,11 +480,17 @@ export class Consumer implements AsyncIterable<MessageBatch> {
     this.pump();
   }
 
-  private async onPartitionData(s: PState, fetchOffset: bigint, p: FetchResponse["responses"][number]["partitions"][number], gen: number): Promise<void> {
+  private async onPartitionData(
+    s: PState,
+    fetchOffset: bigint,
+    p: FetchResponse["responses"][number]["partitions"][number],
+    gen: number,
+  ): Promise<void> {
     if (p.errorCode !== 0) {
       if (p.errorCode === 1) {
         // OFFSET_OUT_OF_RANGE
-        if (this.o.autoOffsetReset === "none") throw new KafkaProtocolError(1, `${s.topic}-${s.partition} at offset ${fetchOffset}`);
+        if (this.o.autoOffsetReset === "none")
+          throw new KafkaProtocolError(1, `${s.topic}-${s.partition} at offset ${fetchOffset}`);
         this.setPosition(s, this.o.autoOffsetReset);
         return;
       }
@@ -427,12 +505,30 @@ export class Consumer implements AsyncIterable<MessageBatch> {
     const records = p.records;
     if (!records || (Buffer.isBuffer(records) && records.length === 0)) return;
     const buf = Buffer.isBuffer(records) ? records : Buffer.concat(records as Buffer[]);
-    const aborted = this.isolation() === 1 ? (p.abortedTransactions ?? []).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset })) : null;
-    const ctx: DecodeContext = { topic: s.topic, partition: s.partition, fetchOffset, checkCrcs: this.o.checkCrcs, aborted };
+    const aborted =
+      this.isolation() === 1
+        ? (p.abortedTransactions ?? []).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }))
+        : null;
+    const ctx: DecodeContext = {
+      topic: s.topic,
+      partition: s.partition,
+      fetchOffset,
+      checkCrcs: this.o.checkCrcs,
+      aborted,
+    };
     const scanned = scanRecords(buf, ctx);
     if (scanned.nextOffset > fetchOffset) s.fetchOffset = scanned.nextOffset;
     if (scanned.sizeBytes === 0) return;
-    this.buffer.push({ records: buf.subarray(0, scanned.sizeBytes), at: 0, ctx, highWatermark: p.highWatermark, nextOffset: scanned.nextOffset, state: s, gen, sizeBytes: scanned.sizeBytes });
+    this.buffer.push({
+      records: buf.subarray(0, scanned.sizeBytes),
+      at: 0,
+      ctx,
+      highWatermark: p.highWatermark,
+      nextOffset: scanned.nextOffset,
+      state: s,
+      gen,
+      sizeBytes: scanned.sizeBytes,
+    });
     this.bufferedBytes += scanned.sizeBytes;
     this.wake();
   }
@@ -493,7 +589,9 @@ export class Consumer implements AsyncIterable<MessageBatch> {
   }
 
   private isCurrent(b: Buffered): boolean {
-    return b.state.gen === b.gen && !b.state.paused && this.parts.get(key(b.state.topic, b.state.partition)) === b.state;
+    return (
+      b.state.gen === b.gen && !b.state.paused && this.parts.get(key(b.state.topic, b.state.partition)) === b.state
+    );
   }
 
   /**
@@ -520,7 +618,13 @@ export class Consumer implements AsyncIterable<MessageBatch> {
       b.state.consumed = nextOffset;
       return null;
     }
-    return { topic: b.state.topic, partition: b.state.partition, messages: decoded.messages, highWatermark: b.highWatermark, nextOffset };
+    return {
+      topic: b.state.topic,
+      partition: b.state.partition,
+      messages: decoded.messages,
+      highWatermark: b.highWatermark,
+      nextOffset,
+    };
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<MessageBatch> {
@@ -532,7 +636,10 @@ export class Consumer implements AsyncIterable<MessageBatch> {
   }
 
   /** Callback API: calls eachBatch (or eachMessage per record) until close(). */
-  async run(handlers: { eachBatch?: (b: MessageBatch) => Promise<void> | void; eachMessage?: (m: Message) => Promise<void> | void }): Promise<void> {
+  async run(handlers: {
+    eachBatch?: (b: MessageBatch) => Promise<void> | void;
+    eachMessage?: (m: Message) => Promise<void> | void;
+  }): Promise<void> {
     for await (const b of this) {
       if (handlers.eachBatch) await handlers.eachBatch(b);
       if (handlers.eachMessage) for (const m of b.messages) await handlers.eachMessage(m);
@@ -543,7 +650,10 @@ export class Consumer implements AsyncIterable<MessageBatch> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.markConsumed();
-    if (this.member && this.o.autoCommit) await this.commitStates([...this.parts.values()]).catch((e: Error) => this.cluster.log.warn({ err: e.message }, "final commit failed"));
+    if (this.member && this.o.autoCommit)
+      await this.commitStates([...this.parts.values()]).catch((e: Error) =>
+        this.cluster.log.warn({ err: e.message }, "final commit failed"),
+      );
     this.closed = true;
     if (this.autoCommitTimer) clearInterval(this.autoCommitTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);

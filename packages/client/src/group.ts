@@ -10,7 +10,14 @@ import {
   encodeConsumerProtocolAssignment,
   encodeConsumerProtocolSubscription,
 } from "@gregor/protocol";
-import type { HeartbeatResponse, JoinGroupResponse, LeaveGroupResponse, OffsetCommitResponse, OffsetFetchResponse, SyncGroupResponse } from "@gregor/protocol";
+import type {
+  HeartbeatResponse,
+  JoinGroupResponse,
+  LeaveGroupResponse,
+  OffsetCommitResponse,
+  OffsetFetchResponse,
+  SyncGroupResponse,
+} from "@gregor/protocol";
 import type { Assignor, GroupAssignment, MemberSubscription, TopicPartitions } from "./assignors.js";
 import type { Cluster } from "./cluster.js";
 import type { Connection } from "./connection.js";
@@ -110,7 +117,13 @@ export class GroupMember {
         // librdkafka's mock answers a SyncGroup that lost a rebalance race with a null assignment,
         // which is not valid for the field; rejoining is the right reaction either way.
         const badSync = err instanceof ResponseDecodeError && err.apiKey === SYNC_GROUP;
-        const retriable = (err instanceof GregorClientError && err.retriable) || badSync || code === 27 || code === 25 || code === 22 || code === 79;
+        const retriable =
+          (err instanceof GregorClientError && err.retriable) ||
+          badSync ||
+          code === 27 ||
+          code === 25 ||
+          code === 22 ||
+          code === 79;
         if (!retriable || attempt >= Math.max(retry.retries, 10)) throw err;
         this.cluster.log.debug({ groupId: this.o.groupId, err: err.message }, "rejoining group");
         if (code !== 27 && code !== 79) await sleep(backoffMs(attempt, retry.initialRetryTimeMs, retry.maxRetryTimeMs));
@@ -128,7 +141,15 @@ export class GroupMember {
     }
     const c = await this.coord();
     const subscription = (v: number): Buffer =>
-      encodeEmbedded(v, (w, vv) => encodeConsumerProtocolSubscription(w, vv, { topics, userData: null, ownedPartitions: this.owned, generationId: this.generationId, rackId: null }));
+      encodeEmbedded(v, (w, vv) =>
+        encodeConsumerProtocolSubscription(w, vv, {
+          topics,
+          userData: null,
+          ownedPartitions: this.owned,
+          generationId: this.generationId,
+          rackId: null,
+        }),
+      );
     const join = await c.request<JoinGroupResponse>(JOIN_GROUP, {
       groupId: this.o.groupId,
       sessionTimeoutMs: this.o.sessionTimeoutMs,
@@ -136,7 +157,10 @@ export class GroupMember {
       memberId: this.memberId,
       groupInstanceId: this.o.groupInstanceId,
       protocolType: "consumer",
-      protocols: this.o.assignors.map((a) => ({ name: a.name, metadata: subscription(a.protocol === "eager" ? 1 : 2) })),
+      protocols: this.o.assignors.map((a) => ({
+        name: a.name,
+        metadata: subscription(a.protocol === "eager" ? 1 : 2),
+      })),
       reason: null,
     });
     if (join.errorCode === 79) {
@@ -161,9 +185,21 @@ export class GroupMember {
     });
     if (sync.errorCode !== 0) throw new KafkaProtocolError(sync.errorCode, `SyncGroup ${this.o.groupId}`);
     const assigned = decodeAssignment(sync.assignment);
-    this.cluster.log.debug({ groupId: this.o.groupId, memberId: this.memberId, generationId: this.generationId, leader: join.leader === join.memberId, members: join.members.length, assigned }, "synced group");
+    this.cluster.log.debug(
+      {
+        groupId: this.o.groupId,
+        memberId: this.memberId,
+        generationId: this.generationId,
+        leader: join.leader === join.memberId,
+        members: join.members.length,
+        assigned,
+      },
+      "synced group",
+    );
     const keep = new Set(assigned.flatMap((t) => t.partitions.map((p) => `${t.topic}\0${p}`)));
-    const revoked = this.owned.map((t) => ({ topic: t.topic, partitions: t.partitions.filter((p) => !keep.has(`${t.topic}\0${p}`)) })).filter((t) => t.partitions.length > 0);
+    const revoked = this.owned
+      .map((t) => ({ topic: t.topic, partitions: t.partitions.filter((p) => !keep.has(`${t.topic}\0${p}`)) }))
+      .filter((t) => t.partitions.length > 0);
     this.owned = assigned;
     this.rejoinNeeded = false;
     if (revoked.length > 0) {
@@ -176,21 +212,39 @@ export class GroupMember {
 
   private async leaderAssign(join: JoinGroupResponse): Promise<{ memberId: string; assignment: Buffer }[]> {
     const assignor = this.o.assignors.find((a) => a.name === join.protocolName);
-    if (!assignor) throw new GregorClientError(`the group chose assignor ${join.protocolName}, which this member does not have`);
+    if (!assignor)
+      throw new GregorClientError(`the group chose assignor ${join.protocolName}, which this member does not have`);
     const members: MemberSubscription[] = join.members.map((m) => {
       const r = new Reader(m.metadata);
       const v = r.int16();
       const s = decodeConsumerProtocolSubscription(r, Math.min(v, 3));
-      return { memberId: m.memberId, groupInstanceId: m.groupInstanceId ?? null, topics: s.topics, ownedPartitions: (s.ownedPartitions ?? []).map((o) => ({ topic: o.topic, partitions: o.partitions })) };
+      return {
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId ?? null,
+        topics: s.topics,
+        ownedPartitions: (s.ownedPartitions ?? []).map((o) => ({ topic: o.topic, partitions: o.partitions })),
+      };
     });
     const topics = [...new Set(members.flatMap((m) => m.topics))];
-    const meta = topics.length > 0 ? await this.cluster.topicMetadata(topics, false).catch(() => this.cluster.refreshMetadata(topics).then(() => topics.flatMap((t) => this.cluster.topics.get(t) ?? []))) : [];
+    const meta =
+      topics.length > 0
+        ? await this.cluster
+            .topicMetadata(topics, false)
+            .catch(() =>
+              this.cluster.refreshMetadata(topics).then(() => topics.flatMap((t) => this.cluster.topics.get(t) ?? [])),
+            )
+        : [];
     const counts = new Map<string, number>();
     for (const t of meta) counts.set(t.name, t.partitions.length);
     const result: GroupAssignment = assignor.assign(members, counts);
     return [...result].map(([memberId, tps]) => ({
       memberId,
-      assignment: encodeEmbedded(0, (w, v) => encodeConsumerProtocolAssignment(w, v, { assignedPartitions: [...tps].map(([topic, partitions]) => ({ topic, partitions })), userData: null })),
+      assignment: encodeEmbedded(0, (w, v) =>
+        encodeConsumerProtocolAssignment(w, v, {
+          assignedPartitions: [...tps].map(([topic, partitions]) => ({ topic, partitions })),
+          userData: null,
+        }),
+      ),
     }));
   }
 
@@ -204,14 +258,19 @@ export class GroupMember {
     if (this.stopped || this.rejoinNeeded || this.joining) return;
     try {
       const c = await this.coord();
-      const res = await c.request<HeartbeatResponse>(HEARTBEAT, { groupId: this.o.groupId, generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.o.groupInstanceId });
+      const res = await c.request<HeartbeatResponse>(HEARTBEAT, {
+        groupId: this.o.groupId,
+        generationId: this.generationId,
+        memberId: this.memberId,
+        groupInstanceId: this.o.groupInstanceId,
+      });
       if (res.errorCode === 0) return;
       if (res.errorCode === 27) {
         this.rejoinNeeded = true; // REBALANCE_IN_PROGRESS
         this.cb.onRejoinNeeded();
-      }
-      else if (res.errorCode === 25 || res.errorCode === 22 || res.errorCode === 82) {
-        if (res.errorCode === 82) this.cb.onError(new KafkaProtocolError(82, "another member uses this groupInstanceId"));
+      } else if (res.errorCode === 25 || res.errorCode === 22 || res.errorCode === 82) {
+        if (res.errorCode === 82)
+          this.cb.onError(new KafkaProtocolError(82, "another member uses this groupInstanceId"));
         this.memberId = res.errorCode === 25 ? "" : this.memberId;
         this.rejoinNeeded = true;
         this.cb.onRejoinNeeded();
@@ -239,7 +298,13 @@ export class GroupMember {
       retentionTimeMs: -1n,
       topics: [...byTopic].map(([name, ps]) => ({
         name,
-        partitions: ps.map((p) => ({ partitionIndex: p.partition, committedOffset: p.offset, committedLeaderEpoch: p.leaderEpoch ?? -1, commitTimestamp: -1n, committedMetadata: p.metadata ?? null })),
+        partitions: ps.map((p) => ({
+          partitionIndex: p.partition,
+          committedOffset: p.offset,
+          committedLeaderEpoch: p.leaderEpoch ?? -1,
+          commitTimestamp: -1n,
+          committedMetadata: p.metadata ?? null,
+        })),
       })),
     });
     for (const t of res.topics) {
@@ -262,7 +327,11 @@ export class GroupMember {
     if (this.memberId === "" || this.o.groupInstanceId !== null) return;
     try {
       const c = await this.coord();
-      await c.request<LeaveGroupResponse>(LEAVE_GROUP, { groupId: this.o.groupId, memberId: this.memberId, members: [{ memberId: this.memberId, groupInstanceId: null, reason: "consumer closed" }] });
+      await c.request<LeaveGroupResponse>(LEAVE_GROUP, {
+        groupId: this.o.groupId,
+        memberId: this.memberId,
+        members: [{ memberId: this.memberId, groupInstanceId: null, reason: "consumer closed" }],
+      });
     } catch (e) {
       this.cluster.log.debug({ err: (e as Error).message }, "LeaveGroup failed");
     }
@@ -277,22 +346,45 @@ export function decodeAssignment(buf: Buffer): TopicPartitions[] {
   return a.assignedPartitions.map((t) => ({ topic: t.topic, partitions: t.partitions }));
 }
 
-export async function fetchCommittedOffsets(c: Connection, groupId: string, partitions: readonly TopicPartitions[] | null): Promise<CommittedOffset[]> {
+export async function fetchCommittedOffsets(
+  c: Connection,
+  groupId: string,
+  partitions: readonly TopicPartitions[] | null,
+): Promise<CommittedOffset[]> {
   const v = c.version(OFFSET_FETCH);
-  const topics = partitions === null ? null : partitions.map((t) => ({ name: t.topic, partitionIndexes: t.partitions }));
+  const topics =
+    partitions === null ? null : partitions.map((t) => ({ name: t.topic, partitionIndexes: t.partitions }));
   const res = await c.request<OffsetFetchResponse>(
     OFFSET_FETCH,
-    v >= 8 ? { groups: [{ groupId, memberId: null, memberEpoch: -1, topics }], requireStable: false } : { groupId, topics, requireStable: false },
+    v >= 8
+      ? { groups: [{ groupId, memberId: null, memberEpoch: -1, topics }], requireStable: false }
+      : { groupId, topics, requireStable: false },
   );
   const out: CommittedOffset[] = [];
   if (v >= 8) {
     const g = res.groups?.[0];
     if (!g) return out;
     if (g.errorCode !== 0) throw new KafkaProtocolError(g.errorCode, `OffsetFetch ${groupId}`);
-    for (const t of g.topics) for (const p of t.partitions) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.metadata });
+    for (const t of g.topics)
+      for (const p of t.partitions)
+        out.push({
+          topic: t.name,
+          partition: p.partitionIndex,
+          offset: p.committedOffset,
+          leaderEpoch: p.committedLeaderEpoch,
+          metadata: p.metadata,
+        });
   } else {
     if (res.errorCode) throw new KafkaProtocolError(res.errorCode, `OffsetFetch ${groupId}`);
-    for (const t of res.topics ?? []) for (const p of t.partitions) out.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch ?? -1, metadata: p.metadata });
+    for (const t of res.topics ?? [])
+      for (const p of t.partitions)
+        out.push({
+          topic: t.name,
+          partition: p.partitionIndex,
+          offset: p.committedOffset,
+          leaderEpoch: p.committedLeaderEpoch ?? -1,
+          metadata: p.metadata,
+        });
   }
   return out;
 }

@@ -75,12 +75,14 @@ export class Message {
   }
 
   get key(): Buffer | null {
-    if (this.k === UNSET) this.k = this.keyLength < 0 ? null : this.batch.src.subarray(this.keyAt, this.keyAt + this.keyLength);
+    if (this.k === UNSET)
+      this.k = this.keyLength < 0 ? null : this.batch.src.subarray(this.keyAt, this.keyAt + this.keyLength);
     return this.k;
   }
 
   get value(): Buffer | null {
-    if (this.v === UNSET) this.v = this.valueLength < 0 ? null : this.batch.src.subarray(this.valueAt, this.valueAt + this.valueLength);
+    if (this.v === UNSET)
+      this.v = this.valueLength < 0 ? null : this.batch.src.subarray(this.valueAt, this.valueAt + this.valueLength);
     return this.v;
   }
 
@@ -99,7 +101,15 @@ export class Message {
   }
 
   /** A plain object with every field (for logging and tests). */
-  toJSON(): { topic: string; partition: number; offset: string; timestamp: number; key: string | null; value: string | null; headers: { key: string; value: string | null }[] } {
+  toJSON(): {
+    topic: string;
+    partition: number;
+    offset: string;
+    timestamp: number;
+    key: string | null;
+    value: string | null;
+    headers: { key: string; value: string | null }[];
+  } {
     return {
       topic: this.topic,
       partition: this.partition,

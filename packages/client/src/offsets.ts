@@ -25,7 +25,11 @@ export interface OffsetAnswer extends OffsetQuery {
 
 const LIST_OFFSETS = 2;
 
-export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuery[], isolationLevel = 0): Promise<OffsetAnswer[]> {
+export async function listOffsets(
+  cluster: Cluster,
+  queries: readonly OffsetQuery[],
+  isolationLevel = 0,
+): Promise<OffsetAnswer[]> {
   const out: OffsetAnswer[] = [];
   let pending = [...queries];
   const retry = cluster.options.retry;
@@ -60,7 +64,15 @@ export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuer
             replicaId: -1,
             isolationLevel,
             timeoutMs: cluster.options.requestTimeoutMs,
-            topics: [...byTopic].map(([name, ps]) => ({ name, partitions: ps.map((q) => ({ partitionIndex: q.partition, currentLeaderEpoch: -1, timestamp: q.timestamp, maxNumOffsets: 1 })) })),
+            topics: [...byTopic].map(([name, ps]) => ({
+              name,
+              partitions: ps.map((q) => ({
+                partitionIndex: q.partition,
+                currentLeaderEpoch: -1,
+                timestamp: q.timestamp,
+                maxNumOffsets: 1,
+              })),
+            })),
           },
           { apiVersion: v },
         );
@@ -78,7 +90,12 @@ export async function listOffsets(cluster: Cluster, queries: readonly OffsetQuer
               again.push(q);
               continue;
             }
-            out.push({ ...q, offset: p.offset ?? p.oldStyleOffsets?.[0] ?? -1n, leaderEpoch: p.leaderEpoch ?? -1, foundTimestamp: p.timestamp ?? -1n });
+            out.push({
+              ...q,
+              offset: p.offset ?? p.oldStyleOffsets?.[0] ?? -1n,
+              leaderEpoch: p.leaderEpoch ?? -1,
+              foundTimestamp: p.timestamp ?? -1n,
+            });
           }
         }
         for (const q of qs) {

@@ -30,7 +30,12 @@ export const clientSchema = z
     retry: retrySchema.default({ retries: 5, initialRetryTimeMs: 100, maxRetryTimeMs: 1_000 }),
     tls: z.union([z.boolean(), z.record(z.string(), z.unknown())]).optional(),
     sasl: saslSchema.optional(),
-    logger: z.custom<Logger>((l) => typeof l === "object" && l !== null && typeof (l as Logger).info === "function", "must be a pino-compatible logger").optional(),
+    logger: z
+      .custom<Logger>(
+        (l) => typeof l === "object" && l !== null && typeof (l as Logger).info === "function",
+        "must be a pino-compatible logger",
+      )
+      .optional(),
   })
   .strict();
 

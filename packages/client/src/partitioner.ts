@@ -45,7 +45,8 @@ export interface PartitionerInput {
 export type Partitioner = (input: PartitionerInput) => number;
 
 /** The Java client's default for keyed records: toPositive(murmur2(key)) % partitionCount. */
-export const murmur2Partitioner: Partitioner = ({ key, partitionCount }) => (key === null ? -1 : toPositive(murmur2(key)) % partitionCount);
+export const murmur2Partitioner: Partitioner = ({ key, partitionCount }) =>
+  key === null ? -1 : toPositive(murmur2(key)) % partitionCount;
 
 /** Sticky choice for null keys, per topic; `onBatchSent` moves the topic to another partition. */
 export class StickyPartitions {

@@ -89,7 +89,21 @@ export class Producer {
 
   constructor(options: ProducerOptions) {
     this.o = parseOptions(producerSchema, options, "producer");
-    const { acks: _a, lingerMs: _l, batchSize: _b, compression: _c, idempotent: _i, maxInFlightRequestsPerConnection: _m, deliveryTimeoutMs: _d, ackTimeoutMs: _t, bufferMemory: _bm, maxRequestSize: _mr, partitioner: _p, random: _r, ...clientOptions } = options;
+    const {
+      acks: _a,
+      lingerMs: _l,
+      batchSize: _b,
+      compression: _c,
+      idempotent: _i,
+      maxInFlightRequestsPerConnection: _m,
+      deliveryTimeoutMs: _d,
+      ackTimeoutMs: _t,
+      bufferMemory: _bm,
+      maxRequestSize: _mr,
+      partitioner: _p,
+      random: _r,
+      ...clientOptions
+    } = options;
     this.cluster = new Cluster(clientOptions);
     this.codec = compressionCodecByName(this.o.compression)!;
     this.sticky = new StickyPartitions(this.o.random ?? Math.random);
@@ -110,7 +124,12 @@ export class Producer {
   private async initProducerId(): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const c = await this.cluster.anyBroker();
-      const res = await c.request<InitProducerIdResponse>(INIT_PRODUCER_ID, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
+      const res = await c.request<InitProducerIdResponse>(INIT_PRODUCER_ID, {
+        transactionalId: null,
+        transactionTimeoutMs: 60_000,
+        producerId: -1n,
+        producerEpoch: -1,
+      });
       if (res.errorCode === 0) {
         this.producerId = res.producerId;
         this.producerEpoch = res.producerEpoch;
@@ -119,7 +138,9 @@ export class Producer {
       }
       const e = new KafkaProtocolError(res.errorCode, "InitProducerId");
       if (!e.retriable || attempt >= this.o.retry.retries) throw e;
-      await new Promise((r) => setTimeout(r, backoffMs(attempt, this.o.retry.initialRetryTimeMs, this.o.retry.maxRetryTimeMs)));
+      await new Promise((r) =>
+        setTimeout(r, backoffMs(attempt, this.o.retry.initialRetryTimeMs, this.o.retry.maxRetryTimeMs)),
+      );
     }
   }
 
@@ -144,12 +165,19 @@ export class Producer {
     if (states === undefined || meta === undefined || meta.partitions.length !== states.length) {
       const [t] = await this.cluster.topicMetadata([topic]);
       states = this.partitions.get(topic) ?? [];
-      for (let p = states.length; p < t!.partitions.length; p++) states.push({ topic, partition: p, open: null, queue: [], inFlight: 0, nextSequence: 0, ackedSequence: 0 });
+      for (let p = states.length; p < t!.partitions.length; p++)
+        states.push({ topic, partition: p, open: null, queue: [], inFlight: 0, nextSequence: 0, ackedSequence: 0 });
       this.partitions.set(topic, states);
     }
     const count = states.length;
     return new Promise<RecordMetadata[]>((resolve, reject) => {
-      const call: SendCall = { results: new Array<RecordMetadata>(list.length), remaining: list.length, done: false, resolve, reject };
+      const call: SendCall = {
+        results: new Array<RecordMetadata>(list.length),
+        remaining: list.length,
+        done: false,
+        resolve,
+        reject,
+      };
       if (list.length === 0) return resolve([]);
       const now = Date.now();
       for (let i = 0; i < list.length; i++) {
@@ -160,7 +188,10 @@ export class Producer {
         if (partition < 0 && key !== null) partition = murmur2Partitioner({ topic, key, partitionCount: count });
         if (partition < 0) partition = this.sticky.partition(topic, count);
         if (partition >= count) {
-          this.fail(call, new GregorClientError(`partition ${partition} does not exist in topic ${topic} (${count} partitions)`));
+          this.fail(
+            call,
+            new GregorClientError(`partition ${partition} does not exist in topic ${topic} (${count} partitions)`),
+          );
           return;
         }
         this.append(states[partition]!, call, i, r.timestamp ?? now, key, r.value, normalizeHeaders(r.headers), now);
@@ -169,7 +200,16 @@ export class Producer {
     });
   }
 
-  private append(p: PartitionState, call: SendCall, index: number, timestamp: number, key: Bytes, value: Bytes, headers: HeaderInput[] | undefined, now: number): void {
+  private append(
+    p: PartitionState,
+    call: SendCall,
+    index: number,
+    timestamp: number,
+    key: Bytes,
+    value: Bytes,
+    headers: HeaderInput[] | undefined,
+    now: number,
+  ): void {
     let b = p.open;
     if (b === null || !b.builder.tryAppend(timestamp, key, value, headers)) {
       if (b !== null) this.closeOpen(p, now);
@@ -288,10 +328,13 @@ export class Producer {
     for (const [leader, parts] of requests) this.sendRequest(leader, parts);
     if (needMetadata) this.refreshMetadataSoon();
     if (nextWakeMs !== Infinity && this.lingerTimer === null) {
-      this.lingerTimer = setTimeout(() => {
-        this.lingerTimer = null;
-        this.drain();
-      }, Math.max(0, nextWakeMs - now));
+      this.lingerTimer = setTimeout(
+        () => {
+          this.lingerTimer = null;
+          this.drain();
+        },
+        Math.max(0, nextWakeMs - now),
+      );
     }
   }
 
@@ -320,7 +363,12 @@ export class Producer {
     }
     this.brokerInFlight.set(leader, (this.brokerInFlight.get(leader) ?? 0) + 1);
     const acks = this.o.acks;
-    const body = { transactionalId: null, acks, timeoutMs: this.o.ackTimeoutMs, topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })) };
+    const body = {
+      transactionalId: null,
+      acks,
+      timeoutMs: this.o.ackTimeoutMs,
+      topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
+    };
     const settle = (): void => {
       this.brokerInFlight.set(leader, (this.brokerInFlight.get(leader) ?? 1) - 1);
       for (const p of chosen) p.inFlight--;
@@ -359,7 +407,13 @@ export class Producer {
       }
       if (r.errorCode === 0) this.completeBatch(p, b, r.baseOffset);
       else if (r.errorCode === 46) this.onDuplicate(p, b);
-      else this.retryOrFail(p, b, new KafkaProtocolError(r.errorCode, r.errorMessage ?? `${p.topic}-${p.partition}`), r.errorCode);
+      else
+        this.retryOrFail(
+          p,
+          b,
+          new KafkaProtocolError(r.errorCode, r.errorMessage ?? `${p.topic}-${p.partition}`),
+          r.errorCode,
+        );
     }
   }
 
@@ -373,7 +427,10 @@ export class Producer {
       this.completeBatch(p, b, -1n);
       return;
     }
-    const err = new KafkaProtocolError(46, `${p.topic}-${p.partition}: the broker reported the batch at sequence ${b.baseSequence} as a duplicate on its first send (not written; the broker accepted a later sequence first)`);
+    const err = new KafkaProtocolError(
+      46,
+      `${p.topic}-${p.partition}: the broker reported the batch at sequence ${b.baseSequence} as a duplicate on its first send (not written; the broker accepted a later sequence first)`,
+    );
     this.failBatch(b, err);
   }
 
@@ -385,17 +442,23 @@ export class Producer {
     if (code === 45 && this.o.idempotent && b.baseSequence !== p.ackedSequence) retriable = true;
     if (code >= 0 && isStaleMetadataCode(code)) this.cluster.invalidate(p.topic);
     if (!retriable || b.attempts > this.o.retry.retries || now - b.createdMs >= this.o.deliveryTimeoutMs) {
-      const e = retriable && now - b.createdMs >= this.o.deliveryTimeoutMs ? new KafkaTimeoutError(`delivery timed out after ${this.o.deliveryTimeoutMs} ms: ${err.message}`) : err;
+      const e =
+        retriable && now - b.createdMs >= this.o.deliveryTimeoutMs
+          ? new KafkaTimeoutError(`delivery timed out after ${this.o.deliveryTimeoutMs} ms: ${err.message}`)
+          : err;
       this.failBatch(b, e);
       return;
     }
     b.notBeforeMs = now + backoffMs(b.attempts - 1, this.o.retry.initialRetryTimeMs, this.o.retry.maxRetryTimeMs);
     // Keep the queue in sequence order so retried batches go out before later ones.
     let at = 0;
-    while (at < p.queue.length && (p.queue[at]!.attempts > 0 && p.queue[at]!.baseSequence < b.baseSequence)) at++;
+    while (at < p.queue.length && p.queue[at]!.attempts > 0 && p.queue[at]!.baseSequence < b.baseSequence) at++;
     p.queue.splice(at, 0, b);
     this.active.add(p);
-    this.cluster.log.debug({ topic: p.topic, partition: p.partition, attempt: b.attempts, err: err.message }, "retrying batch");
+    this.cluster.log.debug(
+      { topic: p.topic, partition: p.partition, attempt: b.attempts, err: err.message },
+      "retrying batch",
+    );
   }
 
   private completeBatch(p: PartitionState, b: Batch, baseOffset: bigint): void {
@@ -439,7 +502,8 @@ export class Producer {
   private releaseBatch(b: Batch): void {
     this.bufferedBytes -= b.builder.sizeBytes;
     this.outstandingBatches--;
-    if (this.bufferedBytes < this.o.bufferMemory && this.spaceWaiters.length > 0) for (const w of this.spaceWaiters.splice(0)) w();
+    if (this.bufferedBytes < this.o.bufferMemory && this.spaceWaiters.length > 0)
+      for (const w of this.spaceWaiters.splice(0)) w();
     if (this.outstandingBatches === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
   }
 

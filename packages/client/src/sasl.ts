@@ -22,8 +22,16 @@ const SASL_HANDSHAKE = 17;
 const SASL_AUTHENTICATE = 36;
 
 export async function authenticate(c: SaslTransport, o: SaslOptions): Promise<void> {
-  const hs = await c.request<SaslHandshakeResponse>(SASL_HANDSHAKE, { mechanism: o.mechanism }, { apiVersion: Math.max(1, c.version(SASL_HANDSHAKE)) });
-  if (hs.errorCode !== 0) throw new KafkaProtocolError(hs.errorCode, `SASL mechanism ${o.mechanism}; broker offers ${hs.mechanisms.join(", ")}`);
+  const hs = await c.request<SaslHandshakeResponse>(
+    SASL_HANDSHAKE,
+    { mechanism: o.mechanism },
+    { apiVersion: Math.max(1, c.version(SASL_HANDSHAKE)) },
+  );
+  if (hs.errorCode !== 0)
+    throw new KafkaProtocolError(
+      hs.errorCode,
+      `SASL mechanism ${o.mechanism}; broker offers ${hs.mechanisms.join(", ")}`,
+    );
   const step = async (bytes: Buffer): Promise<Buffer> => {
     const res = await c.request<SaslAuthenticateResponse>(SASL_AUTHENTICATE, { authBytes: bytes });
     if (res.errorCode !== 0) throw new KafkaProtocolError(res.errorCode, res.errorMessage);
@@ -50,7 +58,8 @@ async function scram(o: SaslOptions, step: (b: Buffer) => Promise<Buffer>): Prom
   const r = attrs.get("r");
   const s = attrs.get("s");
   const i = Number(attrs.get("i"));
-  if (!r || !s || !r.startsWith(nonce) || !Number.isInteger(i) || i < 1) throw new GregorClientError(`SCRAM: bad server-first-message`);
+  if (!r || !s || !r.startsWith(nonce) || !Number.isInteger(i) || i < 1)
+    throw new GregorClientError(`SCRAM: bad server-first-message`);
   const salted = pbkdf2Sync(o.password, Buffer.from(s, "base64"), i, keyLen, hash);
   const clientKey = createHmac(hash, salted).update("Client Key").digest();
   const storedKey = createHash(hash).update(clientKey).digest();
@@ -63,5 +72,6 @@ async function scram(o: SaslOptions, step: (b: Buffer) => Promise<Buffer>): Prom
   const serverKey = createHmac(hash, salted).update("Server Key").digest();
   const expected = createHmac(hash, serverKey).update(authMessage).digest();
   const v = serverFinal.startsWith("v=") ? Buffer.from(serverFinal.slice(2), "base64") : Buffer.alloc(0);
-  if (v.length !== expected.length || !timingSafeEqual(v, expected)) throw new GregorClientError("SCRAM: server signature does not verify");
+  if (v.length !== expected.length || !timingSafeEqual(v, expected))
+    throw new GregorClientError("SCRAM: server signature does not verify");
 }

@@ -23,12 +23,27 @@ async function scriptedBroker(answer: (nth: number) => { errorCode: number; base
   const body = (apiKey: number, req: unknown): unknown => {
     switch (apiKey) {
       case 18:
-        return { errorCode: 0, throttleTimeMs: 0, apiKeys: Object.entries(versions).map(([k, [min, max]]) => ({ apiKey: Number(k), minVersion: min, maxVersion: max })) };
+        return {
+          errorCode: 0,
+          throttleTimeMs: 0,
+          apiKeys: Object.entries(versions).map(([k, [min, max]]) => ({
+            apiKey: Number(k),
+            minVersion: min,
+            maxVersion: max,
+          })),
+        };
       case 3:
         return {
           brokers: [{ nodeId: 0, host: "127.0.0.1", port, rack: null }],
           controllerId: 0,
-          topics: [{ errorCode: 0, name: "t", isInternal: false, partitions: [{ errorCode: 0, partitionIndex: 0, leaderId: 0, replicaNodes: [0], isrNodes: [0] }] }],
+          topics: [
+            {
+              errorCode: 0,
+              name: "t",
+              isInternal: false,
+              partitions: [{ errorCode: 0, partitionIndex: 0, leaderId: 0, replicaNodes: [0], isrNodes: [0] }],
+            },
+          ],
         };
       case 22:
         return { throttleTimeMs: 0, errorCode: 0, producerId: 7n, producerEpoch: 0 };
@@ -36,7 +51,25 @@ async function scriptedBroker(answer: (nth: number) => { errorCode: number; base
         const records = (req as ProduceRequest).topicData[0]!.partitionData[0]!.records as Buffer;
         sequences.push(records.readInt32BE(53));
         const a = answer(sequences.length);
-        return { responses: [{ name: "t", partitionResponses: [{ index: 0, errorCode: a.errorCode, baseOffset: a.baseOffset, logAppendTimeMs: -1n, logStartOffset: 0n, recordErrors: [], errorMessage: null }] }], throttleTimeMs: 0 };
+        return {
+          responses: [
+            {
+              name: "t",
+              partitionResponses: [
+                {
+                  index: 0,
+                  errorCode: a.errorCode,
+                  baseOffset: a.baseOffset,
+                  logAppendTimeMs: -1n,
+                  logStartOffset: 0n,
+                  recordErrors: [],
+                  errorMessage: null,
+                },
+              ],
+            },
+          ],
+          throttleTimeMs: 0,
+        };
       }
     }
   };
@@ -74,14 +107,22 @@ afterEach(async () => {
 });
 
 const producer = (bootstrap: string): Producer =>
-  new Producer({ bootstrapBrokers: [bootstrap], idempotent: true, acks: "all", lingerMs: 0, retry: { retries: 3, initialRetryTimeMs: 10, maxRetryTimeMs: 20 } });
+  new Producer({
+    bootstrapBrokers: [bootstrap],
+    idempotent: true,
+    acks: "all",
+    lingerMs: 0,
+    retry: { retries: 3, initialRetryTimeMs: 10, maxRetryTimeMs: 20 },
+  });
 
 describe("idempotent producer: DUPLICATE_SEQUENCE_NUMBER", () => {
   it("rejects the send when a batch's first send is answered as a duplicate (nothing was written)", async () => {
     broker = await scriptedBroker(() => ({ errorCode: 46, baseOffset: -1n }));
     const p = producer(broker.bootstrap);
     try {
-      await expect(p.send("t", [{ value: "a", partition: 0 }])).rejects.toThrow(/DUPLICATE_SEQUENCE_NUMBER.*first send/);
+      await expect(p.send("t", [{ value: "a", partition: 0 }])).rejects.toThrow(
+        /DUPLICATE_SEQUENCE_NUMBER.*first send/,
+      );
       expect(broker.sequences).toEqual([0]); // not resent: a resend would be "acknowledged" as a duplicate
     } finally {
       await p.close();
@@ -90,7 +131,9 @@ describe("idempotent producer: DUPLICATE_SEQUENCE_NUMBER", () => {
 
   it("acknowledges a duplicate for a resent batch (an earlier send may have been written)", async () => {
     // 7 = REQUEST_TIMED_OUT: retriable, and the first send may be in the log.
-    broker = await scriptedBroker((nth) => (nth === 1 ? { errorCode: 7, baseOffset: -1n } : { errorCode: 46, baseOffset: -1n }));
+    broker = await scriptedBroker((nth) =>
+      nth === 1 ? { errorCode: 7, baseOffset: -1n } : { errorCode: 46, baseOffset: -1n },
+    );
     const p = producer(broker.bootstrap);
     try {
       const [r] = await p.send("t", [{ value: "a", partition: 0 }]);

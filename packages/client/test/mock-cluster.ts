@@ -6,7 +6,10 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 
 // shared/ sits beside the checkout (in CI a copy of it sits beside the fresh clone).
-const SOURCE = [join(import.meta.dirname, "../../../../shared/tools/mockbroker.c"), "/work/shared/tools/mockbroker.c"].find((p) => existsSync(p)) ?? "mockbroker.c";
+const SOURCE =
+  [join(import.meta.dirname, "../../../../shared/tools/mockbroker.c"), "/work/shared/tools/mockbroker.c"].find((p) =>
+    existsSync(p),
+  ) ?? "mockbroker.c";
 
 export function mockBrokerBinary(): string {
   const dir = join(tmpdir(), "gregor-client-test");
@@ -21,7 +24,9 @@ export interface MockCluster {
   close(): Promise<void>;
 }
 
-export async function startMockCluster(args: { brokers?: number; topics?: string[]; partitions?: number } = {}): Promise<MockCluster> {
+export async function startMockCluster(
+  args: { brokers?: number; topics?: string[]; partitions?: number } = {},
+): Promise<MockCluster> {
   const argv = ["-B", String(args.brokers ?? 1), "-p", String(args.partitions ?? 1)];
   for (const t of args.topics ?? ["t1"]) argv.push("-t", t);
   const child: ChildProcess = spawn(mockBrokerBinary(), argv, { stdio: ["ignore", "pipe", "inherit"] });

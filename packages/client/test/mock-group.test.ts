@@ -13,7 +13,10 @@ afterAll(async () => {
 
 async function produce(topic: string, n: number): Promise<void> {
   const p = new Producer({ bootstrapBrokers: [mock.bootstrap], acks: 1 });
-  await p.send(topic, Array.from({ length: n }, (_, i) => ({ value: `${i}`, partition: i % 4 })));
+  await p.send(
+    topic,
+    Array.from({ length: n }, (_, i) => ({ value: `${i}`, partition: i % 4 })),
+  );
   await p.close();
 }
 
@@ -34,13 +37,29 @@ function drain(c: Consumer, seen: Set<string>, want: number, ms = 15_000): Promi
   });
 }
 
-const groupOpts = { heartbeatIntervalMs: 200, sessionTimeoutMs: 6000, rebalanceTimeoutMs: 6000, maxWaitMs: 100, autoOffsetReset: "earliest" as const };
+const groupOpts = {
+  heartbeatIntervalMs: 200,
+  sessionTimeoutMs: 6000,
+  rebalanceTimeoutMs: 6000,
+  maxWaitMs: 100,
+  autoOffsetReset: "earliest" as const,
+};
 
 describe("group consumer (mock coordinator)", () => {
   it("two range members split four partitions and together read everything", async () => {
     await produce("g-range", 200);
-    const a = new Consumer({ bootstrapBrokers: [mock.bootstrap], groupId: "grp-range", assignors: ["range"], ...groupOpts });
-    const b = new Consumer({ bootstrapBrokers: [mock.bootstrap], groupId: "grp-range", assignors: ["range"], ...groupOpts });
+    const a = new Consumer({
+      bootstrapBrokers: [mock.bootstrap],
+      groupId: "grp-range",
+      assignors: ["range"],
+      ...groupOpts,
+    });
+    const b = new Consumer({
+      bootstrapBrokers: [mock.bootstrap],
+      groupId: "grp-range",
+      assignors: ["range"],
+      ...groupOpts,
+    });
     a.subscribe(["g-range"]);
     b.subscribe(["g-range"]);
     const seen = new Set<string>();
@@ -67,12 +86,22 @@ describe("group consumer (mock coordinator)", () => {
   // an empty assignment with empty bytes.
   it.skip("cooperative-sticky: a late joiner takes partitions without the first member losing all", async () => {
     await produce("g-coop", 80);
-    const a = new Consumer({ bootstrapBrokers: [mock.bootstrap], groupId: "grp-coop", assignors: ["cooperative-sticky"], ...groupOpts });
+    const a = new Consumer({
+      bootstrapBrokers: [mock.bootstrap],
+      groupId: "grp-coop",
+      assignors: ["cooperative-sticky"],
+      ...groupOpts,
+    });
     a.subscribe(["g-coop"]);
     const seen = new Set<string>();
     await drain(a, seen, 80);
     expect(a.assignment()).toHaveLength(4);
-    const b = new Consumer({ bootstrapBrokers: [mock.bootstrap], groupId: "grp-coop", assignors: ["cooperative-sticky"], ...groupOpts });
+    const b = new Consumer({
+      bootstrapBrokers: [mock.bootstrap],
+      groupId: "grp-coop",
+      assignors: ["cooperative-sticky"],
+      ...groupOpts,
+    });
     b.subscribe(["g-coop"]);
     for (let i = 0; i < 250 && !(a.assignment().length === 2 && b.assignment().length === 2); i++) {
       await Promise.all([a.nextBatch({ timeoutMs: 100 }), b.nextBatch({ timeoutMs: 100 })]);
@@ -85,7 +114,12 @@ describe("group consumer (mock coordinator)", () => {
 
 describe("assignors", () => {
   const counts = new Map([["t", 5]]);
-  const m = (id: string, owned: number[] = []) => ({ memberId: id, groupInstanceId: null, topics: ["t"], ownedPartitions: owned.length ? [{ topic: "t", partitions: owned }] : [] });
+  const m = (id: string, owned: number[] = []) => ({
+    memberId: id,
+    groupInstanceId: null,
+    topics: ["t"],
+    ownedPartitions: owned.length ? [{ topic: "t", partitions: owned }] : [],
+  });
 
   it("range gives the first members the extra partitions", () => {
     const a = rangeAssignor.assign([m("b"), m("a")], counts);
@@ -110,6 +144,8 @@ describe("options", () => {
     expect(() => new Producer({ bootstrapBrokers: ["nohost"] })).toThrow(InvalidOptionsError);
     expect(() => new Producer({ bootstrapBrokers: ["h:1"], idempotent: true, acks: 1 })).toThrow(/acks: must be -1/);
     expect(() => new Producer({ bootstrapBrokers: ["h:1"], compression: "brotli" as never })).toThrow(/compression/);
-    expect(() => new Consumer({ bootstrapBrokers: ["h:1"], autoOffsetReset: "first" as never })).toThrow(/autoOffsetReset/);
+    expect(() => new Consumer({ bootstrapBrokers: ["h:1"], autoOffsetReset: "first" as never })).toThrow(
+      /autoOffsetReset/,
+    );
   });
 });

@@ -35,7 +35,7 @@ describe("murmur2", () => {
 describe("sticky partitioner", () => {
   it("sticks to one partition until a batch closes, then moves to another", () => {
     let seed = 1;
-    const random = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
     const s = new StickyPartitions(random);
     const first = s.partition("t", 6);
     expect(s.partition("t", 6)).toBe(first);
@@ -55,15 +55,20 @@ describe("murmur2 against librdkafka's Java-compatible partitioner (kcat)", () =
 
   it("puts each key on the partition kcat (partitioner=murmur2) chose", async () => {
     const keys = Array.from({ length: 40 }, (_, i) => `key-${i}-${"x".repeat(i % 5)}`);
-    execFileSync("kcat", ["-b", mock.bootstrap, "-P", "-t", "keys", "-K", ":", "-X", "topic.partitioner=murmur2"], { input: keys.map((k) => `${k}:v`).join("\n") + "\n" });
+    execFileSync("kcat", ["-b", mock.bootstrap, "-P", "-t", "keys", "-K", ":", "-X", "topic.partitioner=murmur2"], {
+      input: keys.map((k) => `${k}:v`).join("\n") + "\n",
+    });
     const consumer = new Consumer({ bootstrapBrokers: [mock.bootstrap] });
-    consumer.assign(Array.from({ length: 7 }, (_, partition) => ({ topic: "keys", partition, offset: "earliest" as const })));
+    consumer.assign(
+      Array.from({ length: 7 }, (_, partition) => ({ topic: "keys", partition, offset: "earliest" as const })),
+    );
     const seen = new Map<string, number>();
     for await (const b of consumer) {
       for (const m of b.messages) seen.set(m.key!.toString(), m.partition);
       if (seen.size >= keys.length) break;
     }
     await consumer.close();
-    for (const k of keys) expect(seen.get(k)).toBe(murmur2Partitioner({ topic: "keys", key: Buffer.from(k), partitionCount: 7 }));
+    for (const k of keys)
+      expect(seen.get(k)).toBe(murmur2Partitioner({ topic: "keys", key: Buffer.from(k), partitionCount: 7 }));
   });
 });

@@ -23,10 +23,18 @@ const crc32c = require("fast-crc32c") as { calculate(b: Buffer): number };
 const RECORDS_PER_BATCH = 1000;
 const value = Buffer.alloc(100);
 for (let i = 0; i < value.length; i++) value[i] = (i * 31 + 7) & 0xff; // not trivially compressible
-const text = Buffer.from("{\"user\":\"u-000123\",\"event\":\"click\",\"page\":\"/home\",\"ts\":1700000000}".padEnd(100, " "));
+const text = Buffer.from('{"user":"u-000123","event":"click","page":"/home","ts":1700000000}'.padEnd(100, " "));
 const T0 = 1_700_000_000_000;
-const records: RecordInput[] = Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({ key: null, value, timestamp: T0 + i }));
-const textRecords: RecordInput[] = Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({ key: null, value: text, timestamp: T0 + i }));
+const records: RecordInput[] = Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({
+  key: null,
+  value,
+  timestamp: T0 + i,
+}));
+const textRecords: RecordInput[] = Array.from({ length: RECORDS_PER_BATCH }, (_, i) => ({
+  key: null,
+  value: text,
+  timestamp: T0 + i,
+}));
 const plain = encodeRecordBatch({ records });
 const compressed = {
   gzip: encodeRecordBatch({ records: textRecords, compression: CompressionCodec.Gzip }),
@@ -59,10 +67,22 @@ const bench = new Bench({ time: 1500, warmup: true });
 bench
   .add("encode batch, 1000 x 100 B, none", () => void encodeRecordBatch({ records }))
   .add("decode batch, 1000 x 100 B, none", () => void decodeRecordBatch(plain))
-  .add("encode batch, 1000 x 100 B, lz4", () => void encodeRecordBatch({ records: textRecords, compression: CompressionCodec.Lz4 }))
-  .add("encode batch, 1000 x 100 B, snappy", () => void encodeRecordBatch({ records: textRecords, compression: CompressionCodec.Snappy }))
-  .add("encode batch, 1000 x 100 B, gzip", () => void encodeRecordBatch({ records: textRecords, compression: CompressionCodec.Gzip }))
-  .add("encode batch, 1000 x 100 B, zstd", async () => void (await encodeRecordBatchAsync({ records: textRecords, compression: CompressionCodec.Zstd })))
+  .add(
+    "encode batch, 1000 x 100 B, lz4",
+    () => void encodeRecordBatch({ records: textRecords, compression: CompressionCodec.Lz4 }),
+  )
+  .add(
+    "encode batch, 1000 x 100 B, snappy",
+    () => void encodeRecordBatch({ records: textRecords, compression: CompressionCodec.Snappy }),
+  )
+  .add(
+    "encode batch, 1000 x 100 B, gzip",
+    () => void encodeRecordBatch({ records: textRecords, compression: CompressionCodec.Gzip }),
+  )
+  .add(
+    "encode batch, 1000 x 100 B, zstd",
+    async () => void (await encodeRecordBatchAsync({ records: textRecords, compression: CompressionCodec.Zstd })),
+  )
   .add("decode batch, 1000 x 100 B, lz4", () => void decodeRecordBatch(compressed.lz4))
   .add("decode batch, 1000 x 100 B, snappy", () => void decodeRecordBatch(compressed.snappy))
   .add("decode batch, 1000 x 100 B, gzip", () => void decodeRecordBatch(compressed.gzip))
@@ -103,10 +123,11 @@ console.log(`node ${process.version}, ${new Date().toISOString()}`);
 for (const t of bench.tasks) {
   const r = t.result as { throughput?: { mean: number }; latency?: { mean: number } } | undefined;
   const opsPerSec = r?.throughput?.mean ?? 0;
-  const extra = recordsPerOp[t.name] !== undefined
-    ? `${((opsPerSec * recordsPerOp[t.name]!) / 1e6).toFixed(2)} M records/s`
-    : bytesPerOp[t.name] !== undefined
-      ? `${((opsPerSec * bytesPerOp[t.name]!) / 1e9).toFixed(2)} GB/s`
-      : "";
+  const extra =
+    recordsPerOp[t.name] !== undefined
+      ? `${((opsPerSec * recordsPerOp[t.name]!) / 1e6).toFixed(2)} M records/s`
+      : bytesPerOp[t.name] !== undefined
+        ? `${((opsPerSec * bytesPerOp[t.name]!) / 1e9).toFixed(2)} GB/s`
+        : "";
   console.log(`${t.name.padEnd(62)} ${opsPerSec.toFixed(0).padStart(9)} ops/s  ${extra}`);
 }

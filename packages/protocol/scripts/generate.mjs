@@ -19,7 +19,8 @@ function parseRange(s, max = 0x7fff) {
   }
   return [Number(s), Number(s)];
 }
-const intersect = (a, b) => (a && b && Math.max(a[0], b[0]) <= Math.min(a[1], b[1]) ? [Math.max(a[0], b[0]), Math.min(a[1], b[1])] : null);
+const intersect = (a, b) =>
+  a && b && Math.max(a[0], b[0]) <= Math.min(a[1], b[1]) ? [Math.max(a[0], b[0]), Math.min(a[1], b[1])] : null;
 const covers = (outer, inner) => outer !== null && inner !== null && outer[0] <= inner[0] && outer[1] >= inner[1];
 /** A JS condition on `v` that is true exactly for versions in `r`, given `v` is within `ctx`. */
 function cond(r, ctx) {
@@ -33,8 +34,34 @@ function cond(r, ctx) {
 // ---- names and types ------------------------------------------------------------------------
 const camel = (s) => s[0].toLowerCase() + s.slice(1);
 const kebab = (s) => s.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
-const PRIMS = new Set(["bool", "int8", "int16", "uint16", "int32", "uint32", "int64", "float64", "string", "uuid", "bytes", "records"]);
-const TS_PRIM = { bool: "boolean", int8: "number", int16: "number", uint16: "number", int32: "number", uint32: "number", int64: "bigint", float64: "number", string: "string", uuid: "string", bytes: "Buffer", records: "Records" };
+const PRIMS = new Set([
+  "bool",
+  "int8",
+  "int16",
+  "uint16",
+  "int32",
+  "uint32",
+  "int64",
+  "float64",
+  "string",
+  "uuid",
+  "bytes",
+  "records",
+]);
+const TS_PRIM = {
+  bool: "boolean",
+  int8: "number",
+  int16: "number",
+  uint16: "number",
+  int32: "number",
+  uint32: "number",
+  int64: "bigint",
+  float64: "number",
+  string: "string",
+  uuid: "string",
+  bytes: "Buffer",
+  records: "Records",
+};
 
 function defaultLiteral(f, type, nullable) {
   const d = f.default;
@@ -43,13 +70,20 @@ function defaultLiteral(f, type, nullable) {
   if (d === undefined || d === "") {
     if (nullable && type === "records") return "null";
     switch (type) {
-      case "bool": return "false";
-      case "int64": return "0n";
-      case "string": return '""';
-      case "uuid": return "ZERO_UUID";
-      case "bytes": return "EMPTY_BYTES";
-      case "records": return "null";
-      default: return PRIMS.has(type) ? "0" : "undefined";
+      case "bool":
+        return "false";
+      case "int64":
+        return "0n";
+      case "string":
+        return '""';
+      case "uuid":
+        return "ZERO_UUID";
+      case "bytes":
+        return "EMPTY_BYTES";
+      case "records":
+        return "null";
+      default:
+        return PRIMS.has(type) ? "0" : "undefined";
     }
   }
   if (type === "bool") return d === "true" ? "true" : "false";
@@ -120,17 +154,31 @@ class Gen {
 
   /** Expression encoding a primitive value `x` of `type`; `nullable`/`compact` are JS conditions. */
   primWrite(type, x, nullable, compact, fieldName) {
-    const pick = (plain, comp) => (compact === "true" ? comp : compact === "false" ? plain : `if (${compact}) { ${comp} } else { ${plain} }`);
+    const pick = (plain, comp) =>
+      compact === "true" ? comp : compact === "false" ? plain : `if (${compact}) { ${comp} } else { ${plain} }`;
     const nn = (m) => (nullable === "true" ? `w.${m}Nullable` : null);
     switch (type) {
-      case "bool": return `w.bool(${x});`;
-      case "int8": case "int16": case "uint16": case "int32": case "uint32": case "int64": case "float64": return `w.${type}(${x});`;
-      case "uuid": return `w.uuid(${x});`;
-      case "string": case "bytes": case "records": {
+      case "bool":
+        return `w.bool(${x});`;
+      case "int8":
+      case "int16":
+      case "uint16":
+      case "int32":
+      case "uint32":
+      case "int64":
+      case "float64":
+        return `w.${type}(${x});`;
+      case "uuid":
+        return `w.uuid(${x});`;
+      case "string":
+      case "bytes":
+      case "records": {
         const kind = type === "string" ? "String" : type === "records" ? "Records" : "Bytes";
         if (type === "records") return pick(`writeRecords(w, ${x}, false);`, `writeRecords(w, ${x}, true);`);
-        const plainN = `w.nullable${kind}(${x});`, compN = `w.compactNullable${kind}(${x});`;
-        const plainR = `w.${camel(kind)}(req(${x}, "${fieldName}"));`, compR = `w.compact${kind}(req(${x}, "${fieldName}"));`;
+        const plainN = `w.nullable${kind}(${x});`,
+          compN = `w.compactNullable${kind}(${x});`;
+        const plainR = `w.${camel(kind)}(req(${x}, "${fieldName}"));`,
+          compR = `w.compact${kind}(req(${x}, "${fieldName}"));`;
         if (nullable === "true") return pick(plainN, compN);
         if (nullable === "false") return pick(plainR, compR);
         return `if (${nullable}) { ${pick(plainN, compN)} } else { ${pick(plainR, compR)} }`;
@@ -142,12 +190,23 @@ class Gen {
 
   primRead(type, nullable, compact, fieldName) {
     const fn = JSON.stringify(fieldName);
-    const pick = (plain, comp) => (compact === "true" ? comp : compact === "false" ? plain : `(${compact} ? ${comp} : ${plain})`);
+    const pick = (plain, comp) =>
+      compact === "true" ? comp : compact === "false" ? plain : `(${compact} ? ${comp} : ${plain})`;
     switch (type) {
-      case "bool": case "int8": case "int16": case "uint16": case "int32": case "uint32": case "int64": case "float64": case "uuid":
+      case "bool":
+      case "int8":
+      case "int16":
+      case "uint16":
+      case "int32":
+      case "uint32":
+      case "int64":
+      case "float64":
+      case "uuid":
         return `r.${type}(${fn})`;
-      case "records": return pick(`readRecords(r, false, ${fn})`, `readRecords(r, true, ${fn})`);
-      case "string": case "bytes": {
+      case "records":
+        return pick(`readRecords(r, false, ${fn})`, `readRecords(r, true, ${fn})`);
+      case "string":
+      case "bytes": {
         const kind = type === "string" ? "String" : "Bytes";
         const n = pick(`r.nullable${kind}(${fn})`, `r.compactNullable${kind}(${fn})`);
         const p = pick(`r.${camel(kind)}(${fn})`, `r.compact${kind}(${fn})`);
@@ -175,7 +234,9 @@ class Gen {
     const fname = f.name;
     if (f.type.startsWith("[]")) {
       const base = f.type.slice(2);
-      const el = PRIMS.has(base) ? this.primWrite(base, "e", "false", compact, fname) : `encode${this.structName(base)}(w, v, e);`;
+      const el = PRIMS.has(base)
+        ? this.primWrite(base, "e", "false", compact, fname)
+        : `encode${this.structName(base)}(w, v, e);`;
       const body = `for (const e of a) ${el.replace(/;$/, "")};`;
       if (nullable !== "false") {
         return `${ind}{ const a = ${x}; if (a == null) { ${nullable === "true" ? "" : `if (!(${nullable})) throw new ProtocolEncodeError("${fname} is not nullable in v" + v); `}w.arrayLength(null, ${compact}); } else { w.arrayLength(a.length, ${compact}); ${body} } }`;
@@ -184,7 +245,8 @@ class Gen {
     }
     if (PRIMS.has(f.type)) return `${ind}${this.primWrite(f.type, x, nullable, compact, fname)}`;
     const sn = this.structName(f.type);
-    if (nullable !== "false") return `${ind}{ const s = ${x}; if (s == null) w.int8(-1); else { w.int8(1); encode${sn}(w, v, s); } }`;
+    if (nullable !== "false")
+      return `${ind}{ const s = ${x}; if (s == null) w.int8(-1); else { w.int8(1); encode${sn}(w, v, s); } }`;
     return `${ind}encode${sn}(w, v, req(${x}, "${fname}"));`;
   }
 
@@ -193,7 +255,9 @@ class Gen {
     const fname = f.name;
     if (f.type.startsWith("[]")) {
       const base = f.type.slice(2);
-      const el = PRIMS.has(base) ? this.primRead(base, "false", compact, fname) : `decode${this.structName(base)}(r, v)`;
+      const el = PRIMS.has(base)
+        ? this.primRead(base, "false", compact, fname)
+        : `decode${this.structName(base)}(r, v)`;
       return `readArray(r, ${compact}, ${JSON.stringify(fname)}, ${nullable !== "false"}, (r) => ${el})`;
     }
     if (PRIMS.has(f.type)) return this.primRead(f.type, nullable, compact, fname);
@@ -212,7 +276,9 @@ class Gen {
       const c = cond(fr, range);
       const key = `m.${camel(f.name)}`;
       const isOpt = !covers(fr, range);
-      const x = isOpt ? `(${key} === undefined ? ${defaultLiteral(f, f.type, f.nullableVersions !== undefined)} : ${key})` : key;
+      const x = isOpt
+        ? `(${key} === undefined ? ${defaultLiteral(f, f.type, f.nullableVersions !== undefined)} : ${key})`
+        : key;
       const stmt = this.writeField(f, x, range, "");
       enc.push(c === "true" ? `  ${stmt}` : `  if (${c}) ${stmt.startsWith("{") ? stmt : `{ ${stmt} }`}`);
     }
@@ -225,7 +291,13 @@ class Gen {
           const d = defaultLiteral(f, f.type, f.nullableVersions !== undefined);
           const tv = cond(intersect(parseRange(f.taggedVersions), fr), range);
           const isArr = f.type.startsWith("[]");
-          const present = isArr ? `${key} != null && ${d === "null" ? "true" : `${key}.length > 0`}` : d === "undefined" || d === "null" ? `${key} != null` : f.type === "bytes" || f.type === "uuid" ? `${key} !== undefined` : `${key} !== undefined && ${key} !== ${d}`;
+          const present = isArr
+            ? `${key} != null && ${d === "null" ? "true" : `${key}.length > 0`}`
+            : d === "undefined" || d === "null"
+              ? `${key} != null`
+              : f.type === "bytes" || f.type === "uuid"
+                ? `${key} !== undefined`
+                : `${key} !== undefined && ${key} !== ${d}`;
           return { f, key, present: `(${tv}) && ${present}` };
         });
         for (const c of checks) tbody.push(`    const has${c.f.name} = ${c.present};`, `    if (has${c.f.name}) n++;`);
@@ -233,12 +305,19 @@ class Gen {
         for (const c of checks) {
           const rangeAll = [0, 0x7fff];
           // the field's own bytes are written into a scratch writer to learn their length
-          const inner = this.writeField({ ...c.f, taggedVersions: undefined }, `${c.key}!`, range, "").replace(/\bw\./g, "t.").replace(/\(w, v,/g, "(t, v,").replace(/writeRecords\(w,/g, "writeRecords(t,");
+          const inner = this.writeField({ ...c.f, taggedVersions: undefined }, `${c.key}!`, range, "")
+            .replace(/\bw\./g, "t.")
+            .replace(/\(w, v,/g, "(t, v,")
+            .replace(/writeRecords\(w,/g, "writeRecords(t,");
           void rangeAll;
-          tbody.push(`    if (has${c.f.name}) { const t = new Writer(64); ${inner} const b = t.toBuffer(); w.uvarint(${c.f.tag}); w.uvarint(b.length); w.raw(b); }`);
+          tbody.push(
+            `    if (has${c.f.name}) { const t = new Writer(64); ${inner} const b = t.toBuffer(); w.uvarint(${c.f.tag}); w.uvarint(b.length); w.raw(b); }`,
+          );
         }
       } else tbody.push(`    w.uvarint(0);`);
-      enc.push(flexCond === "true" ? `  {\n${tbody.join("\n")}\n  }` : `  if (${flexCond}) {\n${tbody.join("\n")}\n  }`);
+      enc.push(
+        flexCond === "true" ? `  {\n${tbody.join("\n")}\n  }` : `  if (${flexCond}) {\n${tbody.join("\n")}\n  }`,
+      );
     }
     enc.push("}");
 
@@ -249,15 +328,25 @@ class Gen {
       const local = `_${camel(f.name)}`;
       names.push([camel(f.name), local, !covers(fr, range)]);
       const d = defaultLiteral(f, f.type, f.nullableVersions !== undefined);
-      dec.push(c === "true" ? `  const ${local} = ${this.readField(f, range)};` : `  const ${local} = ${c} ? ${this.readField(f, range)} : ${d};`);
+      dec.push(
+        c === "true"
+          ? `  const ${local} = ${this.readField(f, range)};`
+          : `  const ${local} = ${c} ? ${this.readField(f, range)} : ${d};`,
+      );
     }
     if (flexCond !== "false") {
       for (const { f } of tagged) {
         const d = defaultLiteral(f, f.type, f.nullableVersions !== undefined);
         dec.push(`  let _${camel(f.name)}: ${this.tsType(f)}${d === "undefined" ? " | undefined" : ""} = ${d};`);
       }
-      const cases = tagged.map(({ f, fr }) => `      case ${f.tag}: if (${cond(intersect(parseRange(f.taggedVersions), fr), range)}) { _${camel(f.name)} = ${this.readField({ ...f, taggedVersions: undefined }, range)}; return true; } return false;`);
-      const cb = tagged.length === 0 ? "" : `(tag, r) => {\n    switch (tag) {\n${cases.join("\n")}\n      default: return false;\n    }\n  }`;
+      const cases = tagged.map(
+        ({ f, fr }) =>
+          `      case ${f.tag}: if (${cond(intersect(parseRange(f.taggedVersions), fr), range)}) { _${camel(f.name)} = ${this.readField({ ...f, taggedVersions: undefined }, range)}; return true; } return false;`,
+      );
+      const cb =
+        tagged.length === 0
+          ? ""
+          : `(tag, r) => {\n    switch (tag) {\n${cases.join("\n")}\n      default: return false;\n    }\n  }`;
       dec.push(flexCond === "true" ? `  r.taggedFields(${cb});` : `  if (${flexCond}) r.taggedFields(${cb});`);
     }
     const props = names.map(([n, l]) => `${n}: ${l}`);
@@ -283,12 +372,26 @@ class Gen {
       ...(needs("Records") ? [`import type { Records } from "../primitives/codegen-helpers.js";`] : []),
     ];
     const meta = `export const ${camel(this.name)}Meta = { name: "${this.name}", ${this.spec.apiKey !== undefined ? `apiKey: ${this.spec.apiKey}, ` : ""}minVersion: ${this.valid[0]}, maxVersion: ${this.valid[1]}, flexibleMinVersion: ${this.flex ? this.flex[0] : -1} } as const;`;
-    return [`// Generated by scripts/generate.mjs from specs/${this.name}.json. Do not edit.`, "/* eslint-disable */", ...imports, "", meta, "", body, ""].join("\n").replace(/^import \{ Reader \}/m, needs("Reader") ? "import { Reader }" : "import type { Reader }");
+    return [
+      `// Generated by scripts/generate.mjs from specs/${this.name}.json. Do not edit.`,
+      "/* eslint-disable */",
+      ...imports,
+      "",
+      meta,
+      "",
+      body,
+      "",
+    ]
+      .join("\n")
+      .replace(/^import \{ Reader \}/m, needs("Reader") ? "import { Reader }" : "import type { Reader }");
   }
 }
 
 // ---- main -----------------------------------------------------------------------------------
-const specs = readdirSync(specDir).filter((f) => f.endsWith(".json")).sort().map((f) => JSON.parse(readFileSync(join(specDir, f), "utf8")));
+const specs = readdirSync(specDir)
+  .filter((f) => f.endsWith(".json"))
+  .sort()
+  .map((f) => JSON.parse(readFileSync(join(specDir, f), "utf8")));
 rmSync(outDir, { recursive: true, force: true });
 mkdirSync(outDir, { recursive: true });
 const index = ["// Generated by scripts/generate.mjs. Do not edit.", ""];
@@ -312,9 +415,13 @@ const table = [
 const rows = [];
 for (const [key, { request, response }] of [...apis.entries()].sort((a, b) => a[0] - b[0])) {
   const base = request.name.replace(/Request$/, "");
-  for (const s of [request, response]) table.push(`import { encode${s.name}, decode${s.name} } from "./${kebab(s.name)}.js";`);
-  const vr = parseRange(request.validVersions), fr = parseRange(request.flexibleVersions);
-  rows.push(`  { apiKey: ${key}, name: "${base}", minVersion: ${vr[0]}, maxVersion: ${vr[1]}, flexibleMinVersion: ${fr ? fr[0] : -1}, encodeRequest: encode${request.name}, decodeRequest: decode${request.name}, encodeResponse: encode${response.name}, decodeResponse: decode${response.name} },`);
+  for (const s of [request, response])
+    table.push(`import { encode${s.name}, decode${s.name} } from "./${kebab(s.name)}.js";`);
+  const vr = parseRange(request.validVersions),
+    fr = parseRange(request.flexibleVersions);
+  rows.push(
+    `  { apiKey: ${key}, name: "${base}", minVersion: ${vr[0]}, maxVersion: ${vr[1]}, flexibleMinVersion: ${fr ? fr[0] : -1}, encodeRequest: encode${request.name}, decodeRequest: decode${request.name}, encodeResponse: encode${response.name}, decodeResponse: decode${response.name} },`,
+  );
 }
 table.push(
   "",

@@ -50,18 +50,30 @@ function sample(spec: Spec, fields: Field[], v: number): Record<string, unknown>
 function prim(type: string): unknown {
   seed = (seed * 1103515245 + 12345) & 0x7fffffff;
   switch (type) {
-    case "bool": return seed % 2 === 0;
-    case "int8": return (seed % 200) - 100;
-    case "int16": return (seed % 60000) - 30000;
-    case "uint16": return seed % 65536;
-    case "int32": return seed - 1_000_000_000;
-    case "uint32": return seed * 2;
-    case "int64": return BigInt(seed) * 4_000_000_000n - 1n;
-    case "float64": return seed / 7;
-    case "string": return `s${seed}-é`;
-    case "uuid": return "0123abcd-0000-4000-8000-" + seed.toString(16).padStart(12, "0");
-    case "bytes": return Buffer.from([seed & 255, 1, 2]);
-    case "records": return Buffer.from([9, 8, 7, seed & 255]);
+    case "bool":
+      return seed % 2 === 0;
+    case "int8":
+      return (seed % 200) - 100;
+    case "int16":
+      return (seed % 60000) - 30000;
+    case "uint16":
+      return seed % 65536;
+    case "int32":
+      return seed - 1_000_000_000;
+    case "uint32":
+      return seed * 2;
+    case "int64":
+      return BigInt(seed) * 4_000_000_000n - 1n;
+    case "float64":
+      return seed / 7;
+    case "string":
+      return `s${seed}-é`;
+    case "uuid":
+      return "0123abcd-0000-4000-8000-" + seed.toString(16).padStart(12, "0");
+    case "bytes":
+      return Buffer.from([seed & 255, 1, 2]);
+    case "records":
+      return Buffer.from([9, 8, 7, seed & 255]);
   }
   return undefined;
 }
@@ -78,7 +90,8 @@ function value(spec: Spec, f: Field, v: number): unknown {
   return f.type.startsWith("[]") ? [one(), one()] : one();
 }
 
-const strip = (o: unknown): unknown => JSON.parse(JSON.stringify(o, (_k, x) => (typeof x === "bigint" ? `${x}n` : x?.type === "Buffer" ? x : x)));
+const strip = (o: unknown): unknown =>
+  JSON.parse(JSON.stringify(o, (_k, x) => (typeof x === "bigint" ? `${x}n` : x?.type === "Buffer" ? x : x)));
 
 describe("generated codecs round-trip every version", () => {
   for (const spec of specs) {
@@ -107,17 +120,22 @@ describe("decoders on hostile bytes", () => {
   const apis = gen.API_CODECS;
   it("random and truncated input only ever throws ProtocolDecodeError", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: apis.length - 1 }), fc.uint8Array({ maxLength: 200 }), fc.boolean(), (i, bytes, isReq) => {
-        const c = apis[i]!;
-        const v = c.minVersion + (bytes.length % (c.maxVersion - c.minVersion + 1));
-        try {
-          const r = new Reader(Buffer.from(bytes));
-          if (isReq) c.decodeRequest(r, v);
-          else c.decodeResponse(r, v);
-        } catch (err) {
-          if (!(err instanceof ProtocolDecodeError)) throw err;
-        }
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: apis.length - 1 }),
+        fc.uint8Array({ maxLength: 200 }),
+        fc.boolean(),
+        (i, bytes, isReq) => {
+          const c = apis[i]!;
+          const v = c.minVersion + (bytes.length % (c.maxVersion - c.minVersion + 1));
+          try {
+            const r = new Reader(Buffer.from(bytes));
+            if (isReq) c.decodeRequest(r, v);
+            else c.decodeResponse(r, v);
+          } catch (err) {
+            if (!(err instanceof ProtocolDecodeError)) throw err;
+          }
+        },
+      ),
       { numRuns: 20_000 },
     );
   });
@@ -129,7 +147,16 @@ describe("decoders on hostile bytes", () => {
       brokers: [{ nodeId: 1, host: "localhost", port: 9092, rack: null }],
       clusterId: "c",
       controllerId: 1,
-      topics: [{ errorCode: 0, name: "t", topicId: "00000000-0000-0000-0000-000000000001", isInternal: false, partitions: [], topicAuthorizedOperations: 0 }],
+      topics: [
+        {
+          errorCode: 0,
+          name: "t",
+          topicId: "00000000-0000-0000-0000-000000000001",
+          isInternal: false,
+          partitions: [],
+          topicAuthorizedOperations: 0,
+        },
+      ],
     });
     const full = w.toBuffer();
     for (let n = 0; n < full.length; n++) {

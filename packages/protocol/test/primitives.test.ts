@@ -1,19 +1,35 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { FrameDecoder, FrameTooLargeError, ProtocolDecodeError, Reader, Writer, decodeRequestFrame, encodeRequestFrame, encodeResponseFrame, decodeResponseFrame, requestHeaderVersion, responseHeaderVersion } from "../src/index.js";
+import {
+  FrameDecoder,
+  FrameTooLargeError,
+  ProtocolDecodeError,
+  Reader,
+  Writer,
+  decodeRequestFrame,
+  encodeRequestFrame,
+  encodeResponseFrame,
+  decodeResponseFrame,
+  requestHeaderVersion,
+  responseHeaderVersion,
+} from "../src/index.js";
 
 describe("varints", () => {
   it("zigzag varint round-trips int32", () => {
-    fc.assert(fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), (n) => {
-      const b = new Writer().varint(n).toBuffer();
-      expect(new Reader(b).varint()).toBe(n);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), (n) => {
+        const b = new Writer().varint(n).toBuffer();
+        expect(new Reader(b).varint()).toBe(n);
+      }),
+    );
   });
   it("zigzag varlong round-trips int64", () => {
-    fc.assert(fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (n) => {
-      const b = new Writer().varlong(n).toBuffer();
-      expect(new Reader(b).varlong()).toBe(n);
-    }));
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }), (n) => {
+        const b = new Writer().varlong(n).toBuffer();
+        expect(new Reader(b).varlong()).toBe(n);
+      }),
+    );
   });
   it("known encodings", () => {
     expect(new Writer().varint(0).toBuffer()).toEqual(Buffer.from([0]));
@@ -23,7 +39,9 @@ describe("varints", () => {
     expect(new Writer().uvarint(300).toBuffer()).toEqual(Buffer.from([0xac, 0x02]));
   });
   it("rejects a varint over 5 bytes and a truncated one", () => {
-    expect(() => new Reader(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x01])).uvarint("x")).toThrow(/longer than 5 bytes/);
+    expect(() => new Reader(Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x01])).uvarint("x")).toThrow(
+      /longer than 5 bytes/,
+    );
     expect(() => new Reader(Buffer.from([0x80, 0x80])).uvarint("x")).toThrow(ProtocolDecodeError);
     expect(() => new Reader(Buffer.alloc(11, 0xff)).uvarlong("x")).toThrow(/longer than 10 bytes/);
   });
@@ -31,7 +49,14 @@ describe("varints", () => {
 
 describe("strings, bytes, arrays", () => {
   it("nullable and compact forms", () => {
-    const w = new Writer().nullableString(null).string("hé").compactNullableString(null).compactString("abc").nullableBytes(null).compactBytes(Buffer.from([1, 2])).uuid("01234567-89ab-cdef-0123-456789abcdef");
+    const w = new Writer()
+      .nullableString(null)
+      .string("hé")
+      .compactNullableString(null)
+      .compactString("abc")
+      .nullableBytes(null)
+      .compactBytes(Buffer.from([1, 2]))
+      .uuid("01234567-89ab-cdef-0123-456789abcdef");
     const r = new Reader(w.toBuffer());
     expect(r.nullableString()).toBeNull();
     expect(r.string()).toBe("hé");
@@ -53,7 +78,14 @@ describe("strings, bytes, arrays", () => {
     expect(() => new Reader(new Writer().int32(1_000_000).toBuffer()).arrayLength(false, "Topics")).toThrow(/exceeds/);
   });
   it("unknown tagged fields are skipped", () => {
-    const w = new Writer().uvarint(2).uvarint(5).uvarint(3).raw(Buffer.from([1, 2, 3])).uvarint(9).uvarint(0).int8(42);
+    const w = new Writer()
+      .uvarint(2)
+      .uvarint(5)
+      .uvarint(3)
+      .raw(Buffer.from([1, 2, 3]))
+      .uvarint(9)
+      .uvarint(0)
+      .int8(42);
     const r = new Reader(w.toBuffer());
     const unknown = r.taggedFields();
     expect(unknown?.map((t) => t.tag)).toEqual([5, 9]);
@@ -75,15 +107,28 @@ describe("framing and headers", () => {
     expect(responseHeaderVersion(18, 3)).toBe(0);
   });
   it("request frames round-trip through the frame decoder in arbitrary chunks", () => {
-    const frame = Buffer.concat(encodeRequestFrame(3, 12, 77, "client-1", { topics: null, allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false }));
+    const frame = Buffer.concat(
+      encodeRequestFrame(3, 12, 77, "client-1", {
+        topics: null,
+        allowAutoTopicCreation: true,
+        includeTopicAuthorizedOperations: false,
+      }),
+    );
     const both = Buffer.concat([frame, frame]);
-    fc.assert(fc.property(fc.integer({ min: 1, max: both.length - 1 }), (cut) => {
-      const d = new FrameDecoder(1024);
-      const frames = [...d.push(both.subarray(0, cut)), ...d.push(both.subarray(cut))];
-      expect(frames).toHaveLength(2);
-      const { header } = decodeRequestFrame(frames[1]!);
-      expect(header).toMatchObject({ requestApiKey: 3, requestApiVersion: 12, correlationId: 77, clientId: "client-1" });
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: both.length - 1 }), (cut) => {
+        const d = new FrameDecoder(1024);
+        const frames = [...d.push(both.subarray(0, cut)), ...d.push(both.subarray(cut))];
+        expect(frames).toHaveLength(2);
+        const { header } = decodeRequestFrame(frames[1]!);
+        expect(header).toMatchObject({
+          requestApiKey: 3,
+          requestApiVersion: 12,
+          correlationId: 77,
+          clientId: "client-1",
+        });
+      }),
+    );
   });
   it("a frame over the maximum is refused before buffering", () => {
     const d = new FrameDecoder(100);

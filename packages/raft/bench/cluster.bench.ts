@@ -32,7 +32,15 @@ async function load(c: ProcessCluster, leader: number, n: number, window: number
 
 const store = process.env.RAFT_BENCH_STORE === "storage" ? "storage" : "file";
 console.log(`store: ${store === "storage" ? "StorageLogStore (@gregor/storage)" : "FileLogStore"}`);
-const c = new ProcessCluster({ size: 3, tickMs: 10, electionTicks: 50, jitterTicks: 50, heartbeatTicks: 5, snapshotEntries: 50_000, store });
+const c = new ProcessCluster({
+  size: 3,
+  tickMs: 10,
+  electionTicks: 50,
+  jitterTicks: 50,
+  heartbeatTicks: 5,
+  snapshotEntries: 50_000,
+  store,
+});
 try {
   await c.startAll();
   await until(() => c.leader() !== undefined);
@@ -44,13 +52,17 @@ try {
   const ok = count - t.failed;
   console.log(
     `throughput: ${ok} of ${count} x 100-byte proposals committed in ${t.ms.toFixed(0)} ms = ${Math.round(ok / (t.ms / 1000))} committed proposals/s` +
-      (t.failed > 0 ? ` (${t.failed} failed; ${c.leaderEvents.length - leaderEventsBefore} leader events during the run)` : ""),
+      (t.failed > 0
+        ? ` (${t.failed} failed; ${c.leaderEvents.length - leaderEventsBefore} leader events during the run)`
+        : ""),
   );
 
   await sleep(1500); // let followers drain the throughput backlog before measuring latency
   const l = await load(c, c.leader() ?? leader, 5000, 1_000_000, 1000);
   const lat = l.latenciesUs.map((us) => us / 1000);
-  console.log(`latency at 1,000 proposals/s: p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, max ${pct(lat, 100).toFixed(2)} ms`);
+  console.log(
+    `latency at 1,000 proposals/s: p50 ${pct(lat, 50).toFixed(2)} ms, p99 ${pct(lat, 99).toFixed(2)} ms, max ${pct(lat, 100).toFixed(2)} ms`,
+  );
 
   const elections: number[] = [];
   for (let k = 0; k < kills; k++) {

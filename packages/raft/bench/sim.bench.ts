@@ -15,10 +15,14 @@ const t0 = performance.now();
 await bench.run();
 const ms = performance.now() - t0;
 console.table(bench.table());
-console.log(`simulation speed: ${runs} runs, ${events} events in ${ms.toFixed(0)} ms = ${Math.round(events / (ms / 1000))} events/s`);
+console.log(
+  `simulation speed: ${runs} runs, ${events} events in ${ms.toFixed(0)} ms = ${Math.round(events / (ms / 1000))} events/s`,
+);
 
 let linEvents = 0;
 const t1 = performance.now();
 for (let s = 1; s <= 200; s++) linEvents += runSeed(s + 1_000_000, "lin").events;
 const ms1 = performance.now() - t1;
-console.log(`linearizability runs (incl. checking): 200 runs in ${ms1.toFixed(0)} ms, ${Math.round(linEvents / (ms1 / 1000))} events/s`);
+console.log(
+  `linearizability runs (incl. checking): 200 runs in ${ms1.toFixed(0)} ms, ${Math.round(linEvents / (ms1 / 1000))} events/s`,
+);

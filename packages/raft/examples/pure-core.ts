@@ -5,9 +5,12 @@ import { RaftCore, type Message } from "../src/index.js";
 
 export function runPureCore(): string[] {
   let seed = 42;
-  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31); // any seeded PRNG
+  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31; // any seeded PRNG
   const membership = { voters: [1, 2, 3], learners: [] };
-  const nodes = [1, 2, 3].map((id) => new RaftCore({ id, membership, electionTicks: 10, heartbeatTicks: 1, random, preVote: true, checkQuorum: true }));
+  const nodes = [1, 2, 3].map(
+    (id) =>
+      new RaftCore({ id, membership, electionTicks: 10, heartbeatTicks: 1, random, preVote: true, checkQuorum: true }),
+  );
   const applied: string[] = [];
   const inFlight: Message[] = [];
   const pump = (): void => {
@@ -19,7 +22,8 @@ export function runPureCore(): string[] {
         // 2. send rd.messages
         inFlight.push(...rd.messages);
         // 3. apply rd.committedEntries
-        if (n.id === 1) for (const e of rd.committedEntries) if (e.type === "normal") applied.push(new TextDecoder().decode(e.data));
+        if (n.id === 1)
+          for (const e of rd.committedEntries) if (e.type === "normal") applied.push(new TextDecoder().decode(e.data));
         // 4. advance
         n.advance(rd);
       }
@@ -35,4 +39,5 @@ export function runPureCore(): string[] {
   return applied;
 }
 
-if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) console.log(runPureCore());
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href)
+  console.log(runPureCore());

@@ -123,9 +123,12 @@ function run(h: Harness | null, cmd: string): { h: Harness | null; out: string[]
       break;
     case "partition": {
       h.groups.clear();
-      args.join(" ").split("|").forEach((g, k) => {
-        for (const id of ids(g.trim().split(/\s+/))) h.groups.set(id, k);
-      });
+      args
+        .join(" ")
+        .split("|")
+        .forEach((g, k) => {
+          for (const id of ids(g.trim().split(/\s+/))) h.groups.set(id, k);
+        });
       break;
     }
     case "cut":

@@ -53,7 +53,10 @@ describe.each(stores)("%s", (name, openStore) => {
     let st = await s.load();
     expect(st.hardState).toEqual({ term: 2, vote: 1, commit: 2 });
     expect(st.entries.map((e) => `${e.term}/${e.index}`)).toEqual(["1/1", "1/2", "2/3", "2/4"]);
-    await s.saveSnapshot({ meta: { index: 2, term: 1, membership: { voters: [1], learners: [] } }, data: bytes("snap") });
+    await s.saveSnapshot({
+      meta: { index: 2, term: 1, membership: { voters: [1], learners: [] } },
+      data: bytes("snap"),
+    });
     await s.truncateSuffix(4);
     await s.sync();
     await s.close();
@@ -98,9 +101,13 @@ describe("codec", () => {
     const good = encodeMessages([emptyMessage("heartbeat", 1, 2, 3)]);
     expect(decodeMessages(good)).toHaveLength(1);
     expect(() => decodeMessages(packr.pack([[6, 1, 2, -3, 0, 0, [], 0, false, 0, "", null]]))).toThrow(/malformed/);
-    expect(() => decodeMessages(packr.pack([[99, 1, 2, 3, 0, 0, [], 0, false, 0, "", null]]))).toThrow(/unknown message type/);
+    expect(() => decodeMessages(packr.pack([[99, 1, 2, 3, 0, 0, [], 0, false, 0, "", null]]))).toThrow(
+      /unknown message type/,
+    );
     expect(() => decodeMessages(packr.pack({ not: "a list" }))).toThrow(/malformed/);
-    expect(() => decodeMessages(packr.pack([[0, 1, 2, 3, 0, 0, [[1, 1, 0, "str"]], 0, false, 0, "", null]]))).toThrow(/malformed entry/);
+    expect(() => decodeMessages(packr.pack([[0, 1, 2, 3, 0, 0, [[1, 1, 0, "str"]], 0, false, 0, "", null]]))).toThrow(
+      /malformed entry/,
+    );
   });
 
   it("round-trips messages", () => {
@@ -128,7 +135,12 @@ interface Member {
   node: RaftNode;
 }
 
-async function startMember(id: NodeId, dir: string, ports: Map<NodeId, number>, openStore: (dir: string) => Promise<RaftLogStore>): Promise<Member> {
+async function startMember(
+  id: NodeId,
+  dir: string,
+  ports: Map<NodeId, number>,
+  openStore: (dir: string) => Promise<RaftLogStore>,
+): Promise<Member> {
   const transport = new TcpTransport({ port: ports.get(id) ?? 0 });
   const port = await transport.listen();
   ports.set(id, port);
@@ -171,7 +183,8 @@ describe("RaftNode over TCP", () => {
       dirs.push(dir);
       members.push(await startMember(id, dir, ports, openStore));
     }
-    for (const m of members) for (const [id, port] of ports) if (id !== m.id) m.transport.setPeer(id, { host: "127.0.0.1", port });
+    for (const m of members)
+      for (const [id, port] of ports) if (id !== m.id) m.transport.setPeer(id, { host: "127.0.0.1", port });
     try {
       const leader = await waitFor("a leader", () => members.find((m) => m.node.isLeader));
       const follower = members.find((m) => m !== leader && !m.node.isLeader)!;
@@ -192,9 +205,13 @@ describe("RaftNode over TCP", () => {
         await Promise.all(Array.from({ length: 10 }, (_, i) => proposeVia(alive, `b${k * 10 + i}`)));
       }
       const lead = await waitFor("a leader", () => alive.find((m) => m.node.isLeader));
-      await waitFor("leader compacted past the stopped member", () => lead.node.status().snapshotIndex > follower.node.applied);
+      await waitFor(
+        "leader compacted past the stopped member",
+        () => lead.node.status().snapshotIndex > follower.node.applied,
+      );
       const restarted = await startMember(follower.id, follower.dir, ports, openStore);
-      for (const [id, port] of ports) if (id !== restarted.id) restarted.transport.setPeer(id, { host: "127.0.0.1", port });
+      for (const [id, port] of ports)
+        if (id !== restarted.id) restarted.transport.setPeer(id, { host: "127.0.0.1", port });
       members[members.indexOf(follower)] = restarted;
       await waitFor("caught up", () => restarted.sm.items.length === 250);
       expect(restarted.sm.items).toEqual(lead.sm.items);

@@ -7,7 +7,9 @@ function op(kind: HistoryOp["kind"], call: number, ret: number, value: string, o
 
 describe("linearizability checker", () => {
   it("accepts a sequential history", () => {
-    expect(checkKey([op("put", 0, 1, "a"), op("get", 2, 3, "", "a"), op("append", 4, 5, "b"), op("get", 6, 7, "", "ab")])).toBe(true);
+    expect(
+      checkKey([op("put", 0, 1, "a"), op("get", 2, 3, "", "a"), op("append", 4, 5, "b"), op("get", 6, 7, "", "ab")]),
+    ).toBe(true);
   });
   it("rejects a stale read after a completed write", () => {
     expect(checkKey([op("put", 0, 1, "a"), op("put", 2, 3, "b"), op("get", 4, 5, "", "a")])).toBe(false);

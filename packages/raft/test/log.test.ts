@@ -12,7 +12,12 @@ type Op =
   | { kind: "compact"; frac: number };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant("append" as const), back: fc.nat(5), count: fc.integer({ min: 1, max: 4 }), termBump: fc.nat(2) }),
+  fc.record({
+    kind: fc.constant("append" as const),
+    back: fc.nat(5),
+    count: fc.integer({ min: 1, max: 4 }),
+    termBump: fc.nat(2),
+  }),
   fc.record({ kind: fc.constant("commit" as const), frac: fc.double({ min: 0, max: 1, noNaN: true }) }),
   fc.record({ kind: fc.constant("stable" as const), frac: fc.double({ min: 0, max: 1, noNaN: true }) }),
   fc.record({ kind: fc.constant("compact" as const), frac: fc.double({ min: 0, max: 1, noNaN: true }) }),
@@ -40,7 +45,12 @@ describe("RaftLog", () => {
           if (o.kind === "append") {
             const first = Math.max(log.committed + 1, log.lastIndex() + 1 - o.back);
             term += o.termBump;
-            const ents = Array.from({ length: o.count }, (_, k) => ({ term, index: first + k, type: "normal" as const, data: new Uint8Array([k]) }));
+            const ents = Array.from({ length: o.count }, (_, k) => ({
+              term,
+              index: first + k,
+              type: "normal" as const,
+              data: new Uint8Array([k]),
+            }));
             log.append(ents);
             model = model.slice(0, first - 1).concat(ents);
             stabled = Math.min(stabled, first - 1); // a replaced suffix must be persisted again
@@ -55,7 +65,11 @@ describe("RaftLog", () => {
           } else {
             log.applied = log.committed;
             const i = log.snapshotIndex + Math.floor(o.frac * (log.applied - log.snapshotIndex));
-            if (i > log.snapshotIndex) log.compact({ meta: { index: i, term: log.term(i)!, membership: { voters: [1], learners: [] } }, data: new Uint8Array(0) });
+            if (i > log.snapshotIndex)
+              log.compact({
+                meta: { index: i, term: log.term(i)!, membership: { voters: [1], learners: [] } },
+                data: new Uint8Array(0),
+              });
           }
           expect(log.lastIndex()).toBe(model.length);
           expect(log.committed).toBeLessThanOrEqual(log.lastIndex());
@@ -73,7 +87,12 @@ describe("RaftLog", () => {
           if (hint.index > log.snapshotIndex) expect(log.term(hint.index)!).toBeLessThanOrEqual(t);
           for (let i = hint.index + 1; i <= probe; i++) expect(log.term(i)!).toBeGreaterThan(t);
           expect(log.stabledIndex).toBe(Math.max(stabled, log.snapshotIndex));
-          expect(log.unstableEntries().map((e) => e.index)).toEqual(model.slice(stabled).map((e) => e.index).filter((x) => x > log.snapshotIndex));
+          expect(log.unstableEntries().map((e) => e.index)).toEqual(
+            model
+              .slice(stabled)
+              .map((e) => e.index)
+              .filter((x) => x > log.snapshotIndex),
+          );
         }
       }),
       { numRuns: 300 },

@@ -147,7 +147,9 @@ export class ProcessCluster {
   }
 
   async stopAll(): Promise<void> {
-    const exits = [...this.procs.values()].map((p) => new Promise<void>((r) => (p.exitCode !== null ? r() : p.once("exit", () => r()))));
+    const exits = [...this.procs.values()].map(
+      (p) => new Promise<void>((r) => (p.exitCode !== null ? r() : p.once("exit", () => r()))),
+    );
     for (const p of this.procs.values()) p.kill("SIGKILL");
     await Promise.all(exits);
     rmSync(this.root, { recursive: true, force: true });

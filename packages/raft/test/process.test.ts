@@ -10,7 +10,16 @@ async function scenario(size: number, store: "file" | "storage"): Promise<void> 
   // 10 ms ticks: election timeouts random in [500, 750) ms, each node in its own slice of that
   // range (stagger: no simultaneous candidates, so no split vote can push failover past the
   // bound); heartbeats every 50 ms. The bench measures unstaggered elections.
-  const cfg = { size, tickMs: 10, electionTicks: 50, jitterTicks: 25, heartbeatTicks: 5, stagger: true, snapshotEntries: 300, store };
+  const cfg = {
+    size,
+    tickMs: 10,
+    electionTicks: 50,
+    jitterTicks: 25,
+    heartbeatTicks: 5,
+    stagger: true,
+    snapshotEntries: 300,
+    store,
+  };
   const electionTimeoutMs = cfg.tickMs * cfg.electionTicks;
   const c = new ProcessCluster(cfg);
   const acked = new Set<number>();
@@ -54,14 +63,18 @@ async function scenario(size: number, store: "file" | "storage"): Promise<void> 
     });
     const elected = c.leaderEvents.find((e) => e.leaderId === e.id && e.id !== first && e.term > firstTerm)!;
     const electionMs = elected.at - killedAt;
-    console.log(`${size} nodes (${store}): new leader ${elected.id} after ${electionMs} ms (bound ${2 * electionTimeoutMs} ms)`);
+    console.log(
+      `${size} nodes (${store}): new leader ${elected.id} after ${electionMs} ms (bound ${2 * electionTimeoutMs} ms)`,
+    );
     expect(electionMs).toBeLessThanOrEqual(2 * electionTimeoutMs);
 
     // Write well past the snapshot interval so the leader compacts beyond the dead node's log.
     const ackedAtKill = acked.size;
     await until("progress after failover", () => acked.size >= ackedAtKill + 3 * cfg.snapshotEntries);
     await c.spawnNode(first);
-    await until("rejoined node restored a snapshot from the leader", () => c.snapshotRestores.some((s) => s.id === first));
+    await until("rejoined node restored a snapshot from the leader", () =>
+      c.snapshotRestores.some((s) => s.id === first),
+    );
     await sleep(300);
     stop = true;
     await proposer;

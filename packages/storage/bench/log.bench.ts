@@ -27,9 +27,13 @@ const gbps = (bytes: number, ms: number): string => `${(bytes / 1e9 / (ms / 1000
 /** dd with fdatasync: the disk's sequential write limit. dd prints its summary on stderr. */
 function ddLimit(root: string): string {
   const path = join(root, "dd.bin");
-  const out = execFileSync("sh", ["-c", `dd if=/dev/zero of=${path} bs=1M count=${TOTAL / MiB} conv=fdatasync 2>&1 | tail -1`], {
-    encoding: "utf8",
-  });
+  const out = execFileSync(
+    "sh",
+    ["-c", `dd if=/dev/zero of=${path} bs=1M count=${TOTAL / MiB} conv=fdatasync 2>&1 | tail -1`],
+    {
+      encoding: "utf8",
+    },
+  );
   return out.trim();
 }
 
@@ -63,7 +67,11 @@ function plainWriteLoop(path: string, chunkBytes: number, fresh: boolean): { ms:
  * Hands `submit` fresh copies of `template` (allocated and copied per call, so the data
  * production cost is the same as the fresh plain loop's) until `TOTAL` bytes, `window` in flight.
  */
-async function windowed(template: Buffer, window: number, submit: (buf: Buffer) => Promise<unknown>): Promise<{ ms: number; cpuMs: number; bytes: number }> {
+async function windowed(
+  template: Buffer,
+  window: number,
+  submit: (buf: Buffer) => Promise<unknown>,
+): Promise<{ ms: number; cpuMs: number; bytes: number }> {
   const n = Math.floor(TOTAL / template.length);
   const inFlight: Promise<unknown>[] = [];
   const cpu0 = process.cpuUsage();
@@ -85,7 +93,13 @@ async function windowed(template: Buffer, window: number, submit: (buf: Buffer) 
  * hands each buffer over (as the broker does with request buffers), otherwise the append uses
  * the default options.
  */
-async function appendRun(dir: string, batchBytes: number, records: number, window: number, transfer: boolean): Promise<{ ms: number; cpuMs: number; bytes: number; log: Log }> {
+async function appendRun(
+  dir: string,
+  batchBytes: number,
+  records: number,
+  window: number,
+  transfer: boolean,
+): Promise<{ ms: number; cpuMs: number; bytes: number; log: Log }> {
   const log = await Log.open(dir);
   const options = transfer ? TRANSFER_OPTIONS : DEFAULT_OPTIONS;
   return { ...(await windowed(makeSizedBatch(records, batchBytes), window, (buf) => log.append(buf, options))), log };
@@ -96,14 +110,20 @@ async function appendRun(dir: string, batchBytes: number, records: number, windo
  * and copy as appendRun, the CRC check (the same function the log uses), and a positional async
  * write, `window` in flight. Its figure is the ceiling for the log's append on this machine.
  */
-async function barePipelineRun(path: string, batchBytes: number, window: number): Promise<{ ms: number; cpuMs: number; bytes: number }> {
+async function barePipelineRun(
+  path: string,
+  batchBytes: number,
+  window: number,
+): Promise<{ ms: number; cpuMs: number; bytes: number }> {
   const fd = openSync(path, "w");
   let position = 0;
   const run = await windowed(makeSizedBatch(1, batchBytes), window, (buf) => {
     if (!isBatchCrcValid(buf, 0)) throw new Error("CRC mismatch");
     const at = position;
     position += buf.length;
-    return new Promise<void>((resolve, reject) => write(fd, buf, 0, buf.length, at, (e) => (e === null ? resolve() : reject(e))));
+    return new Promise<void>((resolve, reject) =>
+      write(fd, buf, 0, buf.length, at, (e) => (e === null ? resolve() : reject(e))),
+    );
   });
   closeSync(fd);
   return run;
@@ -122,7 +142,10 @@ function warmPageCache(root: string): void {
   execFileSync("rm", [path]);
 }
 
-const loadAverage = (): string => execFileSync("uptime", { encoding: "utf8" }).trim().replace(/^.*load average/, "load average");
+const loadAverage = (): string =>
+  execFileSync("uptime", { encoding: "utf8" })
+    .trim()
+    .replace(/^.*load average/, "load average");
 
 async function main(): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), "gregor-storage-bench-"));
@@ -139,12 +162,25 @@ async function main(): Promise<void> {
     const better = (a: Figure, bytes: number, ms: number, cpuMs: number): Figure =>
       bytes / ms > a.rate ? { rate: bytes / ms, cpuMsPerGiB: (cpuMs * GiB) / bytes } : a;
     const none = (): Figure => ({ rate: 0, cpuMsPerGiB: NaN });
-    const best = { fresh1M: none(), fresh16K: none(), hot1M: none(), hot16K: none(), bare1M: none(), big: none(), oneAtATime: none(), small: none() };
+    const best = {
+      fresh1M: none(),
+      fresh16K: none(),
+      hot1M: none(),
+      hot16K: none(),
+      bare1M: none(),
+      big: none(),
+      oneAtATime: none(),
+      small: none(),
+    };
     let small: { ms: number; cpuMs: number; bytes: number; log: Log } | undefined;
     // Each round's log figure over the same round's plain loop: paired, so drift between rounds cancels.
     const last = { fresh1M: 0, fresh16K: 0, hot1M: 0, hot16K: 0 };
     const paired: { big: number[]; small: number[] } = { big: [], small: [] };
-    const plain = async (key: "fresh1M" | "fresh16K" | "hot1M" | "hot16K", chunk: number, fresh: boolean): Promise<void> => {
+    const plain = async (
+      key: "fresh1M" | "fresh16K" | "hot1M" | "hot16K",
+      chunk: number,
+      fresh: boolean,
+    ): Promise<void> => {
       execFileSync("sync");
       warmPageCache(root);
       const r = plainWriteLoop(join(root, "plain.bin"), chunk, fresh);
@@ -184,21 +220,32 @@ async function main(): Promise<void> {
       paired.small.push(small.bytes / small.ms / last.fresh16K);
       if (round < ROUNDS - 1) await small.log.close();
     }
-    const line = (label: string, f: Figure): string => `${label}: ${gbps(f.rate, 1)}, ${f.cpuMsPerGiB.toFixed(0)} ms CPU/GiB`;
+    const line = (label: string, f: Figure): string =>
+      `${label}: ${gbps(f.rate, 1)}, ${f.cpuMsPerGiB.toFixed(0)} ms CPU/GiB`;
     console.log(line(`limit plain fs.writeSync loop, fresh 1 MiB buffers (best of ${ROUNDS})`, best.fresh1M));
     console.log(line(`limit plain fs.writeSync loop, fresh 16 KiB buffers (best of ${ROUNDS})`, best.fresh16K));
     console.log(line(`info  plain fs.writeSync loop, one cached 1 MiB buffer rewritten`, best.hot1M));
     console.log(line(`info  plain fs.writeSync loop, one cached 16 KiB buffer rewritten`, best.hot16K));
     const pct = (a: Figure, b: Figure): string => `${((a.rate / b.rate) * 100).toFixed(0)}%`;
-    console.log(`${line("limit bare pipeline, fresh 1 MiB batches: copy, CRC check, async positional write (8 in flight), no log", best.bare1M)} = ${pct(best.bare1M, best.fresh1M)} of the fresh 1 MiB loop`);
-    console.log(`${line(`append 1 MiB batches (8 in flight, fresh buffers, ${HOW})`, best.big)} = ${pct(best.big, best.fresh1M)} of the fresh 1 MiB loop (goal >= 80%), ${pct(best.big, best.hot1M)} of the cached-buffer loop, ${pct(best.big, best.bare1M)} of the bare pipeline`);
-    console.log(`${line(`append 1 MiB batches one at a time (each awaited, ${HOW})`, best.oneAtATime)} = ${pct(best.oneAtATime, best.fresh1M)} of the fresh 1 MiB loop`);
-    console.log(`${line(`append 16 KiB batches (256 in flight, fresh buffers, ${HOW})`, best.small)} = ${pct(best.small, best.fresh16K)} of the fresh 16 KiB loop (goal >= 50%), ${pct(best.small, best.hot16K)} of the cached-buffer loop; ${Math.round((best.small.rate * 1000) / (16 * 1024))} appends/s`);
+    console.log(
+      `${line("limit bare pipeline, fresh 1 MiB batches: copy, CRC check, async positional write (8 in flight), no log", best.bare1M)} = ${pct(best.bare1M, best.fresh1M)} of the fresh 1 MiB loop`,
+    );
+    console.log(
+      `${line(`append 1 MiB batches (8 in flight, fresh buffers, ${HOW})`, best.big)} = ${pct(best.big, best.fresh1M)} of the fresh 1 MiB loop (goal >= 80%), ${pct(best.big, best.hot1M)} of the cached-buffer loop, ${pct(best.big, best.bare1M)} of the bare pipeline`,
+    );
+    console.log(
+      `${line(`append 1 MiB batches one at a time (each awaited, ${HOW})`, best.oneAtATime)} = ${pct(best.oneAtATime, best.fresh1M)} of the fresh 1 MiB loop`,
+    );
+    console.log(
+      `${line(`append 16 KiB batches (256 in flight, fresh buffers, ${HOW})`, best.small)} = ${pct(best.small, best.fresh16K)} of the fresh 16 KiB loop (goal >= 50%), ${pct(best.small, best.hot16K)} of the cached-buffer loop; ${Math.round((best.small.rate * 1000) / (16 * 1024))} appends/s`,
+    );
     const spread = (xs: number[]): string => {
       const sorted = [...xs].sort((a, b) => a - b).map((x) => `${(x * 100).toFixed(0)}%`);
       return `${sorted.join(" ")} (median ${sorted[Math.floor(sorted.length / 2)]})`;
     };
-    console.log(`info  per round (noise: the plain loop swings too), append over that round's fresh plain loop: 1 MiB ${spread(paired.big)}; 16 KiB ${spread(paired.small)}`);
+    console.log(
+      `info  per round (noise: the plain loop swings too), append over that round's fresh plain loop: 1 MiB ${spread(paired.big)}; 16 KiB ${spread(paired.small)}`,
+    );
     console.log(`${loadAverage()} (after the rounds)`);
     if (small === undefined) throw new Error("no rounds");
 
@@ -208,7 +255,9 @@ async function main(): Promise<void> {
     let t0 = performance.now();
     let reopened = await Log.open(join(root, "small"));
     const cleanMs = performance.now() - t0;
-    console.log(`recovery after clean shutdown, ${(size / MiB).toFixed(0)} MiB log: ${cleanMs.toFixed(0)} ms (goal < 1000 ms)`);
+    console.log(
+      `recovery after clean shutdown, ${(size / MiB).toFixed(0)} MiB log: ${cleanMs.toFixed(0)} ms (goal < 1000 ms)`,
+    );
     const leo = reopened.logEndOffset;
     await reopened.close();
     // Crash: no clean-shutdown marker and a recovery point of 0 (nothing known flushed): full scan.
@@ -218,7 +267,9 @@ async function main(): Promise<void> {
     reopened = await Log.open(join(root, "small"));
     const crashMs = performance.now() - t0;
     if (reopened.logEndOffset !== leo) throw new Error(`recovery lost data: ${reopened.logEndOffset} != ${leo}`);
-    console.log(`recovery after crash (full CRC scan), ${(size / MiB).toFixed(0)} MiB log: ${crashMs.toFixed(0)} ms (goal < 5000 ms)`);
+    console.log(
+      `recovery after crash (full CRC scan), ${(size / MiB).toFixed(0)} MiB log: ${crashMs.toFixed(0)} ms (goal < 5000 ms)`,
+    );
     await reopened.close();
     await rm(join(root, "small"), { recursive: true });
 
@@ -237,7 +288,9 @@ async function main(): Promise<void> {
     await bench.run();
     const task = bench.tasks[0]!;
     const meanMs = task.result && "latency" in task.result ? task.result.latency.mean : NaN;
-    console.log(`tail read of the last ${(readBytes / MiB).toFixed(0)} MiB from the cache: ${gbps(readBytes, meanMs)} (mean ${meanMs.toFixed(3)} ms/read; goal >= 2 GB/s)`);
+    console.log(
+      `tail read of the last ${(readBytes / MiB).toFixed(0)} MiB from the cache: ${gbps(readBytes, meanMs)} (mean ${meanMs.toFixed(3)} ms/read; goal >= 2 GB/s)`,
+    );
     // The cache hands out views, not copies; for scale, the cost of materializing them once.
     const copyStart = performance.now();
     const copied = Buffer.concat((await tail.read(from, 64 * MiB)).buffers);
@@ -247,7 +300,9 @@ async function main(): Promise<void> {
     t0 = performance.now();
     let fileBytes = 0;
     for (let i = 0; i < 5; i++) fileBytes += (await fileLog.read(from, 64 * MiB)).bytes;
-    console.log(`info  the same read from the file (page cache, positional read): ${gbps(fileBytes, performance.now() - t0)}`);
+    console.log(
+      `info  the same read from the file (page cache, positional read): ${gbps(fileBytes, performance.now() - t0)}`,
+    );
     await fileLog.close();
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -39,7 +39,9 @@ for (let i = 0; i < n; i++) {
 await Promise.all(inFlight);
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
-console.log(`${n} appends of ${template.length} B: ${(TOTAL / 1e9 / (ms / 1000)).toFixed(2)} GB/s, ${((ms * 1000) / n).toFixed(1)} us/append, cpu user ${(cpu.user / 1000).toFixed(0)} ms sys ${(cpu.system / 1000).toFixed(0)} ms of ${ms.toFixed(0)} ms`);
+console.log(
+  `${n} appends of ${template.length} B: ${(TOTAL / 1e9 / (ms / 1000)).toFixed(2)} GB/s, ${((ms * 1000) / n).toFixed(1)} us/append, cpu user ${(cpu.user / 1000).toFixed(0)} ms sys ${(cpu.system / 1000).toFixed(0)} ms of ${ms.toFixed(0)} ms`,
+);
 if (process.env.PER_THREAD === "1") {
   // CPU per thread (Linux): utime + stime in clock ticks (10 ms), by thread name.
   for (const task of readdirSync("/proc/self/task")) {

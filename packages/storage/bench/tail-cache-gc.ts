@@ -86,7 +86,9 @@ console.log(
   `gc: ${gc.scavenges} scavenges ${gc.scavengeMs.toFixed(0)} ms (avg ${(gc.scavengeMs / Math.max(1, gc.scavenges)).toFixed(2)} ms), ` +
     `${gc.markSweeps} mark-sweeps ${gc.markSweepMs.toFixed(0)} ms`,
 );
-console.log(`memory: rss ${mib(mem.rss)} MiB, heapUsed ${mib(mem.heapUsed)} MiB, arrayBuffers ${mib(mem.arrayBuffers)} MiB`);
+console.log(
+  `memory: rss ${mib(mem.rss)} MiB, heapUsed ${mib(mem.heapUsed)} MiB, arrayBuffers ${mib(mem.arrayBuffers)} MiB`,
+);
 observer.disconnect();
 await log.close();
 await rm(root, { recursive: true });

@@ -115,29 +115,61 @@ function validateConfig(c: LogConfig): void {
   const check = (ok: boolean, key: string, value: unknown, allowed: string): void => {
     if (!ok) throw new RangeError(`invalid log config ${key}=${String(value)}: ${allowed}`);
   };
-  check(Number.isInteger(c.segmentBytes) && c.segmentBytes >= 14 && c.segmentBytes <= 0x7fffffff,
-    "segmentBytes", c.segmentBytes, "integer in [14, 2^31-1]");
+  check(
+    Number.isInteger(c.segmentBytes) && c.segmentBytes >= 14 && c.segmentBytes <= 0x7fffffff,
+    "segmentBytes",
+    c.segmentBytes,
+    "integer in [14, 2^31-1]",
+  );
   check(c.segmentMs >= 1, "segmentMs", c.segmentMs, ">= 1");
-  check(Number.isInteger(c.segmentIndexBytes) && c.segmentIndexBytes >= 12,
-    "segmentIndexBytes", c.segmentIndexBytes, "integer >= 12");
-  check(Number.isInteger(c.indexIntervalBytes) && c.indexIntervalBytes >= 0,
-    "indexIntervalBytes", c.indexIntervalBytes, "integer >= 0");
-  check(Number.isInteger(c.maxMessageBytes) && c.maxMessageBytes >= 0,
-    "maxMessageBytes", c.maxMessageBytes, "integer >= 0");
+  check(
+    Number.isInteger(c.segmentIndexBytes) && c.segmentIndexBytes >= 12,
+    "segmentIndexBytes",
+    c.segmentIndexBytes,
+    "integer >= 12",
+  );
+  check(
+    Number.isInteger(c.indexIntervalBytes) && c.indexIntervalBytes >= 0,
+    "indexIntervalBytes",
+    c.indexIntervalBytes,
+    "integer >= 0",
+  );
+  check(
+    Number.isInteger(c.maxMessageBytes) && c.maxMessageBytes >= 0,
+    "maxMessageBytes",
+    c.maxMessageBytes,
+    "integer >= 0",
+  );
   check(c.retentionMs === -1 || c.retentionMs >= 0, "retentionMs", c.retentionMs, "-1 or >= 0");
   check(c.retentionBytes === -1 || c.retentionBytes >= 0, "retentionBytes", c.retentionBytes, "-1 or >= 0");
   check(c.flushMessages >= 1, "flushMessages", c.flushMessages, ">= 1");
   check(c.flushMs >= 0, "flushMs", c.flushMs, ">= 0");
-  check(c.messageTimestampType === "CreateTime" || c.messageTimestampType === "LogAppendTime",
-    "messageTimestampType", c.messageTimestampType, "CreateTime or LogAppendTime");
-  check(c.cleanupPolicy === "delete" || c.cleanupPolicy === "compact" || c.cleanupPolicy === "compact,delete",
-    "cleanupPolicy", c.cleanupPolicy, "delete, compact or compact,delete");
+  check(
+    c.messageTimestampType === "CreateTime" || c.messageTimestampType === "LogAppendTime",
+    "messageTimestampType",
+    c.messageTimestampType,
+    "CreateTime or LogAppendTime",
+  );
+  check(
+    c.cleanupPolicy === "delete" || c.cleanupPolicy === "compact" || c.cleanupPolicy === "compact,delete",
+    "cleanupPolicy",
+    c.cleanupPolicy,
+    "delete, compact or compact,delete",
+  );
   check(c.minCompactionLagMs >= 0, "minCompactionLagMs", c.minCompactionLagMs, ">= 0");
-  check(c.maxCompactionLagMs >= 1 && c.maxCompactionLagMs >= c.minCompactionLagMs,
-    "maxCompactionLagMs", c.maxCompactionLagMs, ">= 1 and >= minCompactionLagMs");
+  check(
+    c.maxCompactionLagMs >= 1 && c.maxCompactionLagMs >= c.minCompactionLagMs,
+    "maxCompactionLagMs",
+    c.maxCompactionLagMs,
+    ">= 1 and >= minCompactionLagMs",
+  );
   check(c.deleteRetentionMs >= 0, "deleteRetentionMs", c.deleteRetentionMs, ">= 0");
-  check(c.minCleanableDirtyRatio >= 0 && c.minCleanableDirtyRatio <= 1,
-    "minCleanableDirtyRatio", c.minCleanableDirtyRatio, "in [0, 1]");
+  check(
+    c.minCleanableDirtyRatio >= 0 && c.minCleanableDirtyRatio <= 1,
+    "minCleanableDirtyRatio",
+    c.minCleanableDirtyRatio,
+    "in [0, 1]",
+  );
   check(c.tailCacheBytes >= 0, "tailCacheBytes", c.tailCacheBytes, ">= 0");
   check(c.maxGroupCommitBytes >= 1, "maxGroupCommitBytes", c.maxGroupCommitBytes, ">= 1");
   check(c.maxQueuedAppendBytes >= 1, "maxQueuedAppendBytes", c.maxQueuedAppendBytes, ">= 1");

@@ -50,10 +50,7 @@ export class OffsetOutOfRangeError extends StorageError {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
   constructor(offset: number, logStartOffset: number, logEndOffset: number) {
-    super(
-      "OFFSET_OUT_OF_RANGE",
-      `offset ${offset} is out of range [${logStartOffset}, ${logEndOffset}]`,
-    );
+    super("OFFSET_OUT_OF_RANGE", `offset ${offset} is out of range [${logStartOffset}, ${logEndOffset}]`);
     this.offset = offset;
     this.logStartOffset = logStartOffset;
     this.logEndOffset = logEndOffset;

@@ -6,7 +6,14 @@ export type { CompactionStats, CompactOptions } from "./cleaner/cleaner.js";
 export type { CleanableRange } from "./cleaner/plan.js";
 export type { OffsetMapLimits } from "./cleaner/offset-map.js";
 export type { LogManagerOptions, TopicPartition } from "./log-manager.js";
-export { DEFAULT_LOG_CONFIG, type LogConfig, type LogOptions, type Logger, type TimestampType, type CleanupPolicy } from "./config.js";
+export {
+  DEFAULT_LOG_CONFIG,
+  type LogConfig,
+  type LogOptions,
+  type Logger,
+  type TimestampType,
+  type CleanupPolicy,
+} from "./config.js";
 export {
   LeaderEpochCache,
   UNDEFINED_EPOCH,

@@ -28,7 +28,7 @@ export function logDirName(tp: TopicPartition): string {
 }
 
 export function parseLogDirName(name: string): TopicPartition | undefined {
-  if (name.startsWith(".") || name.includes(".") && DELETE_DIR.test(name)) return undefined;
+  if (name.startsWith(".") || (name.includes(".") && DELETE_DIR.test(name))) return undefined;
   const m = LOG_DIR.exec(name);
   if (m === null) return undefined;
   return { topic: m[1]!, partition: Number(m[2]) };

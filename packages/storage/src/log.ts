@@ -6,7 +6,15 @@
 import type { CompactOptions, CompactionStats } from "./cleaner/cleaner.js";
 import { LogCompaction, type CompactedLog } from "./cleaner/log-compaction.js";
 import { parseCleanerCheckpoint, type CleanableRange } from "./cleaner/plan.js";
-import { NOOP_LOGGER, changedConfigKeys, deletionEnabled, resolveConfig, type LogConfig, type LogOptions, type Logger } from "./config.js";
+import {
+  NOOP_LOGGER,
+  changedConfigKeys,
+  deletionEnabled,
+  resolveConfig,
+  type LogConfig,
+  type LogOptions,
+  type Logger,
+} from "./config.js";
 import { InvalidRecordError, LogClosedError, OffsetOutOfRangeError } from "./errors.js";
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
 import type { OffsetAndTimestamp } from "./list-offsets.js";
@@ -50,7 +58,12 @@ export class Log {
   private failure: unknown;
   private readonly compaction: LogCompaction;
 
-  private constructor(dir: string, config: LogConfig, options: LogOptions, loaded: Awaited<ReturnType<typeof loadLog>>) {
+  private constructor(
+    dir: string,
+    config: LogConfig,
+    options: LogOptions,
+    loaded: Awaited<ReturnType<typeof loadLog>>,
+  ) {
     this.dir = dir;
     this.config = config;
     this.logger = options.logger ?? NOOP_LOGGER;
@@ -192,7 +205,11 @@ export class Log {
    * validated but for their CRCs. Undefined when this path does not apply: the caller then
    * checks the CRCs and takes the usual path (re-stamping the offsets stamped here).
    */
-  private appendCheckingWhileWriting(records: Buffer, metas: BatchMeta[], options: AppendOptions): Promise<AppendResult> | undefined {
+  private appendCheckingWhileWriting(
+    records: Buffer,
+    metas: BatchMeta[],
+    options: AppendOptions,
+  ): Promise<AppendResult> | undefined {
     const epoch = options.leaderEpoch;
     if (this.beforeAppend !== undefined || this.config.messageTimestampType !== "CreateTime") return undefined;
     if (epoch !== undefined && epoch > (this.leaderEpochCache.latestEpoch ?? -1)) return undefined; // epoch checkpoint first
@@ -221,7 +238,12 @@ export class Log {
       this.epochDirty = this.leaderEpochCache.assign(epoch, baseOffset) || this.epochDirty;
     }
     this.nextOffset = offset;
-    return this.enqueue(records, metas, { baseOffset, lastOffset: offset - 1, maxTimestamp, logAppendTimeMs }, options.transfer === true);
+    return this.enqueue(
+      records,
+      metas,
+      { baseOffset, lastOffset: offset - 1, maxTimestamp, logAppendTimeMs },
+      options.transfer === true,
+    );
   }
 
   /**
@@ -235,7 +257,9 @@ export class Log {
     this.ensureOpen();
     const first = metas[0]!;
     if (first.baseOffset < this.nextOffset) {
-      throw new InvalidRecordError(`follower append at offset ${first.baseOffset} below log end offset ${this.nextOffset}`);
+      throw new InvalidRecordError(
+        `follower append at offset ${first.baseOffset} below log end offset ${this.nextOffset}`,
+      );
     }
     let maxTimestamp = -1;
     for (const m of metas) {
@@ -248,7 +272,12 @@ export class Log {
     const lastOffset = last.baseOffset + last.lastOffsetDelta;
     this.beforeAppend?.(records, first.baseOffset);
     this.nextOffset = lastOffset + 1;
-    return this.enqueue(records, metas, { baseOffset: first.baseOffset, lastOffset, maxTimestamp, logAppendTimeMs: -1 });
+    return this.enqueue(records, metas, {
+      baseOffset: first.baseOffset,
+      lastOffset,
+      maxTimestamp,
+      logAppendTimeMs: -1,
+    });
   }
 
   private enqueue(buf: Buffer, metas: BatchMeta[], result: AppendResult, transfer = false): Promise<AppendResult> {
@@ -276,7 +305,8 @@ export class Log {
       setLogEndOffset: (offset) => {
         this.endOffset = offset;
       },
-      inlineWritable: () => this.failure === undefined && !this.closed && this.closing === undefined && !this.epochDirty,
+      inlineWritable: () =>
+        this.failure === undefined && !this.closed && this.closing === undefined && !this.epochDirty,
       flushDue: (logEndOffset, nowMs) => this.flushDue(logEndOffset, nowMs),
       scheduleFlush: () => this.scheduleFlushTimer(),
       maybeFlush: (nowMs) => this.maybeFlush(nowMs),
@@ -319,7 +349,9 @@ export class Log {
 
   /** The flush policy: flush.messages unflushed by `logEndOffset`, or flush.ms since the last flush. */
   private flushDue(logEndOffset: number, now: number): boolean {
-    return logEndOffset - this.recoveryOffset >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs;
+    return (
+      logEndOffset - this.recoveryOffset >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs
+    );
   }
 
   private async maybeFlush(now: number): Promise<void> {
@@ -497,19 +529,21 @@ export class Log {
   close(): Promise<void> {
     if (this.closing !== undefined) return this.closing;
     const compaction = this.compaction.stop();
-    this.closing = compaction.then(() => this.serial(async () => {
-      this.closed = true;
-      if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
-      await Promise.all(this.background);
-      if (this.failure === undefined) {
-        await this.flushSegments(this.clock());
-        await this.active.writeIndexes();
-        await this.writeEpochCheckpoint();
-        await this.writeCheckpoints();
-        await this.checkpoints.markCleanShutdown(this.endOffset);
-      }
-      await this.local.close();
-    }));
+    this.closing = compaction.then(() =>
+      this.serial(async () => {
+        this.closed = true;
+        if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+        await Promise.all(this.background);
+        if (this.failure === undefined) {
+          await this.flushSegments(this.clock());
+          await this.active.writeIndexes();
+          await this.writeEpochCheckpoint();
+          await this.writeCheckpoints();
+          await this.checkpoints.markCleanShutdown(this.endOffset);
+        }
+        await this.local.close();
+      }),
+    );
     return this.closing;
   }
 

@@ -91,7 +91,10 @@ export function makeBatch(records: TestRecord[], options: BatchOptions = {}): Bu
 export function makeSizedBatch(count: number, approxBytes: number, options: BatchOptions = {}): Buffer {
   const per = Math.max(0, Math.floor((approxBytes - RECORD_BATCH_OVERHEAD) / count) - 8);
   const value = Buffer.alloc(per, 0x61);
-  return makeBatch(Array.from({ length: count }, () => ({ value })), options);
+  return makeBatch(
+    Array.from({ length: count }, () => ({ value })),
+    options,
+  );
 }
 
 export interface DecodedBatch {

@@ -38,7 +38,11 @@ async function records(log: Log): Promise<Rec[]> {
         // Compaction leaves no record-less batch, except a producer's last (producer state).
         if (b.records.length === 0 && b.producerId < 0n) throw new Error(`record-less batch at offset ${b.baseOffset}`);
         for (const rec of b.records) {
-          out.push({ offset: Number(b.baseOffset) + rec.offsetDelta, key: rec.key?.toString() ?? null, value: rec.value?.toString() ?? null });
+          out.push({
+            offset: Number(b.baseOffset) + rec.offsetDelta,
+            key: rec.key?.toString() ?? null,
+            value: rec.value?.toString() ?? null,
+          });
         }
         next = Number(b.baseOffset) + b.lastOffsetDelta + 1;
         pos += 12 + b.batchLength;
@@ -49,7 +53,12 @@ async function records(log: Log): Promise<Rec[]> {
 }
 
 async function put(log: Log, entries: [string | null, string | null][], ts = T0): Promise<void> {
-  await log.append(makeBatch(entries.map(([key, value]) => ({ key, value })), { baseTimestamp: ts }));
+  await log.append(
+    makeBatch(
+      entries.map(([key, value]) => ({ key, value })),
+      { baseTimestamp: ts },
+    ),
+  );
 }
 
 describe("log compaction", () => {
@@ -85,7 +94,11 @@ describe("log compaction", () => {
 
   it("reads at offsets in removed ranges return the next surviving batch; reopen keeps it all", async () => {
     const { log, dir } = await openDir();
-    for (let i = 0; i < 20; i++) await put(log, [["same", `v${i}`], ["same", `w${i}`]]);
+    for (let i = 0; i < 20; i++)
+      await put(log, [
+        ["same", `v${i}`],
+        ["same", `w${i}`],
+      ]);
     await put(log, [["other", "x"]]);
     const activeBase = log.segmentBaseOffsets().at(-1)!;
     await log.compact(T0);
@@ -111,7 +124,10 @@ describe("log compaction", () => {
 
   it("removes tombstones only once delete.retention.ms has passed since a pass first covered them", async () => {
     const { log } = await openDir({ ...OPTIONS, deleteRetentionMs: DAY });
-    await put(log, [["a", "1"], ["b", "1"]]);
+    await put(log, [
+      ["a", "1"],
+      ["b", "1"],
+    ]);
     await put(log, [["a", null]]);
     for (let i = 0; i < 12; i++) await put(log, [[`f${i}`, "x".repeat(40)]]);
     const activeBase = log.segmentBaseOffsets().at(-1)!;
@@ -151,7 +167,10 @@ describe("log compaction", () => {
     const value = (i: number): Buffer => Buffer.from(`value-${i}-`.repeat(10));
     for (let i = 0; i < 30; i++) {
       const batch = await encodeRecordBatchAsync({
-        records: [{ key: Buffer.from(`k${i % 4}`), value: value(i), timestamp: T0 }, { key: Buffer.from("dup"), value: value(i), timestamp: T0 }],
+        records: [
+          { key: Buffer.from(`k${i % 4}`), value: value(i), timestamp: T0 },
+          { key: Buffer.from("dup"), value: value(i), timestamp: T0 },
+        ],
         compression: CompressionCodec.Zstd,
         producerId: BigInt(100 + (i % 2)),
         producerEpoch: 0,
@@ -159,11 +178,20 @@ describe("log compaction", () => {
       });
       await log.append(batch);
     }
-    await log.append(await encodeRecordBatchAsync({
-      records: [{ key: Buffer.from("dup"), value: value(0), timestamp: T0 }],
-      compression: CompressionCodec.Zstd, producerId: 102n, producerEpoch: 0, baseSequence: 0,
-    }));
-    for (let i = 0; i < 30; i++) await put(log, [["dup", "plain"], ["dup", "x".repeat(60)]]);
+    await log.append(
+      await encodeRecordBatchAsync({
+        records: [{ key: Buffer.from("dup"), value: value(0), timestamp: T0 }],
+        compression: CompressionCodec.Zstd,
+        producerId: 102n,
+        producerEpoch: 0,
+        baseSequence: 0,
+      }),
+    );
+    for (let i = 0; i < 30; i++)
+      await put(log, [
+        ["dup", "plain"],
+        ["dup", "x".repeat(60)],
+      ]);
     const activeBase = log.segmentBaseOffsets().at(-1)!;
     expect(activeBase).toBeGreaterThan(60);
     await log.compact(T0);
@@ -217,7 +245,10 @@ describe("log compaction", () => {
     expect(firstCleaned).toBe(originalLogs[0]);
     // Each original segment is its own group (600-byte segments): the first swap replaces the first one.
     const secondBase = Number(originalLogs[1]!.slice(0, 20));
-    const firstSwapped = [...compacted.filter((r) => r.offset < secondBase), ...original.filter((r) => r.offset >= secondBase)];
+    const firstSwapped = [
+      ...compacted.filter((r) => r.offset < secondBase),
+      ...original.filter((r) => r.offset >= secondBase),
+    ];
     expect(firstSwapped.length).toBeLessThan(original.length);
 
     const scenario = async (name: string, build: (d: string) => Promise<void>, expected: Rec[]): Promise<void> => {
@@ -230,14 +261,20 @@ describe("log compaction", () => {
       const l = await Log.open(d, { ...OPTIONS, logger });
       expect(await records(l), name).toEqual(expected);
       expect(l.logEndOffset).toBe(30);
-      expect((await readdir(d)).filter((n) => /\.(swap|cleaned|deleted)$/.test(n)), name).toEqual([]);
+      expect(
+        (await readdir(d)).filter((n) => /\.(swap|cleaned|deleted)$/.test(n)),
+        name,
+      ).toEqual([]);
       await put(l, [["k0", "after"]]);
       expect((await records(l)).at(-1)!.offset).toBe(30);
       await l.close();
     };
     const copyCleaned = async (d: string, suffix: string): Promise<void> => {
       for (const kind of [".log", ".index", ".timeindex"]) {
-        await copyFile(join(compactedDir, firstCleaned.replace(".log", kind)), join(d, firstCleaned.replace(".log", kind + suffix)));
+        await copyFile(
+          join(compactedDir, firstCleaned.replace(".log", kind)),
+          join(d, firstCleaned.replace(".log", kind + suffix)),
+        );
       }
     };
     // Crash while writing `.cleaned`: the clean is abandoned.
@@ -245,16 +282,27 @@ describe("log compaction", () => {
     // Crash after the commit point (`.log.swap` exists), before the old segments were renamed.
     await scenario("swap", (d) => copyCleaned(d, ".swap"), firstSwapped);
     // Crash after some old segments were renamed `.deleted`.
-    await scenario("deleted", async (d) => {
-      await copyCleaned(d, ".swap");
-      const n = originalLogs[0]!;
-      await copyFile(join(d, n), join(d, `${n}.deleted`));
-      await rm(join(d, n));
-    }, firstSwapped);
+    await scenario(
+      "deleted",
+      async (d) => {
+        await copyCleaned(d, ".swap");
+        const n = originalLogs[0]!;
+        await copyFile(join(d, n), join(d, `${n}.deleted`));
+        await rm(join(d, n));
+      },
+      firstSwapped,
+    );
     // Crash with only the index files renamed to `.swap` (the log not yet): not committed.
-    await scenario("index-swap", async (d) => {
-      await copyFile(join(compactedDir, firstCleaned.replace(".log", ".index")), join(d, firstCleaned.replace(".log", ".index.swap")));
-    }, original);
+    await scenario(
+      "index-swap",
+      async (d) => {
+        await copyFile(
+          join(compactedDir, firstCleaned.replace(".log", ".index")),
+          join(d, firstCleaned.replace(".log", ".index.swap")),
+        );
+      },
+      original,
+    );
   });
 
   it("merges small adjacent cleaned segments into one (groups up to segment.bytes)", async () => {
@@ -317,7 +365,8 @@ describe("log compaction", () => {
     await copyCrashImage(dir, d);
     await rm(join(d, ".kafka_cleanshutdown"), { force: true });
     const name = (base: number, kind: string): string => `${String(base).padStart(20, "0")}${kind}`;
-    for (const kind of [".log", ".index", ".timeindex"]) await copyFile(join(compactedDir, name(ySeg!, kind)), join(d, name(ySeg!, kind + ".swap")));
+    for (const kind of [".log", ".index", ".timeindex"])
+      await copyFile(join(compactedDir, name(ySeg!, kind)), join(d, name(ySeg!, kind + ".swap")));
     const l = await Log.open(d, OPTIONS);
     // z's segment stays (none of its records survived the clean, so it is past the swap's end):
     // the log is the one before the pass, z's old record not yet compacted away.
@@ -357,58 +406,85 @@ describe("compaction property: the compacted log matches last-value-per-key", ()
   it("model", async () => {
     const { dir, cleanup } = await tempDir();
     cleanups.push(cleanup);
-    type Op = { kind: "put"; key: number; tombstone: boolean; n: number } | { kind: "compact"; advanceMs: number } | { kind: "reopen" };
+    type Op =
+      | { kind: "put"; key: number; tombstone: boolean; n: number }
+      | { kind: "compact"; advanceMs: number }
+      | { kind: "reopen" };
     const op = fc.oneof(
-      { weight: 8, arbitrary: fc.record({ kind: fc.constant("put" as const), key: fc.integer({ min: 0, max: 5 }), tombstone: fc.boolean(), n: fc.integer({ min: 1, max: 3 }) }) },
-      { weight: 2, arbitrary: fc.record({ kind: fc.constant("compact" as const), advanceMs: fc.constantFrom(0, 500, 1000) }) },
+      {
+        weight: 8,
+        arbitrary: fc.record({
+          kind: fc.constant("put" as const),
+          key: fc.integer({ min: 0, max: 5 }),
+          tombstone: fc.boolean(),
+          n: fc.integer({ min: 1, max: 3 }),
+        }),
+      },
+      {
+        weight: 2,
+        arbitrary: fc.record({ kind: fc.constant("compact" as const), advanceMs: fc.constantFrom(0, 500, 1000) }),
+      },
       { weight: 1, arbitrary: fc.constant({ kind: "reopen" as const }) },
     );
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 50 }), fc.constantFrom(0, 300, 5000), async (ops, tailCacheBytes) => {
-        const path = `${dir}/run-${run++}`;
-        const options: LogOptions = { ...OPTIONS, deleteRetentionMs: 1000, segmentBytes: 400, tailCacheBytes };
-        let log = await Log.open(path, options);
-        let now = T0;
-        const written: Rec[] = [];
-        try {
-          for (const o of ops) {
-            if (o.kind === "put") {
-              const entries: [string, string | null][] = [];
-              for (let i = 0; i < o.n; i++) entries.push([`k${(o.key + i) % 6}`, o.tombstone && i === 0 ? null : `v${written.length + i}`]);
-              const r = await log.append(makeBatch(entries.map(([key, value]) => ({ key, value })), { baseTimestamp: now }));
-              entries.forEach(([key, value], i) => written.push({ offset: r.baseOffset + i, key, value }));
-            } else if (o.kind === "compact") {
-              now += o.advanceMs;
-              await log.compact(now);
-            } else {
-              await log.close();
-              log = await Log.open(path, options);
+      fc.asyncProperty(
+        fc.array(op, { minLength: 1, maxLength: 50 }),
+        fc.constantFrom(0, 300, 5000),
+        async (ops, tailCacheBytes) => {
+          const path = `${dir}/run-${run++}`;
+          const options: LogOptions = { ...OPTIONS, deleteRetentionMs: 1000, segmentBytes: 400, tailCacheBytes };
+          let log = await Log.open(path, options);
+          let now = T0;
+          const written: Rec[] = [];
+          try {
+            for (const o of ops) {
+              if (o.kind === "put") {
+                const entries: [string, string | null][] = [];
+                for (let i = 0; i < o.n; i++)
+                  entries.push([`k${(o.key + i) % 6}`, o.tombstone && i === 0 ? null : `v${written.length + i}`]);
+                const r = await log.append(
+                  makeBatch(
+                    entries.map(([key, value]) => ({ key, value })),
+                    { baseTimestamp: now },
+                  ),
+                );
+                entries.forEach(([key, value], i) => written.push({ offset: r.baseOffset + i, key, value }));
+              } else if (o.kind === "compact") {
+                now += o.advanceMs;
+                await log.compact(now);
+              } else {
+                await log.close();
+                log = await Log.open(path, options);
+              }
+              const visible = await records(log);
+              // Offsets are preserved, in order, and a subset of what was written.
+              const byOffset = new Map(written.map((w) => [w.offset, w]));
+              for (const v of visible) expect(byOffset.get(v.offset)).toEqual(v);
+              expect(log.logEndOffset).toBe(written.length);
+              // The latest value of every key is intact (a tombstone may be gone: then the key is absent).
+              const lastOf = new Map<string, Rec>();
+              for (const w of written) lastOf.set(w.key!, w);
+              const visibleLast = new Map<string, Rec>();
+              for (const v of visible) visibleLast.set(v.key!, v);
+              for (const [k, w] of lastOf) {
+                if (w.value === null) expect([undefined, w]).toContainEqual(visibleLast.get(k));
+                else expect(visibleLast.get(k)).toEqual(w);
+              }
+              // Below the last cleaned point, one record per key at most.
+              const cleanedUpTo = log.cleanableRange(now).firstDirtyOffset;
+              const keysBelow = visible.filter((v) => v.offset < cleanedUpTo).map((v) => v.key);
+              expect(new Set(keysBelow).size).toBe(keysBelow.length);
             }
-            const visible = await records(log);
-            // Offsets are preserved, in order, and a subset of what was written.
-            const byOffset = new Map(written.map((w) => [w.offset, w]));
-            for (const v of visible) expect(byOffset.get(v.offset)).toEqual(v);
-            expect(log.logEndOffset).toBe(written.length);
-            // The latest value of every key is intact (a tombstone may be gone: then the key is absent).
-            const lastOf = new Map<string, Rec>();
-            for (const w of written) lastOf.set(w.key!, w);
-            const visibleLast = new Map<string, Rec>();
-            for (const v of visible) visibleLast.set(v.key!, v);
-            for (const [k, w] of lastOf) {
-              if (w.value === null) expect([undefined, w]).toContainEqual(visibleLast.get(k));
-              else expect(visibleLast.get(k)).toEqual(w);
-            }
-            // Below the last cleaned point, one record per key at most.
-            const cleanedUpTo = log.cleanableRange(now).firstDirtyOffset;
-            const keysBelow = visible.filter((v) => v.offset < cleanedUpTo).map((v) => v.key);
-            expect(new Set(keysBelow).size).toBe(keysBelow.length);
+          } finally {
+            await log.close();
           }
-        } finally {
-          await log.close();
-        }
-      }),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 20), ...(process.env.PROPERTY_SEED === undefined ? {} : { seed: Number(process.env.PROPERTY_SEED) }) },
+        },
+      ),
+      {
+        numRuns: Number(process.env.PROPERTY_RUNS ?? 20),
+        ...(process.env.PROPERTY_SEED === undefined ? {} : { seed: Number(process.env.PROPERTY_SEED) }),
+      },
     );
   });
 });

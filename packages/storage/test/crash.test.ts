@@ -114,6 +114,8 @@ describe("crash safety (SIGKILL during appends)", () => {
       }
     }
     // Logged so a run shows whether kills landed mid-write (not asserted: timing dependent).
-    console.log(`crash test seed ${seed}: ${ITERATIONS} kills, ${truncations} torn tails truncated, ${allFlushed.length} flushed appends`);
+    console.log(
+      `crash test seed ${seed}: ${ITERATIONS} kills, ${truncations} torn tails truncated, ${allFlushed.length} flushed appends`,
+    );
   });
 });

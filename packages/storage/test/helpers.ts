@@ -12,7 +12,10 @@ export async function tempDir(prefix = "gregor-storage-"): Promise<{ dir: string
  * Opens a log in a fresh temp dir; `cleanups` (run by the test file's afterEach) closes it (a
  * no-op if the test closed it already) and removes the dir.
  */
-export async function openTempLog(cleanups: (() => Promise<void>)[], options: LogOptions = {}): Promise<{ log: Log; dir: string }> {
+export async function openTempLog(
+  cleanups: (() => Promise<void>)[],
+  options: LogOptions = {},
+): Promise<{ log: Log; dir: string }> {
   const { dir, cleanup } = await tempDir();
   const log = await Log.open(dir, options);
   cleanups.push(async () => {

@@ -51,24 +51,28 @@ describe("OffsetIndex", () => {
 
   it("lookup agrees with a linear scan (property)", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 5000 })), { maxLength: 200 }), fc.integer({ min: 0, max: 20_000 }), (steps, target) => {
-        const index = new OffsetIndex(1000, 1 << 20);
-        const entries: [number, number][] = [];
-        let offset = 1000;
-        let position = 0;
-        for (const [dOffset, dPosition] of steps) {
-          offset += dOffset;
-          position += dPosition;
-          index.append(offset, position);
-          entries.push([offset, position]);
-        }
-        const t = 1000 + target;
-        let expected = 0;
-        for (const [o, p] of entries) if (o <= t) expected = p;
-        expect(index.lookup(t)).toBe(expected);
-        const reloaded = OffsetIndex.load(1000, 1 << 20, Buffer.from(index.bytes()), position + 1)!;
-        expect(reloaded.lookup(t)).toBe(expected);
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 5000 })), { maxLength: 200 }),
+        fc.integer({ min: 0, max: 20_000 }),
+        (steps, target) => {
+          const index = new OffsetIndex(1000, 1 << 20);
+          const entries: [number, number][] = [];
+          let offset = 1000;
+          let position = 0;
+          for (const [dOffset, dPosition] of steps) {
+            offset += dOffset;
+            position += dPosition;
+            index.append(offset, position);
+            entries.push([offset, position]);
+          }
+          const t = 1000 + target;
+          let expected = 0;
+          for (const [o, p] of entries) if (o <= t) expected = p;
+          expect(index.lookup(t)).toBe(expected);
+          const reloaded = OffsetIndex.load(1000, 1 << 20, Buffer.from(index.bytes()), position + 1)!;
+          expect(reloaded.lookup(t)).toBe(expected);
+        },
+      ),
     );
   });
 });
@@ -96,18 +100,22 @@ describe("TimeIndex", () => {
 
   it("lookupBelow agrees with a linear scan (property)", () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: 1, max: 1000 }), { maxLength: 100 }), fc.integer({ min: 0, max: 100_000 }), (deltas, target) => {
-        const index = new TimeIndex(0, 1 << 20);
-        const entries: { timestamp: number; offset: number }[] = [];
-        let ts = 0;
-        deltas.forEach((d, i) => {
-          ts += d;
-          index.maybeAppend(ts, i);
-          entries.push({ timestamp: ts, offset: i });
-        });
-        const expected = entries.filter((e) => e.timestamp < target).pop();
-        expect(index.lookupBelow(target)).toEqual(expected);
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: 1, max: 1000 }), { maxLength: 100 }),
+        fc.integer({ min: 0, max: 100_000 }),
+        (deltas, target) => {
+          const index = new TimeIndex(0, 1 << 20);
+          const entries: { timestamp: number; offset: number }[] = [];
+          let ts = 0;
+          deltas.forEach((d, i) => {
+            ts += d;
+            index.maybeAppend(ts, i);
+            entries.push({ timestamp: ts, offset: i });
+          });
+          const expected = entries.filter((e) => e.timestamp < target).pop();
+          expect(index.lookupBelow(target)).toEqual(expected);
+        },
+      ),
     );
   });
 });

@@ -30,7 +30,10 @@ describe("LeaderEpochCache", () => {
       { epoch: 4, startOffset: 40 },
     ]);
     cache.assign(3, 25); // conflicts with epoch 3 and 4
-    expect(cache.entries()).toEqual([{ epoch: 1, startOffset: 0 }, { epoch: 3, startOffset: 25 }]);
+    expect(cache.entries()).toEqual([
+      { epoch: 1, startOffset: 0 },
+      { epoch: 3, startOffset: 25 },
+    ]);
     cache.assign(4, 40);
     expect(cache.truncateFromEnd(40)).toBe(true);
     expect(cache.latestEpoch).toBe(3);
@@ -39,7 +42,10 @@ describe("LeaderEpochCache", () => {
   });
 
   it("round-trips Kafka's checkpoint text format", () => {
-    const cache = new LeaderEpochCache([{ epoch: 0, startOffset: 0 }, { epoch: 7, startOffset: 123 }]);
+    const cache = new LeaderEpochCache([
+      { epoch: 0, startOffset: 0 },
+      { epoch: 7, startOffset: 123 },
+    ]);
     const text = cache.serialize();
     expect(text).toBe("0\n2\n0 0\n7 123\n");
     expect(LeaderEpochCache.parse(text).entries()).toEqual(cache.entries());

@@ -25,8 +25,14 @@ describe("LogManager", () => {
     await manager.close();
 
     manager = await LogManager.open(dir);
-    const listed = manager.allLogs().map(({ topicPartition, log }) => [topicPartition.topic, topicPartition.partition, log.logEndOffset]);
-    expect(listed.sort()).toEqual([["my-topic.v2", 0, 1], ["orders", 0, 2], ["orders", 1, 1]]);
+    const listed = manager
+      .allLogs()
+      .map(({ topicPartition, log }) => [topicPartition.topic, topicPartition.partition, log.logEndOffset]);
+    expect(listed.sort()).toEqual([
+      ["my-topic.v2", 0, 1],
+      ["orders", 0, 2],
+      ["orders", 1, 1],
+    ]);
     expect(await manager.deleteLog("orders", 1)).toBe(true);
     expect(await manager.deleteLog("orders", 1)).toBe(false);
     expect(manager.getLog("orders", 1)).toBeUndefined();

@@ -28,7 +28,9 @@ const openLog = (options: LogOptions = {}): Promise<{ log: Log; dir: string }> =
 describe("Log append and read", () => {
   it("assigns offsets in place, stamps the leader epoch and reads whole batches back", async () => {
     const { log } = await openLog();
-    const r1 = await log.append(makeBatch([{ value: "a" }, { value: "b" }, { value: "c" }], { baseOffset: 999 }), { leaderEpoch: 3 });
+    const r1 = await log.append(makeBatch([{ value: "a" }, { value: "b" }, { value: "c" }], { baseOffset: 999 }), {
+      leaderEpoch: 3,
+    });
     expect(r1).toMatchObject({ baseOffset: 0, lastOffset: 2 });
     const two = Buffer.concat([makeBatch([{ value: "d" }]), makeBatch([{ value: "e" }, { value: "f" }])]);
     const r2 = await log.append(two, { leaderEpoch: 3 });
@@ -70,7 +72,12 @@ describe("Log append and read", () => {
       await uncached.log.append(Buffer.from(batch));
     }
     expect(cached.log.segmentCount).toBeGreaterThan(1);
-    for (const [offset, maxBytes, maxOffset] of [[0, 1, Infinity], [7, 300, Infinity], [33, 10_000, 60], [95, 50, Infinity]] as const) {
+    for (const [offset, maxBytes, maxOffset] of [
+      [0, 1, Infinity],
+      [7, 300, Infinity],
+      [33, 10_000, 60],
+      [95, 50, Infinity],
+    ] as const) {
       const a = await cached.log.read(offset, maxBytes, maxOffset);
       const b = await uncached.log.read(offset, maxBytes, maxOffset);
       // The file path stops at a segment end; compare the common prefix of whole batches.
@@ -85,7 +92,9 @@ describe("Log append and read", () => {
     const { log } = await openLog();
     let wakeups = 0;
     log.onAppend(() => wakeups++);
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => log.append(makeBatch([{ value: `m${i}` }, { value: "x" }]))));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => log.append(makeBatch([{ value: `m${i}` }, { value: "x" }]))),
+    );
     results.forEach((r, i) => expect(r.baseOffset).toBe(2 * i));
     expect(log.logEndOffset).toBe(400);
     // One listener call per written group; 200 appends issued together make far fewer groups.
@@ -111,7 +120,9 @@ describe("Log append and read", () => {
     for (const b of appends) b.writeUInt32BE(computeBatchCrc(b, 0), CRC_OFFSET);
     const expected = appends.map((b) => Buffer.from(b));
     const settled: number[] = [];
-    const results = await Promise.all(appends.map((b, i) => log.append(b, { transfer: i % 2 === 0 }).then((r) => (settled.push(i), r))));
+    const results = await Promise.all(
+      appends.map((b, i) => log.append(b, { transfer: i % 2 === 0 }).then((r) => (settled.push(i), r))),
+    );
     expect(settled).toEqual(settled.slice().sort((a, b) => a - b));
     results.forEach((r, i) => expect(r.baseOffset).toBe(3 * i));
     expect(ends).toEqual(ends.slice().sort((a, b) => a - b));
@@ -140,11 +151,17 @@ describe("Log append and read", () => {
     const { log } = await openLog({ maxGroupCommitBytes: 700 * 1024 });
     await log.append(makeBatch([{ value: "before" }]));
     // Fail the second large write from now on, after the first is already in flight.
-    const segment = (log as unknown as { local: { active: { write: (b: Buffer[], n: number) => Promise<void> } } }).local.active;
+    const segment = (log as unknown as { local: { active: { write: (b: Buffer[], n: number) => Promise<void> } } })
+      .local.active;
     const realWrite = segment.write.bind(segment);
     let writes = 0;
-    segment.write = (b, n) => (++writes === 2 ? new Promise((_, reject) => setTimeout(() => reject(new Error("EIO: simulated")), 20)) : realWrite(b, n));
-    const outcomes = await Promise.allSettled(Array.from({ length: 8 }, () => log.append(makeSizedBatch(3, 300 * 1024))));
+    segment.write = (b, n) =>
+      ++writes === 2
+        ? new Promise((_, reject) => setTimeout(() => reject(new Error("EIO: simulated")), 20))
+        : realWrite(b, n);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 8 }, () => log.append(makeSizedBatch(3, 300 * 1024))),
+    );
     const ok = outcomes.findIndex((o) => o.status === "rejected");
     expect(ok).toBeGreaterThan(0); // the first group was written and acknowledged
     expect(outcomes.slice(0, ok).every((o) => o.status === "fulfilled")).toBe(true);
@@ -165,9 +182,13 @@ describe("Log append and read", () => {
     const fileBytes = async (): Promise<number> => (await readFile(segmentFile)).length;
     // One at a time (the writer idle each time): the path that checks while writing.
     for (let i = 0; i < 3; i++) {
-      expect(await log.append(big(i), { transfer: i === 1 })).toMatchObject({ baseOffset: 2 * i, lastOffset: 2 * i + 1 });
+      expect(await log.append(big(i), { transfer: i === 1 })).toMatchObject({
+        baseOffset: 2 * i,
+        lastOffset: 2 * i + 1,
+      });
     }
-    const segment = (log as unknown as { local: { active: { abandonWrite: (n: number) => Promise<void> } } }).local.active;
+    const segment = (log as unknown as { local: { active: { abandonWrite: (n: number) => Promise<void> } } }).local
+      .active;
     const abandon = segment.abandonWrite.bind(segment);
     let abandoned = 0;
     segment.abandonWrite = (n) => (abandoned++, abandon(n));
@@ -241,16 +262,26 @@ describe("Log append and read", () => {
 
   it("follower appends keep offsets, require them >= logEndOffset and record epochs", async () => {
     const { log } = await openLog();
-    await log.appendAsFollower(Buffer.concat([
-      makeBatch([{ value: "a" }, { value: "b" }], { baseOffset: 0, partitionLeaderEpoch: 1 }),
-      makeBatch([{ value: "c" }], { baseOffset: 5, partitionLeaderEpoch: 2 }), // gap: compacted upstream
-    ]));
+    await log.appendAsFollower(
+      Buffer.concat([
+        makeBatch([{ value: "a" }, { value: "b" }], { baseOffset: 0, partitionLeaderEpoch: 1 }),
+        makeBatch([{ value: "c" }], { baseOffset: 5, partitionLeaderEpoch: 2 }), // gap: compacted upstream
+      ]),
+    );
     expect(log.logEndOffset).toBe(6);
-    await expect(log.appendAsFollower(makeBatch([{ value: "d" }], { baseOffset: 3 }))).rejects.toMatchObject({ code: "INVALID_RECORD" });
-    const outOfOrder = Buffer.concat([makeBatch([{ value: "x" }], { baseOffset: 9 }), makeBatch([{ value: "y" }], { baseOffset: 8 })]);
+    await expect(log.appendAsFollower(makeBatch([{ value: "d" }], { baseOffset: 3 }))).rejects.toMatchObject({
+      code: "INVALID_RECORD",
+    });
+    const outOfOrder = Buffer.concat([
+      makeBatch([{ value: "x" }], { baseOffset: 9 }),
+      makeBatch([{ value: "y" }], { baseOffset: 8 }),
+    ]);
     await expect(log.appendAsFollower(outOfOrder)).rejects.toBeInstanceOf(InvalidRecordError);
     await log.appendAsFollower(makeBatch([{ value: "e" }], { baseOffset: 6, partitionLeaderEpoch: 2 }));
-    expect(log.leaderEpochCache.entries()).toEqual([{ epoch: 1, startOffset: 0 }, { epoch: 2, startOffset: 5 }]);
+    expect(log.leaderEpochCache.entries()).toEqual([
+      { epoch: 1, startOffset: 0 },
+      { epoch: 2, startOffset: 5 },
+    ]);
     expect(log.leaderEpochCache.endOffsetFor(1, log.logEndOffset)).toEqual({ leaderEpoch: 1, endOffset: 5 });
     const read = await log.read(4, 1 << 20);
     expect(batchesIn(read.buffers).map((b) => b.baseOffset)).toEqual([5, 6]);
@@ -302,8 +333,27 @@ describe("Log append and read", () => {
 
   it("answers ListOffsets: earliest, latest, by timestamp (exact record), max timestamp", async () => {
     const { log } = await openLog({ indexIntervalBytes: 0, segmentBytes: 400 });
-    await log.append(makeBatch([{ value: "a", timestamp: 100 }, { value: "b", timestamp: 300 }, { value: "c", timestamp: 200 }], { baseTimestamp: 100 }), { leaderEpoch: 1 });
-    await log.append(makeBatch([{ value: "d", timestamp: 250 }, { value: "e", timestamp: 900 }], { baseTimestamp: 250 }), { leaderEpoch: 2 });
+    await log.append(
+      makeBatch(
+        [
+          { value: "a", timestamp: 100 },
+          { value: "b", timestamp: 300 },
+          { value: "c", timestamp: 200 },
+        ],
+        { baseTimestamp: 100 },
+      ),
+      { leaderEpoch: 1 },
+    );
+    await log.append(
+      makeBatch(
+        [
+          { value: "d", timestamp: 250 },
+          { value: "e", timestamp: 900 },
+        ],
+        { baseTimestamp: 250 },
+      ),
+      { leaderEpoch: 2 },
+    );
     await log.append(makeBatch([{ value: "f", timestamp: 400 }], { baseTimestamp: 400 }), { leaderEpoch: 2 });
     expect(await log.fetchOffsetByTimestamp(EARLIEST_TIMESTAMP)).toEqual({ offset: 0, timestamp: -1, leaderEpoch: 1 });
     expect(await log.fetchOffsetByTimestamp(LATEST_TIMESTAMP)).toEqual({ offset: 6, timestamp: -1, leaderEpoch: 2 });
@@ -349,7 +399,11 @@ describe("interop with @gregor/protocol's encoder", () => {
   it("appends batches from encodeRecordBatch and reads them back decodable", async () => {
     const { encodeRecordBatch, decodeRecordBatch } = await import("@gregor/protocol");
     const { log } = await openLog({ tailCacheBytes: 0 });
-    const records = [1, 2, 3].map((i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`v${i}`), timestamp: 1000 + i }));
+    const records = [1, 2, 3].map((i) => ({
+      key: Buffer.from(`k${i}`),
+      value: Buffer.from(`v${i}`),
+      timestamp: 1000 + i,
+    }));
     await log.append(encodeRecordBatch({ records }), { leaderEpoch: 7 });
     await log.append(encodeRecordBatch({ records: records.slice(0, 1) }), { leaderEpoch: 7 });
     const { buffers } = await log.read(3, 1 << 20);

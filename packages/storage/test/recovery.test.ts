@@ -63,7 +63,14 @@ describe("crash recovery and corruption", () => {
     for (let i = 0; i < 20; i++) await log.append(makeSizedBatch(2, 200));
     await log.close();
     expect((await readdir(dir)).sort()).toEqual(
-      [".kafka_cleanshutdown", `${SEG0}.index`, `${SEG0}.log`, `${SEG0}.timeindex`, "leader-epoch-checkpoint", "log-checkpoint"].sort(),
+      [
+        ".kafka_cleanshutdown",
+        `${SEG0}.index`,
+        `${SEG0}.log`,
+        `${SEG0}.timeindex`,
+        "leader-epoch-checkpoint",
+        "log-checkpoint",
+      ].sort(),
     );
     const logger = memoryLogger();
     const reopened = await Log.open(dir, { ...OPTIONS, logger });

@@ -7,14 +7,26 @@ import { batchesIn, makeBatch, makeSizedBatch } from "./batches.js";
 import { openTempLog } from "./helpers.js";
 
 /** An append of synthetic batches (the cache never parses them): `sizes[i]` bytes, `counts[i]` offsets. */
-function fakeAppend(baseOffset: number, sizes: number[], counts: number[], fill: () => number): { buf: Buffer; metas: BatchMeta[] } {
+function fakeAppend(
+  baseOffset: number,
+  sizes: number[],
+  counts: number[],
+  fill: () => number,
+): { buf: Buffer; metas: BatchMeta[] } {
   const buf = Buffer.alloc(sizes.reduce((a, b) => a + b, 0));
   for (let i = 0; i < buf.length; i++) buf[i] = fill();
   const metas: BatchMeta[] = [];
   let pos = 0;
   let offset = baseOffset;
   sizes.forEach((size, i) => {
-    metas.push({ pos, size, baseOffset: offset, lastOffsetDelta: counts[i]! - 1, maxTimestamp: 0, partitionLeaderEpoch: 0 });
+    metas.push({
+      pos,
+      size,
+      baseOffset: offset,
+      lastOffsetDelta: counts[i]! - 1,
+      maxTimestamp: 0,
+      partitionLeaderEpoch: 0,
+    });
     pos += size;
     offset += counts[i]!;
   });
@@ -28,7 +40,12 @@ interface ModelBatch {
 }
 
 /** What a read must return for the batches the cache holds (a suffix of `all`). */
-function modelRead(all: ModelBatch[], offset: number, maxBytes: number, maxOffset: number): { bytes: Buffer; firstOffset: number } {
+function modelRead(
+  all: ModelBatch[],
+  offset: number,
+  maxBytes: number,
+  maxOffset: number,
+): { bytes: Buffer; firstOffset: number } {
   const out: Buffer[] = [];
   let bytes = 0;
   let firstOffset = -1;
@@ -204,7 +221,11 @@ describe("TailCache (arena)", () => {
   });
 
   it("frees a dropped adopted append (detaches it) only when written, never lent and a whole ArrayBuffer of its own", () => {
-    const run = (writtenEnd: number, readAt: number, slice: boolean): { detached: number[]; held: Buffer | undefined } => {
+    const run = (
+      writtenEnd: number,
+      readAt: number,
+      slice: boolean,
+    ): { detached: number[]; held: Buffer | undefined } => {
       const cache = new TailCache(16 * 1024 * 1024, () => writtenEnd); // 4 MiB slabs: adoptable from 512 KiB
       const bufs: Buffer[] = [];
       let held: Buffer | undefined;
@@ -230,41 +251,74 @@ describe("TailCache (arena)", () => {
 
   it("matches a model: holds a contiguous suffix of the appends, the last one included, within its bound", () => {
     const op = fc.oneof(
-      { arbitrary: fc.record({ kind: fc.constant("add" as const), sizes: fc.array(fc.integer({ min: 61, max: 3000 }), { minLength: 1, maxLength: 4 }), count: fc.integer({ min: 1, max: 3 }), adopt: fc.boolean() }), weight: 8 },
-      { arbitrary: fc.record({ kind: fc.constant("evict" as const), back: fc.integer({ min: 0, max: 30 }) }), weight: 1 },
-      { arbitrary: fc.record({ kind: fc.constant("resize" as const), maxBytes: fc.constantFrom(0, 5000, 16384, 40000) }), weight: 1 },
+      {
+        arbitrary: fc.record({
+          kind: fc.constant("add" as const),
+          sizes: fc.array(fc.integer({ min: 61, max: 3000 }), { minLength: 1, maxLength: 4 }),
+          count: fc.integer({ min: 1, max: 3 }),
+          adopt: fc.boolean(),
+        }),
+        weight: 8,
+      },
+      {
+        arbitrary: fc.record({ kind: fc.constant("evict" as const), back: fc.integer({ min: 0, max: 30 }) }),
+        weight: 1,
+      },
+      {
+        arbitrary: fc.record({
+          kind: fc.constant("resize" as const),
+          maxBytes: fc.constantFrom(0, 5000, 16384, 40000),
+        }),
+        weight: 1,
+      },
     );
     fc.assert(
-      fc.property(fc.array(op, { maxLength: 80 }), fc.array(fc.tuple(fc.nat(200), fc.integer({ min: 1, max: 20000 }), fc.nat(220)), { maxLength: 10 }), (ops, reads) => {
-        const cache = new TailCache(40000);
-        let bound = 40000;
-        let all: ModelBatch[] = [];
-        let next = 0;
-        let fill = 0;
-        for (const o of ops) {
-          if (o.kind === "add") {
-            const { buf, metas } = fakeAppend(next, o.sizes, o.sizes.map(() => o.count), () => fill++ & 0xff);
-            metas.forEach((m) => all.push({ baseOffset: m.baseOffset, lastOffset: m.baseOffset + m.lastOffsetDelta, bytes: Buffer.from(buf.subarray(m.pos, m.pos + m.size)) }));
-            next += o.sizes.length * o.count;
-            cache.add(buf, metas, o.adopt);
-            if (buf.length <= bound) expect(cache.read(metas[0]!.baseOffset, 1 << 30, Infinity)?.bytes).toBe(buf.length);
-          } else if (o.kind === "evict") {
-            cache.evictBelow(Math.max(0, next - o.back));
-            all = all.filter((b) => b.lastOffset >= next - o.back);
-          } else {
-            cache.resize(o.maxBytes);
-            bound = o.maxBytes;
+      fc.property(
+        fc.array(op, { maxLength: 80 }),
+        fc.array(fc.tuple(fc.nat(200), fc.integer({ min: 1, max: 20000 }), fc.nat(220)), { maxLength: 10 }),
+        (ops, reads) => {
+          const cache = new TailCache(40000);
+          let bound = 40000;
+          let all: ModelBatch[] = [];
+          let next = 0;
+          let fill = 0;
+          for (const o of ops) {
+            if (o.kind === "add") {
+              const { buf, metas } = fakeAppend(
+                next,
+                o.sizes,
+                o.sizes.map(() => o.count),
+                () => fill++ & 0xff,
+              );
+              metas.forEach((m) =>
+                all.push({
+                  baseOffset: m.baseOffset,
+                  lastOffset: m.baseOffset + m.lastOffsetDelta,
+                  bytes: Buffer.from(buf.subarray(m.pos, m.pos + m.size)),
+                }),
+              );
+              next += o.sizes.length * o.count;
+              cache.add(buf, metas, o.adopt);
+              if (buf.length <= bound)
+                expect(cache.read(metas[0]!.baseOffset, 1 << 30, Infinity)?.bytes).toBe(buf.length);
+            } else if (o.kind === "evict") {
+              cache.evictBelow(Math.max(0, next - o.back));
+              all = all.filter((b) => b.lastOffset >= next - o.back);
+            } else {
+              cache.resize(o.maxBytes);
+              bound = o.maxBytes;
+            }
+            expect(cache.bytes).toBeLessThanOrEqual(bound);
           }
-          expect(cache.bytes).toBeLessThanOrEqual(bound);
-        }
-        for (const [offset, maxBytes, maxOffset] of reads) {
-          const r = cache.read(offset, maxBytes, maxOffset);
-          if (r === undefined) continue;
-          const expected = modelRead(all, offset, maxBytes, maxOffset);
-          expect(r.firstOffset).toBe(expected.firstOffset);
-          expect(Buffer.concat(r.buffers)).toEqual(expected.bytes);
-        }
-      }),
+          for (const [offset, maxBytes, maxOffset] of reads) {
+            const r = cache.read(offset, maxBytes, maxOffset);
+            if (r === undefined) continue;
+            const expected = modelRead(all, offset, maxBytes, maxOffset);
+            expect(r.firstOffset).toBe(expected.firstOffset);
+            expect(Buffer.concat(r.buffers)).toEqual(expected.bytes);
+          }
+        },
+      ),
       { numRuns: Number(process.env.PROPERTY_RUNS ?? 200) },
     );
   });
@@ -341,7 +395,10 @@ describe("tail cache in the log", () => {
     for (let i = 0; i < 100; i++) await log.append(makeSizedBatch(2, 900));
     await log.deleteRecordsBefore(181); // inside batch [180, 181]
     await expect(log.read(179, 1 << 20)).rejects.toMatchObject({ code: "OFFSET_OUT_OF_RANGE" });
-    expect(values((await log.read(181, 1 << 20)).buffers)).toEqual(["180", ...Array.from({ length: 9 }, (_, i) => String(182 + 2 * i))]);
+    expect(values((await log.read(181, 1 << 20)).buffers)).toEqual([
+      "180",
+      ...Array.from({ length: 9 }, (_, i) => String(182 + 2 * i)),
+    ]);
     await log.append(makeBatch([{ value: "x" }]));
     expect(values((await log.read(199, 1 << 20)).buffers)).toEqual(["198", "200"]);
   });

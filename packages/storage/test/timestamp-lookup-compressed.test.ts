@@ -25,7 +25,11 @@ async function openLog(): Promise<Log> {
 }
 
 function records(timestamps: readonly number[], tag: string): RecordInput[] {
-  return timestamps.map((timestamp, i) => ({ key: Buffer.from(`${tag}-${i}`), value: Buffer.from(`value ${tag} ${i}`), timestamp }));
+  return timestamps.map((timestamp, i) => ({
+    key: Buffer.from(`${tag}-${i}`),
+    value: Buffer.from(`value ${tag} ${i}`),
+    timestamp,
+  }));
 }
 
 const codecs = [
@@ -73,8 +77,14 @@ describe.each(codecs)("timestamp lookups in a %s batch", (_name, compression) =>
     const ts = Array.from({ length: 100 }, (_, i) => (i === 37 || i === 80 ? T0 + 500 : T0 + i));
     await log.append(await encodeRecordBatchAsync({ records: records([T0 - 5, T0 - 4], "u") }), { leaderEpoch: 1 });
     await log.append(await encodeRecordBatchAsync({ records: records(ts, "c"), compression }), { leaderEpoch: 3 });
-    await log.append(await encodeRecordBatchAsync({ records: records([T0 + 200], "after"), compression }), { leaderEpoch: 3 });
-    expect(await log.fetchOffsetByTimestamp(MAX_TIMESTAMP)).toEqual({ offset: 39, timestamp: T0 + 500, leaderEpoch: 3 });
+    await log.append(await encodeRecordBatchAsync({ records: records([T0 + 200], "after"), compression }), {
+      leaderEpoch: 3,
+    });
+    expect(await log.fetchOffsetByTimestamp(MAX_TIMESTAMP)).toEqual({
+      offset: 39,
+      timestamp: T0 + 500,
+      leaderEpoch: 3,
+    });
     // By timestamp, out of order: the first record (in offset order) at or above the target.
     expect(await log.offsetForTimestamp(T0 + 150)).toEqual({ offset: 39, timestamp: T0 + 500, leaderEpoch: 3 });
     expect(await log.offsetForTimestamp(T0 + 501)).toBeUndefined();
@@ -101,7 +111,10 @@ describe("timestamp lookups: special cases", () => {
   });
 
   it("a compressed body that does not decompress throws (the log falls back to batch granularity)", async () => {
-    const batch = await encodeRecordBatchAsync({ records: records([T0, T0 + 1], "x"), compression: CompressionCodec.Gzip });
+    const batch = await encodeRecordBatchAsync({
+      records: records([T0, T0 + 1], "x"),
+      compression: CompressionCodec.Gzip,
+    });
     batch.fill(0x5a, RECORD_BATCH_OVERHEAD);
     batch.writeUInt32BE(computeBatchCrc(batch, 0), CRC_OFFSET);
     await expect(findRecord(batch, 0, 0, () => true)).rejects.toThrow();

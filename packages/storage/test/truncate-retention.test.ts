@@ -191,66 +191,86 @@ describe("model-based property: random appends, truncations, deletions, reopen",
       | { kind: "reopen" }
       | { kind: "crash" };
     const op = fc.oneof(
-      { weight: 6, arbitrary: fc.record({ kind: fc.constant("append" as const), records: fc.integer({ min: 1, max: 5 }), bytes: fc.integer({ min: 10, max: 80 }) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant("truncate" as const), back: fc.integer({ min: 0, max: 10 }) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant("deleteBefore" as const), fwd: fc.integer({ min: 0, max: 6 }) }) },
+      {
+        weight: 6,
+        arbitrary: fc.record({
+          kind: fc.constant("append" as const),
+          records: fc.integer({ min: 1, max: 5 }),
+          bytes: fc.integer({ min: 10, max: 80 }),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant("truncate" as const), back: fc.integer({ min: 0, max: 10 }) }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant("deleteBefore" as const), fwd: fc.integer({ min: 0, max: 6 }) }),
+      },
       { weight: 1, arbitrary: fc.constant({ kind: "reopen" as const }) },
       { weight: 1, arbitrary: fc.constant({ kind: "crash" as const }) },
     );
     let run = 0;
     await fc.assert(
-      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 2000 }), async (ops, maxBytes) => {
-        let path = `${dir}/run-${run++}`;
-        const options = { segmentBytes: 700, indexIntervalBytes: 128, tailCacheBytes: 600 };
-        let log = await Log.open(path, options);
-        let batches: [number, number, number][] = []; // [baseOffset, lastOffset, tag]
-        let start = 0;
-        let end = 0;
-        let tag = 0;
-        try {
-          for (const o of ops) {
-            if (o.kind === "append") {
-              tag = (tag + 1) % 200;
-              const value = Buffer.alloc(o.bytes, tag);
-              const r = await log.append(makeBatch(Array.from({ length: o.records }, () => ({ value }))));
-              expect(r.baseOffset).toBe(end);
-              batches.push([end, end + o.records - 1, tag]);
-              end += o.records;
-            } else if (o.kind === "truncate") {
-              const target = Math.max(start, end - o.back);
-              await log.truncateTo(target);
-              // The batch containing `target` is dropped whole: the log then ends where that batch
-              // began (never below logStartOffset: the log restarts empty there instead).
-              const firstDropped = batches.find(([, last]) => last >= target);
-              batches = batches.filter(([, last]) => last < target);
-              if (firstDropped !== undefined) end = Math.max(start, firstDropped[0]);
-              if (end === start) batches = batches.filter(([, last]) => last < start);
-            } else if (o.kind === "deleteBefore") {
-              const target = Math.min(end, start + o.fwd);
-              await log.deleteRecordsBefore(target);
-              start = Math.max(start, target);
-            } else if (o.kind === "reopen") {
-              await log.close();
-              log = await Log.open(path, options);
-            } else {
-              // Crash: reopen a copy of the files as they are now (no clean-shutdown marker, indexes
-              // of the active segment never written), then let the old instance go.
-              const copy = `${dir}/run-${run++}`;
-              await copyCrashImage(path, copy);
-              await log.close();
-              log = await Log.open(copy, options);
-              path = copy;
+      fc.asyncProperty(
+        fc.array(op, { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 1, max: 2000 }),
+        async (ops, maxBytes) => {
+          let path = `${dir}/run-${run++}`;
+          const options = { segmentBytes: 700, indexIntervalBytes: 128, tailCacheBytes: 600 };
+          let log = await Log.open(path, options);
+          let batches: [number, number, number][] = []; // [baseOffset, lastOffset, tag]
+          let start = 0;
+          let end = 0;
+          let tag = 0;
+          try {
+            for (const o of ops) {
+              if (o.kind === "append") {
+                tag = (tag + 1) % 200;
+                const value = Buffer.alloc(o.bytes, tag);
+                const r = await log.append(makeBatch(Array.from({ length: o.records }, () => ({ value }))));
+                expect(r.baseOffset).toBe(end);
+                batches.push([end, end + o.records - 1, tag]);
+                end += o.records;
+              } else if (o.kind === "truncate") {
+                const target = Math.max(start, end - o.back);
+                await log.truncateTo(target);
+                // The batch containing `target` is dropped whole: the log then ends where that batch
+                // began (never below logStartOffset: the log restarts empty there instead).
+                const firstDropped = batches.find(([, last]) => last >= target);
+                batches = batches.filter(([, last]) => last < target);
+                if (firstDropped !== undefined) end = Math.max(start, firstDropped[0]);
+                if (end === start) batches = batches.filter(([, last]) => last < start);
+              } else if (o.kind === "deleteBefore") {
+                const target = Math.min(end, start + o.fwd);
+                await log.deleteRecordsBefore(target);
+                start = Math.max(start, target);
+              } else if (o.kind === "reopen") {
+                await log.close();
+                log = await Log.open(path, options);
+              } else {
+                // Crash: reopen a copy of the files as they are now (no clean-shutdown marker, indexes
+                // of the active segment never written), then let the old instance go.
+                const copy = `${dir}/run-${run++}`;
+                await copyCrashImage(path, copy);
+                await log.close();
+                log = await Log.open(copy, options);
+                path = copy;
+              }
+              expect(log.logEndOffset).toBe(end);
+              expect(log.logStartOffset).toBe(start);
+              const visible = batches.filter(([, last]) => last >= start);
+              expect(start < end ? await contents(log, start, maxBytes) : []).toEqual(visible);
             }
-            expect(log.logEndOffset).toBe(end);
-            expect(log.logStartOffset).toBe(start);
-            const visible = batches.filter(([, last]) => last >= start);
-            expect(start < end ? await contents(log, start, maxBytes) : []).toEqual(visible);
+          } finally {
+            await log.close();
           }
-        } finally {
-          await log.close();
-        }
-      }),
-      { numRuns: Number(process.env.PROPERTY_RUNS ?? 25), ...(process.env.PROPERTY_SEED === undefined ? {} : { seed: Number(process.env.PROPERTY_SEED) }) },
+        },
+      ),
+      {
+        numRuns: Number(process.env.PROPERTY_RUNS ?? 25),
+        ...(process.env.PROPERTY_SEED === undefined ? {} : { seed: Number(process.env.PROPERTY_SEED) }),
+      },
     );
   });
 });

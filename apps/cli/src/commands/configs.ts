@@ -18,12 +18,28 @@ const SPECS: FlagSpec[] = [
   HELP,
 ];
 
-const SOURCE = ["UNKNOWN", "DYNAMIC_TOPIC_CONFIG", "DYNAMIC_BROKER_CONFIG", "DYNAMIC_DEFAULT_BROKER_CONFIG", "STATIC_BROKER_CONFIG", "DEFAULT_CONFIG", "DYNAMIC_BROKER_LOGGER_CONFIG", "CLIENT_METRICS_CONFIG", "GROUP_CONFIG"];
+const SOURCE = [
+  "UNKNOWN",
+  "DYNAMIC_TOPIC_CONFIG",
+  "DYNAMIC_BROKER_CONFIG",
+  "DYNAMIC_DEFAULT_BROKER_CONFIG",
+  "STATIC_BROKER_CONFIG",
+  "DEFAULT_CONFIG",
+  "DYNAMIC_BROKER_LOGGER_CONFIG",
+  "CLIENT_METRICS_CONFIG",
+  "GROUP_CONFIG",
+];
 
 export async function configsCommand(argv: readonly string[], io: Io): Promise<number> {
   const a = parseArgs("configs", SPECS, argv);
   if (a.has("--help")) {
-    io.out(usage("configs", "Describe and alter topic and broker configs (what kafka-configs.sh does).", SPECS, ["gregor configs --bootstrap-server localhost:9092 --entity-type topics --entity-name events --describe", "gregor configs --bootstrap-server localhost:9092 --entity-type topics --entity-name events --alter --add-config retention.ms=86400000", "gregor configs --bootstrap-server localhost:9092 --entity-type brokers --entity-name 1 --describe"]));
+    io.out(
+      usage("configs", "Describe and alter topic and broker configs (what kafka-configs.sh does).", SPECS, [
+        "gregor configs --bootstrap-server localhost:9092 --entity-type topics --entity-name events --describe",
+        "gregor configs --bootstrap-server localhost:9092 --entity-type topics --entity-name events --alter --add-config retention.ms=86400000",
+        "gregor configs --bootstrap-server localhost:9092 --entity-type brokers --entity-name 1 --describe",
+      ]),
+    );
     return 0;
   }
   let type: ConfigResourceType;
@@ -36,7 +52,8 @@ export async function configsCommand(argv: readonly string[], io: Io): Promise<n
     type = t === "topics" ? "topic" : "broker";
     name = a.has("--entity-default") ? "" : a.require("--entity-name");
   }
-  if (a.has("--describe") === a.has("--alter")) throw new UsageError("exactly one of --describe or --alter is required");
+  if (a.has("--describe") === a.has("--alter"))
+    throw new UsageError("exactly one of --describe or --alter is required");
   const admin = new Admin({ bootstrapBrokers: bootstrapOf(a), clientId: "gregor-configs", retry: { retries: 3 } });
   const label = type === "topic" ? `topic ${name}` : name === "" ? "default brokers" : `broker ${name}`;
   try {
@@ -47,7 +64,9 @@ export async function configsCommand(argv: readonly string[], io: Io): Promise<n
       io.out(`${all ? "All" : "Dynamic"} configs for ${label} are:\n`);
       for (const c of shown) {
         const v = c.isSensitive ? null : c.value;
-        io.out(`  ${c.name}=${v ?? "null"} sensitive=${c.isSensitive} synonyms={${SOURCE[c.source] ?? "UNKNOWN"}:${c.name}=${v ?? "null"}}\n`);
+        io.out(
+          `  ${c.name}=${v ?? "null"} sensitive=${c.isSensitive} synonyms={${SOURCE[c.source] ?? "UNKNOWN"}:${c.name}=${v ?? "null"}}\n`,
+        );
       }
       return 0;
     }

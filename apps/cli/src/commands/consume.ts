@@ -15,14 +15,35 @@ const SPECS: FlagSpec[] = [
   { flag: "--from-timestamp", arg: "<ms|ISO-8601>", desc: "Start at the first record at or after this time." },
   { flag: "--max-messages", arg: "<n>", desc: "Exit after this many records." },
   { flag: "--timeout-ms", arg: "<ms>", desc: "Exit when no record arrives for this long." },
-  { flag: "--property", arg: "<key=value>", desc: "Formatter: print.key, print.value, print.timestamp, print.partition, print.offset, print.headers, key.separator, line.separator, headers.separator, null.literal.", repeatable: true },
-  { flag: "--consumer-property", arg: "<key=value>", desc: "Consumer properties: group.id, auto.offset.reset, isolation.level, fetch.max.bytes, ...", repeatable: true },
+  {
+    flag: "--property",
+    arg: "<key=value>",
+    desc: "Formatter: print.key, print.value, print.timestamp, print.partition, print.offset, print.headers, key.separator, line.separator, headers.separator, null.literal.",
+    repeatable: true,
+  },
+  {
+    flag: "--consumer-property",
+    arg: "<key=value>",
+    desc: "Consumer properties: group.id, auto.offset.reset, isolation.level, fetch.max.bytes, ...",
+    repeatable: true,
+  },
   { flag: "--isolation-level", arg: "<level>", desc: "read_uncommitted (default) or read_committed." },
   { flag: "--skip-message-on-error", desc: "Accepted for compatibility." },
   HELP,
 ];
 
-const FORMAT_KEYS = ["print.key", "print.value", "print.timestamp", "print.partition", "print.offset", "print.headers", "key.separator", "line.separator", "headers.separator", "null.literal"];
+const FORMAT_KEYS = [
+  "print.key",
+  "print.value",
+  "print.timestamp",
+  "print.partition",
+  "print.offset",
+  "print.headers",
+  "key.separator",
+  "line.separator",
+  "headers.separator",
+  "null.literal",
+];
 
 function unescape(s: string): string {
   return s.replace(/\\t/g, "\t").replace(/\\n/g, "\n");
@@ -31,18 +52,33 @@ function unescape(s: string): string {
 export async function consumeCommand(argv: readonly string[], io: Io): Promise<number> {
   const a = parseArgs("consume", SPECS, argv);
   if (a.has("--help")) {
-    io.out(usage("consume", "Reads records and prints them to standard output (what kafka-console-consumer.sh does). Ctrl-C stops it; the count goes to stderr.", SPECS, ["gregor consume --bootstrap-server localhost:9092 --topic events --from-beginning", "gregor consume --bootstrap-server localhost:9092 --topic events --group readers --property print.key=true", "gregor consume --bootstrap-server localhost:9092 --topic events --partition 0 --offset 42 --max-messages 10"]));
+    io.out(
+      usage(
+        "consume",
+        "Reads records and prints them to standard output (what kafka-console-consumer.sh does). Ctrl-C stops it; the count goes to stderr.",
+        SPECS,
+        [
+          "gregor consume --bootstrap-server localhost:9092 --topic events --from-beginning",
+          "gregor consume --bootstrap-server localhost:9092 --topic events --group readers --property print.key=true",
+          "gregor consume --bootstrap-server localhost:9092 --topic events --partition 0 --offset 42 --max-messages 10",
+        ],
+      ),
+    );
     return 0;
   }
   const topic = a.get("--topic");
   const include = a.get("--include");
-  if ((topic === undefined) === (include === undefined)) throw new UsageError("exactly one of --topic or --include is required");
+  if ((topic === undefined) === (include === undefined))
+    throw new UsageError("exactly one of --topic or --include is required");
   const fmt = a.props("--property");
-  for (const k of fmt.keys()) if (!FORMAT_KEYS.includes(k)) throw new UsageError(`unsupported --property '${k}'. Supported: ${FORMAT_KEYS.join(", ")}`);
+  for (const k of fmt.keys())
+    if (!FORMAT_KEYS.includes(k))
+      throw new UsageError(`unsupported --property '${k}'. Supported: ${FORMAT_KEYS.join(", ")}`);
   const partitionArg = a.int("--partition");
   const offsetArg = a.get("--offset");
   if (offsetArg !== undefined && partitionArg === undefined) throw new UsageError("--offset needs --partition");
-  if (offsetArg !== undefined && a.has("--from-beginning")) throw new UsageError("--offset and --from-beginning cannot be used together");
+  if (offsetArg !== undefined && a.has("--from-beginning"))
+    throw new UsageError("--offset and --from-beginning cannot be used together");
   let start: StartPosition = a.has("--from-beginning") ? "earliest" : "latest";
   if (offsetArg !== undefined) {
     if (offsetArg === "earliest" || offsetArg === "latest") start = offsetArg;
@@ -52,7 +88,8 @@ export async function consumeCommand(argv: readonly string[], io: Io): Promise<n
   const ts = a.get("--from-timestamp");
   if (ts !== undefined) {
     const ms = /^\d+$/.test(ts) ? Number(ts) : Date.parse(ts);
-    if (Number.isNaN(ms)) throw new UsageError(`--from-timestamp must be milliseconds or an ISO-8601 time, got '${ts}'`);
+    if (Number.isNaN(ms))
+      throw new UsageError(`--from-timestamp must be milliseconds or an ISO-8601 time, got '${ts}'`);
     start = { timestamp: ms };
   }
   const maxMessages = a.int("--max-messages");
@@ -62,7 +99,13 @@ export async function consumeCommand(argv: readonly string[], io: Io): Promise<n
   if (iso !== undefined) Object.assign(extra, consumerProps(new Map([["isolation.level", iso]])));
   const groupId = a.get("--group") ?? (extra.groupId as string | undefined);
   const bootstrapBrokers = bootstrapOf(a);
-  const consumer = new Consumer({ bootstrapBrokers, clientId: "console-consumer", autoOffsetReset: start === "earliest" ? "earliest" : "latest", ...extra, ...(groupId ? { groupId } : {}) });
+  const consumer = new Consumer({
+    bootstrapBrokers,
+    clientId: "console-consumer",
+    autoOffsetReset: start === "earliest" ? "earliest" : "latest",
+    ...extra,
+    ...(groupId ? { groupId } : {}),
+  });
   const printKey = fmt.get("print.key") === "true";
   const printValue = fmt.get("print.value") !== "false";
   const printTs = fmt.get("print.timestamp") === "true";
@@ -78,7 +121,12 @@ export async function consumeCommand(argv: readonly string[], io: Io): Promise<n
     if (printTs) s += `CreateTime:${m.timestamp}${keySep}`;
     if (printPartition) s += `Partition:${m.partition}${keySep}`;
     if (printOffset) s += `Offset:${m.offset}${keySep}`;
-    if (printHeaders) s += (m.headers.length === 0 ? "NO_HEADERS" : m.headers.map((h) => `${h.key}:${h.value === null ? nullLiteral : h.value.toString()}`).join(headersSep)) + keySep;
+    if (printHeaders)
+      s +=
+        (m.headers.length === 0
+          ? "NO_HEADERS"
+          : m.headers.map((h) => `${h.key}:${h.value === null ? nullLiteral : h.value.toString()}`).join(headersSep)) +
+        keySep;
     if (printKey) s += (m.key === null ? nullLiteral : m.key.toString()) + (printValue ? keySep : "");
     if (printValue) s += m.value === null ? nullLiteral : m.value.toString();
     return s + lineSep;
@@ -133,7 +181,10 @@ export async function consumeCommand(argv: readonly string[], io: Io): Promise<n
     process.off("SIGTERM", onSignal);
     await consumer.close();
   }
-  if (timedOut) io.err(`[${new Date().toISOString()}] ERROR Error processing message, terminating consumer process: TimeoutException\n`);
+  if (timedOut)
+    io.err(
+      `[${new Date().toISOString()}] ERROR Error processing message, terminating consumer process: TimeoutException\n`,
+    );
   io.err(`Processed a total of ${count} messages\n`);
   return 0;
 }

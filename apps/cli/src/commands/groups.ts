@@ -1,6 +1,13 @@
 // gregor groups (kafka-consumer-groups.sh): --list, --describe, --reset-offsets, --delete,
 // --delete-offsets, with Kafka's tool's flags, tables and messages.
-import { Admin, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, errorName, type CommittedOffset, type GroupDescription } from "@gregor/client";
+import {
+  Admin,
+  EARLIEST_TIMESTAMP,
+  LATEST_TIMESTAMP,
+  errorName,
+  type CommittedOffset,
+  type GroupDescription,
+} from "@gregor/client";
 import { BOOTSTRAP, HELP, UsageError, bootstrapOf, parseArgs, usage, type FlagSpec, type Parsed } from "../args.js";
 import type { Io } from "../io.js";
 
@@ -11,18 +18,34 @@ const SPECS: FlagSpec[] = [
   { flag: "--members", desc: "With --describe: list the members instead of offsets." },
   { flag: "--state", desc: "With --describe: print the group state (with --list: show each group's state)." },
   { flag: "--delete", desc: "Delete a group (it must have no active members)." },
-  { flag: "--delete-offsets", desc: "Delete a group's committed offsets for --topic (the group must not consume that topic)." },
+  {
+    flag: "--delete-offsets",
+    desc: "Delete a group's committed offsets for --topic (the group must not consume that topic).",
+  },
   { flag: "--reset-offsets", desc: "Reset a group's offsets: prints the plan; applies it only with --execute." },
   { flag: "--group", arg: "<group>", desc: "The consumer group.", repeatable: true },
   { flag: "--all-groups", desc: "Apply to all groups." },
-  { flag: "--topic", arg: "<topic[:p,p]>", desc: "With --reset-offsets / --delete-offsets: the topic, optionally some partitions.", repeatable: true },
+  {
+    flag: "--topic",
+    arg: "<topic[:p,p]>",
+    desc: "With --reset-offsets / --delete-offsets: the topic, optionally some partitions.",
+    repeatable: true,
+  },
   { flag: "--all-topics", desc: "With --reset-offsets: every topic the group has offsets for." },
   { flag: "--to-earliest", desc: "Reset to the earliest offset." },
   { flag: "--to-latest", desc: "Reset to the latest offset." },
   { flag: "--to-current", desc: "Reset to the current (committed) offset." },
   { flag: "--to-offset", arg: "<n>", desc: "Reset to this offset (clamped to the partition's range)." },
-  { flag: "--to-datetime", arg: "<YYYY-MM-DDTHH:mm:SS.sss>", desc: "Reset to the first offset at or after this time (local time unless a zone is given)." },
-  { flag: "--by-duration", arg: "<PnDTnHnMnS>", desc: "Reset to the first offset at or after now minus this ISO-8601 duration." },
+  {
+    flag: "--to-datetime",
+    arg: "<YYYY-MM-DDTHH:mm:SS.sss>",
+    desc: "Reset to the first offset at or after this time (local time unless a zone is given).",
+  },
+  {
+    flag: "--by-duration",
+    arg: "<PnDTnHnMnS>",
+    desc: "Reset to the first offset at or after now minus this ISO-8601 duration.",
+  },
   { flag: "--shift-by", arg: "<n>", desc: "Move the current offset by n (may be negative)." },
   { flag: "--execute", desc: "Apply the reset." },
   { flag: "--dry-run", desc: "Only show the result (the default)." },
@@ -40,7 +63,16 @@ const EXAMPLES = [
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 1))).join(" ").trimEnd()).join("\n") + "\n";
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]! + 1)))
+          .join(" ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
 }
 
 /** `topic` or `topic:0,2` into (topic, partitions | null for all). */
@@ -48,7 +80,8 @@ function topicSpec(s: string): { topic: string; partitions: number[] | null } {
   const i = s.lastIndexOf(":");
   if (i < 0) return { topic: s, partitions: null };
   const parts = s.slice(i + 1).split(",");
-  for (const p of parts) if (!/^\d+$/.test(p)) throw new UsageError(`--topic '${s}': partitions must be integers (topic:0,1,2)`);
+  for (const p of parts)
+    if (!/^\d+$/.test(p)) throw new UsageError(`--topic '${s}': partitions must be integers (topic:0,1,2)`);
   return { topic: s.slice(0, i), partitions: parts.map(Number) };
 }
 
@@ -63,7 +96,8 @@ export async function groupsCommand(argv: readonly string[], io: Io): Promise<nu
   const actions = ACTIONS.filter((f) => a.has(f));
   if (actions.length !== 1) throw new UsageError(`exactly one of ${ACTIONS.join(", ")} is required`);
   const bootstrapBrokers = bootstrapOf(a);
-  if (!a.has("--list") && !a.has("--all-groups") && a.all("--group").length === 0) throw new UsageError(`${actions[0]} needs --group <group> or --all-groups`);
+  if (!a.has("--list") && !a.has("--all-groups") && a.all("--group").length === 0)
+    throw new UsageError(`${actions[0]} needs --group <group> or --all-groups`);
   const admin = new Admin({ bootstrapBrokers, clientId: "gregor-groups", retry: { retries: 3 } });
   try {
     if (a.has("--list")) {
@@ -80,7 +114,10 @@ export async function groupsCommand(argv: readonly string[], io: Io): Promise<nu
       return 0;
     }
     for (const g of groups) await reset(admin, g, a, io);
-    if (!a.has("--execute") && !a.has("--dry-run")) io.err("WARN: this was a dry run: no offset was changed. Add --execute to apply the reset (or --dry-run to say it is one).\n");
+    if (!a.has("--execute") && !a.has("--dry-run"))
+      io.err(
+        "WARN: this was a dry run: no offset was changed. Add --execute to apply the reset (or --dry-run to say it is one).\n",
+      );
     return 0;
   } finally {
     await admin.close();
@@ -99,7 +136,8 @@ async function deleteGroups(admin: Admin, groups: readonly string[], io: Io): Pr
       failed.push(`* Group '${g}' could not be deleted due to: ${err.type ?? err.message}`);
     }
   }
-  if (ok.length > 0) io.out(`Deletion of requested consumer groups (${ok.map((g) => `'${g}'`).join(", ")}) was successful.\n`);
+  if (ok.length > 0)
+    io.out(`Deletion of requested consumer groups (${ok.map((g) => `'${g}'`).join(", ")}) was successful.\n`);
   if (failed.length > 0) {
     io.err(`Deletion of some consumer groups failed:\n${failed.join("\n")}\n`);
     return 1;
@@ -122,9 +160,14 @@ async function deleteOffsets(admin: Admin, groups: readonly string[], a: Parsed,
   }
   const results = await admin.deleteOffsets(groupId, tps);
   const failed = results.filter((r) => r.errorCode !== 0);
-  io.out(failed.length === 0 ? `Request succeed for deleting offsets with topic ${specs.map((s) => s.topic).join(", ")} group ${groupId}\n` : `Encounter some partition level error, see the follow-up details:\n`);
+  io.out(
+    failed.length === 0
+      ? `Request succeed for deleting offsets with topic ${specs.map((s) => s.topic).join(", ")} group ${groupId}\n`
+      : `Encounter some partition level error, see the follow-up details:\n`,
+  );
   const rows = [["TOPIC", "PARTITION", "STATUS"]];
-  for (const r of results) rows.push([r.topic, String(r.partition), r.errorCode === 0 ? "Successful" : `Error: ${errorName(r.errorCode)}`]);
+  for (const r of results)
+    rows.push([r.topic, String(r.partition), r.errorCode === 0 ? "Successful" : `Error: ${errorName(r.errorCode)}`]);
   io.out("\n" + table(rows));
   return failed.length === 0 ? 0 : 1;
 }
@@ -138,7 +181,13 @@ async function describeOne(admin: Admin, groupId: string): Promise<GroupDescript
 async function describe(admin: Admin, groupId: string, members: boolean, state: boolean, io: Io): Promise<void> {
   const d = await describeOne(admin, groupId);
   if (state) {
-    io.out("\n" + table([["GROUP", "ASSIGNMENT-STRATEGY", "STATE", "#MEMBERS"], [groupId, d.protocol || "-", d.state, String(d.members.length)]]));
+    io.out(
+      "\n" +
+        table([
+          ["GROUP", "ASSIGNMENT-STRATEGY", "STATE", "#MEMBERS"],
+          [groupId, d.protocol || "-", d.state, String(d.members.length)],
+        ]),
+    );
     return;
   }
   if (members) {
@@ -147,15 +196,28 @@ async function describe(admin: Admin, groupId: string, members: boolean, state: 
       return;
     }
     const rows = [["GROUP", "CONSUMER-ID", "GROUP-INSTANCE-ID", "HOST", "CLIENT-ID", "#PARTITIONS"]];
-    for (const m of d.members) rows.push([groupId, m.memberId, m.groupInstanceId ?? "-", m.clientHost, m.clientId, String(m.assignment.reduce((n, t) => n + t.partitions.length, 0))]);
+    for (const m of d.members)
+      rows.push([
+        groupId,
+        m.memberId,
+        m.groupInstanceId ?? "-",
+        m.clientHost,
+        m.clientId,
+        String(m.assignment.reduce((n, t) => n + t.partitions.length, 0)),
+      ]);
     io.out("\n" + table(rows));
     return;
   }
   const committed = await admin.fetchOffsets(groupId);
   const owner = new Map<string, { memberId: string; host: string; clientId: string }>();
-  for (const m of d.members) for (const t of m.assignment) for (const p of t.partitions) owner.set(`${t.topic}\0${p}`, { memberId: m.memberId, host: m.clientHost, clientId: m.clientId });
+  for (const m of d.members)
+    for (const t of m.assignment)
+      for (const p of t.partitions)
+        owner.set(`${t.topic}\0${p}`, { memberId: m.memberId, host: m.clientHost, clientId: m.clientId });
   const keys = new Map<string, { topic: string; partition: number; offset: bigint | null }>();
-  for (const c of committed) if (c.offset >= 0n) keys.set(`${c.topic}\0${c.partition}`, { topic: c.topic, partition: c.partition, offset: c.offset });
+  for (const c of committed)
+    if (c.offset >= 0n)
+      keys.set(`${c.topic}\0${c.partition}`, { topic: c.topic, partition: c.partition, offset: c.offset });
   for (const k of owner.keys()) {
     if (keys.has(k)) continue;
     const [topic, p] = k.split("\0") as [string, string];
@@ -164,17 +226,34 @@ async function describe(admin: Admin, groupId: string, members: boolean, state: 
   if (d.members.length === 0) io.out(`\nConsumer group '${groupId}' has no active members.\n`);
   if (keys.size === 0) {
     // An active group that owns nothing and committed nothing: show its members (as Kafka does).
-    if (d.members.length > 0) io.out(`\nConsumer group '${groupId}' has no committed offsets and no assigned partitions (state ${d.state}).\n`);
+    if (d.members.length > 0)
+      io.out(`\nConsumer group '${groupId}' has no committed offsets and no assigned partitions (state ${d.state}).\n`);
     return;
   }
-  const entries = [...keys.values()].sort((x, y) => (x.topic === y.topic ? x.partition - y.partition : x.topic < y.topic ? -1 : 1));
-  const ends = await admin.listOffsets(entries.map((e) => ({ topic: e.topic, partition: e.partition, timestamp: LATEST_TIMESTAMP }))).catch(() => []);
-  const rows = [["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"]];
+  const entries = [...keys.values()].sort((x, y) =>
+    x.topic === y.topic ? x.partition - y.partition : x.topic < y.topic ? -1 : 1,
+  );
+  const ends = await admin
+    .listOffsets(entries.map((e) => ({ topic: e.topic, partition: e.partition, timestamp: LATEST_TIMESTAMP })))
+    .catch(() => []);
+  const rows = [
+    ["GROUP", "TOPIC", "PARTITION", "CURRENT-OFFSET", "LOG-END-OFFSET", "LAG", "CONSUMER-ID", "HOST", "CLIENT-ID"],
+  ];
   for (const e of entries) {
     const end = ends.find((x) => x.topic === e.topic && x.partition === e.partition)?.offset;
     const o = owner.get(`${e.topic}\0${e.partition}`);
     const lag = e.offset !== null && end !== undefined ? String(end - e.offset) : "-";
-    rows.push([groupId, e.topic, String(e.partition), e.offset === null ? "-" : String(e.offset), end === undefined ? "-" : String(end), lag, o?.memberId ?? "-", o?.host ?? "-", o?.clientId ?? "-"]);
+    rows.push([
+      groupId,
+      e.topic,
+      String(e.partition),
+      e.offset === null ? "-" : String(e.offset),
+      end === undefined ? "-" : String(end),
+      lag,
+      o?.memberId ?? "-",
+      o?.host ?? "-",
+      o?.clientId ?? "-",
+    ]);
   }
   io.out("\n" + table(rows));
 }
@@ -182,25 +261,45 @@ async function describe(admin: Admin, groupId: string, members: boolean, state: 
 /** ISO-8601 duration (PnDTnHnMnS, as Java's Duration.parse) in milliseconds. */
 function durationMs(s: string): number {
   const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/i.exec(s);
-  if (!m || s.toUpperCase() === "P" || s.toUpperCase().endsWith("T")) throw new UsageError(`--by-duration: cannot parse '${s}' (use PnDTnHnMnS, e.g. PT1H or P1DT30M)`);
+  if (!m || s.toUpperCase() === "P" || s.toUpperCase().endsWith("T"))
+    throw new UsageError(`--by-duration: cannot parse '${s}' (use PnDTnHnMnS, e.g. PT1H or P1DT30M)`);
   return ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60_000 + Number(m[4] ?? 0) * 1000;
 }
 
 async function reset(admin: Admin, groupId: string, a: Parsed, io: Io): Promise<void> {
-  const scenarios = ["--to-earliest", "--to-latest", "--to-current", "--to-offset", "--to-datetime", "--by-duration", "--shift-by"].filter((f) => a.has(f));
-  if (scenarios.length !== 1) throw new UsageError("--reset-offsets needs exactly one of --to-earliest, --to-latest, --to-current, --to-offset, --to-datetime, --by-duration, --shift-by");
+  const scenarios = [
+    "--to-earliest",
+    "--to-latest",
+    "--to-current",
+    "--to-offset",
+    "--to-datetime",
+    "--by-duration",
+    "--shift-by",
+  ].filter((f) => a.has(f));
+  if (scenarios.length !== 1)
+    throw new UsageError(
+      "--reset-offsets needs exactly one of --to-earliest, --to-latest, --to-current, --to-offset, --to-datetime, --by-duration, --shift-by",
+    );
   if (a.has("--execute") && a.has("--dry-run")) throw new UsageError("--execute and --dry-run cannot be used together");
   let timestamp: number | null = null;
   if (a.has("--to-datetime")) {
     const v = a.require("--to-datetime");
-    timestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v) ? Date.parse(v) : NaN;
-    if (Number.isNaN(timestamp)) throw new UsageError(`--to-datetime: cannot parse '${v}' (use YYYY-MM-DDTHH:mm:SS.sss, optionally with Z or +hh:mm)`);
+    timestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v)
+      ? Date.parse(v)
+      : NaN;
+    if (Number.isNaN(timestamp))
+      throw new UsageError(
+        `--to-datetime: cannot parse '${v}' (use YYYY-MM-DDTHH:mm:SS.sss, optionally with Z or +hh:mm)`,
+      );
   }
   if (a.has("--by-duration")) timestamp = Date.now() - durationMs(a.require("--by-duration"));
   const toOffset = a.has("--to-offset") ? a.int("--to-offset")! : 0;
   const shiftBy = a.has("--shift-by") ? a.int("--shift-by")! : 0;
   const d = await admin.describeGroups([groupId]).then((r) => r[0]);
-  if (d && d.members.length > 0) throw new UsageError(`Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${d.state}.`);
+  if (d && d.members.length > 0)
+    throw new UsageError(
+      `Assignments can only be reset if the group '${groupId}' is inactive, but the current state is ${d.state}.`,
+    );
   const committed = await admin.fetchOffsets(groupId);
   const targets: { topic: string; partition: number }[] = [];
   if (a.has("--all-topics")) {
@@ -218,7 +317,9 @@ async function reset(admin: Admin, groupId: string, a: Parsed, io: Io): Promise<
   }
   const k = (t: { topic: string; partition: number }): string => `${t.topic}\0${t.partition}`;
   const q = async (ts: bigint): Promise<Map<string, bigint>> =>
-    targets.length === 0 ? new Map() : new Map((await admin.listOffsets(targets.map((t) => ({ ...t, timestamp: ts })))).map((x) => [k(x), x.offset]));
+    targets.length === 0
+      ? new Map()
+      : new Map((await admin.listOffsets(targets.map((t) => ({ ...t, timestamp: ts })))).map((x) => [k(x), x.offset]));
   const earliest = await q(EARLIEST_TIMESTAMP);
   const latest = await q(LATEST_TIMESTAMP);
   const byTime = timestamp !== null ? await q(BigInt(timestamp)) : null;

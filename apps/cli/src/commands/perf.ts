@@ -13,11 +13,28 @@ const PRODUCE: FlagSpec[] = [
   { flag: "--topic", arg: "<topic>", desc: "REQUIRED: topic to produce to." },
   { flag: "--num-records", arg: "<n>", desc: "REQUIRED: number of records to send." },
   { flag: "--record-size", arg: "<bytes>", desc: "Size of each record (default 100)." },
-  { flag: "--throughput", arg: "<rec/s>", desc: "Throttle to about this many records/s; -1 for no limit (default -1)." },
-  { flag: "--records-per-send", arg: "<n>", desc: "Records handed to one send() call (default 1000; 1 measures per-record latency)." },
-  { flag: "--producer-props", arg: "<k=v>", desc: "Producer properties (acks, linger.ms, batch.size, compression.type, ...).", repeatable: true },
+  {
+    flag: "--throughput",
+    arg: "<rec/s>",
+    desc: "Throttle to about this many records/s; -1 for no limit (default -1).",
+  },
+  {
+    flag: "--records-per-send",
+    arg: "<n>",
+    desc: "Records handed to one send() call (default 1000; 1 measures per-record latency).",
+  },
+  {
+    flag: "--producer-props",
+    arg: "<k=v>",
+    desc: "Producer properties (acks, linger.ms, batch.size, compression.type, ...).",
+    repeatable: true,
+  },
   { flag: "--producer-property", arg: "<k=v>", desc: "Same as --producer-props.", repeatable: true },
-  { flag: "--reporting-interval", arg: "<ms>", desc: "Progress line interval when stderr is not a terminal (default 5000); on a terminal one live line is redrawn." },
+  {
+    flag: "--reporting-interval",
+    arg: "<ms>",
+    desc: "Progress line interval when stderr is not a terminal (default 5000); on a terminal one live line is redrawn.",
+  },
   HELP,
 ];
 
@@ -29,7 +46,11 @@ const CONSUME: FlagSpec[] = [
   { flag: "--from-latest", desc: "Start at the end instead of the beginning." },
   { flag: "--consumer-property", arg: "<k=v>", desc: "Consumer properties.", repeatable: true },
   { flag: "--timeout", arg: "<ms>", desc: "Give up when no record arrives for this long (default 10000)." },
-  { flag: "--reporting-interval", arg: "<ms>", desc: "Progress line interval when stderr is not a terminal (default 5000); on a terminal one live line is redrawn." },
+  {
+    flag: "--reporting-interval",
+    arg: "<ms>",
+    desc: "Progress line interval when stderr is not a terminal (default 5000); on a terminal one live line is redrawn.",
+  },
   HELP,
 ];
 
@@ -50,7 +71,9 @@ export async function perfCommand(argv: readonly string[], io: Io): Promise<numb
   if (mode === "produce") return produce(rest, io);
   if (mode === "consume") return consume(rest, io);
   if (mode === undefined || mode === "--help") {
-    io.out(`Usage: gregor perf produce|consume [options]\nLoad tests (kafka-producer-perf-test.sh / kafka-consumer-perf-test.sh): progress on stderr, results on stdout.\n\n${usage("perf produce", PRODUCE_SUMMARY, PRODUCE, PRODUCE_EXAMPLES)}\n${usage("perf consume", CONSUME_SUMMARY, CONSUME, CONSUME_EXAMPLES)}`);
+    io.out(
+      `Usage: gregor perf produce|consume [options]\nLoad tests (kafka-producer-perf-test.sh / kafka-consumer-perf-test.sh): progress on stderr, results on stdout.\n\n${usage("perf produce", PRODUCE_SUMMARY, PRODUCE, PRODUCE_EXAMPLES)}\n${usage("perf consume", CONSUME_SUMMARY, CONSUME, CONSUME_EXAMPLES)}`,
+    );
     return mode === undefined ? 1 : 0;
   }
   throw new UsageError(`perf: unknown mode '${mode}'. Allowed: produce, consume`);
@@ -70,8 +93,19 @@ async function produce(argv: readonly string[], io: Io): Promise<number> {
   const perSend = Math.max(1, a.int("--records-per-send", 1000)!);
   const interval = a.int("--reporting-interval", 5000)!;
   const props = new Map([...a.props("--producer-props"), ...a.props("--producer-property")]);
-  const producer = new Producer({ bootstrapBrokers: bootstrapOf(a), clientId: "producer-perf", acks: 1, lingerMs: 5, batchSize: 1_048_576, ...producerProps(props) } as ConstructorParameters<typeof Producer>[0]);
-  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const producer = new Producer({
+    bootstrapBrokers: bootstrapOf(a),
+    clientId: "producer-perf",
+    acks: 1,
+    lingerMs: 5,
+    batchSize: 1_048_576,
+    ...producerProps(props),
+  } as ConstructorParameters<typeof Producer>[0]);
+  const hist = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
   const payload = randomBytes(size);
   const chunk: ProducerRecord[] = Array.from({ length: perSend }, () => ({ value: payload }));
   const start = performance.now();
@@ -155,7 +189,11 @@ async function consume(argv: readonly string[], io: Io): Promise<number> {
     ...(group ? { groupId: group } : {}),
     ...consumerProps(a.props("--consumer-property")),
   });
-  const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 });
+  const hist = hdr.build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 3_600_000,
+    numberOfSignificantValueDigits: 3,
+  });
   let count = 0;
   let bytes = 0;
   const start = performance.now();
@@ -177,7 +215,13 @@ async function consume(argv: readonly string[], io: Io): Promise<number> {
       const { Admin } = await import("@gregor/client");
       const admin = new Admin({ bootstrapBrokers });
       const [info] = await admin.describeTopics([topic]).finally(() => admin.close());
-      consumer.assign(info!.partitions.map((p) => ({ topic, partition: p.partition, offset: a.has("--from-latest") ? "latest" : "earliest" })));
+      consumer.assign(
+        info!.partitions.map((p) => ({
+          topic,
+          partition: p.partition,
+          offset: a.has("--from-latest") ? "latest" : "earliest",
+        })),
+      );
     }
     arm();
     outer: for await (const b of consumer) {
@@ -197,7 +241,11 @@ async function consume(argv: readonly string[], io: Io): Promise<number> {
   const secs = (performance.now() - start) / 1000;
   const mb = bytes / 1048576;
   io.out("start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec\n");
-  io.out(`${new Date(startWall).toISOString()}, ${new Date().toISOString()}, ${mb.toFixed(4)}, ${(mb / secs).toFixed(4)}, ${count}, ${(count / secs).toFixed(4)}\n`);
-  io.out(`record age at consume (ms): p50 ${hist.getValueAtPercentile(50)}, p99 ${hist.getValueAtPercentile(99)}, max ${hist.maxValue}\n`);
+  io.out(
+    `${new Date(startWall).toISOString()}, ${new Date().toISOString()}, ${mb.toFixed(4)}, ${(mb / secs).toFixed(4)}, ${count}, ${(count / secs).toFixed(4)}\n`,
+  );
+  io.out(
+    `record age at consume (ms): p50 ${hist.getValueAtPercentile(50)}, p99 ${hist.getValueAtPercentile(99)}, max ${hist.maxValue}\n`,
+  );
   return count >= total ? 0 : 1;
 }

@@ -9,8 +9,18 @@ import { producerProps } from "./client-props.js";
 const SPECS: FlagSpec[] = [
   BOOTSTRAP,
   { flag: "--topic", arg: "<topic>", desc: "REQUIRED: the topic to produce to." },
-  { flag: "--property", arg: "<key=value>", desc: "Line reader properties: parse.key, key.separator (default \\t), parse.headers, headers.delimiter (\\t), headers.separator (,), headers.key.separator (:), null.marker, ignore.error.", repeatable: true },
-  { flag: "--producer-property", arg: "<key=value>", desc: "Producer properties: acks, linger.ms, batch.size, compression.type, enable.idempotence, ...", repeatable: true },
+  {
+    flag: "--property",
+    arg: "<key=value>",
+    desc: "Line reader properties: parse.key, key.separator (default \\t), parse.headers, headers.delimiter (\\t), headers.separator (,), headers.key.separator (:), null.marker, ignore.error.",
+    repeatable: true,
+  },
+  {
+    flag: "--producer-property",
+    arg: "<key=value>",
+    desc: "Producer properties: acks, linger.ms, batch.size, compression.type, enable.idempotence, ...",
+    repeatable: true,
+  },
   { flag: "--compression-codec", arg: "<codec>", desc: "none, gzip, snappy, lz4 or zstd." },
   { flag: "--request-required-acks", arg: "<acks>", desc: "0, 1, -1 or all (default -1)." },
   { flag: "--batch-size", arg: "<n>", desc: "Records per batch sent to the client at once (default 200)." },
@@ -24,16 +34,40 @@ function unescape(s: string): string {
   return s.replace(/\\t/g, "\t").replace(/\\n/g, "\n");
 }
 
-export async function produceCommand(argv: readonly string[], io: Io, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
+export async function produceCommand(
+  argv: readonly string[],
+  io: Io,
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<number> {
   const a = parseArgs("produce", SPECS, argv);
   if (a.has("--help")) {
-    io.out(usage("produce", "Reads lines from standard input and publishes each as a record (what kafka-console-producer.sh does).", SPECS, ["echo hello | gregor produce --bootstrap-server localhost:9092 --topic events", "gregor produce --bootstrap-server localhost:9092 --topic events --property parse.key=true --property key.separator=: < lines.txt"]));
+    io.out(
+      usage(
+        "produce",
+        "Reads lines from standard input and publishes each as a record (what kafka-console-producer.sh does).",
+        SPECS,
+        [
+          "echo hello | gregor produce --bootstrap-server localhost:9092 --topic events",
+          "gregor produce --bootstrap-server localhost:9092 --topic events --property parse.key=true --property key.separator=: < lines.txt",
+        ],
+      ),
+    );
     return 0;
   }
   const topic = a.require("--topic");
   const props = a.props("--property");
-  const known = ["parse.key", "key.separator", "parse.headers", "headers.delimiter", "headers.separator", "headers.key.separator", "null.marker", "ignore.error"];
-  for (const k of props.keys()) if (!known.includes(k)) throw new UsageError(`unsupported --property '${k}'. Supported: ${known.join(", ")}`);
+  const known = [
+    "parse.key",
+    "key.separator",
+    "parse.headers",
+    "headers.delimiter",
+    "headers.separator",
+    "headers.key.separator",
+    "null.marker",
+    "ignore.error",
+  ];
+  for (const k of props.keys())
+    if (!known.includes(k)) throw new UsageError(`unsupported --property '${k}'. Supported: ${known.join(", ")}`);
   const parseKey = props.get("parse.key") === "true";
   const keySep = unescape(props.get("key.separator") ?? "\t");
   const parseHeaders = props.get("parse.headers") === "true";
@@ -41,7 +75,12 @@ export async function produceCommand(argv: readonly string[], io: Io, stdin: Nod
   const headersSep = unescape(props.get("headers.separator") ?? ",");
   const headerKeySep = unescape(props.get("headers.key.separator") ?? ":");
   const nullMarker = props.get("null.marker");
-  const options: Record<string, unknown> = { bootstrapBrokers: bootstrapOf(a), clientId: "console-producer", lingerMs: a.int("--timeout", 5), ...producerProps(a.props("--producer-property")) };
+  const options: Record<string, unknown> = {
+    bootstrapBrokers: bootstrapOf(a),
+    clientId: "console-producer",
+    lingerMs: a.int("--timeout", 5),
+    ...producerProps(a.props("--producer-property")),
+  };
   const codec = a.get("--compression-codec");
   if (codec !== undefined) Object.assign(options, producerProps(new Map([["compression.type", codec]])));
   const acks = a.get("--request-required-acks");
@@ -75,7 +114,10 @@ export async function produceCommand(argv: readonly string[], io: Io, stdin: Nod
       const r: ProducerRecord = { value: null };
       if (parseHeaders) {
         const i = line.indexOf(headersDelim);
-        if (i < 0) throw new UsageError(`no headers delimiter in line '${line}' (parse.headers=true expects headers${headersDelim}...)`);
+        if (i < 0)
+          throw new UsageError(
+            `no headers delimiter in line '${line}' (parse.headers=true expects headers${headersDelim}...)`,
+          );
         const hs = line.slice(0, i);
         line = line.slice(i + headersDelim.length);
         if (hs !== "") {

@@ -16,7 +16,9 @@ describe("broker config", () => {
   });
 
   it("layers file < env < flags < code, with typed values", () => {
-    const file = parseProperties("num.partitions=3\n# comment\nlog.dirs = /from/file\nauto.create.topics.enable=true\n");
+    const file = parseProperties(
+      "num.partitions=3\n# comment\nlog.dirs = /from/file\nauto.create.topics.enable=true\n",
+    );
     const env = configFromEnv({ GREGOR_LOG_DIRS: "/from/env", GREGOR_AUTO_CREATE_TOPICS_ENABLE: "false", OTHER: "x" });
     const c = buildBrokerConfig(file, env, new Map([["log.retention.ms", "1000"]]), { "num.partitions": 5 });
     expect(c["log.dirs"]).toBe("/from/env");
@@ -27,8 +29,12 @@ describe("broker config", () => {
 
   it("names the key, the value and what is allowed on a bad value", () => {
     expect(() => buildBrokerConfig({ "num.partitions": "0" })).toThrow(ConfigError);
-    expect(() => buildBrokerConfig({ "num.partitions": "0" })).toThrow('Invalid value "0" for configuration num.partitions: an integer >= 1');
-    expect(() => buildBrokerConfig({ "auto.create.topics.enable": "yes" })).toThrow("auto.create.topics.enable: true or false");
+    expect(() => buildBrokerConfig({ "num.partitions": "0" })).toThrow(
+      'Invalid value "0" for configuration num.partitions: an integer >= 1',
+    );
+    expect(() => buildBrokerConfig({ "auto.create.topics.enable": "yes" })).toThrow(
+      "auto.create.topics.enable: true or false",
+    );
     expect(() => buildBrokerConfig({ listeners: "localhost:9092" })).toThrow("listeners");
     expect(() => loadBrokerConfig({ overrides: ["novalue"] })).toThrow(ConfigError);
   });
@@ -41,7 +47,10 @@ describe("broker config", () => {
   });
 
   it("parses listeners", () => {
-    expect(parseListeners("PLAINTEXT://:9092,CONTROLLER://127.0.0.1:9093")).toEqual([{ name: "PLAINTEXT", host: "", port: 9092 }, { name: "CONTROLLER", host: "127.0.0.1", port: 9093 }]);
+    expect(parseListeners("PLAINTEXT://:9092,CONTROLLER://127.0.0.1:9093")).toEqual([
+      { name: "PLAINTEXT", host: "", port: 9092 },
+      { name: "CONTROLLER", host: "127.0.0.1", port: 9093 },
+    ]);
     expect(parseListeners("PLAINTEXT://[::1]:1")).toEqual([{ name: "PLAINTEXT", host: "::1", port: 1 }]);
     expect(parseListeners("nope")).toBeNull();
   });
@@ -64,6 +73,13 @@ describe("topic config", () => {
   it("maps overrides over broker defaults onto the log config", () => {
     const broker = buildBrokerConfig({ "log.segment.bytes": 1000, "log.flush.interval.messages": 1 });
     const lc = toLogConfig(broker, { "retention.ms": "5000", "message.timestamp.type": "LogAppendTime" });
-    expect(lc).toMatchObject({ segmentBytes: 1000, flushMessages: 1, retentionMs: 5000, messageTimestampType: "LogAppendTime", flushMs: Infinity, maxMessageBytes: 1048588 });
+    expect(lc).toMatchObject({
+      segmentBytes: 1000,
+      flushMessages: 1,
+      retentionMs: 5000,
+      messageTimestampType: "LogAppendTime",
+      flushMs: Infinity,
+      maxMessageBytes: 1048588,
+    });
   });
 });

@@ -33,17 +33,30 @@ function bool(v: unknown): unknown {
   return v;
 }
 const int = (min: number, max = 2147483647) => z.preprocess(num, z.number().int().min(min).max(max));
-const long = (min: number) => z.preprocess(num, z.number().min(min).max(LONG_MAX).refine((n) => Number.isInteger(n) || n >= Number.MAX_SAFE_INTEGER));
+const long = (min: number) =>
+  z.preprocess(
+    num,
+    z
+      .number()
+      .min(min)
+      .max(LONG_MAX)
+      .refine((n) => Number.isInteger(n) || n >= Number.MAX_SAFE_INTEGER),
+  );
 const boolean = () => z.preprocess(bool, z.boolean());
 const str = () => z.preprocess((v) => (typeof v === "number" || typeof v === "boolean" ? String(v) : v), z.string());
-const oneOf = <T extends string>(...values: [T, ...T[]]) => z.preprocess((v) => (typeof v === "string" ? v.trim() : v), z.enum(values));
+const oneOf = <T extends string>(...values: [T, ...T[]]) =>
+  z.preprocess((v) => (typeof v === "string" ? v.trim() : v), z.enum(values));
 
 interface KeyDef<S extends z.ZodType = z.ZodType> {
   schema: S;
   default: unknown;
   allowed: string;
 }
-const k = <S extends z.ZodType>(schema: S, dflt: unknown, allowed: string): KeyDef<S> => ({ schema, default: dflt, allowed });
+const k = <S extends z.ZodType>(schema: S, dflt: unknown, allowed: string): KeyDef<S> => ({
+  schema,
+  default: dflt,
+  allowed,
+});
 
 /** Every broker key Gregor understands, with Kafka's default (except log.dirs: ./data). */
 export const BROKER_KEYS = {
@@ -51,11 +64,23 @@ export const BROKER_KEYS = {
   "process.roles": k(str(), "broker,controller", "broker, controller or broker,controller"),
   "controller.quorum.voters": k(str(), "", "a list of id@host:port"),
   "controller.listener.names": k(str(), "CONTROLLER", "listener names"),
-  listeners: k(str().refine((s) => parseListeners(s) !== null), "PLAINTEXT://:9092", "a comma-separated list of NAME://host:port"),
-  "advertised.listeners": k(str().refine((s) => s === "" || parseListeners(s) !== null), "", "a comma-separated list of NAME://host:port"),
+  listeners: k(
+    str().refine((s) => parseListeners(s) !== null),
+    "PLAINTEXT://:9092",
+    "a comma-separated list of NAME://host:port",
+  ),
+  "advertised.listeners": k(
+    str().refine((s) => s === "" || parseListeners(s) !== null),
+    "",
+    "a comma-separated list of NAME://host:port",
+  ),
   "listener.security.protocol.map": k(str(), "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT", "NAME:PROTOCOL pairs"),
   "inter.broker.listener.name": k(str(), "PLAINTEXT", "a listener name"),
-  "log.dirs": k(str().refine((s) => s.trim() !== ""), "./data", "a non-empty comma-separated list of directories"),
+  "log.dirs": k(
+    str().refine((s) => s.trim() !== ""),
+    "./data",
+    "a non-empty comma-separated list of directories",
+  ),
   "num.partitions": k(int(1), 1, "an integer >= 1"),
   "default.replication.factor": k(int(1, 32767), 1, "an integer in [1, 32767]"),
   "min.insync.replicas": k(int(1), 1, "an integer >= 1"),
@@ -76,7 +101,11 @@ export const BROKER_KEYS = {
   "log.flush.interval.messages": k(long(1), LONG_MAX, "an integer >= 1"),
   "log.flush.interval.ms": k(long(0).nullable(), null, "an integer >= 0"),
   "log.message.timestamp.type": k(oneOf("CreateTime", "LogAppendTime"), "CreateTime", "CreateTime or LogAppendTime"),
-  "log.cleanup.policy": k(oneOf("delete", "compact", "compact,delete", "delete,compact"), "delete", "delete, compact or compact,delete"),
+  "log.cleanup.policy": k(
+    oneOf("delete", "compact", "compact,delete", "delete,compact"),
+    "delete",
+    "delete, compact or compact,delete",
+  ),
   "log.index.interval.bytes": k(int(0), 4096, "an integer >= 0"),
   "log.index.size.max.bytes": k(int(4), 10485760, "an integer >= 4"),
   "log.cleaner.delete.retention.ms": k(long(0), 86400000, "an integer >= 0"),
@@ -85,7 +114,11 @@ export const BROKER_KEYS = {
   "log.cleaner.min.cleanable.ratio": k(z.preprocess(num, z.number().min(0).max(1)), 0.5, "a number in [0, 1]"),
   "log.cleaner.min.compaction.lag.ms": k(long(0), 0, "an integer >= 0"),
   "log.cleaner.max.compaction.lag.ms": k(long(1), LONG_MAX, "an integer >= 1"),
-  "compression.type": k(oneOf("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"), "producer", "producer, uncompressed, gzip, snappy, lz4 or zstd"),
+  "compression.type": k(
+    oneOf("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"),
+    "producer",
+    "producer, uncompressed, gzip, snappy, lz4 or zstd",
+  ),
   "offsets.topic.num.partitions": k(int(1), 50, "an integer >= 1"),
   "offsets.topic.replication.factor": k(int(1, 32767), 1, "an integer in [1, 32767]"),
   "offsets.topic.segment.bytes": k(int(1), 104857600, "an integer >= 1"),
@@ -143,7 +176,11 @@ export function buildBrokerConfig(...layers: (ConfigOverrides | Map<string, stri
   out.unknown = unknown;
   const config = out as BrokerConfig;
   if (config["group.min.session.timeout.ms"] > config["group.max.session.timeout.ms"]) {
-    throw new ConfigError("group.min.session.timeout.ms", config["group.min.session.timeout.ms"], "at most group.max.session.timeout.ms");
+    throw new ConfigError(
+      "group.min.session.timeout.ms",
+      config["group.min.session.timeout.ms"],
+      "at most group.max.session.timeout.ms",
+    );
   }
   return config;
 }
@@ -153,7 +190,12 @@ export function configFromEnv(env: Record<string, string | undefined>): Map<stri
   const out = new Map<string, string>();
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith("GREGOR_") || value === undefined) continue;
-    const key = name.slice(7).toLowerCase().replace(/__/g, "\u0000").replace(/_/g, ".").replace(/\u0000/g, "_");
+    const key = name
+      .slice(7)
+      .toLowerCase()
+      .replace(/__/g, "\u0000")
+      .replace(/_/g, ".")
+      .replace(/\u0000/g, "_");
     out.set(key, value);
   }
   return out;
@@ -167,7 +209,10 @@ export interface Listener {
 
 export function parseListeners(s: string): Listener[] | null {
   const out: Listener[] = [];
-  for (const part of s.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+  for (const part of s
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "")) {
     const m = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(part);
     if (m === null) return null;
     const port = Number(m[3]);
@@ -180,7 +225,8 @@ export function parseListeners(s: string): Listener[] | null {
 /** log.retention.ms, else .minutes, else .hours (Kafka's precedence). */
 export function retentionMs(c: BrokerConfig): number {
   if (c["log.retention.ms"] !== null) return c["log.retention.ms"];
-  if (c["log.retention.minutes"] !== null) return c["log.retention.minutes"] === -1 ? -1 : c["log.retention.minutes"] * 60_000;
+  if (c["log.retention.minutes"] !== null)
+    return c["log.retention.minutes"] === -1 ? -1 : c["log.retention.minutes"] * 60_000;
   return c["log.retention.hours"] === -1 ? -1 : c["log.retention.hours"] * 3_600_000;
 }
 

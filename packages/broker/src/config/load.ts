@@ -1,7 +1,13 @@
 // Loads the broker config the way kafka-server-start does: a properties file, then GREGOR_* env
 // variables, then `--override key=value` flags.
 import { readFileSync } from "node:fs";
-import { buildBrokerConfig, type BrokerConfig, ConfigError, configFromEnv, type ConfigOverrides } from "./broker-config.js";
+import {
+  buildBrokerConfig,
+  type BrokerConfig,
+  ConfigError,
+  configFromEnv,
+  type ConfigOverrides,
+} from "./broker-config.js";
 import { parseProperties } from "./properties.js";
 
 export interface LoadConfigOptions {
@@ -15,7 +21,8 @@ export interface LoadConfigOptions {
 }
 
 export function loadBrokerConfig(options: LoadConfigOptions = {}): BrokerConfig {
-  const fileLayer = options.file === undefined ? new Map<string, string>() : parseProperties(readFileSync(options.file, "utf8"));
+  const fileLayer =
+    options.file === undefined ? new Map<string, string>() : parseProperties(readFileSync(options.file, "utf8"));
   const flagLayer = new Map<string, string>();
   for (const o of options.overrides ?? []) {
     const eq = o.indexOf("=");

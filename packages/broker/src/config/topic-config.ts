@@ -5,7 +5,17 @@ import type { LogConfig } from "@gregor/storage";
 import { type BrokerConfig, retentionMs, rollMs } from "./broker-config.js";
 
 /** DescribeConfigs configType values (KIP-569). */
-export const ConfigType = { BOOLEAN: 1, STRING: 2, INT: 3, SHORT: 4, LONG: 5, DOUBLE: 6, LIST: 7, CLASS: 8, PASSWORD: 9 } as const;
+export const ConfigType = {
+  BOOLEAN: 1,
+  STRING: 2,
+  INT: 3,
+  SHORT: 4,
+  LONG: 5,
+  DOUBLE: 6,
+  LIST: 7,
+  CLASS: 8,
+  PASSWORD: 9,
+} as const;
 
 interface TopicKeyDef {
   type: number;
@@ -16,34 +26,135 @@ interface TopicKeyDef {
 }
 
 const LONG_MAX = "9223372036854775807";
-const isInt = (min: number, max = Number.MAX_SAFE_INTEGER) => (v: string) => /^-?\d+$/.test(v.trim()) && Number(v) >= min && Number(v) <= max;
-const isLong = (min: number) => (v: string) => /^-?\d+$/.test(v.trim()) && (Number(v) >= min);
-const oneOf = (...xs: string[]) => (v: string) => xs.includes(v.trim());
+const isInt =
+  (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  (v: string) =>
+    /^-?\d+$/.test(v.trim()) && Number(v) >= min && Number(v) <= max;
+const isLong = (min: number) => (v: string) => /^-?\d+$/.test(v.trim()) && Number(v) >= min;
+const oneOf =
+  (...xs: string[]) =>
+  (v: string) =>
+    xs.includes(v.trim());
 const fixed = (s: string) => () => s;
 const bool = oneOf("true", "false");
 const longStr = (n: number | null): string => (n === null || n >= Number.MAX_SAFE_INTEGER ? LONG_MAX : String(n));
 
 export const TOPIC_KEYS: Record<string, TopicKeyDef> = {
-  "cleanup.policy": { type: ConfigType.LIST, brokerDefault: (c) => c["log.cleanup.policy"], valid: oneOf("delete", "compact", "compact,delete", "delete,compact"), allowed: "[delete, compact]" },
-  "compression.type": { type: ConfigType.STRING, brokerDefault: (c) => c["compression.type"], valid: oneOf("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"), allowed: "[uncompressed, zstd, lz4, snappy, gzip, producer]" },
-  "delete.retention.ms": { type: ConfigType.LONG, brokerDefault: (c) => String(c["log.cleaner.delete.retention.ms"]), valid: isLong(0), allowed: "[0,...]" },
-  "file.delete.delay.ms": { type: ConfigType.LONG, brokerDefault: fixed("60000"), valid: isLong(0), allowed: "[0,...]" },
-  "flush.messages": { type: ConfigType.LONG, brokerDefault: (c) => longStr(c["log.flush.interval.messages"]), valid: isLong(1), allowed: "[1,...]" },
-  "flush.ms": { type: ConfigType.LONG, brokerDefault: (c) => longStr(c["log.flush.interval.ms"]), valid: isLong(0), allowed: "[0,...]" },
-  "index.interval.bytes": { type: ConfigType.INT, brokerDefault: (c) => String(c["log.index.interval.bytes"]), valid: isInt(0, 2147483647), allowed: "[0,...]" },
-  "max.compaction.lag.ms": { type: ConfigType.LONG, brokerDefault: (c) => longStr(c["log.cleaner.max.compaction.lag.ms"]), valid: isLong(1), allowed: "[1,...]" },
-  "max.message.bytes": { type: ConfigType.INT, brokerDefault: (c) => String(c["message.max.bytes"]), valid: isInt(0, 2147483647), allowed: "[0,...]" },
-  "message.timestamp.type": { type: ConfigType.STRING, brokerDefault: (c) => c["log.message.timestamp.type"], valid: oneOf("CreateTime", "LogAppendTime"), allowed: "[CreateTime, LogAppendTime]" },
-  "min.cleanable.dirty.ratio": { type: ConfigType.DOUBLE, brokerDefault: (c) => String(c["log.cleaner.min.cleanable.ratio"]), valid: (v) => Number(v) >= 0 && Number(v) <= 1, allowed: "[0,...,1]" },
-  "min.compaction.lag.ms": { type: ConfigType.LONG, brokerDefault: (c) => String(c["log.cleaner.min.compaction.lag.ms"]), valid: isLong(0), allowed: "[0,...]" },
-  "min.insync.replicas": { type: ConfigType.INT, brokerDefault: (c) => String(c["min.insync.replicas"]), valid: isInt(1, 2147483647), allowed: "[1,...]" },
+  "cleanup.policy": {
+    type: ConfigType.LIST,
+    brokerDefault: (c) => c["log.cleanup.policy"],
+    valid: oneOf("delete", "compact", "compact,delete", "delete,compact"),
+    allowed: "[delete, compact]",
+  },
+  "compression.type": {
+    type: ConfigType.STRING,
+    brokerDefault: (c) => c["compression.type"],
+    valid: oneOf("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd"),
+    allowed: "[uncompressed, zstd, lz4, snappy, gzip, producer]",
+  },
+  "delete.retention.ms": {
+    type: ConfigType.LONG,
+    brokerDefault: (c) => String(c["log.cleaner.delete.retention.ms"]),
+    valid: isLong(0),
+    allowed: "[0,...]",
+  },
+  "file.delete.delay.ms": {
+    type: ConfigType.LONG,
+    brokerDefault: fixed("60000"),
+    valid: isLong(0),
+    allowed: "[0,...]",
+  },
+  "flush.messages": {
+    type: ConfigType.LONG,
+    brokerDefault: (c) => longStr(c["log.flush.interval.messages"]),
+    valid: isLong(1),
+    allowed: "[1,...]",
+  },
+  "flush.ms": {
+    type: ConfigType.LONG,
+    brokerDefault: (c) => longStr(c["log.flush.interval.ms"]),
+    valid: isLong(0),
+    allowed: "[0,...]",
+  },
+  "index.interval.bytes": {
+    type: ConfigType.INT,
+    brokerDefault: (c) => String(c["log.index.interval.bytes"]),
+    valid: isInt(0, 2147483647),
+    allowed: "[0,...]",
+  },
+  "max.compaction.lag.ms": {
+    type: ConfigType.LONG,
+    brokerDefault: (c) => longStr(c["log.cleaner.max.compaction.lag.ms"]),
+    valid: isLong(1),
+    allowed: "[1,...]",
+  },
+  "max.message.bytes": {
+    type: ConfigType.INT,
+    brokerDefault: (c) => String(c["message.max.bytes"]),
+    valid: isInt(0, 2147483647),
+    allowed: "[0,...]",
+  },
+  "message.timestamp.type": {
+    type: ConfigType.STRING,
+    brokerDefault: (c) => c["log.message.timestamp.type"],
+    valid: oneOf("CreateTime", "LogAppendTime"),
+    allowed: "[CreateTime, LogAppendTime]",
+  },
+  "min.cleanable.dirty.ratio": {
+    type: ConfigType.DOUBLE,
+    brokerDefault: (c) => String(c["log.cleaner.min.cleanable.ratio"]),
+    valid: (v) => Number(v) >= 0 && Number(v) <= 1,
+    allowed: "[0,...,1]",
+  },
+  "min.compaction.lag.ms": {
+    type: ConfigType.LONG,
+    brokerDefault: (c) => String(c["log.cleaner.min.compaction.lag.ms"]),
+    valid: isLong(0),
+    allowed: "[0,...]",
+  },
+  "min.insync.replicas": {
+    type: ConfigType.INT,
+    brokerDefault: (c) => String(c["min.insync.replicas"]),
+    valid: isInt(1, 2147483647),
+    allowed: "[1,...]",
+  },
   preallocate: { type: ConfigType.BOOLEAN, brokerDefault: fixed("false"), valid: bool, allowed: "true or false" },
-  "retention.bytes": { type: ConfigType.LONG, brokerDefault: (c) => String(c["log.retention.bytes"]), valid: isLong(-1), allowed: "[-1,...]" },
-  "retention.ms": { type: ConfigType.LONG, brokerDefault: (c) => String(retentionMs(c)), valid: isLong(-1), allowed: "[-1,...]" },
-  "segment.bytes": { type: ConfigType.INT, brokerDefault: (c) => String(c["log.segment.bytes"]), valid: isInt(14, 2147483647), allowed: "[14,...]" },
-  "segment.index.bytes": { type: ConfigType.INT, brokerDefault: (c) => String(c["log.index.size.max.bytes"]), valid: isInt(4, 2147483647), allowed: "[4,...]" },
-  "segment.ms": { type: ConfigType.LONG, brokerDefault: (c) => String(rollMs(c)), valid: isLong(1), allowed: "[1,...]" },
-  "unclean.leader.election.enable": { type: ConfigType.BOOLEAN, brokerDefault: fixed("false"), valid: bool, allowed: "true or false" },
+  "retention.bytes": {
+    type: ConfigType.LONG,
+    brokerDefault: (c) => String(c["log.retention.bytes"]),
+    valid: isLong(-1),
+    allowed: "[-1,...]",
+  },
+  "retention.ms": {
+    type: ConfigType.LONG,
+    brokerDefault: (c) => String(retentionMs(c)),
+    valid: isLong(-1),
+    allowed: "[-1,...]",
+  },
+  "segment.bytes": {
+    type: ConfigType.INT,
+    brokerDefault: (c) => String(c["log.segment.bytes"]),
+    valid: isInt(14, 2147483647),
+    allowed: "[14,...]",
+  },
+  "segment.index.bytes": {
+    type: ConfigType.INT,
+    brokerDefault: (c) => String(c["log.index.size.max.bytes"]),
+    valid: isInt(4, 2147483647),
+    allowed: "[4,...]",
+  },
+  "segment.ms": {
+    type: ConfigType.LONG,
+    brokerDefault: (c) => String(rollMs(c)),
+    valid: isLong(1),
+    allowed: "[1,...]",
+  },
+  "unclean.leader.election.enable": {
+    type: ConfigType.BOOLEAN,
+    brokerDefault: fixed("false"),
+    valid: bool,
+    allowed: "true or false",
+  },
 };
 
 export type TopicConfigOverrides = Record<string, string>;

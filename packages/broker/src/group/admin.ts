@@ -60,7 +60,12 @@ export function listGroups(s: GroupCoordinatorShard, req: ListGroupsRequest): Li
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
 }
 
-export function deleteGroups(s: GroupCoordinatorShard, groupIds: string[], nowMs: number, out: Out): DeleteGroupsResponseDeletableGroupResult[] {
+export function deleteGroups(
+  s: GroupCoordinatorShard,
+  groupIds: string[],
+  nowMs: number,
+  out: Out,
+): DeleteGroupsResponseDeletableGroupResult[] {
   return groupIds.map((groupId) => {
     if (!s.validGroupId(groupId, true)) return { groupId, errorCode: ErrorCode.INVALID_GROUP_ID };
     const g = s.groups.get(groupId);

@@ -165,7 +165,8 @@ export class ClassicGroup {
       const choice = m.protocols.find((p) => candidates.has(p.name));
       if (choice !== undefined) votes.set(choice.name, (votes.get(choice.name) ?? 0) + 1);
     }
-    const leader = (this.leaderId !== null ? this.members.get(this.leaderId) : undefined) ?? this.members.values().next().value!;
+    const leader =
+      (this.leaderId !== null ? this.members.get(this.leaderId) : undefined) ?? this.members.values().next().value!;
     let best: string | undefined;
     let bestVotes = -1;
     for (const p of leader.protocols) {

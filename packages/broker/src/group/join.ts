@@ -13,17 +13,33 @@ import {
   syncError,
   tryCompleteJoin,
 } from "./rebalance.js";
-import { PENDING, pendingMemberKey, type CallInfo, type GroupCoordinatorShard, type Out, type Pending } from "./shard.js";
+import {
+  PENDING,
+  pendingMemberKey,
+  type CallInfo,
+  type GroupCoordinatorShard,
+  type Out,
+  type Pending,
+} from "./shard.js";
 
 type JoinResult = JoinGroupResponse | Pending;
 
-export function joinGroup(s: GroupCoordinatorShard, req: JoinGroupRequest, call: CallInfo, nowMs: number, out: Out): JoinResult {
+export function joinGroup(
+  s: GroupCoordinatorShard,
+  req: JoinGroupRequest,
+  call: CallInfo,
+  nowMs: number,
+  out: Out,
+): JoinResult {
   const memberId = req.memberId;
   if (!s.validGroupId(req.groupId, false)) return joinError(memberId, ErrorCode.INVALID_GROUP_ID);
   if (req.sessionTimeoutMs < s.config.minSessionTimeoutMs || req.sessionTimeoutMs > s.config.maxSessionTimeoutMs) {
     return joinError(memberId, ErrorCode.INVALID_SESSION_TIMEOUT);
   }
-  if (req.protocols.length > s.config.maxProtocols || metadataBytes(req.protocols) > s.config.maxProtocolMetadataBytes) {
+  if (
+    req.protocols.length > s.config.maxProtocols ||
+    metadataBytes(req.protocols) > s.config.maxProtocolMetadataBytes
+  ) {
     return joinError(memberId, ErrorCode.INVALID_REQUEST);
   }
   let group = s.groups.get(req.groupId);
@@ -34,7 +50,8 @@ export function joinGroup(s: GroupCoordinatorShard, req: JoinGroupRequest, call:
   }
   let result: JoinResult;
   if (group.is("Dead")) result = joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE);
-  else if (!group.supportsProtocols(req.protocolType, req.protocols)) result = joinError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+  else if (!group.supportsProtocols(req.protocolType, req.protocols))
+    result = joinError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
   else if (memberId === "") result = joinUnknownMember(s, group, req, call, nowMs, out);
   else result = joinKnownMember(s, group, req, call, nowMs, out);
   tryCompleteJoin(s, group, nowMs, out);
@@ -52,7 +69,14 @@ function isFull(s: GroupCoordinatorShard, g: ClassicGroup): boolean {
   return g.size + g.pendingMembers.size >= s.config.maxGroupSize;
 }
 
-function joinUnknownMember(s: GroupCoordinatorShard, g: ClassicGroup, req: JoinGroupRequest, call: CallInfo, nowMs: number, out: Out): JoinResult {
+function joinUnknownMember(
+  s: GroupCoordinatorShard,
+  g: ClassicGroup,
+  req: JoinGroupRequest,
+  call: CallInfo,
+  nowMs: number,
+  out: Out,
+): JoinResult {
   const instanceId = req.groupInstanceId ?? null;
   const newMemberId = s.newMemberId(call.clientId);
   if (instanceId !== null) {
@@ -74,7 +98,14 @@ function joinUnknownMember(s: GroupCoordinatorShard, g: ClassicGroup, req: JoinG
   return PENDING;
 }
 
-function joinKnownMember(s: GroupCoordinatorShard, g: ClassicGroup, req: JoinGroupRequest, call: CallInfo, nowMs: number, out: Out): JoinResult {
+function joinKnownMember(
+  s: GroupCoordinatorShard,
+  g: ClassicGroup,
+  req: JoinGroupRequest,
+  call: CallInfo,
+  nowMs: number,
+  out: Out,
+): JoinResult {
   const memberId = req.memberId;
   if (g.pendingMembers.has(memberId)) {
     g.pendingMembers.delete(memberId);
@@ -117,10 +148,20 @@ function sameProtocols(a: Protocol[], b: Protocol[]): boolean {
 
 function rebalanceTimeoutOf(req: JoinGroupRequest): number {
   // JoinGroup v0 has no rebalance timeout: Kafka uses the session timeout.
-  return req.rebalanceTimeoutMs !== undefined && req.rebalanceTimeoutMs >= 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs;
+  return req.rebalanceTimeoutMs !== undefined && req.rebalanceTimeoutMs >= 0
+    ? req.rebalanceTimeoutMs
+    : req.sessionTimeoutMs;
 }
 
-function addMemberAndRebalance(s: GroupCoordinatorShard, g: ClassicGroup, memberId: string, req: JoinGroupRequest, call: CallInfo, nowMs: number, out: Out): void {
+function addMemberAndRebalance(
+  s: GroupCoordinatorShard,
+  g: ClassicGroup,
+  memberId: string,
+  req: JoinGroupRequest,
+  call: CallInfo,
+  nowMs: number,
+  out: Out,
+): void {
   const member: Member = {
     memberId,
     groupInstanceId: req.groupInstanceId ?? null,
@@ -141,10 +182,21 @@ function addMemberAndRebalance(s: GroupCoordinatorShard, g: ClassicGroup, member
   maybePrepareRebalance(s, g, nowMs, out);
 }
 
-function updateMemberAndRebalance(s: GroupCoordinatorShard, g: ClassicGroup, member: Member, req: JoinGroupRequest, call: CallInfo, nowMs: number, out: Out): void {
+function updateMemberAndRebalance(
+  s: GroupCoordinatorShard,
+  g: ClassicGroup,
+  member: Member,
+  req: JoinGroupRequest,
+  call: CallInfo,
+  nowMs: number,
+  out: Out,
+): void {
   // A second JoinGroup while one is parked: the older request is answered so nothing dangles.
   completePendingJoin(member, joinError(member.memberId, ErrorCode.REBALANCE_IN_PROGRESS), out);
-  g.updateProtocols(member, req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })));
+  g.updateProtocols(
+    member,
+    req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
+  );
   member.rebalanceTimeoutMs = rebalanceTimeoutOf(req);
   member.sessionTimeoutMs = req.sessionTimeoutMs;
   member.clientId = call.clientId;

@@ -12,9 +12,23 @@ import type {
 import { ErrorCode } from "./errors.js";
 import { EMPTY_BYTES, type ClassicGroup, type Member } from "./group.js";
 import { completePendingSync, removeMemberAndUpdateGroup, syncError, tryCompleteJoin } from "./rebalance.js";
-import { PENDING, pendingMemberKey, syncKey, type CallInfo, type GroupCoordinatorShard, type Out, type Pending } from "./shard.js";
+import {
+  PENDING,
+  pendingMemberKey,
+  syncKey,
+  type CallInfo,
+  type GroupCoordinatorShard,
+  type Out,
+  type Pending,
+} from "./shard.js";
 
-export function syncGroup(s: GroupCoordinatorShard, req: SyncGroupRequest, call: CallInfo, nowMs: number, out: Out): SyncGroupResponse | Pending {
+export function syncGroup(
+  s: GroupCoordinatorShard,
+  req: SyncGroupRequest,
+  call: CallInfo,
+  nowMs: number,
+  out: Out,
+): SyncGroupResponse | Pending {
   if (!s.validGroupId(req.groupId, false)) return syncError(ErrorCode.INVALID_GROUP_ID);
   const g = s.groups.get(req.groupId);
   if (g === undefined) return syncError(ErrorCode.UNKNOWN_MEMBER_ID);
@@ -50,11 +64,23 @@ export function syncGroup(s: GroupCoordinatorShard, req: SyncGroupRequest, call:
 }
 
 function syncOk(g: ClassicGroup, assignment: Buffer): SyncGroupResponse {
-  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, protocolType: g.protocolType, protocolName: g.protocolName, assignment };
+  return {
+    throttleTimeMs: 0,
+    errorCode: ErrorCode.NONE,
+    protocolType: g.protocolType,
+    protocolName: g.protocolName,
+    assignment,
+  };
 }
 
 /** The leader's assignment arrived: persist the generation, answer every waiting member. */
-function completeSync(s: GroupCoordinatorShard, g: ClassicGroup, req: SyncGroupRequest, nowMs: number, out: Out): SyncGroupResponse {
+function completeSync(
+  s: GroupCoordinatorShard,
+  g: ClassicGroup,
+  req: SyncGroupRequest,
+  nowMs: number,
+  out: Out,
+): SyncGroupResponse {
   const byMember = new Map<string, Buffer>();
   for (const a of req.assignments) if (g.has(a.memberId)) byMember.set(a.memberId, a.assignment);
   for (const m of g.members.values()) m.assignment = byMember.get(m.memberId) ?? EMPTY_BYTES;
@@ -94,25 +120,44 @@ function heartbeatError(s: GroupCoordinatorShard, req: HeartbeatRequest, nowMs: 
   }
 }
 
-export function leaveGroup(s: GroupCoordinatorShard, req: LeaveGroupRequest, call: CallInfo, nowMs: number, out: Out): LeaveGroupResponse {
+export function leaveGroup(
+  s: GroupCoordinatorShard,
+  req: LeaveGroupRequest,
+  call: CallInfo,
+  nowMs: number,
+  out: Out,
+): LeaveGroupResponse {
   // v0-2 name one member; v3+ carry a batch (KIP-345).
   const identities =
     call.version >= 3 ? (req.members ?? []) : [{ memberId: req.memberId ?? "", groupInstanceId: null }];
   const each = (code: number): LeaveGroupResponseMemberResponse[] =>
     identities.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: code }));
-  if (!s.validGroupId(req.groupId, false)) return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
+  if (!s.validGroupId(req.groupId, false))
+    return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID, members: [] };
   const g = s.groups.get(req.groupId);
-  if (g === undefined) return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, members: each(ErrorCode.UNKNOWN_MEMBER_ID) };
+  if (g === undefined)
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, members: each(ErrorCode.UNKNOWN_MEMBER_ID) };
   if (g.is("Dead")) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
   const members: LeaveGroupResponseMemberResponse[] = [];
   for (const id of identities) {
-    members.push({ memberId: id.memberId, groupInstanceId: id.groupInstanceId, errorCode: leaveOne(s, g, id.memberId, id.groupInstanceId, nowMs, out) });
+    members.push({
+      memberId: id.memberId,
+      groupInstanceId: id.groupInstanceId,
+      errorCode: leaveOne(s, g, id.memberId, id.groupInstanceId, nowMs, out),
+    });
   }
   s.maybeDropGroup(g);
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, members };
 }
 
-function leaveOne(s: GroupCoordinatorShard, g: ClassicGroup, memberId: string, instanceId: string | null, nowMs: number, out: Out): number {
+function leaveOne(
+  s: GroupCoordinatorShard,
+  g: ClassicGroup,
+  memberId: string,
+  instanceId: string | null,
+  nowMs: number,
+  out: Out,
+): number {
   let member: Member | undefined;
   if (instanceId !== null) {
     const current = g.staticMembers.get(instanceId);

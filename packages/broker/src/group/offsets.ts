@@ -23,10 +23,19 @@ export interface OffsetFetchGroupRequest {
   requireStable?: boolean;
 }
 
-export function offsetCommit(s: GroupCoordinatorShard, req: OffsetCommitRequest, call: CallInfo, nowMs: number, out: Out): OffsetCommitResponse {
+export function offsetCommit(
+  s: GroupCoordinatorShard,
+  req: OffsetCommitRequest,
+  call: CallInfo,
+  nowMs: number,
+  out: Out,
+): OffsetCommitResponse {
   const all = (code: number): OffsetCommitResponse => ({
     throttleTimeMs: 0,
-    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })) })),
+    topics: req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })),
+    })),
   });
   if (!s.validGroupId(req.groupId, true)) return all(ErrorCode.INVALID_GROUP_ID);
   const generationId = req.generationIdOrMemberEpoch ?? -1;
@@ -45,14 +54,17 @@ export function offsetCommit(s: GroupCoordinatorShard, req: OffsetCommitRequest,
   }
   const member = g.members.get(memberId);
   if (member !== undefined) s.scheduleHeartbeat(g, member, nowMs);
-  const retentionMs = call.version >= 2 && call.version <= 4 && req.retentionTimeMs !== undefined ? Number(req.retentionTimeMs) : -1;
+  const retentionMs =
+    call.version >= 2 && call.version <= 4 && req.retentionTimeMs !== undefined ? Number(req.retentionTimeMs) : -1;
   const response: OffsetCommitResponse = { throttleTimeMs: 0, topics: [] };
   for (const t of req.topics) {
     const count = s.topics.partitionCount(t.name);
     const partitions = t.partitions.map((p) => {
       let errorCode: number = ErrorCode.NONE;
-      if (count === undefined || p.partitionIndex < 0 || p.partitionIndex >= count) errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-      else if (p.committedMetadata !== null && byteLength(p.committedMetadata) > s.config.offsetMetadataMaxBytes) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+      if (count === undefined || p.partitionIndex < 0 || p.partitionIndex >= count)
+        errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      else if (p.committedMetadata !== null && byteLength(p.committedMetadata) > s.config.offsetMetadataMaxBytes)
+        errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
       else {
         const rec: OffsetCommitRecord = {
           type: "offset",
@@ -82,7 +94,12 @@ function byteLength(str: string): number {
   return Buffer.byteLength(str, "utf8");
 }
 
-function commitGate(g: ClassicGroup, memberId: string, generationId: number, instanceId: string | null | undefined): number {
+function commitGate(
+  g: ClassicGroup,
+  memberId: string,
+  generationId: number,
+  instanceId: string | null | undefined,
+): number {
   if (g.is("Dead")) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
   if (g.isStaticMemberFenced(memberId, instanceId)) return ErrorCode.FENCED_INSTANCE_ID;
   if (generationId < 0 && g.is("Empty")) return ErrorCode.NONE;
@@ -92,14 +109,30 @@ function commitGate(g: ClassicGroup, memberId: string, generationId: number, ins
   return ErrorCode.NONE;
 }
 
-export function offsetFetch(s: GroupCoordinatorShard, req: OffsetFetchGroupRequest): OffsetFetchResponseOffsetFetchResponseGroup {
-  if (!s.validGroupId(req.groupId, true)) return { groupId: req.groupId, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID };
+export function offsetFetch(
+  s: GroupCoordinatorShard,
+  req: OffsetFetchGroupRequest,
+): OffsetFetchResponseOffsetFetchResponseGroup {
+  if (!s.validGroupId(req.groupId, true))
+    return { groupId: req.groupId, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID };
   const g = s.groups.get(req.groupId);
   const entry = (topic: string, partition: number): OffsetFetchResponseOffsetFetchResponsePartitions => {
     const o = g?.offsets.get(offsetKey(topic, partition));
     return o === undefined
-      ? { partitionIndex: partition, committedOffset: -1n, committedLeaderEpoch: -1, metadata: "", errorCode: ErrorCode.NONE }
-      : { partitionIndex: partition, committedOffset: o.offset, committedLeaderEpoch: o.leaderEpoch, metadata: o.metadata, errorCode: ErrorCode.NONE };
+      ? {
+          partitionIndex: partition,
+          committedOffset: -1n,
+          committedLeaderEpoch: -1,
+          metadata: "",
+          errorCode: ErrorCode.NONE,
+        }
+      : {
+          partitionIndex: partition,
+          committedOffset: o.offset,
+          committedLeaderEpoch: o.leaderEpoch,
+          metadata: o.metadata,
+          errorCode: ErrorCode.NONE,
+        };
   };
   if (req.topics !== null) {
     return {
@@ -115,7 +148,10 @@ export function offsetFetch(s: GroupCoordinatorShard, req: OffsetFetchGroupReque
     list.push(partition);
     byTopic.set(topic, list);
   }
-  const topics = [...byTopic].map(([name, ps]) => ({ name, partitions: ps.sort((a, b) => a - b).map((p) => entry(name, p)) }));
+  const topics = [...byTopic].map(([name, ps]) => ({
+    name,
+    partitions: ps.sort((a, b) => a - b).map((p) => entry(name, p)),
+  }));
   return { groupId: req.groupId, errorCode: ErrorCode.NONE, topics };
 }
 
@@ -151,9 +187,16 @@ export function offsetDelete(s: GroupCoordinatorShard, req: OffsetDeleteRequest,
       if (count === undefined || p.partitionIndex < 0 || p.partitionIndex >= count) {
         return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION as number };
       }
-      if (subscribed.has(t.name)) return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC as number };
+      if (subscribed.has(t.name))
+        return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC as number };
       if (g.offsets.has(offsetKey(t.name, p.partitionIndex))) {
-        const rec: OffsetCommitRecord = { type: "offset", groupId: g.groupId, topic: t.name, partition: p.partitionIndex, value: null };
+        const rec: OffsetCommitRecord = {
+          type: "offset",
+          groupId: g.groupId,
+          topic: t.name,
+          partition: p.partitionIndex,
+          value: null,
+        };
         out.records.push(rec);
         s.replay(rec);
       }
@@ -176,7 +219,8 @@ export function expireOffsets(s: GroupCoordinatorShard, nowMs: number, out: Out)
     const standalone = g.protocolType === null || g.protocolType === "";
     for (const [k, o] of [...g.offsets]) {
       const base = standalone ? o.commitTimestampMs : g.currentStateTimestampMs;
-      const expired = o.expireTimestampMs >= 0 ? nowMs >= o.expireTimestampMs : base + s.config.offsetsRetentionMs <= nowMs;
+      const expired =
+        o.expireTimestampMs >= 0 ? nowMs >= o.expireTimestampMs : base + s.config.offsetsRetentionMs <= nowMs;
       if (!expired) continue;
       const [topic, partition] = splitOffsetKey(k);
       const rec: OffsetCommitRecord = { type: "offset", groupId: g.groupId, topic, partition, value: null };

@@ -141,7 +141,13 @@ export function completeJoin(s: GroupCoordinatorShard, g: ClassicGroup, nowMs: n
 }
 
 /** No SyncGroup from some members within the rebalance timeout: drop them and rebalance. */
-export function onSyncTimeout(s: GroupCoordinatorShard, g: ClassicGroup, generationId: number, nowMs: number, out: Out): void {
+export function onSyncTimeout(
+  s: GroupCoordinatorShard,
+  g: ClassicGroup,
+  generationId: number,
+  nowMs: number,
+  out: Out,
+): void {
   if (!g.is("CompletingRebalance") || g.generationId !== generationId) return;
   for (const m of [...g.members.values()]) {
     if (m.awaitingSync === null) {
@@ -155,7 +161,13 @@ export function onSyncTimeout(s: GroupCoordinatorShard, g: ClassicGroup, generat
 }
 
 /** A member left or expired: release its pending requests and move the group on. */
-export function removeMemberAndUpdateGroup(s: GroupCoordinatorShard, g: ClassicGroup, m: Member, nowMs: number, out: Out): void {
+export function removeMemberAndUpdateGroup(
+  s: GroupCoordinatorShard,
+  g: ClassicGroup,
+  m: Member,
+  nowMs: number,
+  out: Out,
+): void {
   completePendingJoin(m, joinError(m.memberId, ErrorCode.UNKNOWN_MEMBER_ID), out);
   completePendingSync(m, syncError(ErrorCode.UNKNOWN_MEMBER_ID), out);
   g.removeMember(m.memberId);

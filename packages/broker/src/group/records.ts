@@ -78,11 +78,18 @@ export function decodeCoordinatorRecord(key: Buffer, value: Buffer | null): Coor
   const keyVersion = kr.int16("keyVersion");
   if (keyVersion === 0 || keyVersion === 1) {
     const k = decodeOffsetCommitKey(kr, keyVersion);
-    if (value === null) return { type: "offset", groupId: k.group, topic: k.topic, partition: k.partition, value: null };
+    if (value === null)
+      return { type: "offset", groupId: k.group, topic: k.topic, partition: k.partition, value: null };
     const vr = new Reader(value);
     const vv = vr.int16("valueVersion");
     if (vv < 0 || vv > 4) return undefined;
-    return { type: "offset", groupId: k.group, topic: k.topic, partition: k.partition, value: decodeOffsetCommitValue(vr, vv) };
+    return {
+      type: "offset",
+      groupId: k.group,
+      topic: k.topic,
+      partition: k.partition,
+      value: decodeOffsetCommitValue(vr, vv),
+    };
   }
   if (keyVersion === 2) {
     const k = decodeGroupMetadataKey(kr, keyVersion);

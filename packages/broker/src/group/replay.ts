@@ -37,7 +37,8 @@ export function applyRecord(s: GroupCoordinatorShard, rec: CoordinatorRecord): v
 
 /** Rebuilds a group's membership from its last persisted generation (Stable or Empty). */
 function loadGroup(s: GroupCoordinatorShard, groupId: string, v: GroupMetadataValue): void {
-  const stamp = v.currentStateTimestamp !== undefined && v.currentStateTimestamp >= 0n ? Number(v.currentStateTimestamp) : 0;
+  const stamp =
+    v.currentStateTimestamp !== undefined && v.currentStateTimestamp >= 0n ? Number(v.currentStateTimestamp) : 0;
   const old = s.groups.get(groupId);
   const g = new ClassicGroup(groupId, stamp);
   if (old !== undefined) for (const [k, o] of old.offsets) g.offsets.set(k, o);
@@ -50,7 +51,8 @@ function loadGroup(s: GroupCoordinatorShard, groupId: string, v: GroupMetadataVa
       groupInstanceId: mm.groupInstanceId ?? null,
       clientId: mm.clientId,
       clientHost: mm.clientHost,
-      rebalanceTimeoutMs: mm.rebalanceTimeout !== undefined && mm.rebalanceTimeout >= 0 ? mm.rebalanceTimeout : mm.sessionTimeout,
+      rebalanceTimeoutMs:
+        mm.rebalanceTimeout !== undefined && mm.rebalanceTimeout >= 0 ? mm.rebalanceTimeout : mm.sessionTimeout,
       sessionTimeoutMs: mm.sessionTimeout,
       protocolType: v.protocolType,
       protocols: [{ name: v.protocol ?? "", metadata: mm.subscription }],

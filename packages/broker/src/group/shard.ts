@@ -180,16 +180,26 @@ export class GroupCoordinatorShard {
 
   private dispatch(r: CoordinatorRequest, nowMs: number, out: Out): unknown {
     switch (r.api) {
-      case "JoinGroup": return joinGroup(this, r.body, r.call, nowMs, out);
-      case "SyncGroup": return syncGroup(this, r.body, r.call, nowMs, out);
-      case "Heartbeat": return heartbeat(this, r.body, nowMs);
-      case "LeaveGroup": return leaveGroup(this, r.body, r.call, nowMs, out);
-      case "OffsetCommit": return offsetCommit(this, r.body, r.call, nowMs, out);
-      case "OffsetFetch": return offsetFetch(this, r.body);
-      case "DescribeGroups": return describeGroups(this, r.body.groups);
-      case "ListGroups": return listGroups(this, r.body);
-      case "DeleteGroups": return deleteGroups(this, r.body.groupsNames, nowMs, out);
-      case "OffsetDelete": return offsetDelete(this, r.body, out);
+      case "JoinGroup":
+        return joinGroup(this, r.body, r.call, nowMs, out);
+      case "SyncGroup":
+        return syncGroup(this, r.body, r.call, nowMs, out);
+      case "Heartbeat":
+        return heartbeat(this, r.body, nowMs);
+      case "LeaveGroup":
+        return leaveGroup(this, r.body, r.call, nowMs, out);
+      case "OffsetCommit":
+        return offsetCommit(this, r.body, r.call, nowMs, out);
+      case "OffsetFetch":
+        return offsetFetch(this, r.body);
+      case "DescribeGroups":
+        return describeGroups(this, r.body.groups);
+      case "ListGroups":
+        return listGroups(this, r.body);
+      case "DeleteGroups":
+        return deleteGroups(this, r.body.groupsNames, nowMs, out);
+      case "OffsetDelete":
+        return offsetDelete(this, r.body, out);
     }
   }
 
@@ -263,7 +273,10 @@ export class GroupCoordinatorShard {
   /** @internal A member id like the Java broker's: `${clientId}-${uuid}`. */
   newMemberId(clientId: string): string {
     let hex = "";
-    for (let i = 0; i < 4; i++) hex += Math.floor(this.random() * 0x1_0000_0000).toString(16).padStart(8, "0");
+    for (let i = 0; i < 4; i++)
+      hex += Math.floor(this.random() * 0x1_0000_0000)
+        .toString(16)
+        .padStart(8, "0");
     const uuid = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
     this.memberSeq++;
     return `${clientId}-${uuid}`;
@@ -285,7 +298,13 @@ export class GroupCoordinatorShard {
 
   /** @internal Forgets a group that holds nothing (no members, pending members or offsets). */
   maybeDropGroup(group: ClassicGroup): void {
-    if (group.is("Empty") && group.size === 0 && group.pendingMembers.size === 0 && group.offsets.size === 0 && group.generationId === 0) {
+    if (
+      group.is("Empty") &&
+      group.size === 0 &&
+      group.pendingMembers.size === 0 &&
+      group.offsets.size === 0 &&
+      group.generationId === 0
+    ) {
       this.groups.delete(group.groupId);
     }
   }

@@ -2,7 +2,20 @@
 // sequences, append (offsets assigned by rewriting baseOffset in place), answer per partition.
 // acks=0 gets no response. Advertised from v0 (librdkafka's compression probe, KAFKA-18659) but
 // v0-2 (message format v0/v1) are not implemented, as in Kafka 4.
-import { BASE_SEQUENCE_OFFSET, BATCH_LENGTH_OFFSET, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, LAST_OFFSET_DELTA_OFFSET, PRODUCER_EPOCH_OFFSET, PRODUCER_ID_OFFSET, type ProduceRequest, type ProduceRequestPartitionProduceData, type ProduceResponse, type ProduceResponsePartitionProduceResponse, recordsToBuffer } from "@gregor/protocol";
+import {
+  BASE_SEQUENCE_OFFSET,
+  BATCH_LENGTH_OFFSET,
+  LOG_OVERHEAD,
+  RECORD_BATCH_OVERHEAD,
+  LAST_OFFSET_DELTA_OFFSET,
+  PRODUCER_EPOCH_OFFSET,
+  PRODUCER_ID_OFFSET,
+  type ProduceRequest,
+  type ProduceRequestPartitionProduceData,
+  type ProduceResponse,
+  type ProduceResponsePartitionProduceResponse,
+  recordsToBuffer,
+} from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import { validateBatches } from "../log/validate.js";
 import type { TopicState } from "../metadata/topic-manager.js";
@@ -11,8 +24,20 @@ import { ProducePartitionResponse } from "../server/direct-response.js";
 import type { BrokerServices } from "../services.js";
 import { NO_RESPONSE, type Handler, type NoResponse } from "./types.js";
 
-function partitionError(index: number, errorCode: number, errorMessage: string | null = null): ProduceResponsePartitionProduceResponse {
-  return { index, errorCode, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: -1n, recordErrors: [], errorMessage };
+function partitionError(
+  index: number,
+  errorCode: number,
+  errorMessage: string | null = null,
+): ProduceResponsePartitionProduceResponse {
+  return {
+    index,
+    errorCode,
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: [],
+    errorMessage,
+  };
 }
 
 async function resolveTopic(s: BrokerServices, name: string): Promise<TopicState | number> {
@@ -24,12 +49,17 @@ async function resolveTopic(s: BrokerServices, name: string): Promise<TopicState
   return "errorCode" in created ? created.errorCode : created;
 }
 
-async function producePartition(s: BrokerServices, t: TopicState, pd: ProduceRequestPartitionProduceData): Promise<ProduceResponsePartitionProduceResponse> {
+async function producePartition(
+  s: BrokerServices,
+  t: TopicState,
+  pd: ProduceRequestPartitionProduceData,
+): Promise<ProduceResponsePartitionProduceResponse> {
   const p = t.partitions[pd.index];
   if (p === undefined) return partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const records = recordsToBuffer(pd.records);
   if (records === null) return partitionError(pd.index, ErrorCode.INVALID_RECORD, "null record set");
-  if (records.length < RECORD_BATCH_OVERHEAD) return partitionError(pd.index, ErrorCode.CORRUPT_MESSAGE, "record set shorter than a batch header");
+  if (records.length < RECORD_BATCH_OVERHEAD)
+    return partitionError(pd.index, ErrorCode.CORRUPT_MESSAGE, "record set shorter than a batch header");
   if (p.log.validatesBatches !== true) {
     const info = validateBatches(records, t.logConfig.maxMessageBytes);
     if ("errorCode" in info) return partitionError(pd.index, info.errorCode, info.message);
@@ -52,7 +82,15 @@ async function producePartition(s: BrokerServices, t: TopicState, pd: ProduceReq
       const baseOffset = await check.baseOffset;
       // The original is still failing or failed: the client retries and the retry is appended.
       if (baseOffset < 0) return partitionError(pd.index, ErrorCode.NOT_ENOUGH_REPLICAS);
-      return { index: pd.index, errorCode: 0, baseOffset: BigInt(baseOffset), logAppendTimeMs: -1n, logStartOffset: BigInt(p.log.logStartOffset), recordErrors: [], errorMessage: null };
+      return {
+        index: pd.index,
+        errorCode: 0,
+        baseOffset: BigInt(baseOffset),
+        logAppendTimeMs: -1n,
+        logStartOffset: BigInt(p.log.logStartOffset),
+        recordErrors: [],
+        errorMessage: null,
+      };
     }
     settle = state.begin(producerId, epoch, firstSeq, lastSeq);
   }
@@ -66,7 +104,15 @@ async function producePartition(s: BrokerServices, t: TopicState, pd: ProduceReq
   settle?.(r.errorCode === ErrorCode.NONE ? r.baseOffset : -1);
   if (r.errorCode !== ErrorCode.NONE) return partitionError(pd.index, r.errorCode, r.errorMessage);
   s.metrics.recordsProduced += r.lastOffset - r.baseOffset + 1;
-  return { index: pd.index, errorCode: 0, baseOffset: BigInt(r.baseOffset), logAppendTimeMs: BigInt(r.logAppendTimeMs), logStartOffset: BigInt(r.logStartOffset), recordErrors: [], errorMessage: null };
+  return {
+    index: pd.index,
+    errorCode: 0,
+    baseOffset: BigInt(r.baseOffset),
+    logAppendTimeMs: BigInt(r.logAppendTimeMs),
+    logStartOffset: BigInt(r.logStartOffset),
+    recordErrors: [],
+    errorMessage: null,
+  };
 }
 
 /**
@@ -74,14 +120,20 @@ async function producePartition(s: BrokerServices, t: TopicState, pd: ProduceReq
  * storage append's own promise plus one continuation, and a response encoded without message
  * objects or BigInts. Same checks and answers as producePartition.
  */
-function produceOne(s: BrokerServices, t: TopicState, pd: ProduceRequestPartitionProduceData, acks: number): ProducePartitionResponse | NoResponse | Promise<ProducePartitionResponse | NoResponse> {
+function produceOne(
+  s: BrokerServices,
+  t: TopicState,
+  pd: ProduceRequestPartitionProduceData,
+  acks: number,
+): ProducePartitionResponse | NoResponse | Promise<ProducePartitionResponse | NoResponse> {
   const name = t.name;
   const index = pd.index;
   const p = t.partitions[index];
   if (p === undefined) return failed(name, index, acks, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
   const records = pd.records === null ? null : recordsToBuffer(pd.records);
   if (records === null) return failed(name, index, acks, ErrorCode.INVALID_RECORD, "null record set");
-  if (records.length < RECORD_BATCH_OVERHEAD) return failed(name, index, acks, ErrorCode.CORRUPT_MESSAGE, "record set shorter than a batch header");
+  if (records.length < RECORD_BATCH_OVERHEAD)
+    return failed(name, index, acks, ErrorCode.CORRUPT_MESSAGE, "record set shorter than a batch header");
   const log = p.log;
   if (log.validatesBatches !== true) {
     const info = validateBatches(records, t.logConfig.maxMessageBytes);
@@ -95,21 +147,43 @@ function produceOne(s: BrokerServices, t: TopicState, pd: ProduceRequestPartitio
     (r) => {
       s.appendWaiters.notify(name, index, records.length);
       s.metrics.recordsProduced += r.lastOffset - r.baseOffset + 1;
-      return acks === 0 ? NO_RESPONSE : new ProducePartitionResponse(name, index, 0, r.baseOffset, r.logAppendTimeMs, log.logStartOffset, null);
+      return acks === 0
+        ? NO_RESPONSE
+        : new ProducePartitionResponse(name, index, 0, r.baseOffset, r.logAppendTimeMs, log.logStartOffset, null);
     },
     (e: unknown) => failed(name, index, acks, s.appendErrorCode(e, name, index), (e as Error).message),
   );
 }
 
-function failed(name: string, index: number, acks: number, errorCode: number, errorMessage: string | null): ProducePartitionResponse | NoResponse {
+function failed(
+  name: string,
+  index: number,
+  acks: number,
+  errorCode: number,
+  errorMessage: string | null,
+): ProducePartitionResponse | NoResponse {
   return acks === 0 ? NO_RESPONSE : new ProducePartitionResponse(name, index, errorCode, -1, -1, -1, errorMessage);
 }
 
 /** Idempotent producers: the general path (sequence checks), answered directly. */
-async function produceIdempotent(s: BrokerServices, t: TopicState, pd: ProduceRequestPartitionProduceData, records: Buffer, acks: number): Promise<ProducePartitionResponse | NoResponse> {
+async function produceIdempotent(
+  s: BrokerServices,
+  t: TopicState,
+  pd: ProduceRequestPartitionProduceData,
+  records: Buffer,
+  acks: number,
+): Promise<ProducePartitionResponse | NoResponse> {
   const r = await producePartition(s, t, { index: pd.index, records });
   if (acks === 0) return NO_RESPONSE;
-  return new ProducePartitionResponse(t.name, r.index, r.errorCode, Number(r.baseOffset), Number(r.logAppendTimeMs ?? -1n), Number(r.logStartOffset ?? -1n), r.errorMessage ?? null);
+  return new ProducePartitionResponse(
+    t.name,
+    r.index,
+    r.errorCode,
+    Number(r.baseOffset),
+    Number(r.logAppendTimeMs ?? -1n),
+    Number(r.logStartOffset ?? -1n),
+    r.errorMessage ?? null,
+  );
 }
 
 export const produceHandler: Handler<ProduceRequest, ProduceResponse | ProducePartitionResponse, BrokerServices> = {
@@ -126,12 +200,24 @@ export const produceHandler: Handler<ProduceRequest, ProduceResponse | ProducePa
       const pd = only.partitionData[0]!;
       const t = s.topics.get(only.name);
       if (t !== undefined) return produceOne(s, t, pd, acks);
-      return resolveTopic(s, only.name).then((rt) => (typeof rt !== "number" ? produceOne(s, rt, pd, acks) : acks === 0 ? NO_RESPONSE : new ProducePartitionResponse(only.name, pd.index, rt, -1, -1, -1, null)));
+      return resolveTopic(s, only.name).then((rt) =>
+        typeof rt !== "number"
+          ? produceOne(s, rt, pd, acks)
+          : acks === 0
+            ? NO_RESPONSE
+            : new ProducePartitionResponse(only.name, pd.index, rt, -1, -1, -1, null),
+      );
     }
     return produceMany(s, req);
   },
   errorResponse(req, errorCode) {
-    return { responses: req.topicData.map((td) => ({ name: td.name, partitionResponses: td.partitionData.map((pd) => partitionError(pd.index, errorCode)) })), throttleTimeMs: 0 };
+    return {
+      responses: req.topicData.map((td) => ({
+        name: td.name,
+        partitionResponses: td.partitionData.map((pd) => partitionError(pd.index, errorCode)),
+      })),
+      throttleTimeMs: 0,
+    };
   },
 };
 

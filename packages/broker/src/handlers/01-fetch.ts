@@ -2,7 +2,17 @@
 // slices from the log (the in-memory tail for tailing consumers) and sends them without copying.
 // Long poll: with fewer than minBytes available, the request waits in the append purgatory until
 // appends bring enough bytes or maxWaitMs passes. Sessionless (sessionId 0, KIP-227 allows it).
-import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, RECORD_BATCH_OVERHEAD, RECORDS_COUNT_OFFSET, type FetchRequest, type FetchRequestFetchPartition, type FetchResponse, type FetchResponsePartitionData } from "@gregor/protocol";
+import {
+  BATCH_LENGTH_OFFSET,
+  LAST_OFFSET_DELTA_OFFSET,
+  LOG_OVERHEAD,
+  RECORD_BATCH_OVERHEAD,
+  RECORDS_COUNT_OFFSET,
+  type FetchRequest,
+  type FetchRequestFetchPartition,
+  type FetchResponse,
+  type FetchResponsePartitionData,
+} from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import type { FetchWaiter } from "../log/append-waiters.js";
 import type { PartitionLog } from "../log/partition-log.js";
@@ -40,23 +50,58 @@ interface ReadState {
 }
 
 function errorPartition(partitionIndex: number, errorCode: number): FetchResponsePartitionData {
-  return { partitionIndex, errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: null, preferredReadReplica: -1, records: EMPTY };
+  return {
+    partitionIndex,
+    errorCode,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    abortedTransactions: null,
+    preferredReadReplica: -1,
+    records: EMPTY,
+  };
 }
 
 function failedPartition(partitionIndex: number, errorCode: number): FetchPartitionResult {
-  return { partitionIndex, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, abortedNull: true, records: EMPTY };
+  return {
+    partitionIndex,
+    errorCode,
+    highWatermark: -1,
+    lastStableOffset: -1,
+    logStartOffset: -1,
+    abortedNull: true,
+    records: EMPTY,
+  };
 }
 
-function partitionResult(partitionIndex: number, errorCode: number, log: PartitionLog, records: readonly Buffer[] | Buffer): FetchPartitionResult {
+function partitionResult(
+  partitionIndex: number,
+  errorCode: number,
+  log: PartitionLog,
+  records: readonly Buffer[] | Buffer,
+): FetchPartitionResult {
   const hw = log.highWatermark;
-  return { partitionIndex, errorCode, highWatermark: hw, lastStableOffset: hw, logStartOffset: log.logStartOffset, abortedNull: false, records };
+  return {
+    partitionIndex,
+    errorCode,
+    highWatermark: hw,
+    lastStableOffset: hw,
+    logStartOffset: log.logStartOffset,
+    abortedNull: false,
+    records,
+  };
 }
 
 /**
  * One partition's answer. Synchronous when the log answers from its tail cache (a tailing
  * consumer, the common case): no promise or async frame per partition on that path.
  */
-function readPartition(s: BrokerServices, topic: string, fp: FetchRequestFetchPartition, state: ReadState): FetchPartitionResult | Promise<FetchPartitionResult> {
+function readPartition(
+  s: BrokerServices,
+  topic: string,
+  fp: FetchRequestFetchPartition,
+  state: ReadState,
+): FetchPartitionResult | Promise<FetchPartitionResult> {
   const p = s.topics.partition(topic, fp.partition);
   if (p === undefined) {
     state.hasError = true;
@@ -65,7 +110,10 @@ function readPartition(s: BrokerServices, topic: string, fp: FetchRequestFetchPa
   const epoch = fp.currentLeaderEpoch ?? -1;
   if (epoch >= 0 && epoch !== p.leaderEpoch) {
     state.hasError = true;
-    return failedPartition(fp.partition, epoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH);
+    return failedPartition(
+      fp.partition,
+      epoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH,
+    );
   }
   const log = p.log;
   const offset = Number(fp.fetchOffset);
@@ -90,7 +138,15 @@ function readPartition(s: BrokerServices, topic: string, fp: FetchRequestFetchPa
   return withSlices(s, topic, fp, state, log, read, maxBytes);
 }
 
-function withSlices(s: BrokerServices, topic: string, fp: FetchRequestFetchPartition, state: ReadState, log: PartitionLog, slices: Buffer[], maxBytes: number): FetchPartitionResult | Promise<FetchPartitionResult> {
+function withSlices(
+  s: BrokerServices,
+  topic: string,
+  fp: FetchRequestFetchPartition,
+  state: ReadState,
+  log: PartitionLog,
+  slices: Buffer[],
+  maxBytes: number,
+): FetchPartitionResult | Promise<FetchPartitionResult> {
   if (slices.length > 0 && nextOffsetIfAllEmpty(slices) >= 0) {
     return skipEmptyBatches(log, slices, maxBytes).then(
       (all) => accounted(fp, state, log, all),
@@ -100,7 +156,12 @@ function withSlices(s: BrokerServices, topic: string, fp: FetchRequestFetchParti
   return accounted(fp, state, log, slices);
 }
 
-function accounted(fp: FetchRequestFetchPartition, state: ReadState, log: PartitionLog, slices: Buffer[]): FetchPartitionResult {
+function accounted(
+  fp: FetchRequestFetchPartition,
+  state: ReadState,
+  log: PartitionLog,
+  slices: Buffer[],
+): FetchPartitionResult {
   let n = 0;
   for (const b of slices) n += b.length;
   state.bytes += n;
@@ -108,10 +169,21 @@ function accounted(fp: FetchRequestFetchPartition, state: ReadState, log: Partit
   return partitionResult(fp.partition, 0, log, n === 0 ? EMPTY : slices);
 }
 
-function readFailed(s: BrokerServices, topic: string, fp: FetchRequestFetchPartition, state: ReadState, log: PartitionLog, e: unknown): FetchPartitionResult {
+function readFailed(
+  s: BrokerServices,
+  topic: string,
+  fp: FetchRequestFetchPartition,
+  state: ReadState,
+  log: PartitionLog,
+  e: unknown,
+): FetchPartitionResult {
   state.hasError = true;
-  const code = (e as { code?: string }).code === "OFFSET_OUT_OF_RANGE" ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR;
-  if (code === ErrorCode.KAFKA_STORAGE_ERROR) s.logger.error({ err: e, topic, partition: fp.partition }, "fetch read failed");
+  const code =
+    (e as { code?: string }).code === "OFFSET_OUT_OF_RANGE"
+      ? ErrorCode.OFFSET_OUT_OF_RANGE
+      : ErrorCode.KAFKA_STORAGE_ERROR;
+  if (code === ErrorCode.KAFKA_STORAGE_ERROR)
+    s.logger.error({ err: e, topic, partition: fp.partition }, "fetch read failed");
   return partitionResult(fp.partition, code, log, EMPTY);
 }
 
@@ -138,14 +210,25 @@ async function skipEmptyBatches(log: PartitionLog, slices: Buffer[], maxBytes: n
 }
 
 /** Reads every requested partition, in order; synchronous until a read has to wait for the file. */
-function readAll(s: BrokerServices, req: FetchRequest, state: ReadState): FetchDirectResponse | Promise<FetchDirectResponse> {
+function readAll(
+  s: BrokerServices,
+  req: FetchRequest,
+  state: ReadState,
+): FetchDirectResponse | Promise<FetchDirectResponse> {
   state.bytes = 0;
   state.hasError = false;
   state.budget = req.maxBytes ?? 0x7fffffff;
   return readFrom(s, req, state, [], 0, 0);
 }
 
-function readFrom(s: BrokerServices, req: FetchRequest, state: ReadState, topics: FetchTopicResult[], fromTopic: number, fromPartition: number): FetchDirectResponse | Promise<FetchDirectResponse> {
+function readFrom(
+  s: BrokerServices,
+  req: FetchRequest,
+  state: ReadState,
+  topics: FetchTopicResult[],
+  fromTopic: number,
+  fromPartition: number,
+): FetchDirectResponse | Promise<FetchDirectResponse> {
   for (let ti = fromTopic; ti < req.topics.length; ti++) {
     const ft = req.topics[ti]!;
     const topic = ft.topic ?? "";
@@ -166,9 +249,15 @@ function readFrom(s: BrokerServices, req: FetchRequest, state: ReadState, topics
 }
 
 /** Waits in the append purgatory until enough bytes arrive, maxWaitMs passes or the connection closes. */
-function waitForAppends(s: BrokerServices, req: FetchRequest, neededBytes: number, connectionId: number): Promise<void> {
+function waitForAppends(
+  s: BrokerServices,
+  req: FetchRequest,
+  neededBytes: number,
+  connectionId: number,
+): Promise<void> {
   const keys: string[] = [];
-  for (const ft of req.topics) for (const fp of ft.partitions) keys.push(s.appendWaiters.keyOf(ft.topic ?? "", fp.partition));
+  for (const ft of req.topics)
+    for (const fp of ft.partitions) keys.push(s.appendWaiters.keyOf(ft.topic ?? "", fp.partition));
   return new Promise<void>((resolve) => {
     const waiter: FetchWaiter = { keys, neededBytes, connectionId, complete: resolve };
     if (!s.appendWaiters.add(waiter, Math.min(req.maxWaitMs, 300_000))) resolve();
@@ -176,13 +265,21 @@ function waitForAppends(s: BrokerServices, req: FetchRequest, neededBytes: numbe
 }
 
 /** The first read's answer, or (below minBytes, within maxWaitMs) a later one after appends. */
-function waitIfShort(s: BrokerServices, req: FetchRequest, ctx: RequestContext<BrokerServices>, state: ReadState, first: FetchDirectResponse): FetchDirectResponse | Promise<FetchDirectResponse> {
+function waitIfShort(
+  s: BrokerServices,
+  req: FetchRequest,
+  ctx: RequestContext<BrokerServices>,
+  state: ReadState,
+  first: FetchDirectResponse,
+): FetchDirectResponse | Promise<FetchDirectResponse> {
   const minBytes = Math.max(1, req.minBytes);
   if (state.bytes >= minBytes || state.hasError || req.maxWaitMs <= 0 || s.closing) return first;
   const signal = ctx.signal;
   if (signal?.aborted === true) return first;
   // The connection's close completes its waiters (AppendWaiters.completeConnection).
-  return waitForAppends(s, req, minBytes - state.bytes, ctx.connectionId).then(() => (signal?.aborted === true ? first : readAll(s, req, state)));
+  return waitForAppends(s, req, minBytes - state.bytes, ctx.connectionId).then(() =>
+    signal?.aborted === true ? first : readAll(s, req, state),
+  );
 }
 
 /** One partition, fetched at its log end offset with a valid epoch: a first read would be empty. */
@@ -215,6 +312,15 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse | FetchDirectResp
     return waitIfShort(s, req, ctx, state, first);
   },
   errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses: req.topics.map((ft) => ({ topic: ft.topic ?? "", topicId: ft.topicId ?? "00000000-0000-0000-0000-000000000000", partitions: ft.partitions.map((fp) => errorPartition(fp.partition, errorCode)) })) };
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      sessionId: 0,
+      responses: req.topics.map((ft) => ({
+        topic: ft.topic ?? "",
+        topicId: ft.topicId ?? "00000000-0000-0000-0000-000000000000",
+        partitions: ft.partitions.map((fp) => errorPartition(fp.partition, errorCode)),
+      })),
+    };
   },
 };

@@ -1,6 +1,10 @@
 // ListOffsets (key 2), v1-7: earliest (-2), latest (-1; the last stable offset = high watermark on a
 // single node), max timestamp (-3, v7+), or the first offset with timestamp >= target.
-import type { ListOffsetsRequest, ListOffsetsResponse, ListOffsetsResponseListOffsetsPartitionResponse } from "@gregor/protocol";
+import type {
+  ListOffsetsRequest,
+  ListOffsetsResponse,
+  ListOffsetsResponseListOffsetsPartitionResponse,
+} from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
@@ -9,7 +13,14 @@ const LATEST = -1;
 const EARLIEST = -2;
 const MAX_TIMESTAMP = -3;
 
-const err = (partitionIndex: number, errorCode: number): ListOffsetsResponseListOffsetsPartitionResponse => ({ partitionIndex, errorCode, timestamp: -1n, offset: -1n, leaderEpoch: -1, oldStyleOffsets: [] });
+const err = (partitionIndex: number, errorCode: number): ListOffsetsResponseListOffsetsPartitionResponse => ({
+  partitionIndex,
+  errorCode,
+  timestamp: -1n,
+  offset: -1n,
+  leaderEpoch: -1,
+  oldStyleOffsets: [],
+});
 
 export const listOffsetsHandler: Handler<ListOffsetsRequest, ListOffsetsResponse, BrokerServices> = {
   apiKey: 2,
@@ -28,7 +39,12 @@ export const listOffsetsHandler: Handler<ListOffsetsRequest, ListOffsetsResponse
         }
         const epoch = rp.currentLeaderEpoch ?? -1;
         if (epoch >= 0 && epoch !== p.leaderEpoch) {
-          partitions.push(err(rp.partitionIndex, epoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH));
+          partitions.push(
+            err(
+              rp.partitionIndex,
+              epoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH,
+            ),
+          );
           continue;
         }
         const ts = Number(rp.timestamp);
@@ -43,8 +59,22 @@ export const listOffsetsHandler: Handler<ListOffsetsRequest, ListOffsetsResponse
         } else found = await log.offsetForTimestamp(ts);
         partitions.push(
           found === null
-            ? { partitionIndex: rp.partitionIndex, errorCode: 0, timestamp: -1n, offset: -1n, leaderEpoch: -1, oldStyleOffsets: [] }
-            : { partitionIndex: rp.partitionIndex, errorCode: 0, timestamp: BigInt(found.timestamp), offset: BigInt(found.offset), leaderEpoch: found.leaderEpoch, oldStyleOffsets: [] },
+            ? {
+                partitionIndex: rp.partitionIndex,
+                errorCode: 0,
+                timestamp: -1n,
+                offset: -1n,
+                leaderEpoch: -1,
+                oldStyleOffsets: [],
+              }
+            : {
+                partitionIndex: rp.partitionIndex,
+                errorCode: 0,
+                timestamp: BigInt(found.timestamp),
+                offset: BigInt(found.offset),
+                leaderEpoch: found.leaderEpoch,
+                oldStyleOffsets: [],
+              },
         );
       }
       topics.push({ name: rt.name, partitions });
@@ -52,6 +82,12 @@ export const listOffsetsHandler: Handler<ListOffsetsRequest, ListOffsetsResponse
     return { throttleTimeMs: 0, topics };
   },
   errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => err(p.partitionIndex, errorCode)) })) };
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => err(p.partitionIndex, errorCode)),
+      })),
+    };
   },
 };

@@ -11,7 +11,10 @@ import type { Handler } from "./types.js";
 const NO_OPS = -2147483648;
 const ZERO_UUID = "00000000-0000-0000-0000-000000000000";
 
-const topicCache = new WeakMap<BrokerServices, { version: number; entries: Map<string, MetadataResponseMetadataResponseTopic> }>();
+const topicCache = new WeakMap<
+  BrokerServices,
+  { version: number; entries: Map<string, MetadataResponseMetadataResponseTopic> }
+>();
 
 function describeTopic(services: BrokerServices, t: TopicState): MetadataResponseMetadataResponseTopic {
   let cache = topicCache.get(services);
@@ -27,7 +30,15 @@ function describeTopic(services: BrokerServices, t: TopicState): MetadataRespons
       name: t.name,
       topicId: t.topicId,
       isInternal: t.isInternal,
-      partitions: t.partitions.map((p) => ({ errorCode: 0, partitionIndex: p.index, leaderId: nodeId, leaderEpoch: p.leaderEpoch, replicaNodes: [nodeId], isrNodes: [nodeId], offlineReplicas: [] })),
+      partitions: t.partitions.map((p) => ({
+        errorCode: 0,
+        partitionIndex: p.index,
+        leaderId: nodeId,
+        leaderEpoch: p.leaderEpoch,
+        replicaNodes: [nodeId],
+        isrNodes: [nodeId],
+        offlineReplicas: [],
+      })),
       topicAuthorizedOperations: NO_OPS,
     };
     cache.entries.set(t.name, entry);
@@ -35,11 +46,19 @@ function describeTopic(services: BrokerServices, t: TopicState): MetadataRespons
   return entry;
 }
 
-function errorTopic(name: string | null, errorCode: number, topicId = ZERO_UUID): MetadataResponseMetadataResponseTopic {
+function errorTopic(
+  name: string | null,
+  errorCode: number,
+  topicId = ZERO_UUID,
+): MetadataResponseMetadataResponseTopic {
   return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: NO_OPS };
 }
 
-async function lookup(services: BrokerServices, name: string, autoCreate: boolean): Promise<MetadataResponseMetadataResponseTopic> {
+async function lookup(
+  services: BrokerServices,
+  name: string,
+  autoCreate: boolean,
+): Promise<MetadataResponseMetadataResponseTopic> {
   const t = services.topics.get(name);
   if (t !== undefined) return describeTopic(services, t);
   if (topicNameError(name) !== null) return errorTopic(name, ErrorCode.INVALID_TOPIC_EXCEPTION);
@@ -67,7 +86,9 @@ export const metadataHandler: Handler<MetadataRequest, MetadataResponse, BrokerS
       for (const rt of req.topics!) {
         if (rt.name === null || rt.name === undefined) {
           const byId = rt.topicId !== undefined ? s.topics.getById(rt.topicId) : undefined;
-          topics.push(byId !== undefined ? describeTopic(s, byId) : errorTopic(null, ErrorCode.UNKNOWN_TOPIC_ID, rt.topicId));
+          topics.push(
+            byId !== undefined ? describeTopic(s, byId) : errorTopic(null, ErrorCode.UNKNOWN_TOPIC_ID, rt.topicId),
+          );
         } else {
           topics.push(await lookup(s, rt.name, autoCreate));
         }

@@ -10,7 +10,10 @@ import type { OffsetFetchGroupRequest } from "../group/offsets.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler, RequestContext } from "./types.js";
 
-async function fetchGroup(g: OffsetFetchGroupRequest, ctx: RequestContext<BrokerServices>): Promise<OffsetFetchResponseOffsetFetchResponseGroup> {
+async function fetchGroup(
+  g: OffsetFetchGroupRequest,
+  ctx: RequestContext<BrokerServices>,
+): Promise<OffsetFetchResponseOffsetFetchResponseGroup> {
   const r = await coordinator(ctx).call(g.groupId, "OffsetFetch", callerOf(ctx), g);
   if (isRoutingError(r)) return { groupId: g.groupId, errorCode: r.errorCode, topics: [] };
   return r as OffsetFetchResponseOffsetFetchResponseGroup;
@@ -19,7 +22,10 @@ async function fetchGroup(g: OffsetFetchGroupRequest, ctx: RequestContext<Broker
 function singleGroup(g: OffsetFetchResponseOffsetFetchResponseGroup, version: number): OffsetFetchResponse {
   if (version >= 2) return { throttleTimeMs: 0, errorCode: g.errorCode, topics: g.topics };
   // v1 has no top-level error: a group-level error is reported on every partition.
-  const topics = g.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ ...p, errorCode: g.errorCode !== 0 ? g.errorCode : p.errorCode })) }));
+  const topics = g.topics.map((t) => ({
+    name: t.name,
+    partitions: t.partitions.map((p) => ({ ...p, errorCode: g.errorCode !== 0 ? g.errorCode : p.errorCode })),
+  }));
   return { throttleTimeMs: 0, topics };
 }
 
@@ -29,7 +35,11 @@ export const offsetFetchHandler: Handler<OffsetFetchRequest, OffsetFetchResponse
   maxVersion: 9,
   async handle(req, ctx) {
     if (ctx.apiVersion >= 8) {
-      const groups = await Promise.all((req.groups ?? []).map((g) => fetchGroup({ groupId: g.groupId, topics: g.topics, requireStable: req.requireStable ?? false }, ctx)));
+      const groups = await Promise.all(
+        (req.groups ?? []).map((g) =>
+          fetchGroup({ groupId: g.groupId, topics: g.topics, requireStable: req.requireStable ?? false }, ctx),
+        ),
+      );
       return { throttleTimeMs: 0, groups };
     }
     const groupId = req.groupId ?? "";
@@ -37,12 +47,25 @@ export const offsetFetchHandler: Handler<OffsetFetchRequest, OffsetFetchResponse
     const g = await fetchGroup({ groupId, topics, requireStable: req.requireStable ?? false }, ctx);
     if (ctx.apiVersion < 2 && g.errorCode !== 0 && topics !== null) {
       // Keep the requested partitions so the error reaches the client.
-      g.topics = topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: "", errorCode: g.errorCode })) }));
+      g.topics = topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((p) => ({
+          partitionIndex: p,
+          committedOffset: -1n,
+          committedLeaderEpoch: -1,
+          metadata: "",
+          errorCode: g.errorCode,
+        })),
+      }));
     }
     return singleGroup(g, ctx.apiVersion);
   },
   errorResponse(req, errorCode, ctx) {
-    if (ctx.apiVersion >= 8) return { throttleTimeMs: 0, groups: (req.groups ?? []).map((g) => ({ groupId: g.groupId, errorCode, topics: [] })) };
+    if (ctx.apiVersion >= 8)
+      return {
+        throttleTimeMs: 0,
+        groups: (req.groups ?? []).map((g) => ({ groupId: g.groupId, errorCode, topics: [] })),
+      };
     return { throttleTimeMs: 0, errorCode, topics: [] };
   },
 };

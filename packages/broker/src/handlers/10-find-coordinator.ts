@@ -5,7 +5,11 @@
 // saying transactions are unsupported: a non-retriable error, so a transactional producer
 // (librdkafka, kafkajs, kafka-python) fails at once with that message instead of retrying a
 // retriable COORDINATOR_NOT_AVAILABLE until its own timeout.
-import type { FindCoordinatorRequest, FindCoordinatorResponse, FindCoordinatorResponseCoordinator } from "@gregor/protocol";
+import type {
+  FindCoordinatorRequest,
+  FindCoordinatorResponse,
+  FindCoordinatorResponseCoordinator,
+} from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import { coordinator } from "../group/driver/handler-support.js";
 import type { BrokerServices } from "../services.js";
@@ -15,10 +19,21 @@ const GROUP_KEY = 0;
 const TRANSACTION_KEY = 1;
 const TRANSACTION_COORDINATOR_MODULE = "transaction-coordinator";
 
-async function findOne(key: string, keyType: number, ctx: RequestContext<BrokerServices>): Promise<FindCoordinatorResponseCoordinator> {
+async function findOne(
+  key: string,
+  keyType: number,
+  ctx: RequestContext<BrokerServices>,
+): Promise<FindCoordinatorResponseCoordinator> {
   const e = ctx.services.endpoint;
   const ok = { key, nodeId: e.nodeId, host: e.host, port: e.port, errorCode: ErrorCode.NONE, errorMessage: null };
-  const fail = (errorCode: number, errorMessage: string | null) => ({ key, nodeId: -1, host: "", port: -1, errorCode, errorMessage });
+  const fail = (errorCode: number, errorMessage: string | null) => ({
+    key,
+    nodeId: -1,
+    host: "",
+    port: -1,
+    errorCode,
+    errorMessage,
+  });
   if (keyType === GROUP_KEY) {
     if (key.length === 0) return fail(ErrorCode.INVALID_REQUEST, "empty group id");
     const ready = await coordinator(ctx).ensureReady();
@@ -26,7 +41,10 @@ async function findOne(key: string, keyType: number, ctx: RequestContext<BrokerS
   }
   if (keyType === TRANSACTION_KEY) {
     if (ctx.services.hasModule(TRANSACTION_COORDINATOR_MODULE)) return ok;
-    return fail(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, `Transactions are not supported by this broker (transactional.id "${key}"): use an idempotent producer without a transactional.id.`);
+    return fail(
+      ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+      `Transactions are not supported by this broker (transactional.id "${key}"): use an idempotent producer without a transactional.id.`,
+    );
   }
   return fail(ErrorCode.INVALID_REQUEST, `Invalid coordinator type: ${keyType}`);
 }
@@ -42,11 +60,28 @@ export const findCoordinatorHandler: Handler<FindCoordinatorRequest, FindCoordin
       return { throttleTimeMs: 0, coordinators };
     }
     const c = await findOne(req.key ?? "", keyType, ctx);
-    return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port };
+    return {
+      throttleTimeMs: 0,
+      errorCode: c.errorCode,
+      errorMessage: c.errorMessage,
+      nodeId: c.nodeId,
+      host: c.host,
+      port: c.port,
+    };
   },
   errorResponse(req, errorCode, ctx) {
     if (ctx.apiVersion >= 4) {
-      return { throttleTimeMs: 0, coordinators: (req.coordinatorKeys ?? []).map((key) => ({ key, nodeId: -1, host: "", port: -1, errorCode, errorMessage: null })) };
+      return {
+        throttleTimeMs: 0,
+        coordinators: (req.coordinatorKeys ?? []).map((key) => ({
+          key,
+          nodeId: -1,
+          host: "",
+          port: -1,
+          errorCode,
+          errorMessage: null,
+        })),
+      };
     }
     return { throttleTimeMs: 0, errorCode, errorMessage: null, nodeId: -1, host: "", port: -1 };
   },

@@ -11,7 +11,20 @@ function shape(r: JoinGroupResponse, version: number): JoinGroupResponse {
 }
 
 function errorOf(req: JoinGroupRequest, errorCode: number, version: number): JoinGroupResponse {
-  return shape({ throttleTimeMs: 0, errorCode, generationId: -1, protocolType: null, protocolName: null, leader: "", skipAssignment: false, memberId: req.memberId, members: [] }, version);
+  return shape(
+    {
+      throttleTimeMs: 0,
+      errorCode,
+      generationId: -1,
+      protocolType: null,
+      protocolName: null,
+      leader: "",
+      skipAssignment: false,
+      memberId: req.memberId,
+      members: [],
+    },
+    version,
+  );
 }
 
 export const joinGroupHandler: Handler<JoinGroupRequest, JoinGroupResponse, BrokerServices> = {

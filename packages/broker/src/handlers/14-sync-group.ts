@@ -4,7 +4,13 @@ import { callerOf, coordinator, isRoutingError } from "../group/driver/handler-s
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
-const errorOf = (errorCode: number): SyncGroupResponse => ({ throttleTimeMs: 0, errorCode, protocolType: null, protocolName: null, assignment: Buffer.alloc(0) });
+const errorOf = (errorCode: number): SyncGroupResponse => ({
+  throttleTimeMs: 0,
+  errorCode,
+  protocolType: null,
+  protocolName: null,
+  assignment: Buffer.alloc(0),
+});
 
 export const syncGroupHandler: Handler<SyncGroupRequest, SyncGroupResponse, BrokerServices> = {
   apiKey: 14,

@@ -13,10 +13,16 @@ export const listGroupsHandler: Handler<ListGroupsRequest, ListGroupsResponse, B
   async handle(req, ctx) {
     const c = coordinator(ctx);
     if (c.loading()) return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
-    const filter: ListGroupsRequest = { statesFilter: ctx.apiVersion >= 4 ? (req.statesFilter ?? []) : [], typesFilter: ctx.apiVersion >= 5 ? (req.typesFilter ?? []) : [] };
-    const parts = await Promise.all(c.activeRuntimes().map((rt) => rt.call("ListGroups", c.nextId(), callerOf(ctx), filter)));
+    const filter: ListGroupsRequest = {
+      statesFilter: ctx.apiVersion >= 4 ? (req.statesFilter ?? []) : [],
+      typesFilter: ctx.apiVersion >= 5 ? (req.typesFilter ?? []) : [],
+    };
+    const parts = await Promise.all(
+      c.activeRuntimes().map((rt) => rt.call("ListGroups", c.nextId(), callerOf(ctx), filter)),
+    );
     const failed = parts.find((p) => isRoutingError(p));
-    if (failed !== undefined) return { throttleTimeMs: 0, errorCode: (failed as { errorCode: number }).errorCode, groups: [] };
+    if (failed !== undefined)
+      return { throttleTimeMs: 0, errorCode: (failed as { errorCode: number }).errorCode, groups: [] };
     const groups = parts.flatMap((p) => (p as ListGroupsResponse).groups);
     groups.sort((a, b) => (a.groupId < b.groupId ? -1 : a.groupId > b.groupId ? 1 : 0));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };

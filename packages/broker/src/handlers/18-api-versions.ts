@@ -10,7 +10,11 @@ export function apiVersionsList(handlers: readonly Handler[]): ApiVersionsRespon
   let list = cache.get(handlers);
   if (list === undefined) {
     list = handlers
-      .map((h) => ({ apiKey: h.apiKey, minVersion: h.advertise?.minVersion ?? h.minVersion, maxVersion: h.advertise?.maxVersion ?? h.maxVersion }))
+      .map((h) => ({
+        apiKey: h.apiKey,
+        minVersion: h.advertise?.minVersion ?? h.minVersion,
+        maxVersion: h.advertise?.maxVersion ?? h.maxVersion,
+      }))
       .sort((a, b) => a.apiKey - b.apiKey);
     cache.set(handlers, list);
   }
@@ -22,7 +26,15 @@ export const apiVersionsHandler: Handler<ApiVersionsRequest, ApiVersionsResponse
   minVersion: 0,
   maxVersion: 3,
   handle(_req, ctx) {
-    return { errorCode: 0, apiKeys: apiVersionsList(ctx.services.handlers), throttleTimeMs: 0, supportedFeatures: [], finalizedFeaturesEpoch: -1n, finalizedFeatures: [], zkMigrationReady: false };
+    return {
+      errorCode: 0,
+      apiKeys: apiVersionsList(ctx.services.handlers),
+      throttleTimeMs: 0,
+      supportedFeatures: [],
+      finalizedFeaturesEpoch: -1n,
+      finalizedFeatures: [],
+      zkMigrationReady: false,
+    };
   },
   errorResponse(_req, errorCode) {
     return { errorCode, apiKeys: [] };

@@ -1,5 +1,9 @@
 // CreateTopics (key 19), v2-7, including validateOnly. One node: replication factor must be 1 (or -1).
-import type { CreateTopicsRequest, CreateTopicsResponse, CreateTopicsResponseCreatableTopicResult } from "@gregor/protocol";
+import type {
+  CreateTopicsRequest,
+  CreateTopicsResponse,
+  CreateTopicsResponseCreatableTopicResult,
+} from "@gregor/protocol";
 import { resolveTopicConfigs } from "../config/topic-config.js";
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
@@ -19,9 +23,20 @@ export const createTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsRespo
     for (const t of req.topics) seen.set(t.name, (seen.get(t.name) ?? 0) + 1);
     const topics: CreateTopicsResponseCreatableTopicResult[] = [];
     for (const t of req.topics) {
-      const base = { name: t.name, topicId: ZERO_UUID, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null };
+      const base = {
+        name: t.name,
+        topicId: ZERO_UUID,
+        topicConfigErrorCode: 0,
+        numPartitions: -1,
+        replicationFactor: -1,
+        configs: null,
+      };
       if ((seen.get(t.name) ?? 0) > 1) {
-        topics.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains duplicate topic name ${t.name}` });
+        topics.push({
+          ...base,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: `Create topics request from client contains duplicate topic name ${t.name}`,
+        });
         continue;
       }
       const configs: Record<string, string> = {};
@@ -30,18 +45,30 @@ export const createTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsRespo
       let rf = t.replicationFactor;
       if (t.assignments.length > 0) {
         if (numPartitions !== -1 || rf !== -1) {
-          topics.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time." });
+          topics.push({
+            ...base,
+            errorCode: ErrorCode.INVALID_REQUEST,
+            errorMessage:
+              "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.",
+          });
           continue;
         }
         const bad = t.assignments.find((a) => a.brokerIds.some((b) => b !== s.nodeId));
         if (bad !== undefined) {
-          topics.push({ ...base, errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: `Unknown broker in the replica assignment of partition ${bad.partitionIndex}.` });
+          topics.push({
+            ...base,
+            errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+            errorMessage: `Unknown broker in the replica assignment of partition ${bad.partitionIndex}.`,
+          });
           continue;
         }
         numPartitions = t.assignments.length;
         rf = t.assignments[0]?.brokerIds.length ?? 1;
       }
-      const result = req.validateOnly === true ? s.topics.validateCreate(t.name, numPartitions, rf, configs) : await s.topics.create(t.name, numPartitions, rf, configs);
+      const result =
+        req.validateOnly === true
+          ? s.topics.validateCreate(t.name, numPartitions, rf, configs)
+          : await s.topics.create(t.name, numPartitions, rf, configs);
       if (result.errorCode !== ErrorCode.NONE) {
         topics.push({ ...base, errorCode: result.errorCode, errorMessage: result.errorMessage });
         continue;
@@ -57,12 +84,30 @@ export const createTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsRespo
         topicConfigErrorCode: 0,
         numPartitions: partitions,
         replicationFactor: 1,
-        configs: resolveTopicConfigs(s.config, configs).map((c) => ({ name: c.name, value: c.value, readOnly: false, configSource: c.isDefault ? DEFAULT_CONFIG : DYNAMIC_TOPIC_CONFIG, isSensitive: false })),
+        configs: resolveTopicConfigs(s.config, configs).map((c) => ({
+          name: c.name,
+          value: c.value,
+          readOnly: false,
+          configSource: c.isDefault ? DEFAULT_CONFIG : DYNAMIC_TOPIC_CONFIG,
+          isSensitive: false,
+        })),
       });
     }
     return { throttleTimeMs: 0, topics };
   },
   errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, topicId: ZERO_UUID, errorCode, errorMessage: null, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null })) };
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        topicId: ZERO_UUID,
+        errorCode,
+        errorMessage: null,
+        topicConfigErrorCode: 0,
+        numPartitions: -1,
+        replicationFactor: -1,
+        configs: null,
+      })),
+    };
   },
 };

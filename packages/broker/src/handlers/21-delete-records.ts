@@ -1,5 +1,9 @@
 // DeleteRecords (key 21), v0-2: moves a partition's log start offset (offset -1 = high watermark).
-import type { DeleteRecordsRequest, DeleteRecordsResponse, DeleteRecordsResponseDeleteRecordsPartitionResult } from "@gregor/protocol";
+import type {
+  DeleteRecordsRequest,
+  DeleteRecordsResponse,
+  DeleteRecordsResponseDeleteRecordsPartitionResult,
+} from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
@@ -16,19 +20,30 @@ export const deleteRecordsHandler: Handler<DeleteRecordsRequest, DeleteRecordsRe
       for (const rp of t.partitions) {
         const p = s.topics.partition(t.name, rp.partitionIndex);
         if (p === undefined) {
-          partitions.push({ partitionIndex: rp.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+          partitions.push({
+            partitionIndex: rp.partitionIndex,
+            lowWatermark: -1n,
+            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          });
           continue;
         }
         const target = rp.offset === -1n ? p.log.highWatermark : Number(rp.offset);
         if (target < 0 || target > p.log.highWatermark) {
-          partitions.push({ partitionIndex: rp.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE });
+          partitions.push({
+            partitionIndex: rp.partitionIndex,
+            lowWatermark: -1n,
+            errorCode: ErrorCode.OFFSET_OUT_OF_RANGE,
+          });
           continue;
         }
         try {
           const low = await p.log.deleteRecordsBefore(target);
           partitions.push({ partitionIndex: rp.partitionIndex, lowWatermark: BigInt(low), errorCode: 0 });
         } catch (e) {
-          const code = (e as { code?: string }).code === "OFFSET_OUT_OF_RANGE" ? ErrorCode.OFFSET_OUT_OF_RANGE : ErrorCode.KAFKA_STORAGE_ERROR;
+          const code =
+            (e as { code?: string }).code === "OFFSET_OUT_OF_RANGE"
+              ? ErrorCode.OFFSET_OUT_OF_RANGE
+              : ErrorCode.KAFKA_STORAGE_ERROR;
           partitions.push({ partitionIndex: rp.partitionIndex, lowWatermark: -1n, errorCode: code });
         }
       }
@@ -37,6 +52,12 @@ export const deleteRecordsHandler: Handler<DeleteRecordsRequest, DeleteRecordsRe
     return { throttleTimeMs: 0, topics };
   },
   errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode })) })) };
+    return {
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode })),
+      })),
+    };
   },
 };

@@ -12,7 +12,12 @@ export const initProducerIdHandler: Handler<InitProducerIdRequest, InitProducerI
   maxVersion: 5,
   handle(req, ctx) {
     if (req.transactionalId !== null && req.transactionalId !== "") {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+        producerId: -1n,
+        producerEpoch: -1,
+      };
     }
     // Without a transactional id Kafka ignores the producerId/producerEpoch fields and always
     // allocates a fresh id at epoch 0: clients send their old id (librdkafka after a fatal

@@ -1,5 +1,9 @@
 // DescribeConfigs (key 32), v1-4: topic configs (overrides and broker defaults) and broker configs.
-import type { DescribeConfigsRequest, DescribeConfigsResponse, DescribeConfigsResponseDescribeConfigsResult } from "@gregor/protocol";
+import type {
+  DescribeConfigsRequest,
+  DescribeConfigsResponse,
+  DescribeConfigsResponseDescribeConfigsResult,
+} from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
 import { describeBrokerConfigs, describeTopicConfigs, ResourceType } from "./config-resources.js";
@@ -14,12 +18,16 @@ export const describeConfigsHandler: Handler<DescribeConfigsRequest, DescribeCon
     const results: DescribeConfigsResponseDescribeConfigsResult[] = req.resources.map((r) => {
       const base = { resourceType: r.resourceType, resourceName: r.resourceName };
       const described =
-        r.resourceType === ResourceType.TOPIC ? describeTopicConfigs(s, r.resourceName)
-        : r.resourceType === ResourceType.BROKER ? describeBrokerConfigs(s, r.resourceName)
-        : { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}` };
+        r.resourceType === ResourceType.TOPIC
+          ? describeTopicConfigs(s, r.resourceName)
+          : r.resourceType === ResourceType.BROKER
+            ? describeBrokerConfigs(s, r.resourceName)
+            : { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}` };
       if (!Array.isArray(described)) return { ...base, ...described, configs: [] };
       const keys = r.configurationKeys;
-      const configs = (keys === null || keys.length === 0 ? described : described.filter((c) => keys.includes(c.name))).map((c) => ({
+      const configs = (
+        keys === null || keys.length === 0 ? described : described.filter((c) => keys.includes(c.name))
+      ).map((c) => ({
         name: c.name,
         value: c.value,
         readOnly: c.readOnly,
@@ -35,6 +43,15 @@ export const describeConfigsHandler: Handler<DescribeConfigsRequest, DescribeCon
     return { throttleTimeMs: 0, results };
   },
   errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, results: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] })) };
+    return {
+      throttleTimeMs: 0,
+      results: req.resources.map((r) => ({
+        errorCode,
+        errorMessage: null,
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+        configs: [],
+      })),
+    };
   },
 };

@@ -21,12 +21,24 @@ export const alterConfigsHandler: Handler<AlterConfigsRequest, AlterConfigsRespo
       } else if (r.resourceType === ResourceType.BROKER) {
         responses.push({ ...base, ...brokerNotAlterable(s, r.resourceName) });
       } else {
-        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}` });
+        responses.push({
+          ...base,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: `Unsupported resource type ${r.resourceType}`,
+        });
       }
     }
     return { throttleTimeMs: 0, responses };
   },
   errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, responses: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
+    return {
+      throttleTimeMs: 0,
+      responses: req.resources.map((r) => ({
+        errorCode,
+        errorMessage: null,
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+      })),
+    };
   },
 };

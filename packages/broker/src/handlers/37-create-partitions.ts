@@ -13,7 +13,11 @@ export const createPartitionsHandler: Handler<CreatePartitionsRequest, CreatePar
     const results = [];
     for (const t of req.topics) {
       if (t.assignments !== null && t.assignments.some((a) => a.brokerIds.some((b) => b !== s.nodeId))) {
-        results.push({ name: t.name, errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT, errorMessage: "Unknown broker in the replica assignment." });
+        results.push({
+          name: t.name,
+          errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+          errorMessage: "Unknown broker in the replica assignment.",
+        });
         continue;
       }
       const r = await s.topics.createPartitions(t.name, t.count, req.validateOnly);

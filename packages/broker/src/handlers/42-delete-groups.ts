@@ -1,5 +1,9 @@
 // DeleteGroups (key 42), v0-2: only Empty groups; their offsets and metadata are tombstoned.
-import type { DeleteGroupsRequest, DeleteGroupsResponse, DeleteGroupsResponseDeletableGroupResult } from "@gregor/protocol";
+import type {
+  DeleteGroupsRequest,
+  DeleteGroupsResponse,
+  DeleteGroupsResponseDeletableGroupResult,
+} from "@gregor/protocol";
 import { callerOf, coordinator, isRoutingError } from "../group/driver/handler-support.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
@@ -12,7 +16,9 @@ export const deleteGroupsHandler: Handler<DeleteGroupsRequest, DeleteGroupsRespo
     const results = await Promise.all(
       req.groupsNames.map(async (groupId) => {
         const r = await coordinator(ctx).call(groupId, "DeleteGroups", callerOf(ctx), { groupsNames: [groupId] });
-        return isRoutingError(r) ? { groupId, errorCode: r.errorCode } : (r as DeleteGroupsResponseDeletableGroupResult[])[0]!;
+        return isRoutingError(r)
+          ? { groupId, errorCode: r.errorCode }
+          : (r as DeleteGroupsResponseDeletableGroupResult[])[0]!;
       }),
     );
     return { throttleTimeMs: 0, results };

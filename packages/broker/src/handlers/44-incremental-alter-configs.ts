@@ -11,7 +11,11 @@ const DELETE = 1;
 const APPEND = 2;
 const SUBTRACT = 3;
 
-export const incrementalAlterConfigsHandler: Handler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, BrokerServices> = {
+export const incrementalAlterConfigsHandler: Handler<
+  IncrementalAlterConfigsRequest,
+  IncrementalAlterConfigsResponse,
+  BrokerServices
+> = {
   apiKey: 44,
   minVersion: 0,
   maxVersion: 1,
@@ -25,12 +29,20 @@ export const incrementalAlterConfigsHandler: Handler<IncrementalAlterConfigsRequ
         continue;
       }
       if (r.resourceType !== ResourceType.TOPIC) {
-        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${r.resourceType}` });
+        responses.push({
+          ...base,
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: `Unsupported resource type ${r.resourceType}`,
+        });
         continue;
       }
       const t = s.topics.get(r.resourceName);
       if (t === undefined) {
-        responses.push({ ...base, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${r.resourceName} does not exist.` });
+        responses.push({
+          ...base,
+          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          errorMessage: `Topic ${r.resourceName} does not exist.`,
+        });
         continue;
       }
       const next: Record<string, string> = { ...t.configs };
@@ -48,7 +60,10 @@ export const incrementalAlterConfigsHandler: Handler<IncrementalAlterConfigsRequ
           }
           const current = (next[c.name] ?? topicConfigValue(s.config, {}, c.name)).split(",").filter((x) => x !== "");
           const items = (c.value ?? "").split(",").filter((x) => x !== "");
-          const merged = c.configOperation === APPEND ? [...current, ...items.filter((x) => !current.includes(x))] : current.filter((x) => !items.includes(x));
+          const merged =
+            c.configOperation === APPEND
+              ? [...current, ...items.filter((x) => !current.includes(x))]
+              : current.filter((x) => !items.includes(x));
           next[c.name] = merged.join(",");
         } else {
           failure = `Unknown config operation ${c.configOperation}`;
@@ -60,6 +75,14 @@ export const incrementalAlterConfigsHandler: Handler<IncrementalAlterConfigsRequ
     return { throttleTimeMs: 0, responses };
   },
   errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, responses: req.resources.map((r) => ({ errorCode, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName })) };
+    return {
+      throttleTimeMs: 0,
+      responses: req.resources.map((r) => ({
+        errorCode,
+        errorMessage: null,
+        resourceType: r.resourceType,
+        resourceName: r.resourceName,
+      })),
+    };
   },
 };

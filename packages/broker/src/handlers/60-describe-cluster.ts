@@ -22,6 +22,14 @@ export const describeClusterHandler: Handler<DescribeClusterRequest, DescribeClu
     };
   },
   errorResponse(_req, errorCode, ctx) {
-    return { throttleTimeMs: 0, errorCode, errorMessage: null, clusterId: ctx.services.clusterId, controllerId: -1, brokers: [], clusterAuthorizedOperations: -2147483648 };
+    return {
+      throttleTimeMs: 0,
+      errorCode,
+      errorMessage: null,
+      clusterId: ctx.services.clusterId,
+      controllerId: -1,
+      brokers: [],
+      clusterAuthorizedOperations: -2147483648,
+    };
   },
 };

@@ -25,7 +25,8 @@ export interface ResourceResult {
 
 export function describeTopicConfigs(s: BrokerServices, topic: string): DescribedConfig[] | ResourceResult {
   const t = s.topics.get(topic);
-  if (t === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${topic} does not exist.` };
+  if (t === undefined)
+    return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${topic} does not exist.` };
   return resolveTopicConfigs(s.config, t.configs).map((c) => ({
     name: c.name,
     value: c.value,
@@ -45,7 +46,11 @@ function brokerConfigValue(value: unknown): string | null {
 }
 
 export function describeBrokerConfigs(s: BrokerServices, name: string): DescribedConfig[] | ResourceResult {
-  if (name !== "" && name !== String(s.nodeId)) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${s.nodeId} but received ${name}` };
+  if (name !== "" && name !== String(s.nodeId))
+    return {
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: `Unexpected broker id, expected ${s.nodeId} but received ${name}`,
+    };
   const out: DescribedConfig[] = [];
   for (const [key, def] of Object.entries(BROKER_KEYS)) {
     const value = (s.config as unknown as Record<string, unknown>)[key];
@@ -64,8 +69,14 @@ export function describeBrokerConfigs(s: BrokerServices, name: string): Describe
 }
 
 /** Validates and (unless validateOnly) stores a topic's complete new override set. */
-export async function applyTopicConfigs(s: BrokerServices, topic: string, next: Record<string, string>, validateOnly: boolean): Promise<ResourceResult> {
-  if (s.topics.get(topic) === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${topic} does not exist.` };
+export async function applyTopicConfigs(
+  s: BrokerServices,
+  topic: string,
+  next: Record<string, string>,
+  validateOnly: boolean,
+): Promise<ResourceResult> {
+  if (s.topics.get(topic) === undefined)
+    return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${topic} does not exist.` };
   for (const [key, value] of Object.entries(next)) {
     const err = validateTopicConfig(key, value);
     if (err !== null) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: err };
@@ -78,8 +89,12 @@ export async function applyTopicConfigs(s: BrokerServices, topic: string, next: 
 }
 
 export function brokerNotAlterable(s: BrokerServices, name: string): ResourceResult {
-  if (name !== "" && name !== String(s.nodeId)) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id ${name}` };
-  return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: "Broker configs cannot be updated dynamically; restart with --override key=value." };
+  if (name !== "" && name !== String(s.nodeId))
+    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id ${name}` };
+  return {
+    errorCode: ErrorCode.INVALID_CONFIG,
+    errorMessage: "Broker configs cannot be updated dynamically; restart with --override key=value.",
+  };
 }
 
 export function isListConfig(key: string): boolean {

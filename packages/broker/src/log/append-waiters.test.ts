@@ -1,7 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { AppendWaiters, type FetchWaiter } from "./append-waiters.js";
 
-function waiter(w: AppendWaiters, topic: string, partition: number, neededBytes: number, connectionId: number): { waiter: FetchWaiter; completions: () => number } {
+function waiter(
+  w: AppendWaiters,
+  topic: string,
+  partition: number,
+  neededBytes: number,
+  connectionId: number,
+): { waiter: FetchWaiter; completions: () => number } {
   let n = 0;
   const waiter: FetchWaiter = { keys: [w.keyOf(topic, partition)], neededBytes, connectionId, complete: () => n++ };
   return { waiter, completions: () => n };

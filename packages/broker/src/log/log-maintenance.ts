@@ -33,7 +33,10 @@ export class LogMaintenance {
 
   start(): void {
     const c = this.services.config;
-    this.retentionTimer = setInterval(() => void this.runRetention(), Math.min(c["log.retention.check.interval.ms"], MAX_TIMER_MS));
+    this.retentionTimer = setInterval(
+      () => void this.runRetention(),
+      Math.min(c["log.retention.check.interval.ms"], MAX_TIMER_MS),
+    );
     this.retentionTimer.unref();
     if (c["log.cleaner.enable"]) this.scheduleCleaner(Math.min(c["log.cleaner.backoff.ms"], MAX_TIMER_MS));
   }
@@ -76,20 +79,25 @@ export class LogMaintenance {
 
   private scheduleCleaner(delayMs: number): void {
     if (this.closed) return;
-    this.cleanerTimer = setTimeout(() => {
-      this.cleanerTimer = null;
-      const run = this.cleaner.cleanOnce(this.services.clock()).then(
-        (r) => {
-          if (r !== undefined) this.account(r.log, r.stats);
-          this.scheduleCleaner(r === undefined || r.stats.skipped !== undefined ? this.services.config["log.cleaner.backoff.ms"] : 0);
-        },
-        (err: unknown) => {
-          this.services.logger.error({ err }, "log cleaner round failed");
-          this.scheduleCleaner(this.services.config["log.cleaner.backoff.ms"]);
-        },
-      );
-      this.cleanerRun = run;
-    }, Math.min(delayMs, MAX_TIMER_MS));
+    this.cleanerTimer = setTimeout(
+      () => {
+        this.cleanerTimer = null;
+        const run = this.cleaner.cleanOnce(this.services.clock()).then(
+          (r) => {
+            if (r !== undefined) this.account(r.log, r.stats);
+            this.scheduleCleaner(
+              r === undefined || r.stats.skipped !== undefined ? this.services.config["log.cleaner.backoff.ms"] : 0,
+            );
+          },
+          (err: unknown) => {
+            this.services.logger.error({ err }, "log cleaner round failed");
+            this.scheduleCleaner(this.services.config["log.cleaner.backoff.ms"]);
+          },
+        );
+        this.cleanerRun = run;
+      },
+      Math.min(delayMs, MAX_TIMER_MS),
+    );
     this.cleanerTimer.unref();
   }
 
@@ -97,7 +105,16 @@ export class LogMaintenance {
     if (stats.skipped !== undefined) return;
     this.services.metrics.cleanerRuns++;
     this.services.metrics.cleanerBytesRemoved += Math.max(0, stats.bytesBefore - stats.bytesAfter);
-    this.services.logger.info({ ...this.names.get(log), recordsRemoved: stats.recordsRemoved, bytesBefore: stats.bytesBefore, bytesAfter: stats.bytesAfter, segmentsCleaned: stats.segmentsCleaned }, "log cleaner pass");
+    this.services.logger.info(
+      {
+        ...this.names.get(log),
+        recordsRemoved: stats.recordsRemoved,
+        bytesBefore: stats.bytesBefore,
+        bytesAfter: stats.bytesAfter,
+        segmentsCleaned: stats.segmentsCleaned,
+      },
+      "log cleaner pass",
+    );
   }
 
   /**

@@ -1,8 +1,21 @@
 // An in-memory PartitionLog: batches kept as byte slices in offset order. Used when the data dir is
 // ":memory:" (fast unit tests) and as the reference the storage-backed log is compared with.
-import { BATCH_LENGTH_OFFSET, LAST_OFFSET_DELTA_OFFSET, LOG_OVERHEAD, MAX_TIMESTAMP_OFFSET, setBaseOffset, setPartitionLeaderEpoch } from "@gregor/protocol";
+import {
+  BATCH_LENGTH_OFFSET,
+  LAST_OFFSET_DELTA_OFFSET,
+  LOG_OVERHEAD,
+  MAX_TIMESTAMP_OFFSET,
+  setBaseOffset,
+  setPartitionLeaderEpoch,
+} from "@gregor/protocol";
 import type { TopicLogConfig } from "../config/topic-config.js";
-import { type AppendResult, type LogFactory, LogError, type PartitionLog, type TimestampOffset } from "./partition-log.js";
+import {
+  type AppendResult,
+  type LogFactory,
+  LogError,
+  type PartitionLog,
+  type TimestampOffset,
+} from "./partition-log.js";
 
 interface StoredBatch {
   baseOffset: number;
@@ -40,12 +53,19 @@ export class MemoryLog implements PartitionLog {
     let pos = 0;
     while (pos < copy.length) {
       const size = LOG_OVERHEAD + copy.readInt32BE(pos + BATCH_LENGTH_OFFSET);
-      if (size > this.config.maxMessageBytes) return Promise.reject(new LogError("MESSAGE_TOO_LARGE", "batch exceeds max.message.bytes"));
+      if (size > this.config.maxMessageBytes)
+        return Promise.reject(new LogError("MESSAGE_TOO_LARGE", "batch exceeds max.message.bytes"));
       const buf = copy.subarray(pos, pos + size);
       const count = buf.readInt32BE(LAST_OFFSET_DELTA_OFFSET) + 1;
       setBaseOffset(buf, BigInt(this.end));
       setPartitionLeaderEpoch(buf, leaderEpoch);
-      this.batches.push({ baseOffset: this.end, lastOffset: this.end + count - 1, maxTimestamp: Number(buf.readBigInt64BE(MAX_TIMESTAMP_OFFSET)), leaderEpoch, buf });
+      this.batches.push({
+        baseOffset: this.end,
+        lastOffset: this.end + count - 1,
+        maxTimestamp: Number(buf.readBigInt64BE(MAX_TIMESTAMP_OFFSET)),
+        leaderEpoch,
+        buf,
+      });
       this.end += count;
       this.bytes += size;
       pos += size;
@@ -76,7 +96,8 @@ export class MemoryLog implements PartitionLog {
   }
 
   read(offset: number, maxBytes: number, minOneBatch: boolean): Buffer[] {
-    if (offset < this.start || offset > this.end) throw new LogError("OFFSET_OUT_OF_RANGE", `offset ${offset} out of range [${this.start}, ${this.end}]`);
+    if (offset < this.start || offset > this.end)
+      throw new LogError("OFFSET_OUT_OF_RANGE", `offset ${offset} out of range [${this.start}, ${this.end}]`);
     const out: Buffer[] = [];
     if (offset === this.end) return out;
     let total = 0;
@@ -91,7 +112,8 @@ export class MemoryLog implements PartitionLog {
 
   offsetForTimestamp(timestamp: number): TimestampOffset | null {
     for (const b of this.batches) {
-      if (b.maxTimestamp >= timestamp && b.lastOffset >= this.start) return { offset: Math.max(b.baseOffset, this.start), timestamp: b.maxTimestamp, leaderEpoch: b.leaderEpoch };
+      if (b.maxTimestamp >= timestamp && b.lastOffset >= this.start)
+        return { offset: Math.max(b.baseOffset, this.start), timestamp: b.maxTimestamp, leaderEpoch: b.leaderEpoch };
     }
     return null;
   }
@@ -99,7 +121,9 @@ export class MemoryLog implements PartitionLog {
   maxTimestampOffset(): TimestampOffset | null {
     let best: StoredBatch | undefined;
     for (const b of this.batches) if (best === undefined || b.maxTimestamp > best.maxTimestamp) best = b;
-    return best === undefined ? null : { offset: best.lastOffset, timestamp: best.maxTimestamp, leaderEpoch: best.leaderEpoch };
+    return best === undefined
+      ? null
+      : { offset: best.lastOffset, timestamp: best.maxTimestamp, leaderEpoch: best.leaderEpoch };
   }
 
   endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: number } {
@@ -110,10 +134,12 @@ export class MemoryLog implements PartitionLog {
   }
 
   deleteRecordsBefore(offset: number): Promise<number> {
-    if (offset > this.end) return Promise.reject(new LogError("OFFSET_OUT_OF_RANGE", `offset ${offset} is beyond the log end ${this.end}`));
+    if (offset > this.end)
+      return Promise.reject(new LogError("OFFSET_OUT_OF_RANGE", `offset ${offset} is beyond the log end ${this.end}`));
     if (offset > this.start) {
       this.start = offset;
-      while (this.batches.length > 0 && this.batches[0]!.lastOffset < offset) this.bytes -= this.batches.shift()!.buf.length;
+      while (this.batches.length > 0 && this.batches[0]!.lastOffset < offset)
+        this.bytes -= this.batches.shift()!.buf.length;
     }
     return Promise.resolve(this.start);
   }

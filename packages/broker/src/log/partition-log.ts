@@ -50,7 +50,13 @@ export interface PartitionLog {
   delete(): Promise<void>;
 }
 
-export type LogErrorCode = "MESSAGE_TOO_LARGE" | "RECORD_LIST_TOO_LARGE" | "CORRUPT_MESSAGE" | "OFFSET_OUT_OF_RANGE" | "INVALID_RECORD" | "KAFKA_STORAGE_ERROR";
+export type LogErrorCode =
+  | "MESSAGE_TOO_LARGE"
+  | "RECORD_LIST_TOO_LARGE"
+  | "CORRUPT_MESSAGE"
+  | "OFFSET_OUT_OF_RANGE"
+  | "INVALID_RECORD"
+  | "KAFKA_STORAGE_ERROR";
 
 export class LogError extends Error {
   constructor(

@@ -83,8 +83,15 @@ export class StorageLog implements PartitionLog {
   }
 }
 
-export async function openStorageLogFactory(dataDir: string, logger: Logger, tailCacheBytes?: number): Promise<LogFactory & { manager: LogManager }> {
-  const manager = await LogManager.open(dataDir, { logger, logOptions: tailCacheBytes === undefined ? {} : { tailCacheBytes } });
+export async function openStorageLogFactory(
+  dataDir: string,
+  logger: Logger,
+  tailCacheBytes?: number,
+): Promise<LogFactory & { manager: LogManager }> {
+  const manager = await LogManager.open(dataDir, {
+    logger,
+    logOptions: tailCacheBytes === undefined ? {} : { tailCacheBytes },
+  });
   return {
     manager,
     async open(topic, partition, config) {

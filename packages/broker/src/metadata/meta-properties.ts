@@ -26,13 +26,21 @@ export async function ensureMetaProperties(dataDir: string, nodeId: number, clus
     }
     const stored = props.get("cluster.id");
     if (stored !== undefined && stored !== "") {
-      if (clusterId !== undefined && clusterId !== stored) throw new Error(`Stored cluster.id ${stored} in ${path} doesn't match the requested ${clusterId}`);
+      if (clusterId !== undefined && clusterId !== stored)
+        throw new Error(`Stored cluster.id ${stored} in ${path} doesn't match the requested ${clusterId}`);
       return stored;
     }
   }
   const id = clusterId ?? newClusterId();
   await mkdir(dataDir, { recursive: true });
-  const body = formatProperties([["version", "1"], ["cluster.id", id], ["node.id", String(nodeId)]], `Written by Gregor at ${new Date().toISOString()}`);
+  const body = formatProperties(
+    [
+      ["version", "1"],
+      ["cluster.id", id],
+      ["node.id", String(nodeId)],
+    ],
+    `Written by Gregor at ${new Date().toISOString()}`,
+  );
   await writeFile(`${path}.tmp`, body);
   await rename(`${path}.tmp`, path);
   return id;

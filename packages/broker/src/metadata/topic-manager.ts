@@ -5,7 +5,12 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { BrokerConfig } from "../config/broker-config.js";
-import { toLogConfig, type TopicConfigOverrides, type TopicLogConfig, validateTopicConfig } from "../config/topic-config.js";
+import {
+  toLogConfig,
+  type TopicConfigOverrides,
+  type TopicLogConfig,
+  validateTopicConfig,
+} from "../config/topic-config.js";
 import { ErrorCode } from "../errors.js";
 import type { LogFactory, PartitionLog } from "../log/partition-log.js";
 import { isInternalTopic, topicNameError } from "./topic-name.js";
@@ -83,33 +88,60 @@ export class TopicManager {
       throw e;
     }
     const persisted = JSON.parse(text) as PersistedTopic[];
-    await Promise.all(persisted.map(async (t) => {
-      const state: TopicState = { name: t.name, topicId: t.topicId, isInternal: isInternalTopic(t.name), configs: t.configs, logConfig: toLogConfig(this.config, t.configs), partitions: [] };
-      state.partitions = await this.openPartitions(state, 0, t.partitions);
-      this.topics.set(t.name, state);
-      this.byId.set(t.topicId, state);
-    }));
+    await Promise.all(
+      persisted.map(async (t) => {
+        const state: TopicState = {
+          name: t.name,
+          topicId: t.topicId,
+          isInternal: isInternalTopic(t.name),
+          configs: t.configs,
+          logConfig: toLogConfig(this.config, t.configs),
+          partitions: [],
+        };
+        state.partitions = await this.openPartitions(state, 0, t.partitions);
+        this.topics.set(t.name, state);
+        this.byId.set(t.topicId, state);
+      }),
+    );
     this.version++;
   }
 
   private async openPartitions(t: TopicState, from: number, to: number): Promise<PartitionState[]> {
     const logConfig = t.logConfig;
     const out: PartitionState[] = [];
-    for (let i = from; i < to; i++) out.push({ index: i, leaderEpoch: 0, log: await this.logs.open(t.name, i, logConfig) });
+    for (let i = from; i < to; i++)
+      out.push({ index: i, leaderEpoch: 0, log: await this.logs.open(t.name, i, logConfig) });
     return out;
   }
 
   /** Checks a CreateTopics entry without creating it. */
-  validateCreate(name: string, numPartitions: number, replicationFactor: number, configs: TopicConfigOverrides): TopicResult {
+  validateCreate(
+    name: string,
+    numPartitions: number,
+    replicationFactor: number,
+    configs: TopicConfigOverrides,
+  ): TopicResult {
     const nameError = topicNameError(name);
     if (nameError !== null) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameError };
-    if (this.topics.has(name) || this.creating.has(name)) return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${name}' already exists.` };
+    if (this.topics.has(name) || this.creating.has(name))
+      return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${name}' already exists.` };
     const partitions = numPartitions === -1 ? this.config["num.partitions"] : numPartitions;
-    if (partitions < 1 || partitions > MAX_PARTITIONS_PER_TOPIC) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Number of partitions must be in [1, ${MAX_PARTITIONS_PER_TOPIC}], got ${numPartitions}.` };
+    if (partitions < 1 || partitions > MAX_PARTITIONS_PER_TOPIC)
+      return {
+        errorCode: ErrorCode.INVALID_PARTITIONS,
+        errorMessage: `Number of partitions must be in [1, ${MAX_PARTITIONS_PER_TOPIC}], got ${numPartitions}.`,
+      };
     const rf = replicationFactor === -1 ? this.config["default.replication.factor"] : replicationFactor;
-    if (rf < 1) return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: "Replication factor must be larger than 0, or -1 to use the default value." };
+    if (rf < 1)
+      return {
+        errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
+        errorMessage: "Replication factor must be larger than 0, or -1 to use the default value.",
+      };
     if (rf > 1) {
-      return { errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only 1 broker(s) are registered.` };
+      return {
+        errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
+        errorMessage: `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only 1 broker(s) are registered.`,
+      };
     }
     for (const [key, value] of Object.entries(configs)) {
       const err = validateTopicConfig(key, value);
@@ -118,12 +150,24 @@ export class TopicManager {
     return OK;
   }
 
-  async create(name: string, numPartitions: number, replicationFactor: number, configs: TopicConfigOverrides): Promise<TopicResult> {
+  async create(
+    name: string,
+    numPartitions: number,
+    replicationFactor: number,
+    configs: TopicConfigOverrides,
+  ): Promise<TopicResult> {
     const check = this.validateCreate(name, numPartitions, replicationFactor, configs);
     if (check.errorCode !== ErrorCode.NONE) return check;
     const partitions = numPartitions === -1 ? this.config["num.partitions"] : numPartitions;
     const pending = (async (): Promise<TopicResult> => {
-      const state: TopicState = { name, topicId: randomUUID(), isInternal: isInternalTopic(name), configs: { ...configs }, logConfig: toLogConfig(this.config, configs), partitions: [] };
+      const state: TopicState = {
+        name,
+        topicId: randomUUID(),
+        isInternal: isInternalTopic(name),
+        configs: { ...configs },
+        logConfig: toLogConfig(this.config, configs),
+        partitions: [],
+      };
       state.partitions = await this.openPartitions(state, 0, partitions);
       this.topics.set(name, state);
       this.byId.set(state.topicId, state);
@@ -140,7 +184,11 @@ export class TopicManager {
   }
 
   /** Auto-create (Metadata/Produce) or wait for a concurrent creation of the same name. */
-  async getOrCreate(name: string, numPartitions = -1, configs: TopicConfigOverrides = {}): Promise<TopicState | TopicResult> {
+  async getOrCreate(
+    name: string,
+    numPartitions = -1,
+    configs: TopicConfigOverrides = {},
+  ): Promise<TopicState | TopicResult> {
     const existing = this.topics.get(name);
     if (existing !== undefined) return existing;
     const inFlight = this.creating.get(name);
@@ -151,7 +199,11 @@ export class TopicManager {
 
   async delete(name: string): Promise<TopicResult> {
     const t = this.topics.get(name);
-    if (t === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: "This server does not host this topic-partition." };
+    if (t === undefined)
+      return {
+        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        errorMessage: "This server does not host this topic-partition.",
+      };
     this.topics.delete(name);
     this.byId.delete(t.topicId);
     this.version++;
@@ -162,12 +214,20 @@ export class TopicManager {
 
   async createPartitions(name: string, count: number, validateOnly: boolean): Promise<TopicResult> {
     const t = this.topics.get(name);
-    if (t === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
+    if (t === undefined)
+      return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
     if (count <= t.partitions.length) {
-      const message = count === t.partitions.length ? `Topic already has ${count} partitions.` : `Topic currently has ${t.partitions.length} partitions, which is higher than the requested ${count}.`;
+      const message =
+        count === t.partitions.length
+          ? `Topic already has ${count} partitions.`
+          : `Topic currently has ${t.partitions.length} partitions, which is higher than the requested ${count}.`;
       return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: message };
     }
-    if (count > MAX_PARTITIONS_PER_TOPIC) return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: `Number of partitions must be at most ${MAX_PARTITIONS_PER_TOPIC}.` };
+    if (count > MAX_PARTITIONS_PER_TOPIC)
+      return {
+        errorCode: ErrorCode.INVALID_PARTITIONS,
+        errorMessage: `Number of partitions must be at most ${MAX_PARTITIONS_PER_TOPIC}.`,
+      };
     if (validateOnly) return OK;
     t.partitions.push(...(await this.openPartitions(t, t.partitions.length, count)));
     this.version++;
@@ -189,7 +249,12 @@ export class TopicManager {
   private persist(): Promise<void> {
     const dir = this.dataDir;
     if (dir === null) return Promise.resolve();
-    const snapshot: PersistedTopic[] = [...this.topics.values()].map((t) => ({ name: t.name, topicId: t.topicId, partitions: t.partitions.length, configs: t.configs }));
+    const snapshot: PersistedTopic[] = [...this.topics.values()].map((t) => ({
+      name: t.name,
+      topicId: t.topicId,
+      partitions: t.partitions.length,
+      configs: t.configs,
+    }));
     // Serialised so an older snapshot never overwrites a newer one.
     this.persistChain = this.persistChain.then(async () => {
       await mkdir(dir, { recursive: true });

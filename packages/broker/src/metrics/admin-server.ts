@@ -28,7 +28,10 @@ export async function startAdminHttp(services: BrokerServices, host = adminHost(
   const histograms = services.metrics.latency;
   const configured = services.config["gregor.admin.port"];
   if (configured < 0) return { port: -1, histograms, close: async () => {} };
-  const groups = (): GroupCoordinator | undefined => (services.hasModule(GROUP_COORDINATOR_MODULE) ? services.module<GroupCoordinator>(GROUP_COORDINATOR_MODULE) : undefined);
+  const groups = (): GroupCoordinator | undefined =>
+    services.hasModule(GROUP_COORDINATOR_MODULE)
+      ? services.module<GroupCoordinator>(GROUP_COORDINATOR_MODULE)
+      : undefined;
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (req.method !== "GET") {
@@ -42,7 +45,9 @@ export async function startAdminHttp(services: BrokerServices, host = adminHost(
         res.writeHead(500).end();
       }
     } else if (path === "/health") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: services.closing ? "closing" : "ok", nodeId: services.nodeId }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ status: services.closing ? "closing" : "ok", nodeId: services.nodeId }));
     } else {
       res.writeHead(404).end();
     }

@@ -40,19 +40,34 @@ export class BrokerMetrics {
     for (let k = 0; k < MAX_API_KEY; k++) if (this.requestsByApi[k]! > 0) seen.push(k);
     lines.push("# HELP gregor_requests_total Requests handled, by API.", "# TYPE gregor_requests_total counter");
     for (const k of seen) lines.push(`gregor_requests_total{api="${apiName(k)}"} ${this.requestsByApi[k]}`);
-    lines.push("# HELP gregor_request_errors_total Requests whose handler failed, by API.", "# TYPE gregor_request_errors_total counter");
-    for (const k of seen) if (this.errorsByApi[k]! > 0) lines.push(`gregor_request_errors_total{api="${apiName(k)}"} ${this.errorsByApi[k]}`);
+    lines.push(
+      "# HELP gregor_request_errors_total Requests whose handler failed, by API.",
+      "# TYPE gregor_request_errors_total counter",
+    );
+    for (const k of seen)
+      if (this.errorsByApi[k]! > 0)
+        lines.push(`gregor_request_errors_total{api="${apiName(k)}"} ${this.errorsByApi[k]}`);
     lines.push("# TYPE gregor_request_time_ms_total counter");
-    for (const k of seen) lines.push(`gregor_request_time_ms_total{api="${apiName(k)}"} ${this.requestTimeMsByApi[k]!.toFixed(3)}`);
+    for (const k of seen)
+      lines.push(`gregor_request_time_ms_total{api="${apiName(k)}"} ${this.requestTimeMsByApi[k]!.toFixed(3)}`);
     lines.push(...this.latency.render("gregor_request_latency_seconds", apiName, seen));
     lines.push("# TYPE gregor_bytes_in_total counter", `gregor_bytes_in_total ${this.bytesIn}`);
     lines.push("# TYPE gregor_bytes_out_total counter", `gregor_bytes_out_total ${this.bytesOut}`);
     lines.push("# TYPE gregor_connections gauge", `gregor_connections ${this.activeConnections}`);
-    lines.push("# TYPE gregor_connections_opened_total counter", `gregor_connections_opened_total ${this.connectionsOpened}`);
+    lines.push(
+      "# TYPE gregor_connections_opened_total counter",
+      `gregor_connections_opened_total ${this.connectionsOpened}`,
+    );
     lines.push("# TYPE gregor_records_produced_total counter", `gregor_records_produced_total ${this.recordsProduced}`);
-    lines.push("# TYPE gregor_log_retention_segments_deleted_total counter", `gregor_log_retention_segments_deleted_total ${this.retentionSegmentsDeleted}`);
+    lines.push(
+      "# TYPE gregor_log_retention_segments_deleted_total counter",
+      `gregor_log_retention_segments_deleted_total ${this.retentionSegmentsDeleted}`,
+    );
     lines.push("# TYPE gregor_log_cleaner_runs_total counter", `gregor_log_cleaner_runs_total ${this.cleanerRuns}`);
-    lines.push("# TYPE gregor_log_cleaner_bytes_removed_total counter", `gregor_log_cleaner_bytes_removed_total ${this.cleanerBytesRemoved}`);
+    lines.push(
+      "# TYPE gregor_log_cleaner_bytes_removed_total counter",
+      `gregor_log_cleaner_bytes_removed_total ${this.cleanerBytesRemoved}`,
+    );
     return lines.join("\n") + "\n";
   }
 }

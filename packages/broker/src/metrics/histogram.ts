@@ -2,7 +2,9 @@
 // 128 API keys x BUCKETS_MS.length counters, allocated once.
 
 /** Upper bounds in milliseconds; the implicit last bucket is +Inf. */
-export const BUCKETS_MS: readonly number[] = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];
+export const BUCKETS_MS: readonly number[] = [
+  0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000,
+];
 const MAX_API_KEY = 128;
 
 export class LatencyHistograms {

@@ -26,8 +26,14 @@ export function renderMetrics(services: BrokerServices, groups: GroupCoordinator
     lines.push("# HELP gregor_consumer_groups Consumer groups by state.", "# TYPE gregor_consumer_groups gauge");
     for (const [state, n] of groups.groupStates()) lines.push(`gregor_consumer_groups{state="${state}"} ${n}`);
     const lag = groups.lag();
-    lines.push("# HELP gregor_consumer_group_lag Records between the committed offset and the high watermark.", "# TYPE gregor_consumer_group_lag gauge");
-    const offsetLines = ["# HELP gregor_consumer_group_committed_offset Last committed offset.", "# TYPE gregor_consumer_group_committed_offset gauge"];
+    lines.push(
+      "# HELP gregor_consumer_group_lag Records between the committed offset and the high watermark.",
+      "# TYPE gregor_consumer_group_lag gauge",
+    );
+    const offsetLines = [
+      "# HELP gregor_consumer_group_committed_offset Last committed offset.",
+      "# TYPE gregor_consumer_group_committed_offset gauge",
+    ];
     const totals = new Map<string, number>();
     for (const l of lag.slice(0, MAX_LAG_SERIES)) {
       const labels = `group="${escapeLabel(l.groupId)}",topic="${escapeLabel(l.topic)}",partition="${l.partition}"`;
@@ -39,7 +45,10 @@ export function renderMetrics(services: BrokerServices, groups: GroupCoordinator
       }
     }
     lines.push(...offsetLines);
-    lines.push("# HELP gregor_consumer_group_lag_sum Lag summed over a topic's partitions.", "# TYPE gregor_consumer_group_lag_sum gauge");
+    lines.push(
+      "# HELP gregor_consumer_group_lag_sum Lag summed over a topic's partitions.",
+      "# TYPE gregor_consumer_group_lag_sum gauge",
+    );
     for (const [k, v] of totals) lines.push(`gregor_consumer_group_lag_sum{${k}} ${v}`);
   }
   return lines.join("\n") + "\n";

@@ -67,7 +67,10 @@ export class Connection {
       frames = this.decoder.push(chunk);
     } catch (e) {
       // Over socket.request.max.bytes (or a negative size): Kafka closes the connection.
-      this.services.logger.debug({ connection: this.id, client: this.clientHost, err: (e as Error).message }, "closing connection: bad frame size");
+      this.services.logger.debug(
+        { connection: this.id, client: this.clientHost, err: (e as Error).message },
+        "closing connection: bad frame size",
+      );
       this.destroy();
       return;
     }
@@ -88,7 +91,10 @@ export class Connection {
       if (apiKey === API_VERSIONS && handler !== undefined && apiVersion > handler.maxVersion) {
         // KIP-511: an unknown newer ApiVersions gets UNSUPPORTED_VERSION in a v0 body with the key list.
         const correlationId = frame.readInt32BE(4);
-        const body = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: handler.handle({}, { services: this.services } as RequestContext).apiKeys };
+        const body = {
+          errorCode: ErrorCode.UNSUPPORTED_VERSION,
+          apiKeys: handler.handle({}, { services: this.services } as RequestContext).apiKeys,
+        };
         const slot = new Slot(API_VERSIONS, 0, correlationId);
         slot.done = true;
         slot.result = body;
@@ -115,7 +121,15 @@ export class Connection {
     }
     const slot = new Slot(apiKey, apiVersion, header.correlationId);
     this.queue.push(slot);
-    const ctx: RequestContext<BrokerServices> = { header, apiVersion, clientId: header.clientId ?? null, connectionId: this.id, clientHost: this.clientHost, services: this.services, signal: this.abort.signal };
+    const ctx: RequestContext<BrokerServices> = {
+      header,
+      apiVersion,
+      clientId: header.clientId ?? null,
+      connectionId: this.id,
+      clientHost: this.clientHost,
+      services: this.services,
+      signal: this.abort.signal,
+    };
     const startedAt = performance.now();
     let result: unknown;
     try {
@@ -134,13 +148,24 @@ export class Connection {
     }
   }
 
-  private complete(slot: Slot, handler: Handler, req: unknown, ctx: RequestContext<BrokerServices>, startedAt: number, result: unknown, failed: boolean): void {
+  private complete(
+    slot: Slot,
+    handler: Handler,
+    req: unknown,
+    ctx: RequestContext<BrokerServices>,
+    startedAt: number,
+    result: unknown,
+    failed: boolean,
+  ): void {
     this.services.metrics.record(handler.apiKey, performance.now() - startedAt);
     if (this.closed) return;
     slot.done = true;
     if (failed) {
       this.services.metrics.errorsByApi[handler.apiKey]! += 1;
-      this.services.logger.error({ err: result, apiKey: handler.apiKey, apiVersion: ctx.apiVersion, connection: this.id }, "handler failed");
+      this.services.logger.error(
+        { err: result, apiKey: handler.apiKey, apiVersion: ctx.apiVersion, connection: this.id },
+        "handler failed",
+      );
       if (handler.apiKey === 0 && (req as { acks?: number }).acks === 0) return this.scheduleFlush();
       if (handler.errorResponse === undefined) return this.destroy();
       try {
@@ -216,7 +241,10 @@ export class Connection {
       try {
         result.encodeFrame(out, slot.apiVersion, slot.correlationId);
       } catch (e) {
-        this.services.logger.error({ err: e, apiKey: slot.apiKey, apiVersion: slot.apiVersion }, "response encoding failed");
+        this.services.logger.error(
+          { err: e, apiKey: slot.apiKey, apiVersion: slot.apiVersion },
+          "response encoding failed",
+        );
         this.destroy();
         return false;
       }
@@ -226,7 +254,10 @@ export class Connection {
     try {
       chunks = encodeResponseFrame(slot.apiKey, slot.apiVersion, slot.correlationId, result);
     } catch (e) {
-      this.services.logger.error({ err: e, apiKey: slot.apiKey, apiVersion: slot.apiVersion }, "response encoding failed");
+      this.services.logger.error(
+        { err: e, apiKey: slot.apiKey, apiVersion: slot.apiVersion },
+        "response encoding failed",
+      );
       this.destroy();
       return false;
     }
@@ -250,7 +281,10 @@ export class Connection {
 
   /** Kafka closes the connection on unknown API keys/versions and undecodable requests. */
   private reject(reason: string, apiKey: number, apiVersion: number): void {
-    this.services.logger.debug({ connection: this.id, client: this.clientHost, apiKey, apiVersion, reason }, "closing connection");
+    this.services.logger.debug(
+      { connection: this.id, client: this.clientHost, apiKey, apiVersion, reason },
+      "closing connection",
+    );
     this.destroy();
   }
 

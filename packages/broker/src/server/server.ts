@@ -29,10 +29,17 @@ export class BrokerServer {
       return;
     }
     this.services.metrics.connectionsOpened++;
-    const c = new Connection(this.nextConnectionId++, socket, this.table, this.services, this.services.config["queued.max.requests"], (conn) => {
-      this.connections.delete(conn);
-      this.services.metrics.connectionsClosed++;
-    });
+    const c = new Connection(
+      this.nextConnectionId++,
+      socket,
+      this.table,
+      this.services,
+      this.services.config["queued.max.requests"],
+      (conn) => {
+        this.connections.delete(conn);
+        this.services.metrics.connectionsClosed++;
+      },
+    );
     this.connections.add(c);
   }
 

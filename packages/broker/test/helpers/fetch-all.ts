@@ -6,11 +6,40 @@ export interface FetchedRecord extends DecodedRecord {
 }
 
 /** Reads a partition from `fromOffset` to its high watermark with Fetch v11 and decodes the records. */
-export async function fetchAll(c: RawClient, topic: string, partition: number, fromOffset = 0): Promise<FetchedRecord[]> {
+export async function fetchAll(
+  c: RawClient,
+  topic: string,
+  partition: number,
+  fromOffset = 0,
+): Promise<FetchedRecord[]> {
   const out: FetchedRecord[] = [];
   let offset = fromOffset;
   for (let round = 0; round < 1000; round++) {
-    const r = await c.send(1, 11, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 8 << 20, isolationLevel: 1, sessionId: 0, sessionEpoch: -1, topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: BigInt(offset), logStartOffset: -1n, partitionMaxBytes: 4 << 20 }] }], forgottenTopicsData: [], rackId: "" });
+    const r = await c.send(1, 11, {
+      replicaId: -1,
+      maxWaitMs: 0,
+      minBytes: 0,
+      maxBytes: 8 << 20,
+      isolationLevel: 1,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [
+        {
+          topic,
+          partitions: [
+            {
+              partition,
+              currentLeaderEpoch: -1,
+              fetchOffset: BigInt(offset),
+              logStartOffset: -1n,
+              partitionMaxBytes: 4 << 20,
+            },
+          ],
+        },
+      ],
+      forgottenTopicsData: [],
+      rackId: "",
+    });
     const p = r.responses[0].partitions[0];
     if (p.errorCode !== 0) throw new Error(`fetch error ${p.errorCode}`);
     const buf: Buffer = Buffer.isBuffer(p.records) ? p.records : Buffer.concat(p.records ?? []);

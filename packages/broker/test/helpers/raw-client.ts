@@ -5,7 +5,10 @@ import { decodeResponseFrame, encodeRequestFrame, FrameDecoder } from "@gregor/p
 
 export class RawClient {
   private readonly decoder = new FrameDecoder(256 * 1024 * 1024);
-  private readonly waiting = new Map<number, { apiKey: number; apiVersion: number; resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  private readonly waiting = new Map<
+    number,
+    { apiKey: number; apiVersion: number; resolve: (v: unknown) => void; reject: (e: Error) => void }
+  >();
   private nextCorrelationId = 1;
   readonly frames: Buffer[] = [];
   closed = false;
@@ -48,7 +51,9 @@ export class RawClient {
   /** Sends a request and resolves with the decoded response body. */
   send<T = any>(apiKey: number, apiVersion: number, body: unknown): Promise<T> {
     const correlationId = this.nextCorrelationId++;
-    const p = new Promise<T>((resolve, reject) => this.waiting.set(correlationId, { apiKey, apiVersion, resolve: resolve as (v: unknown) => void, reject }));
+    const p = new Promise<T>((resolve, reject) =>
+      this.waiting.set(correlationId, { apiKey, apiVersion, resolve: resolve as (v: unknown) => void, reject }),
+    );
     this.socket.write(Buffer.concat(encodeRequestFrame(apiKey, apiVersion, correlationId, "raw-test", body)));
     return p;
   }
@@ -82,7 +87,12 @@ export class RawClient {
 }
 
 /** A request frame (size prefix included) for arbitrary header fields and body bytes. */
-export function rawFrame(apiKey: number, apiVersion: number, correlationId: number, body: Buffer = Buffer.alloc(0)): Buffer {
+export function rawFrame(
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  body: Buffer = Buffer.alloc(0),
+): Buffer {
   const header = Buffer.alloc(10);
   header.writeInt16BE(apiKey, 0);
   header.writeInt16BE(apiVersion, 2);

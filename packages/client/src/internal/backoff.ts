@@ -1,5 +1,10 @@
 /** Exponential backoff with full jitter between `initialMs` and `maxMs`; `random` is injected. */
-export function backoffMs(attempt: number, initialMs: number, maxMs: number, random: () => number = Math.random): number {
+export function backoffMs(
+  attempt: number,
+  initialMs: number,
+  maxMs: number,
+  random: () => number = Math.random,
+): number {
   const base = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 30));
   return Math.round(base / 2 + (random() * base) / 2);
 }

@@ -60,7 +60,14 @@ export class BatchBuilder {
     const valueLen = byteLength(value);
     const tsDelta = timestamp - this.firstTimestamp;
     const offsetDelta = this.count;
-    let size = 1 + varlongSize(tsDelta) + varintSize(offsetDelta) + varintSize(keyLen) + Math.max(0, keyLen) + varintSize(valueLen) + Math.max(0, valueLen);
+    let size =
+      1 +
+      varlongSize(tsDelta) +
+      varintSize(offsetDelta) +
+      varintSize(keyLen) +
+      Math.max(0, keyLen) +
+      varintSize(valueLen) +
+      Math.max(0, valueLen);
     const nh = headers?.length ?? 0;
     size += varintSize(nh);
     let hl: number[] | undefined;
@@ -81,7 +88,9 @@ export class BatchBuilder {
       if (this.count > 0 && need > this.capacity) return false;
       let cap = this.buf.length * 2;
       while (cap < need) cap *= 2;
-      const grown = Buffer.allocUnsafe(this.count > 0 ? Math.min(cap, this.capacity) : Math.max(need, Math.min(cap, this.capacity)));
+      const grown = Buffer.allocUnsafe(
+        this.count > 0 ? Math.min(cap, this.capacity) : Math.max(need, Math.min(cap, this.capacity)),
+      );
       this.buf.copy(grown, 0, 0, this.pos);
       this.buf = grown;
     }

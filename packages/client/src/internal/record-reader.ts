@@ -76,7 +76,10 @@ export function scanRecords(buf: Buffer, ctx: DecodeContext): ScannedRecords {
   while (at + 61 <= buf.length) {
     const end = at + 12 + buf.readInt32BE(at + 8);
     if (end > buf.length) break;
-    if (buf[at + 16] !== 2) throw new GregorClientError(`${ctx.topic}-${ctx.partition}: record batch magic ${buf[at + 16]} is not supported (only v2)`);
+    if (buf[at + 16] !== 2)
+      throw new GregorClientError(
+        `${ctx.topic}-${ctx.partition}: record batch magic ${buf[at + 16]} is not supported (only v2)`,
+      );
     const batchNext = buf.readBigInt64BE(at) + BigInt(buf.readInt32BE(at + 23)) + 1n;
     if (batchNext > nextOffset) nextOffset = batchNext;
     at = end;
@@ -88,7 +91,12 @@ export function scanRecords(buf: Buffer, ctx: DecodeContext): ScannedRecords {
  * Decodes whole record batches from byte `from` on, stopping after the batch that brings the message
  * count to `maxMessages` or more; `resumeAt` says where the next call starts (buf.length: done).
  */
-export function decodeRecords(buf: Buffer, ctx: DecodeContext, from = 0, maxMessages = Infinity): DecodedRecords | Promise<DecodedRecords> {
+export function decodeRecords(
+  buf: Buffer,
+  ctx: DecodeContext,
+  from = 0,
+  maxMessages = Infinity,
+): DecodedRecords | Promise<DecodedRecords> {
   const messages: Message[] = [];
   let nextOffset = ctx.fetchOffset;
   let at = from;
@@ -98,7 +106,10 @@ export function decodeRecords(buf: Buffer, ctx: DecodeContext, from = 0, maxMess
     const batchLength = buf.readInt32BE(at + 8);
     const end = at + 12 + batchLength;
     if (end > buf.length) break;
-    if (buf[at + 16] !== 2) throw new GregorClientError(`${ctx.topic}-${ctx.partition}: record batch magic ${buf[at + 16]} is not supported (only v2)`);
+    if (buf[at + 16] !== 2)
+      throw new GregorClientError(
+        `${ctx.topic}-${ctx.partition}: record batch magic ${buf[at + 16]} is not supported (only v2)`,
+      );
     refs.push({ start: at, end });
     if (!hasSyncPath((buf.readInt16BE(at + 21) & 7) as CompressionCodec)) needsAsync = true;
     at = end;
@@ -118,7 +129,8 @@ export function decodeRecords(buf: Buffer, ctx: DecodeContext, from = 0, maxMess
     let resumeAt = at;
     for (const r of refs) {
       const codec = (buf.readInt16BE(r.start + 21) & 7) as CompressionCodec;
-      const inflated = codec === CompressionCodec.None ? null : await decompress(codec, buf.subarray(r.start + 61, r.end));
+      const inflated =
+        codec === CompressionCodec.None ? null : await decompress(codec, buf.subarray(r.start + 61, r.end));
       nextOffset = decodeBatch(buf, r, ctx, messages, inflated, nextOffset);
       if (messages.length >= maxMessages) {
         resumeAt = r.end;
@@ -129,13 +141,24 @@ export function decodeRecords(buf: Buffer, ctx: DecodeContext, from = 0, maxMess
   })();
 }
 
-function decodeBatch(buf: Buffer, r: BatchRef, ctx: DecodeContext, out: Message[], inflated: Buffer | null, nextOffset: bigint): bigint {
+function decodeBatch(
+  buf: Buffer,
+  r: BatchRef,
+  ctx: DecodeContext,
+  out: Message[],
+  inflated: Buffer | null,
+  nextOffset: bigint,
+): bigint {
   const s = r.start;
   const baseOffset = buf.readBigInt64BE(s);
   const lastOffsetDelta = buf.readInt32BE(s + 23);
   const batchNext = baseOffset + BigInt(lastOffsetDelta) + 1n;
   if (batchNext <= ctx.fetchOffset) return nextOffset;
-  if (ctx.checkCrcs && !isBatchCrcValid(buf, s)) throw new GregorClientError(`${ctx.topic}-${ctx.partition}: corrupt record batch at offset ${baseOffset} (CRC mismatch)`, true);
+  if (ctx.checkCrcs && !isBatchCrcValid(buf, s))
+    throw new GregorClientError(
+      `${ctx.topic}-${ctx.partition}: corrupt record batch at offset ${baseOffset} (CRC mismatch)`,
+      true,
+    );
   const attributes = buf.readInt16BE(s + 21);
   const isControl = (attributes & 0x20) !== 0;
   if (isControl) return batchNext;
@@ -158,7 +181,15 @@ function decodeBatch(buf: Buffer, r: BatchRef, ctx: DecodeContext, out: Message[
     end = b.length;
   }
   const { topic, partition } = ctx;
-  const info: BatchInfo = { topic, partition, baseOffset, baseTimestamp, logAppendTime: logAppend ? maxTimestamp : -1, leaderEpoch, src: b };
+  const info: BatchInfo = {
+    topic,
+    partition,
+    baseOffset,
+    baseTimestamp,
+    logAppendTime: logAppend ? maxTimestamp : -1,
+    leaderEpoch,
+    src: b,
+  };
   const skipBelow = ctx.fetchOffset > baseOffset ? Number(ctx.fetchOffset - baseOffset) : 0;
   for (let i = 0; i < count && pos < end; i++) {
     const len = varint(b);
@@ -176,12 +207,16 @@ function decodeBatch(buf: Buffer, r: BatchRef, ctx: DecodeContext, out: Message[
     const nh = varint(b);
     for (let h = 0; h < nh && pos <= recEnd; h++) {
       const kl = varint(b);
-      if (kl < 0) pos = recEnd + 1; // a header key is never null: malformed
+      if (kl < 0)
+        pos = recEnd + 1; // a header key is never null: malformed
       else pos += kl;
       const vl = varint(b);
       if (vl > 0) pos += vl;
     }
-    if (pos !== recEnd || recEnd > end) throw new GregorClientError(`${topic}-${partition}: malformed record at offset ${baseOffset + BigInt(offsetDelta)}`);
+    if (pos !== recEnd || recEnd > end)
+      throw new GregorClientError(
+        `${topic}-${partition}: malformed record at offset ${baseOffset + BigInt(offsetDelta)}`,
+      );
     if (offsetDelta < skipBelow) continue;
     out.push(new Message(info, offsetDelta, tsDelta, keyAt, keyLen, valueAt, valueLen, nh > 0 ? headersAt : -1));
   }

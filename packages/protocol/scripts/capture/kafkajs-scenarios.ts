@@ -22,7 +22,12 @@ for (const [type, codec] of [
   });
 }
 
-const kafka = new Kafka({ clientId: "golden-kafkajs", brokers: [broker], logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+const kafka = new Kafka({
+  clientId: "golden-kafkajs",
+  brokers: [broker],
+  logLevel: logLevel.NOTHING,
+  retry: { retries: 2 },
+});
 const T0 = 1_700_000_000_000;
 const messages = [
   { key: "k1", value: "value-one", timestamp: String(T0), headers: { trace: "abc" } },
@@ -47,7 +52,15 @@ async function group(): Promise<void> {
     const timer = setTimeout(() => reject(new Error("no messages within 15 s")), 15_000);
     void consumer.run({
       autoCommit: false,
-      eachMessage: async ({ topic, partition, message }: { topic: string; partition: number; message: { offset: string } }) => {
+      eachMessage: async ({
+        topic,
+        partition,
+        message,
+      }: {
+        topic: string;
+        partition: number;
+        message: { offset: string };
+      }) => {
         seen++;
         await consumer.commitOffsets([{ topic, partition, offset: String(Number(message.offset) + 1) }]);
         if (seen >= messages.length) {

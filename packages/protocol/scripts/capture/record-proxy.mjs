@@ -10,7 +10,9 @@
 import { appendFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []));
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
 const [upHost, upPortText] = String(args.upstream).split(":");
 const upPort = Number(upPortText);
 const listenPort = Number(args.listen);
@@ -35,7 +37,10 @@ let connections = 0;
 let seq = 0;
 
 function record(conn, kind, apiKey, apiVersion, correlationId, frame, note = "") {
-  appendFileSync(out, `# ${kind} conn=${conn} seq=${seq++} apiKey=${apiKey} apiVersion=${apiVersion} correlationId=${correlationId}${note}\n${frame.toString("hex")}\n`);
+  appendFileSync(
+    out,
+    `# ${kind} conn=${conn} seq=${seq++} apiKey=${apiKey} apiVersion=${apiVersion} correlationId=${correlationId}${note}\n${frame.toString("hex")}\n`,
+  );
 }
 
 /** Splits a byte stream into size-prefixed frames; calls onFrame(frameWithoutSizePrefix). */
@@ -64,22 +69,28 @@ const server = net.createServer((client) => {
   const conn = ++connections;
   const inflight = new Map();
   const upstream = net.connect(upPort, upHost);
-  client.on("data", framer((frame) => {
-    const apiKey = frame.readInt16BE(0);
-    const apiVersion = frame.readInt16BE(2);
-    const correlationId = frame.readInt32BE(4);
-    inflight.set(correlationId, [apiKey, apiVersion]);
-    record(conn, "request", apiKey, apiVersion, correlationId, frame);
-    upstream.write(withSize(frame));
-  }));
-  upstream.on("data", framer((frame) => {
-    const correlationId = frame.readInt32BE(0);
-    const [apiKey, apiVersion] = inflight.get(correlationId) ?? [-1, -1];
-    inflight.delete(correlationId);
-    const patched = rewritePorts(frame);
-    record(conn, "response", apiKey, apiVersion, correlationId, frame, patched > 0 ? ` rewrotePorts=${patched}` : "");
-    client.write(withSize(frame));
-  }));
+  client.on(
+    "data",
+    framer((frame) => {
+      const apiKey = frame.readInt16BE(0);
+      const apiVersion = frame.readInt16BE(2);
+      const correlationId = frame.readInt32BE(4);
+      inflight.set(correlationId, [apiKey, apiVersion]);
+      record(conn, "request", apiKey, apiVersion, correlationId, frame);
+      upstream.write(withSize(frame));
+    }),
+  );
+  upstream.on(
+    "data",
+    framer((frame) => {
+      const correlationId = frame.readInt32BE(0);
+      const [apiKey, apiVersion] = inflight.get(correlationId) ?? [-1, -1];
+      inflight.delete(correlationId);
+      const patched = rewritePorts(frame);
+      record(conn, "response", apiKey, apiVersion, correlationId, frame, patched > 0 ? ` rewrotePorts=${patched}` : "");
+      client.write(withSize(frame));
+    }),
+  );
   const close = () => {
     client.destroy();
     upstream.destroy();
@@ -90,7 +101,9 @@ const server = net.createServer((client) => {
   upstream.on("error", close);
 });
 
-server.listen(listenPort, "127.0.0.1", () => console.error(`record-proxy: 127.0.0.1:${listenPort} -> ${upHost}:${upPort}, writing ${out}`));
+server.listen(listenPort, "127.0.0.1", () =>
+  console.error(`record-proxy: 127.0.0.1:${listenPort} -> ${upHost}:${upPort}, writing ${out}`),
+);
 const stop = () => server.close(() => process.exit(0)) && setTimeout(() => process.exit(0), 200).unref();
 process.on("SIGTERM", stop);
 process.on("SIGINT", stop);

@@ -16,7 +16,13 @@ import {
 } from "./index.js";
 
 const text = Buffer.from("the quick brown fox jumps over the lazy dog. ".repeat(5000));
-const all = [CompressionCodec.None, CompressionCodec.Gzip, CompressionCodec.Snappy, CompressionCodec.Lz4, CompressionCodec.Zstd];
+const all = [
+  CompressionCodec.None,
+  CompressionCodec.Gzip,
+  CompressionCodec.Snappy,
+  CompressionCodec.Lz4,
+  CompressionCodec.Zstd,
+];
 
 describe("compression codecs", () => {
   it.each(all)("codec %i round-trips (async)", async (codec) => {
@@ -64,13 +70,18 @@ describe("compression codecs", () => {
     await expect(decompress(codec, packed, 1000)).rejects.toThrow(CompressionError);
   });
 
-  it.each(all.filter((c) => c !== CompressionCodec.None))("codec %i reports garbage as CompressionError", async (codec) => {
-    const garbage = Buffer.from("definitely not compressed data, not at all");
-    await expect(decompress(codec, garbage)).rejects.toThrow(CompressionError);
-  });
+  it.each(all.filter((c) => c !== CompressionCodec.None))(
+    "codec %i reports garbage as CompressionError",
+    async (codec) => {
+      const garbage = Buffer.from("definitely not compressed data, not at all");
+      await expect(decompress(codec, garbage)).rejects.toThrow(CompressionError);
+    },
+  );
 
   it("a truncated xerial block is a CompressionError", () => {
     const packed = compressSync(CompressionCodec.Snappy, text);
-    expect(() => decompressSync(CompressionCodec.Snappy, packed.subarray(0, packed.length - 3))).toThrow(CompressionError);
+    expect(() => decompressSync(CompressionCodec.Snappy, packed.subarray(0, packed.length - 3))).toThrow(
+      CompressionError,
+    );
   });
 });

@@ -69,7 +69,11 @@ function wrap(e: unknown, codec: CompressionCodec): never {
   throw new CompressionError(`does not decompress: ${(e as Error)?.message ?? String(e)}`, NAMES[codec]);
 }
 
-export function decompressSync(codec: CompressionCodec, data: Uint8Array, maxBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): Buffer {
+export function decompressSync(
+  codec: CompressionCodec,
+  data: Uint8Array,
+  maxBytes = DEFAULT_MAX_DECOMPRESSED_BYTES,
+): Buffer {
   try {
     switch (codec) {
       case CompressionCodec.None:
@@ -97,7 +101,11 @@ export async function compress(codec: CompressionCodec, data: Uint8Array, zstdLe
   return compressSync(codec, data);
 }
 
-export async function decompress(codec: CompressionCodec, data: Uint8Array, maxBytes = DEFAULT_MAX_DECOMPRESSED_BYTES): Promise<Buffer> {
+export async function decompress(
+  codec: CompressionCodec,
+  data: Uint8Array,
+  maxBytes = DEFAULT_MAX_DECOMPRESSED_BYTES,
+): Promise<Buffer> {
   if (codec !== CompressionCodec.Zstd) return decompressSync(codec, data, maxBytes);
   let out: Buffer;
   try {

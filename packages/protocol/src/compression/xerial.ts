@@ -29,7 +29,8 @@ function rawSnappyLength(data: Uint8Array, start: number, end: number): number {
 
 function uncompressRaw(block: Uint8Array, maxBytes: number, at: number): Buffer {
   const len = rawSnappyLength(block, 0, block.length);
-  if (len > maxBytes) throw new CompressionError(`snappy block expands to ${len} bytes, more than the ${maxBytes} allowed`, "snappy", at);
+  if (len > maxBytes)
+    throw new CompressionError(`snappy block expands to ${len} bytes, more than the ${maxBytes} allowed`, "snappy", at);
   try {
     return snappy.uncompressSync(block, { asBuffer: true }) as Buffer;
   } catch (e) {
@@ -66,7 +67,8 @@ export function snappyUncompressAny(data: Uint8Array, maxBytes: number): Buffer 
     if (p + 4 > view.length) throw new CompressionError("xerial block length truncated", "snappy", p);
     const len = view.readInt32BE(p);
     p += 4;
-    if (len < 0 || p + len > view.length) throw new CompressionError(`xerial block of ${len} bytes runs past the end`, "snappy", p - 4);
+    if (len < 0 || p + len > view.length)
+      throw new CompressionError(`xerial block of ${len} bytes runs past the end`, "snappy", p - 4);
     const block = uncompressRaw(view.subarray(p, p + len), maxBytes - total, p);
     total += block.length;
     blocks.push(block);

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { ERROR_CODES, ErrorCode, KafkaError, errorByCode, errorByName, errorInfo, isRetriable, throwIfError } from "./index.js";
+import {
+  ERROR_CODES,
+  ErrorCode,
+  KafkaError,
+  errorByCode,
+  errorByName,
+  errorInfo,
+  isRetriable,
+  throwIfError,
+} from "./index.js";
 
 describe("Kafka error table", () => {
   it("has every code from -1 to 133 exactly once, with unique names", () => {

@@ -8,7 +8,9 @@ export function apiCodec(apiKey: number): ApiCodec | undefined {
   return byKey[apiKey];
 }
 
-export const ApiKey = Object.freeze(Object.fromEntries(API_CODECS.map((c) => [c.name, c.apiKey])) as Record<string, number>);
+export const ApiKey = Object.freeze(
+  Object.fromEntries(API_CODECS.map((c) => [c.name, c.apiKey])) as Record<string, number>,
+);
 
 export function isFlexible(apiKey: number, apiVersion: number): boolean {
   const c = byKey[apiKey];

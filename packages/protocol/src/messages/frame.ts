@@ -101,19 +101,35 @@ export function decodeRequestFrame(frame: Buffer): DecodedRequest {
 }
 
 /** Encodes a whole request frame (size prefix, header, body) as slices ready for writev. */
-export function encodeRequestFrame(apiKey: number, apiVersion: number, correlationId: number, clientId: string | null, body: unknown): Buffer[] {
+export function encodeRequestFrame(
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  clientId: string | null,
+  body: unknown,
+): Buffer[] {
   const codec = apiCodec(apiKey);
   if (codec === undefined) throw new Error(`unknown api key ${apiKey}`);
   const w = new Writer(256);
   const sizeAt = w.reserveInt32();
-  encodeRequestHeader(w, requestHeaderVersion(apiKey, apiVersion), { requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId, clientId });
+  encodeRequestHeader(w, requestHeaderVersion(apiKey, apiVersion), {
+    requestApiKey: apiKey,
+    requestApiVersion: apiVersion,
+    correlationId,
+    clientId,
+  });
   codec.encodeRequest(w, apiVersion, body);
   w.patchInt32(sizeAt, w.length - 4);
   return w.toChunks();
 }
 
 /** Encodes a whole response frame (size prefix, header, body) as slices ready for writev. */
-export function encodeResponseFrame(apiKey: number, apiVersion: number, correlationId: number, body: unknown): Buffer[] {
+export function encodeResponseFrame(
+  apiKey: number,
+  apiVersion: number,
+  correlationId: number,
+  body: unknown,
+): Buffer[] {
   const codec = apiCodec(apiKey);
   if (codec === undefined) throw new Error(`unknown api key ${apiKey}`);
   const w = new Writer(256);
@@ -125,7 +141,11 @@ export function encodeResponseFrame(apiKey: number, apiVersion: number, correlat
 }
 
 /** Decodes a response frame for a request the caller sent with (apiKey, apiVersion). */
-export function decodeResponseFrame<T = unknown>(frame: Buffer, apiKey: number, apiVersion: number): { correlationId: number; body: T } {
+export function decodeResponseFrame<T = unknown>(
+  frame: Buffer,
+  apiKey: number,
+  apiVersion: number,
+): { correlationId: number; body: T } {
   const codec = apiCodec(apiKey);
   if (codec === undefined) throw new Error(`unknown api key ${apiKey}`);
   const r = new Reader(frame);

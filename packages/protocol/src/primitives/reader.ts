@@ -180,12 +180,16 @@ export class Reader {
   arrayLength(compact: boolean, field = "array"): number {
     const n = compact ? this.uvarint(field) - 1 : this.int32(field);
     if (n < -1) this.lengthError(n, field);
-    if (n > this.remaining) throw new ProtocolDecodeError(`array of ${n} elements exceeds the ${this.remaining} bytes left`, field, this.pos);
+    if (n > this.remaining)
+      throw new ProtocolDecodeError(`array of ${n} elements exceeds the ${this.remaining} bytes left`, field, this.pos);
     return n;
   }
 
   /** Reads a tagged-field section; unknown tags are kept raw so callers may ignore or inspect them. */
-  taggedFields(onTag?: (tag: number, r: Reader, size: number) => boolean, field = "taggedFields"): TaggedField[] | undefined {
+  taggedFields(
+    onTag?: (tag: number, r: Reader, size: number) => boolean,
+    field = "taggedFields",
+  ): TaggedField[] | undefined {
     const count = this.uvarint(field);
     if (count === 0) return undefined;
     let unknown: TaggedField[] | undefined;
@@ -196,7 +200,8 @@ export class Reader {
       lastTag = tag;
       const size = this.uvarint(field);
       const start = this.pos;
-      if (start + size > this.end) throw new ProtocolDecodeError(`tagged field ${tag} of ${size} bytes runs past the end`, field, start);
+      if (start + size > this.end)
+        throw new ProtocolDecodeError(`tagged field ${tag} of ${size} bytes runs past the end`, field, start);
       if (onTag !== undefined) {
         const sub = new Reader(this.buf, start, start + size);
         if (onTag(tag, sub, size)) {

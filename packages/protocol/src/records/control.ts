@@ -26,7 +26,8 @@ export function decodeControlRecordKey(key: Uint8Array | null): { version: numbe
   }
   const b = Buffer.from(key.buffer, key.byteOffset, key.length);
   const version = b.readInt16BE(0);
-  if (version < 0) throw new CorruptRecordError(`control record key version ${version}`, "controlRecord.key.version", 0);
+  if (version < 0)
+    throw new CorruptRecordError(`control record key version ${version}`, "controlRecord.key.version", 0);
   return { version, type: b.readInt16BE(2) };
 }
 
@@ -68,7 +69,9 @@ export function controlBatchInput(m: ControlBatchInput): RecordBatchInput {
     transactional: true,
     isControl: true,
     timestampType: TimestampType.CreateTime,
-    records: [{ key: encodeControlRecordKey(m.type), value: encodeEndTxnMarker(m.coordinatorEpoch), timestamp: m.timestamp }],
+    records: [
+      { key: encodeControlRecordKey(m.type), value: encodeEndTxnMarker(m.coordinatorEpoch), timestamp: m.timestamp },
+    ],
   };
 }
 

@@ -7,7 +7,12 @@ import { CompressionCodec, compress, compressSync, decompress, decompressSync } 
 import { ProtocolDecodeError } from "../primitives/errors.js";
 import { computeBatchCrc, decodeRecordBatch, encodeRecordBatch, iterateBatches } from "./index.js";
 
-const syncCodecs = [CompressionCodec.None, CompressionCodec.Gzip, CompressionCodec.Snappy, CompressionCodec.Lz4] as const;
+const syncCodecs = [
+  CompressionCodec.None,
+  CompressionCodec.Gzip,
+  CompressionCodec.Snappy,
+  CompressionCodec.Lz4,
+] as const;
 
 function onlyTyped(fn: () => unknown): void {
   try {
@@ -20,7 +25,10 @@ function onlyTyped(fn: () => unknown): void {
 const recordArb = fc.record({
   key: fc.option(fc.uint8Array({ maxLength: 20 }), { nil: null }),
   value: fc.option(fc.uint8Array({ maxLength: 60 }), { nil: null }),
-  headers: fc.array(fc.record({ key: fc.string({ maxLength: 8 }), value: fc.option(fc.uint8Array({ maxLength: 8 }), { nil: null }) }), { maxLength: 3 }),
+  headers: fc.array(
+    fc.record({ key: fc.string({ maxLength: 8 }), value: fc.option(fc.uint8Array({ maxLength: 8 }), { nil: null }) }),
+    { maxLength: 3 },
+  ),
   timestamp: fc.integer({ min: 0, max: 2 ** 45 }),
 });
 
@@ -34,9 +42,9 @@ describe("record batch decoder under random input", () => {
     fc.assert(
       fc.property(batchArb, ({ records, compression }) => {
         const batch = decodeRecordBatch(encodeRecordBatch({ records, compression }));
-        expect(batch.records.map((r) => [r.timestamp, r.key && [...r.key], r.value && [...r.value], r.headers.length])).toEqual(
-          records.map((r) => [r.timestamp, r.key && [...r.key], r.value && [...r.value], r.headers.length]),
-        );
+        expect(
+          batch.records.map((r) => [r.timestamp, r.key && [...r.key], r.value && [...r.value], r.headers.length]),
+        ).toEqual(records.map((r) => [r.timestamp, r.key && [...r.key], r.value && [...r.value], r.headers.length]));
       }),
       { numRuns: 200 },
     );
@@ -95,15 +103,19 @@ describe("record batch decoder under random input", () => {
 
   it("zstd only raises typed errors on random and mutated input", async () => {
     await fc.assert(
-      fc.asyncProperty(fc.uint8Array({ maxLength: 200 }), fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }), async (bytes, flips) => {
-        const input = Buffer.from(flips.length === 0 ? bytes : await compress(CompressionCodec.Zstd, bytes));
-        for (const [at, v] of flips) if (input.length > 0) input[at % input.length] = v;
-        try {
-          await decompress(CompressionCodec.Zstd, input, 1 << 20);
-        } catch (e) {
-          if (!(e instanceof ProtocolDecodeError)) throw e;
-        }
-      }),
+      fc.asyncProperty(
+        fc.uint8Array({ maxLength: 200 }),
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 3 }),
+        async (bytes, flips) => {
+          const input = Buffer.from(flips.length === 0 ? bytes : await compress(CompressionCodec.Zstd, bytes));
+          for (const [at, v] of flips) if (input.length > 0) input[at % input.length] = v;
+          try {
+            await decompress(CompressionCodec.Zstd, input, 1 << 20);
+          } catch (e) {
+            if (!(e instanceof ProtocolDecodeError)) throw e;
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -19,7 +19,13 @@ export {
   decodeRecordBatch,
   decodeRecordBatchAsync,
 } from "./record-batch.js";
-export { type RecordInput, type RecordHeader, type DecodedRecord, type DecodedHeader, MIN_RECORD_BYTES } from "./records.js";
+export {
+  type RecordInput,
+  type RecordHeader,
+  type DecodedRecord,
+  type DecodedHeader,
+  MIN_RECORD_BYTES,
+} from "./records.js";
 export {
   ControlRecordType,
   type ControlBatchInput,

@@ -1,7 +1,14 @@
 // Walks the batches in a buffer of concatenated batches (a log segment slice, a Fetch response's
 // records field) reading headers only. A trailing partial batch is normal — brokers cut Fetch
 // responses at maxBytes — so iteration just stops there, as Kafka's clients do.
-import { BATCH_LENGTH_OFFSET, LOG_OVERHEAD, MAGIC_OFFSET, RECORD_BATCH_OVERHEAD, readBatchHeader, type RecordBatchHeader } from "./batch-header.js";
+import {
+  BATCH_LENGTH_OFFSET,
+  LOG_OVERHEAD,
+  MAGIC_OFFSET,
+  RECORD_BATCH_OVERHEAD,
+  readBatchHeader,
+  type RecordBatchHeader,
+} from "./batch-header.js";
 import { CorruptRecordError } from "./errors.js";
 
 export interface BatchView {
@@ -23,7 +30,11 @@ export function* iterateBatches(buf: Buffer, start = 0, end = buf.length): Gener
   while (end - pos >= LOG_OVERHEAD) {
     const batchLength = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET);
     if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD) {
-      throw new CorruptRecordError(`batchLength ${batchLength} is smaller than a batch header`, "batchLength", pos + BATCH_LENGTH_OFFSET);
+      throw new CorruptRecordError(
+        `batchLength ${batchLength} is smaller than a batch header`,
+        "batchLength",
+        pos + BATCH_LENGTH_OFFSET,
+      );
     }
     const size = LOG_OVERHEAD + batchLength;
     if (size > end - pos) return;

@@ -27,12 +27,24 @@ function sampleRecords(n: number): RecordInput[] {
   return Array.from({ length: n }, (_, i) => ({
     key: i % 3 === 0 ? null : Buffer.from(`key-${i}`),
     value: i % 5 === 4 ? null : Buffer.from(`value-${i}-`.repeat(i % 7)),
-    headers: i % 2 === 0 ? [] : [{ key: "h\u00e9", value: Buffer.from([i & 0xff]) }, { key: "n", value: null }],
+    headers:
+      i % 2 === 0
+        ? []
+        : [
+            { key: "h\u00e9", value: Buffer.from([i & 0xff]) },
+            { key: "n", value: null },
+          ],
     timestamp: T0 + i * 3 - (i % 4 === 0 ? 1000 : 0),
   }));
 }
 
-const codecs = [CompressionCodec.None, CompressionCodec.Gzip, CompressionCodec.Snappy, CompressionCodec.Lz4, CompressionCodec.Zstd];
+const codecs = [
+  CompressionCodec.None,
+  CompressionCodec.Gzip,
+  CompressionCodec.Snappy,
+  CompressionCodec.Lz4,
+  CompressionCodec.Zstd,
+];
 
 describe("record batch v2", () => {
   it.each(codecs)("round-trips records with codec %i", async (compression) => {
@@ -67,7 +79,9 @@ describe("record batch v2", () => {
       expect(r.offsetDelta).toBe(i);
       expect(r.timestamp).toBe(want.timestamp);
       expect(r.key === null ? null : Buffer.from(r.key)).toEqual(want.key === null ? null : Buffer.from(want.key!));
-      expect(r.value === null ? null : Buffer.from(r.value)).toEqual(want.value === null ? null : Buffer.from(want.value));
+      expect(r.value === null ? null : Buffer.from(r.value)).toEqual(
+        want.value === null ? null : Buffer.from(want.value),
+      );
       expect(r.headers.map((h) => [h.key, h.value === null ? null : [...h.value]])).toEqual(
         (want.headers ?? []).map((h) => [h.key, h.value === null ? null : [...h.value]]),
       );
@@ -83,7 +97,11 @@ describe("record batch v2", () => {
     const Long = require("kafkajs/src/utils/long");
     const { RecordBatch: KjsRecordBatch } = require("kafkajs/src/protocol/recordBatch/v0");
     const KjsRecord = require("kafkajs/src/protocol/recordBatch/record/v0");
-    const records = sampleRecords(20).map((r, i) => ({ ...r, timestamp: T0 + i, headers: i % 2 ? [{ key: "trace", value: Buffer.from("x") }] : [] }));
+    const records = sampleRecords(20).map((r, i) => ({
+      ...r,
+      timestamp: T0 + i,
+      headers: i % 2 ? [{ key: "trace", value: Buffer.from("x") }] : [],
+    }));
     const kjs = await KjsRecordBatch({
       firstOffset: Long.fromValue(9),
       firstTimestamp: T0,
@@ -103,7 +121,14 @@ describe("record batch v2", () => {
         }),
       ),
     });
-    const ours = encodeRecordBatch({ baseOffset: 9n, records, producerId: -1n, producerEpoch: 0, baseSequence: 0, partitionLeaderEpoch: 0 });
+    const ours = encodeRecordBatch({
+      baseOffset: 9n,
+      records,
+      producerId: -1n,
+      producerEpoch: 0,
+      baseSequence: 0,
+      partitionLeaderEpoch: 0,
+    });
     expect(ours.toString("hex")).toBe(Buffer.from(kjs.buffer).toString("hex"));
   });
 
@@ -117,7 +142,10 @@ describe("record batch v2", () => {
       firstTimestamp: T0,
       maxTimestamp: T0,
       lastOffsetDelta: 1,
-      records: [KjsRecord({ offsetDelta: 0, key: Buffer.from("a"), value: Buffer.from("one") }), KjsRecord({ offsetDelta: 1, key: null, value: Buffer.from("two") })],
+      records: [
+        KjsRecord({ offsetDelta: 0, key: Buffer.from("a"), value: Buffer.from("one") }),
+        KjsRecord({ offsetDelta: 1, key: null, value: Buffer.from("two") }),
+      ],
     });
     const batch = decodeRecordBatch(Buffer.from(kjs.buffer));
     expect(batch.compression).toBe(CompressionCodec.Gzip);
@@ -125,14 +153,20 @@ describe("record batch v2", () => {
   });
 
   it("LogAppendTime batches report maxTimestamp for every record", () => {
-    const buf = encodeRecordBatch({ records: sampleRecords(3), timestampType: TimestampType.LogAppendTime, maxTimestamp: T0 + 999 });
+    const buf = encodeRecordBatch({
+      records: sampleRecords(3),
+      timestampType: TimestampType.LogAppendTime,
+      maxTimestamp: T0 + 999,
+    });
     const batch = decodeRecordBatch(buf);
     expect(batch.timestampType).toBe(TimestampType.LogAppendTime);
     expect(batch.records.map((r) => r.timestamp)).toEqual([T0 + 999, T0 + 999, T0 + 999]);
   });
 
   it("honours explicit offsetDeltas (compacted batches)", () => {
-    const buf = encodeRecordBatch({ records: [0, 4, 9].map((d) => ({ value: Buffer.from("v"), timestamp: T0, offsetDelta: d })) });
+    const buf = encodeRecordBatch({
+      records: [0, 4, 9].map((d) => ({ value: Buffer.from("v"), timestamp: T0, offsetDelta: d })),
+    });
     const batch = decodeRecordBatch(buf);
     expect(batch.lastOffsetDelta).toBe(9);
     expect(batch.records.map((r) => r.offsetDelta)).toEqual([0, 4, 9]);
@@ -140,7 +174,9 @@ describe("record batch v2", () => {
 
   it("builds and reads transaction markers", () => {
     for (const type of [ControlRecordType.Abort, ControlRecordType.Commit]) {
-      const buf = encodeRecordBatch(controlBatchInput({ type, coordinatorEpoch: 17, producerId: 1000n, producerEpoch: 2, timestamp: T0 }));
+      const buf = encodeRecordBatch(
+        controlBatchInput({ type, coordinatorEpoch: 17, producerId: 1000n, producerEpoch: 2, timestamp: T0 }),
+      );
       const batch = decodeRecordBatch(buf);
       expect(batch.isControl).toBe(true);
       expect(batch.isTransactional).toBe(true);

@@ -178,11 +178,19 @@ export async function encodeRecordBatchAsync(input: RecordBatchInput): Promise<B
  */
 export function checkBatchFrame(buf: Buffer, pos = 0, verifyCrc = true): { header: RecordBatchHeader; end: number } {
   if (buf.length - pos < RECORD_BATCH_OVERHEAD) {
-    throw new CorruptRecordError(`batch needs ${RECORD_BATCH_OVERHEAD} header bytes, ${buf.length - pos} present`, "recordBatch", pos);
+    throw new CorruptRecordError(
+      `batch needs ${RECORD_BATCH_OVERHEAD} header bytes, ${buf.length - pos} present`,
+      "recordBatch",
+      pos,
+    );
   }
   const batchLength = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET);
   if (batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || batchLength > buf.length - pos - LOG_OVERHEAD) {
-    throw new CorruptRecordError(`batchLength ${batchLength} does not fit the ${buf.length - pos} bytes present`, "batchLength", pos + BATCH_LENGTH_OFFSET);
+    throw new CorruptRecordError(
+      `batchLength ${batchLength} does not fit the ${buf.length - pos} bytes present`,
+      "batchLength",
+      pos + BATCH_LENGTH_OFFSET,
+    );
   }
   const magic = buf.readInt8(pos + MAGIC_OFFSET);
   if (magic !== CURRENT_MAGIC) throw new CorruptRecordError(`unsupported magic ${magic}`, "magic", pos + MAGIC_OFFSET);
@@ -190,10 +198,15 @@ export function checkBatchFrame(buf: Buffer, pos = 0, verifyCrc = true): { heade
   const end = pos + LOG_OVERHEAD + batchLength;
   if (verifyCrc) {
     const crc = computeBatchCrc(buf, pos);
-    if (crc !== header.crc) throw new CorruptRecordError(`CRC mismatch: stored ${header.crc}, computed ${crc}`, "crc", pos + CRC_OFFSET);
+    if (crc !== header.crc)
+      throw new CorruptRecordError(`CRC mismatch: stored ${header.crc}, computed ${crc}`, "crc", pos + CRC_OFFSET);
   }
   if (!isCompressionCodec(header.attributes & COMPRESSION_CODEC_MASK)) {
-    throw new CorruptRecordError(`unknown compression codec ${header.attributes & COMPRESSION_CODEC_MASK}`, "attributes", pos + ATTRIBUTES_OFFSET);
+    throw new CorruptRecordError(
+      `unknown compression codec ${header.attributes & COMPRESSION_CODEC_MASK}`,
+      "attributes",
+      pos + ATTRIBUTES_OFFSET,
+    );
   }
   return { header, end };
 }
@@ -207,13 +220,17 @@ function safeTimestamp(v: bigint, field: string, at: number): number {
 
 function decodeRecordsOf(header: RecordBatchHeader, flags: RecordBatchFlags, cursor: RecordCursor): DecodedRecord[] {
   const baseTimestamp = safeTimestamp(header.baseTimestamp, "baseTimestamp", BASE_TIMESTAMP_OFFSET);
-  const fixed = flags.timestampType === TimestampType.LogAppendTime ? safeTimestamp(header.maxTimestamp, "maxTimestamp", MAX_TIMESTAMP_OFFSET) : null;
+  const fixed =
+    flags.timestampType === TimestampType.LogAppendTime
+      ? safeTimestamp(header.maxTimestamp, "maxTimestamp", MAX_TIMESTAMP_OFFSET)
+      : null;
   return readRecords(cursor, header.recordsCount, baseTimestamp, fixed);
 }
 
 /** Uncompressed records are read in place, so error offsets are positions in `buf`. */
 function cursorOver(buf: Buffer, pos: number, end: number, flags: RecordBatchFlags, body: Buffer | null): RecordCursor {
-  if (flags.compression === CompressionCodec.None || body === null) return new RecordCursor(buf, pos + RECORD_BATCH_OVERHEAD, end);
+  if (flags.compression === CompressionCodec.None || body === null)
+    return new RecordCursor(buf, pos + RECORD_BATCH_OVERHEAD, end);
   return new RecordCursor(body, 0, body.length);
 }
 
@@ -226,14 +243,20 @@ export function decodeRecordBatch(buf: Buffer, pos = 0, options: DecodeBatchOpti
   const { header, end } = checkBatchFrame(buf, pos, options.verifyCrc ?? true);
   const flags = flagsOf(header.attributes);
   const raw = buf.subarray(pos + RECORD_BATCH_OVERHEAD, end);
-  const body = flags.compression === CompressionCodec.None ? null : decompressSync(flags.compression, raw, maxBytesOf(options));
+  const body =
+    flags.compression === CompressionCodec.None ? null : decompressSync(flags.compression, raw, maxBytesOf(options));
   return { ...header, ...flags, records: decodeRecordsOf(header, flags, cursorOver(buf, pos, end, flags, body)) };
 }
 
-export async function decodeRecordBatchAsync(buf: Buffer, pos = 0, options: DecodeBatchOptions = {}): Promise<DecodedRecordBatch> {
+export async function decodeRecordBatchAsync(
+  buf: Buffer,
+  pos = 0,
+  options: DecodeBatchOptions = {},
+): Promise<DecodedRecordBatch> {
   const { header, end } = checkBatchFrame(buf, pos, options.verifyCrc ?? true);
   const flags = flagsOf(header.attributes);
   const raw = buf.subarray(pos + RECORD_BATCH_OVERHEAD, end);
-  const body = flags.compression === CompressionCodec.None ? null : await decompress(flags.compression, raw, maxBytesOf(options));
+  const body =
+    flags.compression === CompressionCodec.None ? null : await decompress(flags.compression, raw, maxBytesOf(options));
   return { ...header, ...flags, records: decodeRecordsOf(header, flags, cursorOver(buf, pos, end, flags, body)) };
 }

@@ -103,7 +103,13 @@ function writeBytes(buf: Buffer, pos: number, b: Uint8Array | null): number {
 }
 
 /** Writes the records at `pos` using sizes from layoutRecords; returns the end position. */
-export function writeRecords(buf: Buffer, pos: number, records: readonly RecordInput[], layout: RecordsLayout, baseTimestamp: number): number {
+export function writeRecords(
+  buf: Buffer,
+  pos: number,
+  records: readonly RecordInput[],
+  layout: RecordsLayout,
+  baseTimestamp: number,
+): number {
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
     pos = writeUVarint(buf, pos, layout.bodySizes[i]! * 2);
@@ -132,7 +138,12 @@ export function writeRecords(buf: Buffer, pos: number, records: readonly RecordI
  * Decodes `count` records from the cursor. `fixedTimestamp` (LogAppendTime batches) replaces each
  * record's own timestamp, as Kafka does. The records must end exactly at the cursor's end.
  */
-export function readRecords(c: RecordCursor, count: number, baseTimestamp: number, fixedTimestamp: number | null): DecodedRecord[] {
+export function readRecords(
+  c: RecordCursor,
+  count: number,
+  baseTimestamp: number,
+  fixedTimestamp: number | null,
+): DecodedRecord[] {
   if (count < 0 || count > (c.end - c.pos) / MIN_RECORD_BYTES) {
     c.fail(`recordsCount ${count} does not fit in ${c.end - c.pos} bytes`, "recordsCount");
   }
@@ -141,7 +152,8 @@ export function readRecords(c: RecordCursor, count: number, baseTimestamp: numbe
     const start = c.pos;
     const length = c.varint("record.length");
     const bodyStart = c.pos;
-    if (length < MIN_RECORD_BYTES - 1 || length > c.end - bodyStart) c.fail(`record length ${length} invalid`, "record.length", start);
+    if (length < MIN_RECORD_BYTES - 1 || length > c.end - bodyStart)
+      c.fail(`record length ${length} invalid`, "record.length", start);
     const end = bodyStart + length;
     const attributes = c.int8("record.attributes");
     const timestampDelta = c.varlong("record.timestampDelta");
@@ -149,14 +161,23 @@ export function readRecords(c: RecordCursor, count: number, baseTimestamp: numbe
     const key = c.nullableBytes("record.key");
     const value = c.nullableBytes("record.value");
     const headerCount = c.varint("record.headers");
-    if (headerCount < 0 || headerCount > (end - c.pos) / 2) c.fail(`header count ${headerCount} invalid`, "record.headers");
+    if (headerCount < 0 || headerCount > (end - c.pos) / 2)
+      c.fail(`header count ${headerCount} invalid`, "record.headers");
     const headers: DecodedHeader[] = [];
     for (let h = 0; h < headerCount; h++) {
       const hk = c.string("record.header.key");
       headers.push({ key: hk, value: c.nullableBytes("record.header.value") });
     }
-    if (c.pos !== end) c.fail(`record body is ${c.pos - bodyStart} bytes, length says ${length}`, "record.length", start);
-    out[i] = { attributes, offsetDelta, timestamp: fixedTimestamp ?? baseTimestamp + timestampDelta, key, value, headers };
+    if (c.pos !== end)
+      c.fail(`record body is ${c.pos - bodyStart} bytes, length says ${length}`, "record.length", start);
+    out[i] = {
+      attributes,
+      offsetDelta,
+      timestamp: fixedTimestamp ?? baseTimestamp + timestampDelta,
+      key,
+      value,
+      headers,
+    };
   }
   if (c.pos !== c.end) c.fail(`${c.end - c.pos} bytes left after ${count} records`, "records");
   return out;

@@ -6,9 +6,7 @@ import { assert, emptyMessage, NONE, type Message } from "./types.js";
 /** §5.2 / §5.4.1: grant if we have not voted for another this term and its log is up to date. */
 export function handleVote(r: RaftCore, m: Message): void {
   const canVote =
-    r.vote === m.from ||
-    (r.vote === NONE && r.lead === NONE) ||
-    (m.type === "preVote" && m.term > r.term);
+    r.vote === m.from || (r.vote === NONE && r.lead === NONE) || (m.type === "preVote" && m.term > r.term);
   const resp = emptyMessage(m.type === "vote" ? "voteResp" : "preVoteResp", r.id, m.from, r.term);
   if (canVote && r.log.isUpToDate(m.index, m.logTerm)) {
     resp.term = m.term;

@@ -13,7 +13,15 @@ import {
 } from "./leader.js";
 import { handleAppend, handleSnapshot, handleVote } from "./follower.js";
 import { RaftLog } from "./log.js";
-import { advanceReady, hasReady, ReadyTracker, statusOf, takeReady, type ProposeResult, type RaftStatus } from "./ready.js";
+import {
+  advanceReady,
+  hasReady,
+  ReadyTracker,
+  statusOf,
+  takeReady,
+  type ProposeResult,
+  type RaftStatus,
+} from "./ready.js";
 import { Progress, quorumSize } from "./progress.js";
 import {
   assert,
@@ -32,7 +40,6 @@ import {
   type Snapshot,
   type SoftState,
 } from "./types.js";
-
 
 /**
  * The pure Raft state machine (etcd-raft's `raft` + `RawNode`): no I/O, no clock, no
@@ -166,7 +173,8 @@ export class RaftCore {
       if (m.type === "vote" || m.type === "preVote") {
         // Leader lease (etcd, thesis §4.2.3): ignore disruptive candidates while we hear
         // from a leader, unless the leader itself asked for this election (transfer).
-        const inLease = this.cfg.checkQuorum === true && this.lead !== NONE && this.electionElapsed < this.cfg.electionTicks;
+        const inLease =
+          this.cfg.checkQuorum === true && this.lead !== NONE && this.electionElapsed < this.cfg.electionTicks;
         if (m.context !== "transfer" && inLease) return;
       }
       if (m.type === "preVote" || (m.type === "preVoteResp" && !m.reject)) {
@@ -177,7 +185,10 @@ export class RaftCore {
         this.becomeFollower(m.term, NONE);
       }
     } else if (m.term < this.term) {
-      if ((this.cfg.checkQuorum === true || this.cfg.preVote === true) && (m.type === "app" || m.type === "heartbeat")) {
+      if (
+        (this.cfg.checkQuorum === true || this.cfg.preVote === true) &&
+        (m.type === "app" || m.type === "heartbeat")
+      ) {
         // Tell a stale leader about the newer term; otherwise, with pre-vote, a node
         // partitioned away could never displace it (etcd-raft).
         this.send(emptyMessage("appResp", this.id, m.from, this.term));

@@ -17,7 +17,15 @@ export interface RaftStatus {
   applied: number;
   lastIndex: number;
   snapshotIndex: number;
-  progress: { id: NodeId; match: number; next: number; state: string; learner: boolean; inflight: number; paused: boolean }[];
+  progress: {
+    id: NodeId;
+    match: number;
+    next: number;
+    state: string;
+    learner: boolean;
+    inflight: number;
+    paused: boolean;
+  }[];
 }
 
 /** Cap on the bytes of committed entries handed out in one Ready. */

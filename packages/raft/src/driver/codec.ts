@@ -31,7 +31,12 @@ export function entryToTuple(e: Entry): EntryTuple {
 export function entryFromTuple(t: unknown): Entry {
   const [term, index, type, data] = t as EntryTuple;
   const et = ENTRY_TYPES[type];
-  if (!Number.isSafeInteger(term) || !Number.isSafeInteger(index) || et === undefined || !(data instanceof Uint8Array)) {
+  if (
+    !Number.isSafeInteger(term) ||
+    !Number.isSafeInteger(index) ||
+    et === undefined ||
+    !(data instanceof Uint8Array)
+  ) {
     throw new Error("malformed entry");
   }
   return { term, index, type: et, data };
@@ -84,7 +89,8 @@ export function messageFromTuple(t: unknown): Message {
   const type = MSG_TYPES[t[0] as number];
   if (type === undefined) throw new Error(`unknown message type ${String(t[0])}`);
   for (const k of [1, 2, 3, 4, 5, 7, 9]) if (!isCount(t[k])) throw new Error(`malformed message field ${k}`);
-  if (typeof t[8] !== "boolean" || typeof t[10] !== "string" || !Array.isArray(t[6])) throw new Error("malformed message");
+  if (typeof t[8] !== "boolean" || typeof t[10] !== "string" || !Array.isArray(t[6]))
+    throw new Error("malformed message");
   return {
     type,
     from: t[1] as number,

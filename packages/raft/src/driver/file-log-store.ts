@@ -4,7 +4,15 @@ import { mkdir, open, readdir, readFile, type FileHandle } from "node:fs/promise
 import { join } from "node:path";
 import { assert, type Entry, type HardState, type Snapshot } from "../core/types.js";
 import { entryFromTuple, entryToTuple, packr } from "./codec.js";
-import { frame, HardStateFile, loadLatestSnapshot, parseRecords, removeTempFiles, saveSnapshotFile, writeFileDurably } from "./files.js";
+import {
+  frame,
+  HardStateFile,
+  loadLatestSnapshot,
+  parseRecords,
+  removeTempFiles,
+  saveSnapshotFile,
+  writeFileDurably,
+} from "./files.js";
 import type { RaftLogStore } from "./log-store.js";
 
 const LOG_FILE = "raft.log";
@@ -103,7 +111,8 @@ export class FileLogStore implements RaftLogStore {
     hi = Math.min(hi, this.lastIndex() + 1);
     if (lo >= hi) return [];
     const start = this.offsets[lo - this.snapshotIndex - 1]!;
-    const end = hi - this.snapshotIndex - 1 < this.offsets.length ? this.offsets[hi - this.snapshotIndex - 1]! : this.endPos;
+    const end =
+      hi - this.snapshotIndex - 1 < this.offsets.length ? this.offsets[hi - this.snapshotIndex - 1]! : this.endPos;
     const buf = Buffer.allocUnsafe(end - start);
     await this.fh!.read(buf, 0, buf.length, start);
     return parseRecords(buf).payloads.map((p) => entryFromTuple(packr.unpack(p)));

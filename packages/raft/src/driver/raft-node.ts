@@ -72,7 +72,10 @@ export class RaftNode {
   private proposals: { data: Uint8Array; waiter: Waiter }[] = [];
   private reads: { ctx: string; resolve: (index: number) => void; reject: (e: Error) => void }[] = [];
   private readonly waiting = new Map<number, Waiter & { term: number }>();
-  private readonly readWaiters = new Map<string, { resolve: (i: number) => void; reject: (e: Error) => void; deadline: number }>();
+  private readonly readWaiters = new Map<
+    string,
+    { resolve: (i: number) => void; reject: (e: Error) => void; deadline: number }
+  >();
   private readyReads: { index: number; resolve: (i: number) => void }[] = [];
   private ticks = 0;
   private running = false;
@@ -148,7 +151,10 @@ export class RaftNode {
       if (this.proposals.length >= (this.opts.maxPendingProposals ?? 100_000)) {
         return reject(new ProposalDroppedError("too many pending proposals"));
       }
-      this.proposals.push({ data, waiter: { resolve, reject, deadline: performance.now() + (this.opts.proposalTimeoutMs ?? 30_000) } });
+      this.proposals.push({
+        data,
+        waiter: { resolve, reject, deadline: performance.now() + (this.opts.proposalTimeoutMs ?? 30_000) },
+      });
       this.schedule();
     });
   }
@@ -196,7 +202,10 @@ export class RaftNode {
       }
     } finally {
       this.running = false;
-      if (!this.stopped && (this.inbox.length > 0 || this.proposals.length > 0 || this.ticks > 0 || this.reads.length > 0)) {
+      if (
+        !this.stopped &&
+        (this.inbox.length > 0 || this.proposals.length > 0 || this.ticks > 0 || this.reads.length > 0)
+      ) {
         this.schedule();
       }
     }
@@ -216,14 +225,19 @@ export class RaftNode {
       if (r.ok) {
         batch.forEach((p, k) => this.waiting.set(r.index + k, { ...p.waiter, term: r.term }));
       } else {
-        const err = r.reason === "overloaded" ? new ProposalDroppedError("raft log overloaded") : new NotLeaderError(r.leaderId);
+        const err =
+          r.reason === "overloaded" ? new ProposalDroppedError("raft log overloaded") : new NotLeaderError(r.leaderId);
         for (const p of batch) p.waiter.reject(err);
       }
     }
     const now = performance.now();
     for (const rd of this.reads.splice(0)) {
       if (core.readIndex(rd.ctx)) {
-        this.readWaiters.set(rd.ctx, { resolve: rd.resolve, reject: rd.reject, deadline: now + (this.opts.readTimeoutMs ?? 5000) });
+        this.readWaiters.set(rd.ctx, {
+          resolve: rd.resolve,
+          reject: rd.reject,
+          deadline: now + (this.opts.readTimeoutMs ?? 5000),
+        });
       } else {
         rd.reject(new NotLeaderError(core.lead));
       }

@@ -18,7 +18,13 @@ function encodeEntry(e: Entry): Buffer {
     baseOffset: BigInt(e.index - 1),
     partitionLeaderEpoch: e.term,
     timestampType: TimestampType.CreateTime,
-    records: [{ key: e.type === "noop" ? NOOP_KEY : null, value: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength), timestamp: 0 }],
+    records: [
+      {
+        key: e.type === "noop" ? NOOP_KEY : null,
+        value: Buffer.from(e.data.buffer, e.data.byteOffset, e.data.byteLength),
+        timestamp: 0,
+      },
+    ],
   });
 }
 

@@ -57,7 +57,8 @@ export class ClientDriver {
   private send(c: ClientState): void {
     const sim = this.sim;
     const op = c.op!;
-    const kvOp: KvOp = op.kind === "get" ? { kind: "get", key: op.key } : { kind: op.kind, key: op.key, value: op.value };
+    const kvOp: KvOp =
+      op.kind === "get" ? { kind: "get", key: op.key } : { kind: op.kind, key: op.key, value: op.value };
     const req: ClientRequest = { client: c.id, seq: c.seq, attempt: c.attempt, op: kvOp };
     if (!sim.lossy()) sim.schedule(sim.netDelay(), { kind: "req", node: c.target, req });
     const seq = c.seq;
@@ -81,7 +82,10 @@ export class ClientDriver {
       this.sim.schedule(1, { kind: "client", run: () => this.next(c) });
       return;
     }
-    this.sim.schedule(this.sim.rng.int(1, 10), { kind: "client", run: () => c.op !== null && c.seq === this.seqOf(c) && this.send(c) });
+    this.sim.schedule(this.sim.rng.int(1, 10), {
+      kind: "client",
+      run: () => c.op !== null && c.seq === this.seqOf(c) && this.send(c),
+    });
   }
 
   private seqOf(c: ClientState): number {
@@ -116,7 +120,9 @@ export class ClientDriver {
   checkLiveness(t: number): void {
     for (const op of this.history) {
       if (op.call > t && op.ret === Infinity) {
-        this.sim.checker.fail(`liveness: client ${op.client} ${op.kind} ${op.key} invoked at ${op.call} never completed`);
+        this.sim.checker.fail(
+          `liveness: client ${op.client} ${op.kind} ${op.key} invoked at ${op.call} never completed`,
+        );
       }
     }
   }

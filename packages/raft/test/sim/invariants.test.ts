@@ -4,10 +4,21 @@ import { RaftCore, type Entry } from "../../src/index.js";
 import { Checker, InvariantError } from "./invariants.js";
 import { runSeed } from "./run.js";
 
-const e = (term: number, index: number, s: string): Entry => ({ term, index, type: "normal", data: new TextEncoder().encode(s) });
+const e = (term: number, index: number, s: string): Entry => ({
+  term,
+  index,
+  type: "normal",
+  data: new TextEncoder().encode(s),
+});
 
 function core(id: number): RaftCore {
-  return new RaftCore({ id, membership: { voters: [1, 2, 3], learners: [] }, electionTicks: 10, heartbeatTicks: 1, random: () => 0 });
+  return new RaftCore({
+    id,
+    membership: { voters: [1, 2, 3], learners: [] },
+    electionTicks: 10,
+    heartbeatTicks: 1,
+    random: () => 0,
+  });
 }
 
 describe("simulation invariants", () => {
@@ -35,8 +46,24 @@ describe("simulation invariants", () => {
     c.checkCommitted(1, e(1, 1, "x"));
     const has = { snapshotIndex: 0, snapshotTerm: 0, termAt: (i: number) => (i === 1 ? 1 : undefined) };
     const lacks = { snapshotIndex: 0, snapshotTerm: 0, termAt: () => undefined };
-    expect(() => c.checkDurable([1, 2, 3], new Map([[1, has], [2, lacks], [3, lacks]]))).toThrow(/durability/);
-    c.checkDurable([1, 2, 3], new Map([[1, has], [2, has], [3, lacks]]));
+    expect(() =>
+      c.checkDurable(
+        [1, 2, 3],
+        new Map([
+          [1, has],
+          [2, lacks],
+          [3, lacks],
+        ]),
+      ),
+    ).toThrow(/durability/);
+    c.checkDurable(
+      [1, 2, 3],
+      new Map([
+        [1, has],
+        [2, has],
+        [3, lacks],
+      ]),
+    );
   });
   it("flag a new leader that lacks a committed entry (leader completeness)", () => {
     const c = new Checker();

@@ -58,7 +58,8 @@ export class Checker {
     }
     if (log.snapshotIndex > 0 && log.snapshotIndex <= this.maxCommitted) {
       const c = this.committed[log.snapshotIndex];
-      if (c !== undefined && c.term !== log.snapshotTerm) this.fail(`leader completeness: snapshot term mismatch at ${log.snapshotIndex}`);
+      if (c !== undefined && c.term !== log.snapshotTerm)
+        this.fail(`leader completeness: snapshot term mismatch at ${log.snapshotIndex}`);
     }
   }
 
@@ -101,6 +102,7 @@ export class Checker {
       if (d === undefined) continue;
       if (d.snapshotIndex >= i || d.termAt(i) === c.term) n++;
     }
-    if (n < Math.floor(voters.length / 2) + 1) this.fail(`durability: committed ${c.term}/${i} is durable on only ${n} voters`);
+    if (n < Math.floor(voters.length / 2) + 1)
+      this.fail(`durability: committed ${c.term}/${i} is durable on only ${n} voters`);
   }
 }

@@ -1,6 +1,15 @@
 // One simulated server: a RaftCore, a disk that only holds what was "fsynced", the KV state
 // machine, and the client requests it is serving.
-import { RaftCore, type Entry, type HardState, type Message, type NodeId, type RaftConfig, type Ready, type Snapshot } from "../../src/index.js";
+import {
+  RaftCore,
+  type Entry,
+  type HardState,
+  type Message,
+  type NodeId,
+  type RaftConfig,
+  type Ready,
+  type Snapshot,
+} from "../../src/index.js";
 import type { DurableView } from "./invariants.js";
 import { Kv, type KvOp } from "./kv.js";
 
@@ -81,7 +90,11 @@ export class SimNode {
 
   start(): void {
     const d = this.disk;
-    this.core = new RaftCore(this.cfg, { hardState: { ...d.hardState }, snapshot: d.snapshot, entries: [...d.entries] });
+    this.core = new RaftCore(this.cfg, {
+      hardState: { ...d.hardState },
+      snapshot: d.snapshot,
+      entries: [...d.entries],
+    });
     this.kv = d.snapshot !== null ? Kv.restore(d.snapshot.data) : new Kv();
     this.appliedIndex = d.snapshotIndex;
     this.commitChecked = d.snapshotIndex;

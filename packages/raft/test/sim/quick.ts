@@ -14,4 +14,6 @@ for (let s = base; s < base + n; s++) {
   done += r.completed;
 }
 const ms = performance.now() - t0;
-console.log(`${kind}: ${n} seeds, ${events} events, ${ops} ops (${done} completed) in ${ms.toFixed(0)}ms = ${Math.round(events / (ms / 1000))} events/s`);
+console.log(
+  `${kind}: ${n} seeds, ${events} events, ${ops} ops (${done} completed) in ${ms.toFixed(0)}ms = ${Math.round(events / (ms / 1000))} events/s`,
+);

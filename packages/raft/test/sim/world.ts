@@ -312,7 +312,8 @@ export class Simulation {
   private send(m: Message): void {
     if (!this.linkUp(m.from, m.to) || this.lossy()) return;
     this.schedule(this.netDelay(), { kind: "deliver", msg: m });
-    if (this.chaos && this.rng.chance(this.opts.dupRate)) this.schedule(this.netDelay() * 2, { kind: "deliver", msg: m });
+    if (this.chaos && this.rng.chance(this.opts.dupRate))
+      this.schedule(this.netDelay() * 2, { kind: "deliver", msg: m });
   }
 
   private apply(n: SimNode, rd: Ready): void {
@@ -378,14 +379,18 @@ export class Simulation {
     this.checker.checkDurable(this.voters, durable);
     if (this.healedAt >= 0 && this.stableLeaderAt < 0 && leaders === 1) {
       const term = this.nodes.get(leader)!.core!.term;
-      const agreed = [...this.nodes.values()].every((n) => n.core !== null && n.core.lead === leader && n.core.term === term);
+      const agreed = [...this.nodes.values()].every(
+        (n) => n.core !== null && n.core.lead === leader && n.core.term === term,
+      );
       if (agreed) this.stableLeaderAt = this.now;
     }
   }
 
   private finalChecks(): void {
     if (this.stableLeaderAt < 0 || this.stableLeaderAt - this.healedAt > this.opts.livenessBoundMs) {
-      this.checker.fail(`liveness: no stable leader within ${this.opts.livenessBoundMs}ms of healing at ${this.healedAt} (got ${this.stableLeaderAt})`);
+      this.checker.fail(
+        `liveness: no stable leader within ${this.opts.livenessBoundMs}ms of healing at ${this.healedAt} (got ${this.stableLeaderAt})`,
+      );
     }
     this.clients.checkLiveness(this.healedAt + this.opts.livenessBoundMs);
   }

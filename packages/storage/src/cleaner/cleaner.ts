@@ -83,7 +83,10 @@ export function rangeOf(host: CompactionHost, nowMs: number, highWatermark?: num
 class Aborted extends Error {}
 
 /** Calls `visit` with every whole batch of `seg` (buffer, position in it, header) in order. */
-async function forEachBatch(seg: LogSegment, visit: (buf: Buffer, pos: number, h: HeaderInfo) => Promise<void>): Promise<void> {
+async function forEachBatch(
+  seg: LogSegment,
+  visit: (buf: Buffer, pos: number, h: HeaderInfo) => Promise<void>,
+): Promise<void> {
   const headers: HeaderInfo[] = [];
   await seg.headersFrom(0, seg.size, (h) => (headers.push(h), true));
   let i = 0;
@@ -91,7 +94,8 @@ async function forEachBatch(seg: LogSegment, visit: (buf: Buffer, pos: number, h
     const start = headers[i]!.position;
     let j = i;
     let end = start;
-    while (j < headers.length && (j === i || end + headers[j]!.size - start <= READ_CHUNK_BYTES)) end += headers[j++]!.size;
+    while (j < headers.length && (j === i || end + headers[j]!.size - start <= READ_CHUNK_BYTES))
+      end += headers[j++]!.size;
     const buf = await seg.read(start, end - start);
     for (let k = i; k < j; k++) {
       const h = headers[k]!;
@@ -106,25 +110,42 @@ function isControlOrTransactional(buf: Buffer, pos: number): boolean {
 }
 
 /** One compaction pass. The caller serializes passes per log. */
-export async function compactLog(host: CompactionHost, nowMs: number, options: CompactOptions = {}): Promise<CompactionStats> {
+export async function compactLog(
+  host: CompactionHost,
+  nowMs: number,
+  options: CompactOptions = {},
+): Promise<CompactionStats> {
   const generation = host.generation();
   const range = rangeOf(host, nowMs, options.highWatermark);
   const stats: CompactionStats = {
-    bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0, tombstonesRemoved: 0, batchesRemoved: 0, segmentsCleaned: 0,
-    firstDirtyOffset: range.firstDirtyOffset, cleanedUpTo: range.firstDirtyOffset,
+    bytesBefore: 0,
+    bytesAfter: 0,
+    recordsRemoved: 0,
+    tombstonesRemoved: 0,
+    batchesRemoved: 0,
+    segmentsCleaned: 0,
+    firstDirtyOffset: range.firstDirtyOffset,
+    cleanedUpTo: range.firstDirtyOffset,
   };
   // With nothing dirty a pass can still expire tombstones of the clean part.
   if (range.dirtyBytes === 0 && range.cleanBytes === 0) return { ...stats, skipped: "nothing dirty" };
   const segments = [...host.segments()];
   for (const s of segments) s.acquire();
   try {
-    const map = new OffsetMap({ maxEntries: options.offsetMap?.maxEntries ?? 1_000_000, maxKeyBytes: options.offsetMap?.maxKeyBytes ?? 64 * 1024 * 1024 });
+    const map = new OffsetMap({
+      maxEntries: options.offsetMap?.maxEntries ?? 1_000_000,
+      maxKeyBytes: options.offsetMap?.maxKeyBytes ?? 64 * 1024 * 1024,
+    });
     const mappedUpTo = await buildOffsetMap(host, segments, range, map);
     stats.cleanedUpTo = mappedUpTo;
     const lastBatchOfProducer = new Map<number, number>();
     for (const seg of segments) {
       if (seg.baseOffset >= mappedUpTo) break;
-      await seg.headersFrom(0, seg.size, (h) => (h.producerId >= 0 && lastBatchOfProducer.set(h.producerId, h.baseOffset), true));
+      await seg.headersFrom(
+        0,
+        seg.size,
+        (h) => (h.producerId >= 0 && lastBatchOfProducer.set(h.producerId, h.baseOffset), true),
+      );
     }
     const checkpoint = host.cleanerCheckpoint();
     const ctx: GroupContext = { host, map, nowMs, checkpoint, lastBatchOfProducer, stats };
@@ -162,7 +183,12 @@ export async function compactLog(host: CompactionHost, nowMs: number, options: C
 }
 
 /** Maps keys of the dirty segments; returns the segment boundary up to which the map is complete. */
-async function buildOffsetMap(host: CompactionHost, segments: readonly LogSegment[], range: CleanableRange, map: OffsetMap): Promise<number> {
+async function buildOffsetMap(
+  host: CompactionHost,
+  segments: readonly LogSegment[],
+  range: CleanableRange,
+  map: OffsetMap,
+): Promise<number> {
   for (let i = 0; i < segments.length; i++) {
     const seg = segments[i]!;
     const upper = segments[i + 1]?.baseOffset ?? Infinity;
@@ -237,7 +263,8 @@ async function cleanGroup(ctx: GroupContext, group: readonly LogSegment[]): Prom
         // survive. Without a producer nothing stays: clients such as librdkafka 2.0 fail on a
         // fetch response made only of record-less batches. The cleaned segment may then end
         // before the next segment's base offset; reads skip the gap to the next segment.
-        if (h.producerId >= 0 && ctx.lastBatchOfProducer.get(h.producerId) === h.baseOffset) return emit(emptyBatchLike(buf, pos), h);
+        if (h.producerId >= 0 && ctx.lastBatchOfProducer.get(h.producerId) === h.baseOffset)
+          return emit(emptyBatchLike(buf, pos), h);
         stats.batchesRemoved++;
       });
     }

@@ -40,7 +40,11 @@ export class LogCleaner {
     for (const log of this.options.logs()) {
       if (!compactionEnabled(log.config)) continue;
       try {
-        candidates.push({ log, range: log.cleanableRange(nowMs), minCleanableDirtyRatio: log.config.minCleanableDirtyRatio });
+        candidates.push({
+          log,
+          range: log.cleanableRange(nowMs),
+          minCleanableDirtyRatio: log.config.minCleanableDirtyRatio,
+        });
       } catch {
         // closed or offline: skip it
       }

@@ -44,7 +44,10 @@ export class LogCompaction {
 
   /** Adopts the checkpoint found at open, cut at the log end offset. */
   restore(saved: CleanerCheckpoint, logEndOffset: number): void {
-    this.state = { firstDirtyOffset: Math.min(saved.firstDirtyOffset, logEndOffset), passes: truncatePasses(saved.passes, logEndOffset) };
+    this.state = {
+      firstDirtyOffset: Math.min(saved.firstDirtyOffset, logEndOffset),
+      passes: truncatePasses(saved.passes, logEndOffset),
+    };
   }
 
   /** Log.cleanableRange. */
@@ -54,20 +57,33 @@ export class LogCompaction {
 
   /** Log.compact: one pass, after the previous one ended (however it ended). */
   run(nowMs: number, options: CompactOptions): Promise<CompactionStats> {
-    const run = this.running.catch(() => {}).then(async (): Promise<CompactionStats> => {
-      if (!compactionEnabled(this.log.config)) {
-        const at = this.state.firstDirtyOffset;
-        return { bytesBefore: 0, bytesAfter: 0, recordsRemoved: 0, tombstonesRemoved: 0, batchesRemoved: 0, segmentsCleaned: 0, firstDirtyOffset: at, cleanedUpTo: at, skipped: "cleanup.policy=delete" };
-      }
-      return compactLog(this.host(), nowMs, options);
-    });
+    const run = this.running
+      .catch(() => {})
+      .then(async (): Promise<CompactionStats> => {
+        if (!compactionEnabled(this.log.config)) {
+          const at = this.state.firstDirtyOffset;
+          return {
+            bytesBefore: 0,
+            bytesAfter: 0,
+            recordsRemoved: 0,
+            tombstonesRemoved: 0,
+            batchesRemoved: 0,
+            segmentsCleaned: 0,
+            firstDirtyOffset: at,
+            cleanedUpTo: at,
+            skipped: "cleanup.policy=delete",
+          };
+        }
+        return compactLog(this.host(), nowMs, options);
+      });
     this.running = run;
     return run;
   }
 
   /** After a truncation to `logEndOffset`: forgets what was dirty or cleaned at or above it. */
   async truncate(logEndOffset: number): Promise<void> {
-    if (this.state.firstDirtyOffset <= logEndOffset && this.state.passes.every((p) => p.cleanedUpTo <= logEndOffset)) return;
+    if (this.state.firstDirtyOffset <= logEndOffset && this.state.passes.every((p) => p.cleanedUpTo <= logEndOffset))
+      return;
     this.state = {
       firstDirtyOffset: Math.min(this.state.firstDirtyOffset, logEndOffset),
       passes: truncatePasses(this.state.passes, logEndOffset),

@@ -46,7 +46,14 @@ export function cleanableRange(input: CleanableInput): CleanableRange {
   const active = segs[segs.length - 1];
   let firstDirtyOffset = Math.max(input.firstDirtyOffset, input.logStartOffset);
   if (active === undefined) {
-    return { firstDirtyOffset, firstUncleanableOffset: firstDirtyOffset, cleanBytes: 0, dirtyBytes: 0, dirtyRatio: 0, overdue: false };
+    return {
+      firstDirtyOffset,
+      firstUncleanableOffset: firstDirtyOffset,
+      cleanBytes: 0,
+      dirtyBytes: 0,
+      dirtyRatio: 0,
+      overdue: false,
+    };
   }
   if (firstDirtyOffset > active.nextOffset) firstDirtyOffset = input.logStartOffset;
   let firstUncleanableOffset = active.baseOffset;
@@ -71,12 +78,20 @@ export function cleanableRange(input: CleanableInput): CleanableRange {
       cleanBytes += seg.size;
     } else {
       dirtyBytes += seg.size;
-      if (seg.firstBatchTimestamp >= 0 && input.nowMs - seg.firstBatchTimestamp > input.maxCompactionLagMs) overdue = true;
+      if (seg.firstBatchTimestamp >= 0 && input.nowMs - seg.firstBatchTimestamp > input.maxCompactionLagMs)
+        overdue = true;
     }
   }
   if (firstUncleanableOffset < firstDirtyOffset) firstUncleanableOffset = firstDirtyOffset;
   const total = cleanBytes + dirtyBytes;
-  return { firstDirtyOffset, firstUncleanableOffset, cleanBytes, dirtyBytes, dirtyRatio: total === 0 ? 0 : dirtyBytes / total, overdue };
+  return {
+    firstDirtyOffset,
+    firstUncleanableOffset,
+    cleanBytes,
+    dirtyBytes,
+    dirtyRatio: total === 0 ? 0 : dirtyBytes / total,
+    overdue,
+  };
 }
 
 export interface CleaningCandidate<T> {
@@ -140,7 +155,12 @@ export const MAX_CLEANING_PASSES = 32;
  * A tombstone at `offset` may be removed once delete.retention.ms has passed since the first
  * cleaning pass that covered it (KIP-534's delete horizon). Undefined history entry: never.
  */
-export function tombstoneExpired(passes: readonly CleaningPass[], offset: number, nowMs: number, deleteRetentionMs: number): boolean {
+export function tombstoneExpired(
+  passes: readonly CleaningPass[],
+  offset: number,
+  nowMs: number,
+  deleteRetentionMs: number,
+): boolean {
   for (const p of passes) {
     if (offset < p.cleanedUpTo) return nowMs - p.timeMs >= deleteRetentionMs;
   }
@@ -165,7 +185,8 @@ export function truncatePasses(passes: readonly CleaningPass[], endOffset: numbe
   for (const p of passes) {
     if (p.cleanedUpTo <= endOffset) out.push(p);
     else {
-      if (out.length === 0 || out[out.length - 1]!.cleanedUpTo < endOffset) out.push({ cleanedUpTo: endOffset, timeMs: p.timeMs });
+      if (out.length === 0 || out[out.length - 1]!.cleanedUpTo < endOffset)
+        out.push({ cleanedUpTo: endOffset, timeMs: p.timeMs });
       break;
     }
   }

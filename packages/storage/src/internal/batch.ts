@@ -17,12 +17,7 @@ import {
   RECORDS_COUNT_OFFSET,
   isBatchCrcValid,
 } from "@gregor/protocol";
-import {
-  CorruptRecordError,
-  InvalidRecordError,
-  MessageTooLargeError,
-  RecordListTooLargeError,
-} from "../errors.js";
+import { CorruptRecordError, InvalidRecordError, MessageTooLargeError, RecordListTooLargeError } from "../errors.js";
 
 const TWO_32 = 4294967296;
 
@@ -64,9 +59,7 @@ export interface ValidateLimits {
 export function validateBatches(buf: Buffer, limits: ValidateLimits, leader: boolean, withCrcs = true): BatchMeta[] {
   if (buf.length === 0) throw new InvalidRecordError("empty append");
   if (buf.length > limits.segmentBytes) {
-    throw new RecordListTooLargeError(
-      `append of ${buf.length} bytes exceeds segment size ${limits.segmentBytes}`,
-    );
+    throw new RecordListTooLargeError(`append of ${buf.length} bytes exceeds segment size ${limits.segmentBytes}`);
   }
   const metas: BatchMeta[] = [];
   let pos = 0;
@@ -81,9 +74,7 @@ export function validateBatches(buf: Buffer, limits: ValidateLimits, leader: boo
       throw new CorruptRecordError(`batch at byte ${pos} has invalid length ${batchLength}`);
     }
     if (size > limits.maxMessageBytes) {
-      throw new MessageTooLargeError(
-        `batch of ${size} bytes exceeds max.message.bytes ${limits.maxMessageBytes}`,
-      );
+      throw new MessageTooLargeError(`batch of ${size} bytes exceeds max.message.bytes ${limits.maxMessageBytes}`);
     }
     const magic = buf.readInt8(pos + MAGIC_OFFSET);
     if (magic !== CURRENT_MAGIC) {
@@ -106,9 +97,7 @@ export function validateBatches(buf: Buffer, limits: ValidateLimits, leader: boo
       }
     } else {
       if (baseOffset < nextExpected) {
-        throw new InvalidRecordError(
-          `out of order offsets: batch baseOffset ${baseOffset} < expected ${nextExpected}`,
-        );
+        throw new InvalidRecordError(`out of order offsets: batch baseOffset ${baseOffset} < expected ${nextExpected}`);
       }
       nextExpected = baseOffset + lastOffsetDelta + 1;
     }
@@ -138,7 +127,13 @@ export function checkCrcs(buf: Buffer, metas: readonly BatchMeta[]): void {
  * `logAppendTimeMs` >= 0 that time (and a new CRC). Returns the offset after them and the
  * largest batch maxTimestamp.
  */
-export function stampBatches(buf: Buffer, metas: BatchMeta[], baseOffset: number, epoch: number | undefined, logAppendTimeMs: number): { endOffset: number; maxTimestamp: number } {
+export function stampBatches(
+  buf: Buffer,
+  metas: BatchMeta[],
+  baseOffset: number,
+  epoch: number | undefined,
+  logAppendTimeMs: number,
+): { endOffset: number; maxTimestamp: number } {
   let offset = baseOffset;
   let maxTimestamp = -1;
   for (const m of metas) {

@@ -122,7 +122,8 @@ export async function scanValid(
     let h = headerAt(buf, position - bufStart, position);
     if (h.magic !== CURRENT_MAGIC) return { validBytes: position, problem: `bad magic ${h.magic}` };
     if (h.size < RECORD_BATCH_OVERHEAD) return { validBytes: position, problem: `bad batch length ${h.size}` };
-    if (position + h.size > end) return { validBytes: position, problem: `torn batch (${h.size} bytes, ${end - position} left)` };
+    if (position + h.size > end)
+      return { validBytes: position, problem: `torn batch (${h.size} bytes, ${end - position} left)` };
     if (position + h.size > bufStart + bufLength) {
       if (h.size > buf.length) buf = Buffer.allocUnsafe(h.size);
       bufStart = position;

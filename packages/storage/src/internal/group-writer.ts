@@ -106,7 +106,10 @@ export class GroupWriter {
     const host = this.host;
     if (!this.inlineAllowed(buf.length)) return undefined;
     const now = host.clock();
-    if (host.shouldRoll({ lastOffset: result.lastOffset, bytes: buf.length, maxTimestamp: result.maxTimestamp }, 0, now)) return undefined;
+    if (
+      host.shouldRoll({ lastOffset: result.lastOffset, bytes: buf.length, maxTimestamp: result.maxTimestamp }, 0, now)
+    )
+      return undefined;
     const end = result.lastOffset + 1;
     if (host.flushDue(end, now)) return undefined;
     const segment = host.activeSegment();
@@ -136,7 +139,8 @@ export class GroupWriter {
     const host = this.host;
     if (this.drainScheduled || !this.queue.isEmpty || !this.inlineAllowed(0)) return undefined;
     const now = host.clock();
-    if (host.shouldRoll({ lastOffset, bytes: buf.length, maxTimestamp }, 0, now) || host.flushDue(lastOffset + 1, now)) return undefined;
+    if (host.shouldRoll({ lastOffset, bytes: buf.length, maxTimestamp }, 0, now) || host.flushDue(lastOffset + 1, now))
+      return undefined;
     const segment = host.activeSegment();
     const written = segment.write([buf], buf.length);
     // Counted as an operation: the inline paths stay off and queued appends take the serial
@@ -206,14 +210,21 @@ export class GroupWriter {
 
   /** What both inline paths need (rolls and flushes aside): nothing pending or unacknowledged, a small write. */
   private inlineAllowed(bytes: number): boolean {
-    return this.pendingOps === 0 && this.acks.length === 0 && bytes <= SYNC_WRITE_MAX_BYTES && this.host.inlineWritable();
+    return (
+      this.pendingOps === 0 && this.acks.length === 0 && bytes <= SYNC_WRITE_MAX_BYTES && this.host.inlineWritable()
+    );
   }
 
   /**
    * An inline path's synchronous write. A failure takes the log offline and rejects `group` (the
    * appends being written), then everything still queued; the error is returned.
    */
-  private writeNowOrFail(segment: LogSegment, buffers: Buffer[], bytes: number, group: readonly PendingAppend[] = []): LogClosedError | undefined {
+  private writeNowOrFail(
+    segment: LogSegment,
+    buffers: Buffer[],
+    bytes: number,
+    group: readonly PendingAppend[] = [],
+  ): LogClosedError | undefined {
     try {
       segment.writeNow(buffers, bytes);
       return undefined;
@@ -239,7 +250,14 @@ export class GroupWriter {
     const now = host.clock();
     let bytes = 0;
     for (const p of queued) {
-      if (host.shouldRoll({ lastOffset: p.result.lastOffset, bytes: p.buf.length, maxTimestamp: p.result.maxTimestamp }, bytes, now)) return false;
+      if (
+        host.shouldRoll(
+          { lastOffset: p.result.lastOffset, bytes: p.buf.length, maxTimestamp: p.result.maxTimestamp },
+          bytes,
+          now,
+        )
+      )
+        return false;
       bytes += p.buf.length;
     }
     const end = queued[queued.length - 1]!.result.lastOffset + 1;
@@ -332,7 +350,13 @@ export class GroupWriter {
     let groupBytes = 0;
     for (const p of group) {
       groupBytes += p.buf.length;
-      if (host.shouldRoll({ lastOffset: p.result.lastOffset, bytes: p.buf.length, maxTimestamp: p.result.maxTimestamp }, bytes, now)) {
+      if (
+        host.shouldRoll(
+          { lastOffset: p.result.lastOffset, bytes: p.buf.length, maxTimestamp: p.result.maxTimestamp },
+          bytes,
+          now,
+        )
+      ) {
         issue();
         await prior;
         await host.roll(p.result.baseOffset, now);

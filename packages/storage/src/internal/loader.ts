@@ -76,7 +76,14 @@ export async function loadLog(dir: string, config: SegmentConfig, logger: Logger
       const droppedBytes = dropped.reduce((sum, s) => sum + s.size, 0);
       for (const s of dropped) await s.delete();
       logger.warn(
-        { dir, segment: seg.baseOffset, truncatedBytes, problem, droppedSegments: dropped.length, droppedSegmentBytes: droppedBytes },
+        {
+          dir,
+          segment: seg.baseOffset,
+          truncatedBytes,
+          problem,
+          droppedSegments: dropped.length,
+          droppedSegmentBytes: droppedBytes,
+        },
         `recovery truncated ${truncatedBytes + droppedBytes} bytes of log at offset ${seg.nextOffset}: ${problem ?? "invalid data"}`,
       );
     }

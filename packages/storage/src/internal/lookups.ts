@@ -108,7 +108,11 @@ export async function fetchOffsetByTimestamp(
     });
     if (found === undefined) return undefined;
     const record = await recordIn(seg, found, (ts) => ts >= target);
-    return { offset: Math.max(record.offset, ctx.logStartOffset), timestamp: record.timestamp, leaderEpoch: found.partitionLeaderEpoch };
+    return {
+      offset: Math.max(record.offset, ctx.logStartOffset),
+      timestamp: record.timestamp,
+      leaderEpoch: found.partitionLeaderEpoch,
+    };
   } finally {
     seg.release();
   }
@@ -116,7 +120,8 @@ export async function fetchOffsetByTimestamp(
 
 async function maxTimestampLookup(segments: readonly LogSegment[]): Promise<OffsetAndTimestamp | undefined> {
   let best: LogSegment | undefined;
-  for (const s of segments) if (s.maxTimestamp >= 0 && (best === undefined || s.maxTimestamp > best.maxTimestamp)) best = s;
+  for (const s of segments)
+    if (s.maxTimestamp >= 0 && (best === undefined || s.maxTimestamp > best.maxTimestamp)) best = s;
   if (best === undefined) return undefined;
   best.acquire();
   try {
@@ -130,7 +135,11 @@ async function maxTimestampLookup(segments: readonly LogSegment[]): Promise<Offs
   }
 }
 
-async function recordIn(seg: LogSegment, h: HeaderInfo, match: (ts: number) => boolean): Promise<{ offset: number; timestamp: number }> {
+async function recordIn(
+  seg: LogSegment,
+  h: HeaderInfo,
+  match: (ts: number) => boolean,
+): Promise<{ offset: number; timestamp: number }> {
   const batch = await seg.read(h.position, h.size);
   try {
     const r = await findRecord(batch, 0, h.baseOffset, match);

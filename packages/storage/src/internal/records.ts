@@ -80,7 +80,13 @@ interface Walk {
 }
 
 /** Walks the records laid out in `buf` from `start` to `end`; first one whose timestamp matches. */
-function walkRecords(buf: Buffer, start: number, end: number, w: Walk, match: (timestampMs: number) => boolean): RecordPosition | undefined {
+function walkRecords(
+  buf: Buffer,
+  start: number,
+  end: number,
+  w: Walk,
+  match: (timestampMs: number) => boolean,
+): RecordPosition | undefined {
   const c: Cursor = { pos: start };
   for (let i = 0; i < w.count && c.pos < end; i++) {
     const length = readVarlong(buf, c);

@@ -59,7 +59,15 @@ export class LogSegment {
   private retired = false;
   private closed = false;
 
-  private constructor(dir: string, baseOffset: number, fh: FileHandle, size: number, config: SegmentConfig, mtimeMs: number, suffix = "") {
+  private constructor(
+    dir: string,
+    baseOffset: number,
+    fh: FileHandle,
+    size: number,
+    config: SegmentConfig,
+    mtimeMs: number,
+    suffix = "",
+  ) {
     this.baseOffset = baseOffset;
     this.dir = dir;
     this.suffix = suffix;
@@ -77,7 +85,13 @@ export class LogSegment {
     this.lastModifiedMs = mtimeMs;
   }
 
-  static async create(dir: string, baseOffset: number, config: SegmentConfig, nowMs: number, suffix = ""): Promise<LogSegment> {
+  static async create(
+    dir: string,
+    baseOffset: number,
+    config: SegmentConfig,
+    nowMs: number,
+    suffix = "",
+  ): Promise<LogSegment> {
     const fh = await open(join(dir, segmentFileName(baseOffset, ".log" + suffix)), "w+");
     return new LogSegment(dir, baseOffset, fh, 0, config, nowMs, suffix);
   }
@@ -88,7 +102,10 @@ export class LogSegment {
    */
   async changeSuffix(suffix: string): Promise<void> {
     const to = (kind: string): string => join(this.dir, segmentFileName(this.baseOffset, kind + suffix));
-    for (const [from, kind] of [[this.indexPath, ".index"], [this.timeIndexPath, ".timeindex"]] as const) {
+    for (const [from, kind] of [
+      [this.indexPath, ".index"],
+      [this.timeIndexPath, ".timeindex"],
+    ] as const) {
       try {
         await rename(from, to(kind));
       } catch (e) {
@@ -219,7 +236,8 @@ export class LogSegment {
 
   /** Indexes `metas` written from `position` on; returns the position after them. */
   private indexMetas(metas: readonly BatchMeta[], position: number): number {
-    for (const m of metas) this.indexBatch(m.baseOffset + m.lastOffsetDelta, position, m.size, m.maxTimestamp), (position += m.size);
+    for (const m of metas)
+      this.indexBatch(m.baseOffset + m.lastOffsetDelta, position, m.size, m.maxTimestamp), (position += m.size);
     return position;
   }
 
@@ -389,7 +407,10 @@ export class LogSegment {
   }
 
   async writeIndexes(): Promise<void> {
-    await Promise.all([writeFile(this.indexPath, this.offsetIndex.bytes()), writeFile(this.timeIndexPath, this.timeIndex.bytes())]);
+    await Promise.all([
+      writeFile(this.indexPath, this.offsetIndex.bytes()),
+      writeFile(this.timeIndexPath, this.timeIndex.bytes()),
+    ]);
   }
 
   /** On roll: the final time index entry (Kafka's onBecomeInactiveSegment) and index files. */

@@ -66,8 +66,12 @@ export async function completeInterruptedSwaps(dir: string, logger: Logger): Pro
       }
     }
     for (const kind of ["index", "timeindex", "log"]) {
-      if (kinds.has(kind)) await rename(join(dir, segmentFileName(base, `.${kind}.swap`)), join(dir, segmentFileName(base, `.${kind}`)));
+      if (kinds.has(kind))
+        await rename(join(dir, segmentFileName(base, `.${kind}.swap`)), join(dir, segmentFileName(base, `.${kind}`)));
     }
-    logger.warn({ dir, baseOffset: base, nextOffset: next, replaced }, "completed an interrupted segment swap of the log cleaner");
+    logger.warn(
+      { dir, baseOffset: base, nextOffset: next, replaced },
+      "completed an interrupted segment swap of the log cleaner",
+    );
   }
 }

@@ -106,7 +106,11 @@ export class TailCache {
     const first = batches[0]!;
     // The index must stay in offset order (binary search): an append not above the cached end
     // (only possible around a truncation) starts the cache afresh.
-    if (buf.length > this.maxBytes || (this.count > 0 && first.baseOffset <= this.lastOffsets[(this.head + this.count - 1) & (this.baseOffsets.length - 1)]!)) {
+    if (
+      buf.length > this.maxBytes ||
+      (this.count > 0 &&
+        first.baseOffset <= this.lastOffsets[(this.head + this.count - 1) & (this.baseOffsets.length - 1)]!)
+    ) {
       this.clear();
       if (buf.length > this.maxBytes) return undefined;
     }

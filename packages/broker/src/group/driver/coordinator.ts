@@ -55,7 +55,10 @@ export class GroupCoordinator {
   }
 
   get numPartitions(): number {
-    return this.services.topics.get(CONSUMER_OFFSETS)?.partitions.length ?? this.services.config["offsets.topic.num.partitions"];
+    return (
+      this.services.topics.get(CONSUMER_OFFSETS)?.partitions.length ??
+      this.services.config["offsets.topic.num.partitions"]
+    );
   }
 
   partitionFor(groupId: string): number {
@@ -119,7 +122,12 @@ export class GroupCoordinator {
   }
 
   /** Runs a request against the group's shard, or returns the routing error code. */
-  async call<K extends ApiName>(groupId: string, api: K, caller: CallerInfo, body: ApiMap[K][0]): Promise<Delivered<K> | { errorCode: number }> {
+  async call<K extends ApiName>(
+    groupId: string,
+    api: K,
+    caller: CallerInfo,
+    body: ApiMap[K][0],
+  ): Promise<Delivered<K> | { errorCode: number }> {
     const r = await this.route(groupId);
     if ("errorCode" in r) return r;
     return r.runtime.call(api, this.nextRequestId++, caller, body);
@@ -147,7 +155,13 @@ export class GroupCoordinator {
           const [topic, partition] = splitOffsetKey(k);
           const log = this.services.partitionLog(topic, partition);
           const committedOffset = Number(o.offset);
-          out.push({ groupId: g.groupId, topic, partition, committedOffset, lag: log === undefined ? -1 : Math.max(0, log.highWatermark - committedOffset) });
+          out.push({
+            groupId: g.groupId,
+            topic,
+            partition,
+            committedOffset,
+            lag: log === undefined ? -1 : Math.max(0, log.highWatermark - committedOffset),
+          });
         }
       }
     }
@@ -157,7 +171,8 @@ export class GroupCoordinator {
   /** Group counts by state (for /metrics). */
   groupStates(): Map<string, number> {
     const m = new Map<string, number>();
-    for (const rt of this.activeRuntimes()) for (const g of rt.shard.groups.values()) m.set(g.state, (m.get(g.state) ?? 0) + 1);
+    for (const rt of this.activeRuntimes())
+      for (const g of rt.shard.groups.values()) m.set(g.state, (m.get(g.state) ?? 0) + 1);
     return m;
   }
 

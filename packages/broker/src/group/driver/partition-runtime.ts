@@ -6,7 +6,17 @@ import { decodeRecordBatchAsync, encodeRecordBatch, iterateBatches, type RecordI
 import type { Logger } from "pino";
 import type { PartitionLog } from "../../log/partition-log.js";
 import { encodeCoordinatorRecord, decodeCoordinatorRecord, type CoordinatorRecord } from "../records.js";
-import { GroupCoordinatorShard, PENDING, type Pending, type ApiMap, type ApiName, type Completion, type GroupConfig, type Out, type TopicView } from "../shard.js";
+import {
+  GroupCoordinatorShard,
+  PENDING,
+  type Pending,
+  type ApiMap,
+  type ApiName,
+  type Completion,
+  type GroupConfig,
+  type Out,
+  type TopicView,
+} from "../shard.js";
 
 /** A response as delivered: deferred ones resolve to the completion that released them. */
 export type Delivered<K extends ApiName> = Exclude<ApiMap[K][1], Pending>;
@@ -108,8 +118,16 @@ export class PartitionRuntime {
    * Runs one request through the shard; resolves once its records are durable. Resolves to a
    * CallFailure (COORDINATOR_NOT_AVAILABLE) when the write fails, or while the shard is reloading.
    */
-  call<K extends ApiName>(api: K, requestId: number, call: { version: number; clientId: string; clientHost: string }, body: ApiMap[K][0]): Promise<Delivered<K> | CallFailure> {
-    if (this.state !== "active") return Promise.resolve({ errorCode: this.state === "loading" ? COORDINATOR_LOAD_IN_PROGRESS : COORDINATOR_NOT_AVAILABLE });
+  call<K extends ApiName>(
+    api: K,
+    requestId: number,
+    call: { version: number; clientId: string; clientHost: string },
+    body: ApiMap[K][0],
+  ): Promise<Delivered<K> | CallFailure> {
+    if (this.state !== "active")
+      return Promise.resolve({
+        errorCode: this.state === "loading" ? COORDINATOR_LOAD_IN_PROGRESS : COORDINATOR_NOT_AVAILABLE,
+      });
     const r = this.shard.handle({ api, call: { requestId, ...call }, body } as never, this.clock());
     return new Promise<Delivered<K> | CallFailure>((resolve) => {
       if (r.response === PENDING) this.waiters.set(requestId, resolve as (x: unknown) => void);
@@ -140,7 +158,8 @@ export class PartitionRuntime {
       deliver(0);
       return;
     }
-    if (this.queue.length >= MAX_QUEUED_WRITES) this.logger.warn({ partition: this.partition }, "coordinator write queue full");
+    if (this.queue.length >= MAX_QUEUED_WRITES)
+      this.logger.warn({ partition: this.partition }, "coordinator write queue full");
     this.queue.push({ records: out.records, deliver });
     if (!this.writing) void this.writeLoop();
   }
@@ -176,7 +195,10 @@ export class PartitionRuntime {
         // The shard already applied these records but the log may not hold them: everything queued
         // (computed on top of that state) and every parked request fails, and the shard is rebuilt
         // from the log so memory matches what a restart would load.
-        this.logger.error({ err: failure, partition: this.partition }, "__consumer_offsets write failed; reloading the partition");
+        this.logger.error(
+          { err: failure, partition: this.partition },
+          "__consumer_offsets write failed; reloading the partition",
+        );
         this.writeFailures++;
         const failed = [...batch, ...this.queue];
         this.queue = [];
