@@ -38,8 +38,12 @@ async function groupsHere(...args: string[]): Promise<Ran> {
   let out = "";
   let err = "";
   const code = await runCli(["groups", "--bootstrap-server", b, ...args], {
-    out: (x) => void (out += x),
-    err: (x) => void (err += x),
+    out: (x) => {
+      out += x;
+    },
+    err: (x) => {
+      err += x;
+    },
   });
   return { code, out, err };
 }

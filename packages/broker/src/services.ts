@@ -89,7 +89,10 @@ export class BrokerServices {
   producerState(topic: string, partition: number): PartitionProducerState {
     const key = `${topic}\u0000${partition}`;
     let s = this.producerStates.get(key);
-    if (s === undefined) this.producerStates.set(key, (s = new PartitionProducerState()));
+    if (s === undefined) {
+      s = new PartitionProducerState();
+      this.producerStates.set(key, s);
+    }
     return s;
   }
 

@@ -310,7 +310,10 @@ export class Admin {
     const byTopic = new Map<string, CommittedOffset[]>();
     for (const o of offsets) {
       let l = byTopic.get(o.topic);
-      if (!l) byTopic.set(o.topic, (l = []));
+      if (!l) {
+        l = [];
+        byTopic.set(o.topic, l);
+      }
       l.push(o);
     }
     const res = await c.request<OffsetCommitResponse>(API.OffsetCommit, {
@@ -374,7 +377,10 @@ export class Admin {
     for (const r of requests) {
       const l = this.cluster.leaderOf(r.topic, r.partition);
       let list = byLeader.get(l);
-      if (!list) byLeader.set(l, (list = []));
+      if (!list) {
+        list = [];
+        byLeader.set(l, list);
+      }
       list.push(r);
     }
     const out: { topic: string; partition: number; lowWatermark: bigint }[] = [];

@@ -33,7 +33,10 @@ function emptyAssignment(members: readonly MemberSubscription[]): GroupAssignmen
 function add(a: GroupAssignment, memberId: string, topic: string, partition: number): void {
   const m = a.get(memberId)!;
   let ps = m.get(topic);
-  if (!ps) m.set(topic, (ps = []));
+  if (!ps) {
+    ps = [];
+    m.set(topic, ps);
+  }
   ps.push(partition);
 }
 

@@ -46,8 +46,6 @@ export class Cluster {
   private readonly conns = new Map<string, Promise<Connection>>();
   private readonly failures = new Map<string, number>();
   private readonly metadataAt = new Map<string, number>();
-  private refreshing: Promise<void> | null = null;
-  private refreshingTopics = new Set<string>();
   private closed = false;
 
   constructor(options: ClientOptions) {
@@ -75,7 +73,7 @@ export class Cluster {
     // Prefer an already-open connection.
     for (const [h, p] of candidates) {
       const c = this.conns.get(`${h}:${p}`);
-      if (c) {
+      if (c !== undefined) {
         try {
           const conn = await c;
           if (conn.isOpen) return conn;
@@ -101,7 +99,7 @@ export class Cluster {
     if (this.closed) return Promise.reject(new GregorClientError("client is closed"));
     const key = `${host}:${port}`;
     const existing = this.conns.get(key);
-    if (existing) return existing;
+    if (existing !== undefined) return existing;
     const o = this.options;
     const p = (async () => {
       const failures = this.failures.get(key) ?? 0;

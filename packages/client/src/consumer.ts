@@ -9,7 +9,7 @@ import { consumerSchema, type ConsumerOptions, type ResolvedConsumerOptions } fr
 import { GregorClientError, KafkaProtocolError, isStaleMetadataCode } from "./errors.js";
 import { GroupMember, type CommittedOffset } from "./group.js";
 import { backoffMs } from "./internal/backoff.js";
-import { decodeRecords, scanRecords, type DecodeContext } from "./internal/record-reader.js";
+import { decodeRecords, scanRecords, type DecodeContext, type DecodedRecords } from "./internal/record-reader.js";
 import type { Message, MessageBatch } from "./message.js";
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from "./offsets.js";
 import { parseOptions } from "./options.js";
@@ -303,7 +303,7 @@ export class Consumer implements AsyncIterable<MessageBatch> {
 
   private pump(): void {
     if (this.closed || !this.started || this.error) return;
-    if (this.member && this.member.needsRejoin) {
+    if (this.member?.needsRejoin) {
       this.rejoining ??= this.member.ensureJoined().then(
         () => {
           this.rejoining = null;
@@ -333,7 +333,10 @@ export class Consumer implements AsyncIterable<MessageBatch> {
       }
       if (this.fetching.has(leader)) continue;
       let l = byLeader.get(leader);
-      if (!l) byLeader.set(leader, (l = []));
+      if (!l) {
+        l = [];
+        byLeader.set(leader, l);
+      }
       l.push(s);
     }
     if (needMetadata) {
@@ -431,7 +434,10 @@ export class Consumer implements AsyncIterable<MessageBatch> {
       >();
       states.forEach((s, i) => {
         let l = byTopic.get(s.topic);
-        if (!l) byTopic.set(s.topic, (l = []));
+        if (!l) {
+          l = [];
+          byTopic.set(s.topic, l);
+        }
         l.push({
           partition: s.partition,
           currentLeaderEpoch: -1,
@@ -600,7 +606,7 @@ export class Consumer implements AsyncIterable<MessageBatch> {
    * consumer does) until the application seeks past it.
    */
   private async decode(b: Buffered): Promise<MessageBatch | null> {
-    let decoded;
+    let decoded: DecodedRecords;
     try {
       const d = decodeRecords(b.records, b.ctx, b.at, BATCH_RECORDS);
       decoded = d instanceof Promise ? await d : d;

@@ -286,7 +286,10 @@ export class GroupMember {
     const byTopic = new Map<string, CommittedOffset[]>();
     for (const o of offsets) {
       let l = byTopic.get(o.topic);
-      if (!l) byTopic.set(o.topic, (l = []));
+      if (!l) {
+        l = [];
+        byTopic.set(o.topic, l);
+      }
       l.push(o);
     }
     const c = await this.coord();

@@ -40,7 +40,10 @@ export async function listOffsets(
       const leader = cluster.leaderOf(q.topic, q.partition);
       if (leader < 0) throw new KafkaProtocolError(3, `${q.topic}-${q.partition}`);
       let l = byLeader.get(leader);
-      if (!l) byLeader.set(leader, (l = []));
+      if (!l) {
+        l = [];
+        byLeader.set(leader, l);
+      }
       l.push(q);
     }
     const again: OffsetQuery[] = [];
@@ -50,7 +53,10 @@ export async function listOffsets(
         const byTopic = new Map<string, OffsetQuery[]>();
         for (const q of qs) {
           let l = byTopic.get(q.topic);
-          if (!l) byTopic.set(q.topic, (l = []));
+          if (!l) {
+            l = [];
+            byTopic.set(q.topic, l);
+          }
           l.push(q);
         }
         const c = await cluster.broker(leader);

@@ -358,7 +358,10 @@ export class Producer {
       batches.push(b);
       chosen.push(p);
       let list = byTopic.get(p.topic);
-      if (!list) byTopic.set(p.topic, (list = []));
+      if (!list) {
+        list = [];
+        byTopic.set(p.topic, list);
+      }
       list.push({ index: p.partition, records: b.bytes! });
     }
     this.brokerInFlight.set(leader, (this.brokerInFlight.get(leader) ?? 0) + 1);

@@ -35,7 +35,10 @@ describe("murmur2", () => {
 describe("sticky partitioner", () => {
   it("sticks to one partition until a batch closes, then moves to another", () => {
     let seed = 1;
-    const random = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const random = (): number => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
     const s = new StickyPartitions(random);
     const first = s.partition("t", 6);
     expect(s.partition("t", 6)).toBe(first);

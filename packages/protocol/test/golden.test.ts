@@ -56,11 +56,16 @@ function decodeResponse(f: CapturedFrame): unknown {
 }
 
 /** The `records` fields of a Produce request or Fetch response. */
-function recordsFields(f: CapturedFrame, msg: any): Buffer[] {
+function recordsFields(f: CapturedFrame, msg: unknown): Buffer[] {
+  type WithRecords = { records: Buffer }[];
   if (f.kind === "request" && f.apiKey === 0)
-    return msg.topicData.flatMap((t: any) => t.partitionData.map((p: any) => p.records));
+    return (msg as { topicData: { partitionData: WithRecords }[] }).topicData.flatMap((t) =>
+      t.partitionData.map((p) => p.records),
+    );
   if (f.kind === "response" && f.apiKey === 1)
-    return msg.responses.flatMap((t: any) => t.partitions.map((p: any) => p.records));
+    return (msg as { responses: { partitions: WithRecords }[] }).responses.flatMap((t) =>
+      t.partitions.map((p) => p.records),
+    );
   return [];
 }
 

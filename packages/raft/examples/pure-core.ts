@@ -5,7 +5,11 @@ import { RaftCore, type Message } from "../src/index.js";
 
 export function runPureCore(): string[] {
   let seed = 42;
-  const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31; // any seeded PRNG
+  // any seeded PRNG
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   const membership = { voters: [1, 2, 3], learners: [] };
   const nodes = [1, 2, 3].map(
     (id) =>

@@ -112,7 +112,7 @@ describe("log compaction", () => {
       expect(Number(first.baseOffset) + first.lastOffsetDelta).toBeGreaterThanOrEqual(at);
       // The first record returned at or after `at` is the survivor.
       const offsets = first.records.map((x) => Number(first.baseOffset) + x.offsetDelta).filter((o) => o >= at);
-      expect(offsets[0] ?? Infinity).toBeGreaterThanOrEqual(survivor > at ? survivor : at);
+      expect(offsets[0] ?? Infinity).toBeGreaterThanOrEqual(Math.max(survivor, at));
     }
     const all = await records(log);
     await log.close();
@@ -410,7 +410,7 @@ describe("compaction property: the compacted log matches last-value-per-key", ()
       | { kind: "put"; key: number; tombstone: boolean; n: number }
       | { kind: "compact"; advanceMs: number }
       | { kind: "reopen" };
-    const op = fc.oneof(
+    const op: fc.Arbitrary<Op> = fc.oneof(
       {
         weight: 8,
         arbitrary: fc.record({
@@ -449,7 +449,9 @@ describe("compaction property: the compacted log matches last-value-per-key", ()
                     { baseTimestamp: now },
                   ),
                 );
-                entries.forEach(([key, value], i) => written.push({ offset: r.baseOffset + i, key, value }));
+                entries.forEach(([key, value], i) => {
+                  written.push({ offset: r.baseOffset + i, key, value });
+                });
               } else if (o.kind === "compact") {
                 now += o.advanceMs;
                 await log.compact(now);

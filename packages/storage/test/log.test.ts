@@ -95,7 +95,9 @@ describe("Log append and read", () => {
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, i) => log.append(makeBatch([{ value: `m${i}` }, { value: "x" }]))),
     );
-    results.forEach((r, i) => expect(r.baseOffset).toBe(2 * i));
+    results.forEach((r, i) => {
+      expect(r.baseOffset).toBe(2 * i);
+    });
     expect(log.logEndOffset).toBe(400);
     // One listener call per written group; 200 appends issued together make far fewer groups.
     expect(wakeups).toBeGreaterThanOrEqual(1);
@@ -124,7 +126,9 @@ describe("Log append and read", () => {
       appends.map((b, i) => log.append(b, { transfer: i % 2 === 0 }).then((r) => (settled.push(i), r))),
     );
     expect(settled).toEqual(settled.slice().sort((a, b) => a - b));
-    results.forEach((r, i) => expect(r.baseOffset).toBe(3 * i));
+    results.forEach((r, i) => {
+      expect(r.baseOffset).toBe(3 * i);
+    });
     expect(ends).toEqual(ends.slice().sort((a, b) => a - b));
     expect(ends[ends.length - 1]).toBe(72);
     const check = async (l: Log): Promise<void> => {
@@ -135,7 +139,9 @@ describe("Log append and read", () => {
         offset = batchesIn(batches).at(-1)!.lastOffset + 1;
       }
       const read = Buffer.concat(parts);
-      expected.forEach((b, i) => b.writeBigInt64BE(BigInt(3 * i), 0));
+      expected.forEach((b, i) => {
+        b.writeBigInt64BE(BigInt(3 * i), 0);
+      });
       expect(read.equals(Buffer.concat(expected))).toBe(true);
     };
     await check(log);

@@ -290,13 +290,12 @@ describe("TailCache (arena)", () => {
                 o.sizes.map(() => o.count),
                 () => fill++ & 0xff,
               );
-              metas.forEach((m) =>
+              for (const m of metas)
                 all.push({
                   baseOffset: m.baseOffset,
                   lastOffset: m.baseOffset + m.lastOffsetDelta,
                   bytes: Buffer.from(buf.subarray(m.pos, m.pos + m.size)),
-                }),
-              );
+                });
               next += o.sizes.length * o.count;
               cache.add(buf, metas, o.adopt);
               if (buf.length <= bound)

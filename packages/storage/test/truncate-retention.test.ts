@@ -190,7 +190,7 @@ describe("model-based property: random appends, truncations, deletions, reopen",
       | { kind: "deleteBefore"; fwd: number }
       | { kind: "reopen" }
       | { kind: "crash" };
-    const op = fc.oneof(
+    const op: fc.Arbitrary<Op> = fc.oneof(
       {
         weight: 6,
         arbitrary: fc.record({

@@ -45,7 +45,7 @@ const FORMAT_KEYS = [
   "null.literal",
 ];
 
-function unescape(s: string): string {
+function unescapeSeparator(s: string): string {
   return s.replace(/\\t/g, "\t").replace(/\\n/g, "\n");
 }
 
@@ -112,9 +112,9 @@ export async function consumeCommand(argv: readonly string[], io: Io): Promise<n
   const printPartition = fmt.get("print.partition") === "true";
   const printOffset = fmt.get("print.offset") === "true";
   const printHeaders = fmt.get("print.headers") === "true";
-  const keySep = unescape(fmt.get("key.separator") ?? "\t");
-  const lineSep = unescape(fmt.get("line.separator") ?? "\n");
-  const headersSep = unescape(fmt.get("headers.separator") ?? ",");
+  const keySep = unescapeSeparator(fmt.get("key.separator") ?? "\t");
+  const lineSep = unescapeSeparator(fmt.get("line.separator") ?? "\n");
+  const headersSep = unescapeSeparator(fmt.get("headers.separator") ?? ",");
   const nullLiteral = fmt.get("null.literal") ?? "null";
   const format = (m: Message): string => {
     let s = "";

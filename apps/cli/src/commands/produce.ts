@@ -30,7 +30,7 @@ const SPECS: FlagSpec[] = [
   HELP,
 ];
 
-function unescape(s: string): string {
+function unescapeSeparator(s: string): string {
   return s.replace(/\\t/g, "\t").replace(/\\n/g, "\n");
 }
 
@@ -69,11 +69,11 @@ export async function produceCommand(
   for (const k of props.keys())
     if (!known.includes(k)) throw new UsageError(`unsupported --property '${k}'. Supported: ${known.join(", ")}`);
   const parseKey = props.get("parse.key") === "true";
-  const keySep = unescape(props.get("key.separator") ?? "\t");
+  const keySep = unescapeSeparator(props.get("key.separator") ?? "\t");
   const parseHeaders = props.get("parse.headers") === "true";
-  const headersDelim = unescape(props.get("headers.delimiter") ?? "\t");
-  const headersSep = unescape(props.get("headers.separator") ?? ",");
-  const headerKeySep = unescape(props.get("headers.key.separator") ?? ":");
+  const headersDelim = unescapeSeparator(props.get("headers.delimiter") ?? "\t");
+  const headersSep = unescapeSeparator(props.get("headers.separator") ?? ",");
+  const headerKeySep = unescapeSeparator(props.get("headers.key.separator") ?? ":");
   const nullMarker = props.get("null.marker");
   const options: Record<string, unknown> = {
     bootstrapBrokers: bootstrapOf(a),

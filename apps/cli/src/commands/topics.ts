@@ -1,5 +1,5 @@
 // gregor topics (kafka-topics.sh): --create / --list / --describe / --alter / --delete.
-import { Admin } from "@gregor/client";
+import { Admin, type TopicInfo } from "@gregor/client";
 import { BOOTSTRAP, HELP, UsageError, bootstrapOf, parseArgs, usage, type FlagSpec } from "../args.js";
 import type { Io } from "../io.js";
 
@@ -112,7 +112,7 @@ async function describe(
   if (topicArg === undefined) topics = await admin.listTopics({ includeInternal: !excludeInternal });
   else topics = topicArg.split(",");
   for (const name of topics) {
-    let info;
+    let info: TopicInfo | undefined;
     try {
       [info] = await admin.describeTopics([name]);
     } catch (e) {

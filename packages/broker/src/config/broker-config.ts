@@ -15,7 +15,8 @@ export class ConfigError extends Error {
   }
 }
 
-const LONG_MAX = 9223372036854775807;
+/** Java's Long.MAX_VALUE (2^63 - 1) as a double: 2^63, the nearest one. */
+const LONG_MAX = 2 ** 63;
 
 function num(v: unknown): unknown {
   if (typeof v === "string" && v.trim() !== "") {
@@ -190,12 +191,13 @@ export function configFromEnv(env: Record<string, string | undefined>): Map<stri
   const out = new Map<string, string>();
   for (const [name, value] of Object.entries(env)) {
     if (!name.startsWith("GREGOR_") || value === undefined) continue;
+    // "__" is a literal "_", any other "_" a ".".
     const key = name
       .slice(7)
       .toLowerCase()
-      .replace(/__/g, "\u0000")
-      .replace(/_/g, ".")
-      .replace(/\u0000/g, "_");
+      .split("__")
+      .map((part) => part.replace(/_/g, "."))
+      .join("_");
     out.set(key, value);
   }
   return out;

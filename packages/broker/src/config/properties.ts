@@ -12,7 +12,7 @@ export function parseProperties(text: string): Map<string, string> {
     }
     const m = /^((?:\\.|[^=:\s\\])+)\s*[=:\s]?\s*(.*)$/.exec(line);
     if (m === null) continue;
-    out.set(unescape(m[1]!), unescape(m[2]!.replace(/\s+$/, "")));
+    out.set(unescapeProperty(m[1]!), unescapeProperty(m[2]!.replace(/\s+$/, "")));
   }
   return out;
 }
@@ -23,7 +23,7 @@ function endsWithContinuation(line: string): boolean {
   return n % 2 === 1;
 }
 
-function unescape(s: string): string {
+function unescapeProperty(s: string): string {
   return s.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_, c: string) => {
     if (c.length === 5) return String.fromCharCode(parseInt(c.slice(1), 16));
     return c === "t" ? "\t" : c === "n" ? "\n" : c === "r" ? "\r" : c;

@@ -200,7 +200,9 @@ async function skipEmptyBatches(log: PartitionLog, slices: Buffer[], maxBytes: n
   for (const b of out) bytes += b.length;
   for (let i = 0; i < MAX_EMPTY_SKIP_READS && next >= 0 && next < log.logEndOffset && bytes < maxBytes; i++) {
     const r = log.read(next, maxBytes - bytes, false);
-    const more = r instanceof Promise ? await r : r;
+    let more: Buffer[];
+    if (r instanceof Promise) more = await r;
+    else more = r;
     if (more.length === 0) break;
     for (const b of more) bytes += b.length;
     out.push(...more);

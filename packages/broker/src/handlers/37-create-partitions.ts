@@ -12,7 +12,7 @@ export const createPartitionsHandler: Handler<CreatePartitionsRequest, CreatePar
     const s = ctx.services;
     const results = [];
     for (const t of req.topics) {
-      if (t.assignments !== null && t.assignments.some((a) => a.brokerIds.some((b) => b !== s.nodeId))) {
+      if (t.assignments?.some((a) => a.brokerIds.some((b) => b !== s.nodeId))) {
         results.push({
           name: t.name,
           errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,

@@ -51,10 +51,15 @@ export class AppendWaiters {
     let byPartition = this.keys.get(topic);
     if (byPartition === undefined) {
       if (this.keys.size >= 100_000) this.keys.clear();
-      this.keys.set(topic, (byPartition = []));
+      byPartition = [];
+      this.keys.set(topic, byPartition);
     }
     if (partition < 0 || partition >= 100_000) return AppendWaiters.key(topic, partition);
-    return (byPartition[partition] ??= AppendWaiters.key(topic, partition));
+    const interned = byPartition[partition];
+    if (interned !== undefined) return interned;
+    const key = AppendWaiters.key(topic, partition);
+    byPartition[partition] = key;
+    return key;
   }
 
   /**
@@ -67,7 +72,10 @@ export class AppendWaiters {
     this.live.set(w, entry);
     for (const k of w.keys) {
       let set = this.byKey.get(k);
-      if (set === undefined) this.byKey.set(k, (set = new Set()));
+      if (set === undefined) {
+        set = new Set();
+        this.byKey.set(k, set);
+      }
       set.add(entry);
     }
     this.push(entry);

@@ -82,7 +82,10 @@ export class Connection {
   }
 
   private onFrame(frame: Buffer): void {
-    if (frame.length < 8) return this.reject("request shorter than its header", -1, -1);
+    if (frame.length < 8) {
+      this.reject("request shorter than its header", -1, -1);
+      return;
+    }
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
     const handler = apiKey >= 0 ? this.handlers[apiKey] : undefined;
@@ -102,7 +105,8 @@ export class Connection {
         this.flush();
         return;
       }
-      return this.reject("unsupported api key or version", apiKey, apiVersion);
+      this.reject("unsupported api key or version", apiKey, apiVersion);
+      return;
     }
     let header: RequestHeader;
     let req: unknown;
@@ -116,7 +120,8 @@ export class Connection {
         header = decoded.header;
         req = apiCodec(apiKey)!.decodeRequest(decoded.body, apiVersion);
       } catch (e) {
-        return this.reject(`malformed request: ${(e as Error).message}`, apiKey, apiVersion);
+        this.reject(`malformed request: ${(e as Error).message}`, apiKey, apiVersion);
+        return;
       }
     }
     const slot = new Slot(apiKey, apiVersion, header.correlationId);
@@ -166,12 +171,19 @@ export class Connection {
         { err: result, apiKey: handler.apiKey, apiVersion: ctx.apiVersion, connection: this.id },
         "handler failed",
       );
-      if (handler.apiKey === 0 && (req as { acks?: number }).acks === 0) return this.scheduleFlush();
-      if (handler.errorResponse === undefined) return this.destroy();
+      if (handler.apiKey === 0 && (req as { acks?: number }).acks === 0) {
+        this.scheduleFlush();
+        return;
+      }
+      if (handler.errorResponse === undefined) {
+        this.destroy();
+        return;
+      }
       try {
         slot.result = handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, ctx);
       } catch {
-        return this.destroy();
+        this.destroy();
+        return;
       }
     } else {
       slot.result = result;

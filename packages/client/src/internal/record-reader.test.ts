@@ -63,15 +63,15 @@ describe("record reader: lazy messages and chunked decoding", () => {
                 })),
               }),
             );
-            rs.forEach((r, i) =>
+            rs.forEach((r, i) => {
               expected.push({
                 offset: offset + BigInt(i),
                 timestamp: 1_700_000_000_000 + r.tsDelta,
                 key: r.key,
                 value: r.value,
                 headers: r.headers.map((h) => [h.key, h.value]),
-              }),
-            );
+              });
+            });
             offset += BigInt(rs.length);
           }
           const buf = Buffer.concat(parts);

@@ -11,7 +11,7 @@ import { appendFileSync, writeFileSync } from "node:fs";
 import net from "node:net";
 
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+  process.argv.slice(2).flatMap((a, i, all) => (a.startsWith("--") ? [[a.slice(2), all[i + 1]]] : [])),
 );
 const [upHost, upPortText] = String(args.upstream).split(":");
 const upPort = Number(upPortText);

@@ -209,7 +209,8 @@ export class Reader {
           continue;
         }
       }
-      (unknown ??= []).push({ tag, data: this.buf.subarray(start, start + size) });
+      if (unknown === undefined) unknown = [];
+      unknown.push({ tag, data: this.buf.subarray(start, start + size) });
       this.pos = start + size;
     }
     return unknown;

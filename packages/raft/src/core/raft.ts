@@ -6,7 +6,6 @@ import {
   handleAppendResp,
   handleHeartbeatResp,
   leaderReadIndex,
-  maybeCommit,
   sendAppend,
   sendTimeoutNow,
   type PendingRead,

@@ -93,7 +93,7 @@ export function advanceReady(r: RaftCore, rd: Ready): void {
   if (r.role === "leader") {
     // The leader's own log counts toward the quorum only once durable (self match = stabled).
     const self = r.progress.get(r.id);
-    if (self !== undefined && self.maybeUpdate(log.stabledIndex) && maybeCommit(r)) bcastAppend(r);
+    if (self?.maybeUpdate(log.stabledIndex) && maybeCommit(r)) bcastAppend(r);
   }
 }
 

@@ -16,7 +16,10 @@ export class MemoryNetwork {
           for (const m of msgs) {
             if (this.isolated.has(m.to)) continue;
             let l = byTo.get(m.to);
-            if (l === undefined) byTo.set(m.to, (l = []));
+            if (l === undefined) {
+              l = [];
+              byTo.set(m.to, l);
+            }
             l.push(m);
           }
           for (const [to, l] of byTo) this.handlers.get(to)?.(l);

@@ -223,7 +223,9 @@ export class RaftNode {
       this.proposals = this.proposals.length <= max ? [] : this.proposals.slice(max);
       const r = core.proposeBatch(batch.map((p) => p.data));
       if (r.ok) {
-        batch.forEach((p, k) => this.waiting.set(r.index + k, { ...p.waiter, term: r.term }));
+        batch.forEach((p, k) => {
+          this.waiting.set(r.index + k, { ...p.waiter, term: r.term });
+        });
       } else {
         const err =
           r.reason === "overloaded" ? new ProposalDroppedError("raft log overloaded") : new NotLeaderError(r.leaderId);

@@ -121,7 +121,10 @@ export function checkHistory(ops: HistoryOp[]): { ok: true } | { ok: false; key:
   const byKey = new Map<string, HistoryOp[]>();
   for (const op of pruneUnobserved(ops)) {
     let list = byKey.get(op.key);
-    if (list === undefined) byKey.set(op.key, (list = []));
+    if (list === undefined) {
+      list = [];
+      byKey.set(op.key, list);
+    }
     list.push(op);
   }
   for (const [key, list] of byKey) {
