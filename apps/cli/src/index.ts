@@ -9,7 +9,7 @@ import { produceCommand } from "./commands/produce.js";
 import { topicsCommand } from "./commands/topics.js";
 import { processIo, type Io } from "./io.js";
 
-export { type Io } from "./io.js";
+export type { Io } from "./io.js";
 
 const COMMANDS: Record<
   string,

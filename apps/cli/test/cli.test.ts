@@ -225,7 +225,7 @@ describe("help and progress", () => {
     expect(viaHelp.out).toBe(viaFlag.out);
     expect(viaShort.out).toBe(viaFlag.out);
     expect(viaFlag.out).toContain("--reset-offsets");
-    expect(viaFlag.out).toMatch(/Examples:\n  gregor groups --bootstrap-server/);
+    expect(viaFlag.out).toMatch(/Examples:\n {2}gregor groups --bootstrap-server/);
     for (const line of viaFlag.out.split("\n").filter((l) => l.startsWith("  --")))
       expect(line.length).toBeLessThanOrEqual(100); // wrapped descriptions
     expect(bad.code).toBe(1);

@@ -132,7 +132,7 @@ export class Connection {
    * With `expectResponse: false` (acks=0 Produce) it resolves once the bytes are queued.
    */
   request<T>(apiKey: number, body: unknown, options?: { apiVersion?: number; expectResponse?: boolean }): Promise<T> {
-    let v = options?.apiVersion ?? this.version(apiKey);
+    const v = options?.apiVersion ?? this.version(apiKey);
     if (v < 0) {
       const name = apiCodec(apiKey)?.name ?? String(apiKey);
       return Promise.reject(

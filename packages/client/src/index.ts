@@ -1,6 +1,6 @@
 export { Connection, DEFAULT_VERSION_CAPS, type ConnectionOptions } from "./connection.js";
 export { Cluster, type BrokerInfo, type PartitionInfo, type TopicInfo } from "./cluster.js";
-export { type SaslOptions, type SaslMechanism } from "./sasl.js";
+export type { SaslOptions, SaslMechanism } from "./sasl.js";
 export { type Logger, silentLogger } from "./logger.js";
 export {
   GregorClientError,
@@ -12,7 +12,7 @@ export {
   errorName,
   isRetriableCode,
 } from "./errors.js";
-export { type ClientOptions } from "./options.js";
+export type { ClientOptions } from "./options.js";
 export {
   murmur2,
   toPositive,
@@ -22,9 +22,9 @@ export {
   type PartitionerInput,
 } from "./partitioner.js";
 export { Producer, type ProducerRecord, type RecordMetadata } from "./producer.js";
-export { type ProducerOptions } from "./producer-options.js";
+export type { ProducerOptions } from "./producer-options.js";
 export { Consumer, type PartitionAssignment, type StartPosition } from "./consumer.js";
-export { type ConsumerOptions } from "./consumer-options.js";
+export type { ConsumerOptions } from "./consumer-options.js";
 export { Message, type MessageBatch, type MessageHeader } from "./message.js";
 export {
   rangeAssignor,
@@ -34,7 +34,7 @@ export {
   type GroupAssignment,
   type TopicPartitions,
 } from "./assignors.js";
-export { type CommittedOffset } from "./group.js";
+export type { CommittedOffset } from "./group.js";
 export { listOffsets, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, type OffsetQuery, type OffsetAnswer } from "./offsets.js";
 export {
   Admin,

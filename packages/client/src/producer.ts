@@ -3,7 +3,7 @@
 // carries at most one batch per partition, with up to maxInFlightRequestsPerConnection requests in
 // flight per broker. Idempotence (KIP-98): InitProducerId once, per-partition sequence numbers
 // stamped at first send, retried batches resent byte for byte in sequence order.
-import { CompressionCodec, compressionCodecByName } from "@gregor/protocol";
+import { type CompressionCodec, compressionCodecByName } from "@gregor/protocol";
 import type { InitProducerIdResponse, ProduceResponse } from "@gregor/protocol";
 import { Cluster } from "./cluster.js";
 import { GregorClientError, KafkaProtocolError, KafkaTimeoutError, isStaleMetadataCode } from "./errors.js";

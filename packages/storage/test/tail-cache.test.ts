@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { TailCache, UNCACHED_APPEND_BYTES, slabBytesFor } from "../src/internal/tail-cache.js";
 import type { BatchMeta } from "../src/internal/batch.js";
-import { Log } from "../src/index.js";
+import type { Log } from "../src/index.js";
 import { batchesIn, makeBatch, makeSizedBatch } from "./batches.js";
 import { openTempLog } from "./helpers.js";
 

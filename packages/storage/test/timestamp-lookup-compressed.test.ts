@@ -10,7 +10,7 @@ import {
   encodeRecordBatchAsync,
   type RecordInput,
 } from "@gregor/protocol";
-import { Log, MAX_TIMESTAMP } from "../src/index.js";
+import { type Log, MAX_TIMESTAMP } from "../src/index.js";
 import { findRecord } from "../src/internal/records.js";
 import { openTempLog } from "./helpers.js";
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { Log } from "../src/index.js";
+import type { Log } from "../src/index.js";
 import { makeBatch, makeSizedBatch } from "./batches.js";
 import { memoryLogger, openTempLog } from "./helpers.js";
 

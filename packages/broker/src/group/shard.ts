@@ -30,7 +30,7 @@ import type {
   SyncGroupResponse,
 } from "@gregor/protocol";
 import { ClassicGroup, type Member } from "./group.js";
-import { type CoordinatorRecord } from "./records.js";
+import type { CoordinatorRecord } from "./records.js";
 import { TimerQueue } from "./timer.js";
 import { applyRecord, groupMetadataRecord } from "./replay.js";
 import { joinGroup } from "./join.js";
