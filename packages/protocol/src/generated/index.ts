@@ -150,3 +150,4 @@ export * from "./voters-record.js";
 export * from "./write-txn-markers-request.js";
 export * from "./write-txn-markers-response.js";
 export * from "./api-codecs.js";
+export * from "./api-keys.js";

@@ -37,3 +37,16 @@ export {
   decodeControlRecord,
 } from "./control.js";
 export { iterateBatches, validBytesPrefix, type BatchView } from "./iterate.js";
+export {
+  zigzag,
+  unzigzag,
+  uvarintSize,
+  varintSize,
+  varlongSize,
+  writeUVarint,
+  writeVarint,
+  writeVarlong,
+  readVarint,
+  readVarlong,
+  RecordCursor,
+} from "./varint.js";

@@ -40,7 +40,7 @@ import {
 import { CorruptRecordError } from "./errors.js";
 import { layoutRecords, readRecords, writeRecords, type DecodedRecord, type RecordInput } from "./records.js";
 import { RecordCursor } from "./varint.js";
-import { assert } from "./assert.js";
+import { assert } from "../util/assert.js";
 
 export const TimestampType = { CreateTime: 0, LogAppendTime: 1 } as const;
 export type TimestampType = (typeof TimestampType)[keyof typeof TimestampType];

@@ -4,7 +4,7 @@
 //   headers: [keyLength varint | key utf8 | valueLength varint | value]
 // Encoding sizes every record first, then writes them into one preallocated Buffer: no
 // per-record allocation beyond what the caller's record objects already hold.
-import { assert } from "./assert.js";
+import { assert } from "../util/assert.js";
 import type { RecordCursor } from "./varint.js";
 import { uvarintSize, varintSize, writeVarint, zigzag, writeUVarint } from "./varint.js";
 

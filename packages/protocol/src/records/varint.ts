@@ -26,16 +26,62 @@ export function varintSize(v: number): number {
 }
 
 export function writeUVarint(buf: Buffer, pos: number, u: number): number {
+  // Above 32 bits the shift operators would truncate: divide until the rest fits, then shift.
+  while (u > 0xffffffff) {
+    buf[pos++] = (u % 128) | 0x80;
+    u = Math.floor(u / 128);
+  }
   while (u >= 0x80) {
     buf[pos++] = (u & 0x7f) | 0x80;
-    u = Math.floor(u / 128);
+    u >>>= 7;
   }
   buf[pos++] = u;
   return pos;
 }
 
+/** Writes a zigzag varint (int32 or any safe integer) at `pos`; returns the next position. */
 export function writeVarint(buf: Buffer, pos: number, v: number): number {
   return writeUVarint(buf, pos, zigzag(v));
+}
+
+/** Kafka's varlong (a record's timestampDelta/offsetDelta as int64) is the same encoding over a number. */
+export const varlongSize: (v: number) => number = varintSize;
+export const writeVarlong: (buf: Buffer, pos: number, v: number) => number = writeVarint;
+
+/**
+ * Reads a zigzag varint (int32, at most 5 bytes) at `pos` without allocating: returns the value
+ * and stores the next position in `next[0]` (a caller-owned scratch, e.g. one Int32Array(1)).
+ * Bytes running past the buffer or a sixth byte raise CorruptRecordError.
+ */
+export function readVarint(buf: Buffer, pos: number, next: Int32Array | number[]): number {
+  const start = pos;
+  let u = 0;
+  let shift = 0;
+  let b: number;
+  do {
+    if (pos >= buf.length || shift > 28) throw new CorruptRecordError("bad varint", "varint", start);
+    b = buf[pos++] as number;
+    u |= (b & 0x7f) << shift;
+    shift += 7;
+  } while (b & 0x80);
+  next[0] = pos;
+  return (u >>> 1) ^ -(u & 1);
+}
+
+/** readVarint for a varlong (at most 10 bytes), as a number (exact up to 2^53, rounded beyond). */
+export function readVarlong(buf: Buffer, pos: number, next: Int32Array | number[]): number {
+  const start = pos;
+  let u = 0;
+  let mul = 1;
+  let b: number;
+  do {
+    if (pos >= buf.length || mul > 2 ** 63) throw new CorruptRecordError("bad varlong", "varlong", start);
+    b = buf[pos++] as number;
+    u += (b & 0x7f) * mul;
+    mul *= 128;
+  } while (b & 0x80);
+  next[0] = pos;
+  return unzigzag(u);
 }
 
 /**
