@@ -10,6 +10,7 @@ import {
   sendTimeoutNow,
   type PendingRead,
 } from "./leader.js";
+import { campaign as startCampaign, stepCandidate } from "./candidate.js";
 import { handleAppend, handleSnapshot, handleVote } from "./follower.js";
 import { RaftLog } from "./log.js";
 import {
@@ -21,7 +22,7 @@ import {
   type ProposeResult,
   type RaftStatus,
 } from "./ready.js";
-import { Progress, quorumSize } from "./progress.js";
+import { Progress } from "./progress.js";
 import {
   assert,
   emptyMessage,
@@ -63,7 +64,8 @@ export class RaftCore {
   private readonly cfg: RaftConfig;
   private readonly maxInflight: number;
   private readonly maxUncommitted: number;
-  private votes = new Map<NodeId, boolean>();
+  /** Votes of the current (pre-)election (candidate.ts counts them). */
+  votes = new Map<NodeId, boolean>();
   /** Outgoing messages, drained by ready(). */
   msgs: Message[] = [];
   /** Ticks since the last election reset / leader contact (read by follower.ts). */
@@ -140,31 +142,7 @@ export class RaftCore {
 
   /** Start an election now (etcd MsgHup); with pre-vote, a pre-election first (thesis §9.6). */
   campaign(transfer: boolean): void {
-    if (!this.promotable() || this.role === "leader") return;
-    if (this.cfg.preVote !== true || transfer) {
-      this.campaignReal(transfer);
-      return;
-    }
-    this.becomePreCandidate();
-    if (this.poll(this.id, true) === "won") return;
-    this.requestVotes("preVote", this.term + 1, false);
-  }
-
-  private campaignReal(transfer: boolean): void {
-    this.becomeCandidate();
-    if (this.poll(this.id, true) === "won") return;
-    this.requestVotes("vote", this.term, transfer);
-  }
-
-  private requestVotes(type: "vote" | "preVote", term: number, transfer: boolean): void {
-    for (const id of this.membership.voters) {
-      if (id === this.id) continue;
-      const m = emptyMessage(type, this.id, id, term);
-      m.index = this.log.lastIndex();
-      m.logTerm = this.log.lastTerm();
-      if (transfer) m.context = "transfer";
-      this.send(m);
-    }
+    startCampaign(this, transfer, this.cfg.preVote === true);
   }
 
   step(m: Message): void {
@@ -209,7 +187,7 @@ export class RaftCore {
         break;
       case "candidate":
       case "preCandidate":
-        this.stepCandidate(m);
+        stepCandidate(this, m);
         break;
       case "follower":
         this.stepFollower(m);
@@ -234,27 +212,8 @@ export class RaftCore {
     }
   }
 
-  private stepCandidate(m: Message): void {
-    switch (m.type) {
-      case "app":
-      case "heartbeat":
-      case "snap":
-        this.becomeFollower(m.term, m.from);
-        this.stepFollower(m);
-        break;
-      case "voteResp":
-      case "preVoteResp": {
-        if ((m.type === "voteResp") !== (this.role === "candidate")) return;
-        const result = this.poll(m.from, !m.reject);
-        if (result === "lost") this.becomeFollower(this.term, NONE);
-        break;
-      }
-      default:
-        break;
-    }
-  }
-
-  private stepFollower(m: Message): void {
+  /** @internal (candidate.ts steps a message here after stepping down) */
+  stepFollower(m: Message): void {
     switch (m.type) {
       case "app":
         this.electionElapsed = 0;
@@ -337,7 +296,8 @@ export class RaftCore {
 
   // --- role transitions ---
 
-  private becomeFollower(term: number, lead: NodeId): void {
+  /** @internal role transition (candidate.ts) */
+  becomeFollower(term: number, lead: NodeId): void {
     if (term !== this.term) {
       this.term = term;
       this.vote = NONE;
@@ -347,7 +307,8 @@ export class RaftCore {
     this.resetTimers();
   }
 
-  private becomePreCandidate(): void {
+  /** @internal role transition (candidate.ts) */
+  becomePreCandidate(): void {
     assert(this.role !== "leader", "leader cannot become pre-candidate");
     this.role = "preCandidate";
     this.lead = NONE;
@@ -355,7 +316,8 @@ export class RaftCore {
     this.resetTimers();
   }
 
-  private becomeCandidate(): void {
+  /** @internal role transition (candidate.ts) */
+  becomeCandidate(): void {
     assert(this.role !== "leader", "leader cannot become candidate");
     this.term += 1;
     this.vote = this.id;
@@ -365,7 +327,8 @@ export class RaftCore {
     this.resetTimers();
   }
 
-  private becomeLeader(): void {
+  /** @internal role transition (candidate.ts) */
+  becomeLeader(): void {
     assert(this.role === "candidate", "only a candidate becomes leader");
     this.role = "leader";
     this.lead = this.id;
@@ -392,23 +355,6 @@ export class RaftCore {
     this.leadTransferee = NONE;
     this.pendingReads = [];
     this.queuedReads = [];
-  }
-
-  /** Record a vote and decide the (pre-)election (§5.2). */
-  private poll(from: NodeId, granted: boolean): "won" | "lost" | "pending" {
-    if (!this.membership.voters.includes(from)) return "pending";
-    if (!this.votes.has(from)) this.votes.set(from, granted);
-    let yes = 0;
-    let no = 0;
-    for (const g of this.votes.values()) g ? yes++ : no++;
-    const q = quorumSize(this.membership.voters.length);
-    if (yes >= q) {
-      if (this.role === "preCandidate") this.campaignReal(false);
-      else if (this.role === "candidate") this.becomeLeader();
-      return "won";
-    }
-    if (no >= q) return "lost";
-    return "pending";
   }
 
   /** The current randomized election timeout in ticks. */
