@@ -4,7 +4,5 @@ import { ErrorCode } from "@gregor/protocol";
 export { ErrorCode };
 export type ErrorCodeValue = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** Programmer-error assertion, always on (TigerBeetle style). */
-export function assert(cond: unknown, message: string): asserts cond {
-  if (!cond) throw new Error(`assertion failed: ${message}`);
-}
+/** The one programmer-error assertion (always on), re-exported for the coordinator's modules. */
+export { assert } from "@gregor/protocol/util";

@@ -3,7 +3,7 @@
 // scheduling order). Rescheduling a key replaces its previous deadline (lazy deletion in a binary
 // heap; the heap is rebuilt when stale entries outnumber live ones, so its size stays bounded by
 // ~2x the number of live timers).
-import { assert } from "./errors.js";
+import { MinHeap, assert } from "@gregor/protocol/util";
 
 interface Entry<E> {
   deadlineMs: number;
@@ -13,7 +13,9 @@ interface Entry<E> {
 }
 
 export class TimerQueue<E> {
-  private heap: Entry<E>[] = [];
+  private readonly heap = new MinHeap<Entry<E>>(
+    (a, b) => a.deadlineMs < b.deadlineMs || (a.deadlineMs === b.deadlineMs && a.seq < b.seq),
+  );
   private live = new Map<string, number>(); // key -> seq of its live entry
   private nextSeq = 0;
 
@@ -29,8 +31,8 @@ export class TimerQueue<E> {
     assert(Number.isFinite(deadlineMs), "timer deadline must be finite");
     const seq = this.nextSeq++;
     this.live.set(key, seq);
-    this.push({ deadlineMs, seq, key, event });
-    if (this.heap.length > 2 * this.live.size + 64) this.compact();
+    this.heap.push({ deadlineMs, seq, key, event });
+    if (this.heap.size > 2 * this.live.size + 64) this.heap.retain((e) => this.live.get(e.key) === e.seq);
   }
 
   cancel(key: string): void {
@@ -40,7 +42,7 @@ export class TimerQueue<E> {
   /** Earliest live deadline, or undefined when nothing is scheduled. */
   nextDeadlineMs(): number | undefined {
     this.dropStaleTop();
-    return this.heap[0]?.deadlineMs;
+    return this.heap.peek()?.deadlineMs;
   }
 
   /** Removes and returns the events due at `nowMs`, earliest first. */
@@ -48,9 +50,9 @@ export class TimerQueue<E> {
     const out: E[] = [];
     for (;;) {
       this.dropStaleTop();
-      const top = this.heap[0];
+      const top = this.heap.peek();
       if (top === undefined || top.deadlineMs > nowMs || out.length >= max) return out;
-      this.pop();
+      this.heap.pop();
       this.live.delete(top.key);
       out.push(top.event);
     }
@@ -58,49 +60,9 @@ export class TimerQueue<E> {
 
   private dropStaleTop(): void {
     for (;;) {
-      const top = this.heap[0];
+      const top = this.heap.peek();
       if (top === undefined || this.live.get(top.key) === top.seq) return;
-      this.pop();
-    }
-  }
-
-  private compact(): void {
-    const kept = this.heap.filter((e) => this.live.get(e.key) === e.seq);
-    this.heap = [];
-    for (const e of kept) this.push(e);
-  }
-
-  private less(a: Entry<E>, b: Entry<E>): boolean {
-    return a.deadlineMs < b.deadlineMs || (a.deadlineMs === b.deadlineMs && a.seq < b.seq);
-  }
-
-  private push(e: Entry<E>): void {
-    const h = this.heap;
-    h.push(e);
-    let i = h.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (!this.less(h[i]!, h[p]!)) break;
-      [h[i], h[p]] = [h[p]!, h[i]!];
-      i = p;
-    }
-  }
-
-  private pop(): void {
-    const h = this.heap;
-    const last = h.pop();
-    if (last === undefined || h.length === 0) return;
-    h[0] = last;
-    let i = 0;
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < h.length && this.less(h[l]!, h[m]!)) m = l;
-      if (r < h.length && this.less(h[r]!, h[m]!)) m = r;
-      if (m === i) return;
-      [h[i], h[m]] = [h[m]!, h[i]!];
-      i = m;
+      this.heap.pop();
     }
   }
 }

@@ -65,7 +65,7 @@ describe("AppendWaiters", () => {
       expect(a.completions()).toBe(1);
     }
     // Compaction keeps the stale deadlines of early completions bounded.
-    expect((w as unknown as { heap: unknown[] }).heap.length).toBeLessThan(2 * w.size + 1100);
+    expect((w as unknown as { heap: { size: number } }).heap.size).toBeLessThan(2 * w.size + 1100);
     now = 299_999;
     (w as unknown as { onTimer: () => void }).onTimer();
     expect(long.completions()).toBe(0);

@@ -4,6 +4,7 @@
 // Deadlines share one timer: waiters sit in a min-heap by deadline and the timer is armed for the
 // earliest. A waiter completed early stays in the heap, marked done, until its deadline comes up
 // (or the heap is compacted), so a tailing consumer's fetch costs no setTimeout/clearTimeout pair.
+import { MinHeap } from "@gregor/protocol/util";
 
 export interface FetchWaiter {
   keys: string[];
@@ -26,7 +27,7 @@ const STALE_SLACK = 1024;
 export class AppendWaiters {
   private readonly byKey = new Map<string, Set<Entry>>();
   private readonly live = new Map<FetchWaiter, Entry>();
-  private heap: Entry[] = [];
+  private readonly heap = new MinHeap<Entry>((a, b) => a.deadline < b.deadline);
   private timer: ReturnType<typeof setTimeout> | undefined;
   private armedFor = Infinity;
 
@@ -78,7 +79,7 @@ export class AppendWaiters {
       }
       set.add(entry);
     }
-    this.push(entry);
+    this.heap.push(entry);
     if (entry.deadline < this.armedFor) this.arm();
     return true;
   }
@@ -104,7 +105,7 @@ export class AppendWaiters {
   /** Completes every waiter (shutdown, topic deletion). */
   completeAll(): void {
     for (const e of [...this.live.values()]) this.finish(e);
-    this.heap = [];
+    this.heap.clear();
     this.disarm();
   }
 
@@ -115,10 +116,10 @@ export class AppendWaiters {
     // The per-partition sets stay (bounded by the partitions fetched); emptied, they cost nothing.
     for (const k of e.waiter.keys) this.byKey.get(k)?.delete(e);
     if (this.live.size === 0) {
-      this.heap = [];
+      this.heap.clear();
       this.disarm();
-    } else if (this.heap.length > 2 * this.live.size + STALE_SLACK) {
-      this.compact();
+    } else if (this.heap.size > 2 * this.live.size + STALE_SLACK) {
+      this.heap.retain((entry) => !entry.done);
     }
     e.waiter.complete();
   }
@@ -127,18 +128,22 @@ export class AppendWaiters {
     this.timer = undefined;
     this.armedFor = Infinity;
     const now = this.now();
-    while (this.heap.length > 0 && this.heap[0]!.deadline <= now) {
-      const e = this.pop();
-      if (!e.done) this.finish(e);
+    for (let top = this.heap.peek(); top !== undefined && top.deadline <= now; top = this.heap.peek()) {
+      this.heap.pop();
+      if (!top.done) this.finish(top);
     }
-    if (this.heap.length > 0) this.arm();
+    if (this.heap.size > 0) this.arm();
   };
 
   private arm(): void {
     this.disarm();
-    while (this.heap.length > 0 && this.heap[0]!.done) this.pop();
-    if (this.heap.length === 0) return;
-    const deadline = this.heap[0]!.deadline;
+    let top = this.heap.peek();
+    while (top?.done) {
+      this.heap.pop();
+      top = this.heap.peek();
+    }
+    if (top === undefined) return;
+    const deadline = top.deadline;
     this.armedFor = deadline;
     // Node timers have 1 ms resolution: round up so an expiry never lands before the deadline.
     this.timer = setTimeout(this.onTimer, Math.max(0, Math.ceil(deadline - this.now())));
@@ -149,44 +154,5 @@ export class AppendWaiters {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     this.armedFor = Infinity;
-  }
-
-  private compact(): void {
-    const live = this.heap.filter((e) => !e.done);
-    this.heap = [];
-    for (const e of live) this.push(e);
-  }
-
-  private push(e: Entry): void {
-    const h = this.heap;
-    let i = h.length;
-    h.push(e);
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (h[parent]!.deadline <= e.deadline) break;
-      h[i] = h[parent]!;
-      i = parent;
-    }
-    h[i] = e;
-  }
-
-  private pop(): Entry {
-    const h = this.heap;
-    const top = h[0]!;
-    const last = h.pop()!;
-    if (h.length > 0) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= h.length) break;
-        const r = l + 1;
-        const c = r < h.length && h[r]!.deadline < h[l]!.deadline ? r : l;
-        if (h[c]!.deadline >= last.deadline) break;
-        h[i] = h[c]!;
-        i = c;
-      }
-      h[i] = last;
-    }
-    return top;
   }
 }
