@@ -6,7 +6,10 @@ import type { BrokerEndpoint, BrokerFeature } from "./records.js";
 export interface BrokerRegistration {
   readonly brokerId: number;
   readonly incarnationId: string;
-  /** The offset of the RegisterBroker record that created this registration (KIP-631). */
+  /**
+   * The offset of the RegisterBroker record that created this registration (KIP-631). The broker
+   * is unfenced only once it has replayed up to this offset.
+   */
   readonly brokerEpoch: number;
   readonly endPoints: readonly BrokerEndpoint[];
   readonly features: readonly BrokerFeature[];
@@ -14,8 +17,6 @@ export interface BrokerRegistration {
   readonly fenced: boolean;
   readonly inControlledShutdown: boolean;
   readonly logDirs: readonly string[];
-  /** Offset of the last RegisterBroker record for this broker; unfence needs the broker caught up to it. */
-  readonly registrationOffset: number;
 }
 
 export interface PartitionRegistration {

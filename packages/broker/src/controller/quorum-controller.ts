@@ -2,8 +2,17 @@
 // Operations read the current MetadataImage and return records plus a response; they never change
 // the image. replay(records, offset) is the only way the image changes, on the active controller and
 // on every standby alike, so any node can take over. Soft state that is not in the log (broker
-// session deadlines, Kafka's BrokerHeartbeatManager) lives beside the image on the active node.
+// session deadlines, Kafka's BrokerHeartbeatManager) lives beside the image on the active node and
+// is touched by registrations and heartbeats. The runtime runs one operation at a time: it commits
+// the records and replays them before the next, so each operation sees every earlier one.
 // No I/O, no clock, no Math.random: time arrives as nowMs, randomness from options.random.
+import { ErrorCode } from "@gregor/protocol";
+import { assert } from "../group/errors.js";
+import { alterPartition, electLeaders } from "./alter-partition.js";
+import { BrokerHeartbeatManager } from "./broker-heartbeat-manager.js";
+import { brokerHeartbeat, fenceRecords, registerBroker } from "./cluster-control.js";
+import { incrementalAlterConfigs } from "./config-control.js";
+import { MetadataDelta } from "./delta.js";
 import { EMPTY_IMAGE, type MetadataImage } from "./image.js";
 import type { MetadataRecord } from "./records.js";
 import type {
@@ -27,6 +36,8 @@ import type {
   IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsResponse,
 } from "./requests.js";
+import { createPartitions, deleteTopics } from "./topic-changes.js";
+import { createTopics } from "./topic-control.js";
 
 export interface QuorumControllerOptions {
   clusterId: string;
@@ -40,80 +51,128 @@ export interface QuorumControllerOptions {
   random: () => number;
 }
 
+/** Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE. */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
+export const DEFAULT_BROKER_SESSION_TIMEOUT_MS = 9000;
+/** Kafka 4.0's metadata.version feature level at bootstrap (MetadataVersion.LATEST_PRODUCTION). */
+export const METADATA_VERSION = "metadata.version";
+
 export class QuorumController {
-  constructor(readonly options: QuorumControllerOptions) {}
+  private current: MetadataImage = EMPTY_IMAGE;
+  private readonly sessions: BrokerHeartbeatManager;
+  private readonly defaults: { numPartitions: number; defaultReplicationFactor: number };
+
+  constructor(readonly options: QuorumControllerOptions) {
+    this.sessions = new BrokerHeartbeatManager(options.brokerSessionTimeoutMs ?? DEFAULT_BROKER_SESSION_TIMEOUT_MS);
+    this.defaults = {
+      numPartitions: options.numPartitions ?? 1,
+      defaultReplicationFactor: options.defaultReplicationFactor ?? 1,
+    };
+  }
 
   /** The current image (immutable). */
   get image(): MetadataImage {
-    return EMPTY_IMAGE;
+    return this.current;
   }
 
   /** Apply a committed batch; offset is the log index of the entry that carried it. */
-  replay(_records: readonly MetadataRecord[], _offset: number): void {
-    throw new Error("not implemented");
+  replay(records: readonly MetadataRecord[], offset: number): void {
+    const delta = new MetadataDelta(this.current);
+    delta.replayBatch(records, offset);
+    this.current = delta.apply();
   }
 
   /** Start from a snapshot image (e.g. loaded from disk) instead of replaying from the start. */
-  loadImage(_image: MetadataImage): void {
-    throw new Error("not implemented");
+  loadImage(image: MetadataImage): void {
+    assert(image.offset >= this.current.offset, "a loaded image does not go back in time");
+    this.current = image;
   }
 
   /** Called when this node becomes the active controller: every broker gets a fresh session. */
-  activate(_nowMs: number): void {
-    throw new Error("not implemented");
+  activate(nowMs: number): void {
+    this.sessions.activate(this.current, nowMs);
   }
 
-  /** Records the first active controller writes into an empty log (FeatureLevel records). */
-  bootstrap(_clusterId: string, _features: ReadonlyMap<string, number>): MetadataRecord[] {
-    throw new Error("not implemented");
+  /**
+   * Records the first active controller writes into an empty log (Kafka's ActivationRecordsGenerator
+   * with the bootstrap metadata): one FeatureLevel record per feature. Nothing once bootstrapped.
+   */
+  bootstrap(clusterId: string, features: ReadonlyMap<string, number>): MetadataRecord[] {
+    assert(clusterId === this.options.clusterId, `bootstrap for cluster ${clusterId}, not ${this.options.clusterId}`);
+    if (this.current.features.size > 0) return [];
+    return [...features].map(([name, featureLevel]) => ({ type: "FeatureLevel", name, featureLevel }));
   }
 
-  registerBroker(_req: BrokerRegistrationRequest, _nowMs: number): ControllerResult<BrokerRegistrationResponse> {
-    throw new Error("not implemented");
+  registerBroker(req: BrokerRegistrationRequest, nowMs: number): ControllerResult<BrokerRegistrationResponse> {
+    return registerBroker(this.current, this.sessions, this.options.clusterId, req, nowMs);
   }
 
-  brokerHeartbeat(_req: BrokerHeartbeatRequest, _nowMs: number): ControllerResult<BrokerHeartbeatResponse> {
-    throw new Error("not implemented");
+  brokerHeartbeat(req: BrokerHeartbeatRequest, nowMs: number): ControllerResult<BrokerHeartbeatResponse> {
+    return brokerHeartbeat(this.current, this.sessions, req, nowMs);
   }
 
-  /** Fences at most one broker whose session expired (one per call, like Kafka). */
-  tick(_nowMs: number): MetadataRecord[] {
-    throw new Error("not implemented");
+  /**
+   * Fences at most one broker whose session expired. One per call, like Kafka's
+   * maybeFenceOneStaleBroker: each fencing is committed and visible before the next is chosen.
+   */
+  tick(nowMs: number): MetadataRecord[] {
+    const stale = this.sessions.findOneStaleBroker(this.current, nowMs);
+    return stale === undefined ? [] : this.fenceBroker(stale);
   }
 
-  /** Fences a broker now (the runtime's fast path for a dropped connection). */
-  fenceBroker(_brokerId: number): MetadataRecord[] {
-    throw new Error("not implemented");
+  /** Fences a broker now (the runtime's fast path for a dropped connection); [] if already fenced. */
+  fenceBroker(brokerId: number): MetadataRecord[] {
+    const broker = this.current.brokers.get(brokerId);
+    return broker === undefined ? [] : fenceRecords(this.current, broker);
   }
 
-  createTopics(_req: CreateTopicsRequest, _nowMs: number): ControllerResult<CreateTopicsResponse> {
-    throw new Error("not implemented");
+  createTopics(req: CreateTopicsRequest, _nowMs: number): ControllerResult<CreateTopicsResponse> {
+    return createTopics(this.current, req, this.defaults, this.options.random);
   }
 
-  deleteTopics(_req: DeleteTopicsRequest, _nowMs: number): ControllerResult<DeleteTopicsResponse> {
-    throw new Error("not implemented");
+  deleteTopics(req: DeleteTopicsRequest, _nowMs: number): ControllerResult<DeleteTopicsResponse> {
+    return deleteTopics(this.current, req);
   }
 
-  createPartitions(_req: CreatePartitionsRequest, _nowMs: number): ControllerResult<CreatePartitionsResponse> {
-    throw new Error("not implemented");
+  createPartitions(req: CreatePartitionsRequest, _nowMs: number): ControllerResult<CreatePartitionsResponse> {
+    return createPartitions(this.current, req, this.options.random);
   }
 
   incrementalAlterConfigs(
-    _req: IncrementalAlterConfigsRequest,
+    req: IncrementalAlterConfigsRequest,
     _nowMs: number,
   ): ControllerResult<IncrementalAlterConfigsResponse> {
-    throw new Error("not implemented");
+    return incrementalAlterConfigs(this.current, req);
   }
 
-  allocateProducerIds(_req: AllocateProducerIdsRequest, _nowMs: number): ControllerResult<AllocateProducerIdsResponse> {
-    throw new Error("not implemented");
+  /** Hands the broker the next block of producer ids (Kafka's ProducerIdControlManager). */
+  allocateProducerIds(req: AllocateProducerIdsRequest, _nowMs: number): ControllerResult<AllocateProducerIdsResponse> {
+    const broker = this.current.brokers.get(req.brokerId);
+    if (broker === undefined || broker.brokerEpoch !== req.brokerEpoch) {
+      return {
+        records: [],
+        response: { errorCode: ErrorCode.STALE_BROKER_EPOCH, producerIdStart: -1, producerIdLen: 0 },
+      };
+    }
+    const producerIdStart = this.current.nextProducerId;
+    return {
+      records: [
+        {
+          type: "ProducerIds",
+          brokerId: req.brokerId,
+          brokerEpoch: req.brokerEpoch,
+          nextProducerId: producerIdStart + PRODUCER_ID_BLOCK_SIZE,
+        },
+      ],
+      response: { errorCode: ErrorCode.NONE, producerIdStart, producerIdLen: PRODUCER_ID_BLOCK_SIZE },
+    };
   }
 
-  alterPartition(_req: AlterPartitionRequest, _nowMs: number): ControllerResult<AlterPartitionResponse> {
-    throw new Error("not implemented");
+  alterPartition(req: AlterPartitionRequest, _nowMs: number): ControllerResult<AlterPartitionResponse> {
+    return alterPartition(this.current, req);
   }
 
-  electLeaders(_req: ElectLeadersRequest, _nowMs: number): ControllerResult<ElectLeadersResponse> {
-    throw new Error("not implemented");
+  electLeaders(req: ElectLeadersRequest, _nowMs: number): ControllerResult<ElectLeadersResponse> {
+    return electLeaders(this.current, req);
   }
 }
