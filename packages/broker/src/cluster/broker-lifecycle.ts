@@ -1,0 +1,197 @@
+// BrokerLifecycleManager (Kafka's kafka.server.BrokerLifecycleManager, KIP-631): registers this
+// broker with the active controller (a fresh incarnation id per process start), heartbeats every
+// `broker.heartbeat.interval.ms` reporting the metadata offset this node has applied, learns
+// whether it is fenced, and on shutdown asks for a controlled shutdown and waits (bounded) until
+// the controller says it may go. While fenced or shutting down it heartbeats faster, as Kafka
+// does during its initial catch-up, so unfencing and shutdown do not wait a whole interval.
+import { randomUUID } from "node:crypto";
+import {
+  ErrorCode,
+  type BrokerHeartbeatRequest,
+  type BrokerHeartbeatResponse,
+  type BrokerRegistrationRequest,
+  type BrokerRegistrationResponse,
+} from "@gregor/protocol";
+import type { Logger } from "pino";
+import type { Listener } from "../config/broker-config.js";
+import type { ControllerChannel } from "./controller-channel.js";
+
+const BROKER_REGISTRATION = 62;
+const BROKER_HEARTBEAT = 63;
+/** Heartbeat period while fenced or shutting down. */
+const FAST_HEARTBEAT_MS = 50;
+
+/** Kafka's BrokerState names for the states this manager moves through. */
+export type BrokerState = "STARTING" | "RECOVERY" | "RUNNING" | "PENDING_CONTROLLED_SHUTDOWN" | "SHUTTING_DOWN";
+
+export interface BrokerLifecycleOptions {
+  channel: ControllerChannel;
+  brokerId: number;
+  clusterId: string;
+  listeners: readonly Listener[];
+  rack: string | null;
+  heartbeatIntervalMs: number;
+  /** The metadata log offset this node has applied (its raft applied index). */
+  metadataOffset: () => number;
+  /** Features this broker supports, sent at registration (KIP-584). */
+  features?: BrokerRegistrationRequest["features"];
+  logger: Logger;
+}
+
+export class BrokerLifecycleManager {
+  readonly incarnationId = randomUUID();
+  brokerEpoch = -1n;
+  state: BrokerState = "STARTING";
+  isFenced = true;
+  private wantShutDown = false;
+  private shouldShutDown = false;
+  private closed = false;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private readonly waiters = new Set<() => void>();
+
+  constructor(private readonly options: BrokerLifecycleOptions) {}
+
+  start(): void {
+    if (this.loop !== null) return;
+    this.loop = this.run().catch((err: unknown) => {
+      this.options.logger.error({ err }, "broker lifecycle loop failed");
+    });
+  }
+
+  /** Resolves true once the controller has unfenced this broker, false at the timeout. */
+  waitUnfenced(timeoutMs: number): Promise<boolean> {
+    return this.waitFor(() => !this.isFenced && this.state === "RUNNING", timeoutMs);
+  }
+
+  /**
+   * Controlled shutdown (KIP-631): heartbeat with wantShutDown until the controller answers
+   * shouldShutDown (it has moved this broker's leaderships away), or the timeout passes.
+   */
+  async controlledShutdown(timeoutMs: number): Promise<boolean> {
+    if (this.closed) return false;
+    if (this.brokerEpoch < 0n) return true; // never registered: nothing to hand over
+    this.wantShutDown = true;
+    this.state = "PENDING_CONTROLLED_SHUTDOWN";
+    this.wake?.();
+    const ok = await this.waitFor(() => this.shouldShutDown, timeoutMs);
+    this.state = "SHUTTING_DOWN";
+    return ok;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.wake?.();
+    for (const w of this.waiters) w();
+    await this.loop;
+  }
+
+  private waitFor(done: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (done()) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const check = (): void => {
+        if (!done() && !this.closed) return;
+        clearTimeout(timer);
+        this.waiters.delete(check);
+        resolve(done());
+      };
+      const timer = setTimeout(() => {
+        this.waiters.delete(check);
+        resolve(done());
+      }, timeoutMs);
+      this.waiters.add(check);
+    });
+  }
+
+  private notify(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.closed && !this.shouldShutDown) {
+      const ok = this.brokerEpoch < 0n ? await this.register() : await this.heartbeat();
+      if (this.closed || this.shouldShutDown) break;
+      const fast = !ok || this.isFenced || this.wantShutDown;
+      await this.sleep(
+        fast ? Math.min(FAST_HEARTBEAT_MS, this.options.heartbeatIntervalMs) : this.options.heartbeatIntervalMs,
+      );
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+  }
+
+  private async register(): Promise<boolean> {
+    const o = this.options;
+    const request: BrokerRegistrationRequest = {
+      brokerId: o.brokerId,
+      clusterId: o.clusterId,
+      incarnationId: this.incarnationId,
+      listeners: o.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: 0 })),
+      features: o.features ?? [],
+      rack: o.rack,
+      logDirs: [],
+      previousBrokerEpoch: -1n,
+    };
+    let res: BrokerRegistrationResponse;
+    try {
+      res = await o.channel.send<BrokerRegistrationResponse>(BROKER_REGISTRATION, request);
+    } catch (err) {
+      o.logger.debug({ err }, "broker registration: no controller yet");
+      return false;
+    }
+    if (res.errorCode !== ErrorCode.NONE) {
+      o.logger.warn({ errorCode: res.errorCode }, "broker registration refused; retrying");
+      return false;
+    }
+    this.brokerEpoch = res.brokerEpoch;
+    this.isFenced = true;
+    this.state = "RECOVERY";
+    o.logger.info({ brokerEpoch: res.brokerEpoch.toString(), incarnationId: this.incarnationId }, "broker registered");
+    this.notify();
+    return true;
+  }
+
+  private async heartbeat(): Promise<boolean> {
+    const o = this.options;
+    const request: BrokerHeartbeatRequest = {
+      brokerId: o.brokerId,
+      brokerEpoch: this.brokerEpoch,
+      currentMetadataOffset: BigInt(o.metadataOffset()),
+      wantFence: false,
+      wantShutDown: this.wantShutDown,
+      offlineLogDirs: [],
+    };
+    let res: BrokerHeartbeatResponse;
+    try {
+      res = await o.channel.send<BrokerHeartbeatResponse>(BROKER_HEARTBEAT, request);
+    } catch (err) {
+      o.logger.debug({ err }, "broker heartbeat: no controller answered");
+      return false;
+    }
+    if (res.errorCode === ErrorCode.STALE_BROKER_EPOCH || res.errorCode === ErrorCode.BROKER_ID_NOT_REGISTERED) {
+      // The controller no longer knows this registration (e.g. replaced): register again.
+      o.logger.warn({ errorCode: res.errorCode }, "broker heartbeat refused; registering again");
+      this.brokerEpoch = -1n;
+      this.isFenced = true;
+      this.notify();
+      return false;
+    }
+    if (res.errorCode !== ErrorCode.NONE) return false;
+    const wasFenced = this.isFenced;
+    this.isFenced = res.isFenced;
+    this.shouldShutDown = res.shouldShutDown;
+    if (!this.wantShutDown) this.state = res.isFenced ? "RECOVERY" : "RUNNING";
+    if (wasFenced !== res.isFenced) o.logger.info({ fenced: res.isFenced }, "broker fencing changed");
+    this.notify();
+    return true;
+  }
+}

@@ -1,0 +1,77 @@
+// The cluster settings the runtime needs, from the typed broker config (C2's accessors in
+// config/kraft.ts). The one Gregor-specific key, `gregor.controller.connection.grace.ms`, is not
+// declared there yet and is read here from the unknown keys.
+import { ConfigError, type BrokerConfig, type Listener, type QuorumVoter } from "../config/broker-config.js";
+import {
+  controllerListener,
+  effectiveAdvertisedListeners,
+  hasRole,
+  metadataLogDir,
+  parseQuorumVoters,
+  validateKRaftConfig,
+} from "../config/kraft.js";
+
+export type { QuorumVoter } from "../config/broker-config.js";
+
+export interface ClusterSettings {
+  nodeId: number;
+  isBroker: boolean;
+  isController: boolean;
+  voters: QuorumVoter[];
+  /** This node's CONTROLLER listener (controller role only). */
+  controllerListener: Listener | null;
+  /** The listeners a broker registers (advertised addresses, controller listeners excluded). */
+  brokerListeners: Listener[];
+  rack: string | null;
+  /** Where the metadata log lives: metadata.log.dir, else the first of log.dirs. */
+  metadataLogDir: string;
+  brokerSessionTimeoutMs: number;
+  brokerHeartbeatIntervalMs: number;
+  electionTimeoutMs: number;
+  requestTimeoutMs: number;
+  snapshotBytes: number;
+  /**
+   * Gregor-specific: a broker whose controller connection closed and did not come back within
+   * this grace is fenced at once instead of after its session timeout (crash failover). 0 = off.
+   */
+  connectionGraceMs: number;
+}
+
+export const CONNECTION_GRACE_KEY = "gregor.controller.connection.grace.ms";
+
+function connectionGraceMs(config: BrokerConfig): number {
+  const value = config.unknown[CONNECTION_GRACE_KEY];
+  if (value === undefined || value.trim() === "") return 500;
+  const n = Number(value.trim());
+  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(CONNECTION_GRACE_KEY, value, "an integer >= 0");
+  return n;
+}
+
+/** Validates the KRaft keys together (C2's checks) and returns what a cluster node runs with. */
+export function clusterSettings(config: BrokerConfig): ClusterSettings {
+  validateKRaftConfig(config);
+  const voters = parseQuorumVoters(config);
+  if (voters.length === 0) {
+    throw new ConfigError("controller.quorum.voters", "", "a non-empty list of id@host:port for a cluster node");
+  }
+  const isController = hasRole(config, "controller");
+  return {
+    nodeId: config["node.id"],
+    isBroker: hasRole(config, "broker"),
+    isController,
+    voters,
+    controllerListener: isController ? controllerListener(config) : null,
+    brokerListeners: effectiveAdvertisedListeners(config).map((l) => ({
+      ...l,
+      host: l.host === "" || l.host === "0.0.0.0" ? "localhost" : l.host,
+    })),
+    rack: config["broker.rack"],
+    metadataLogDir: metadataLogDir(config),
+    brokerSessionTimeoutMs: config["broker.session.timeout.ms"],
+    brokerHeartbeatIntervalMs: config["broker.heartbeat.interval.ms"],
+    electionTimeoutMs: config["controller.quorum.election.timeout.ms"],
+    requestTimeoutMs: config["controller.quorum.request.timeout.ms"],
+    snapshotBytes: config["metadata.log.max.record.bytes.between.snapshots"],
+    connectionGraceMs: connectionGraceMs(config),
+  };
+}

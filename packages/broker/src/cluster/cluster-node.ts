@@ -1,0 +1,182 @@
+// startClusterNode: one node of a KRaft-style cluster. With the controller role it binds its
+// CONTROLLER listener (the exact configured address) and runs the metadata quorum; with the broker
+// role it registers with the active controller and heartbeats (BrokerLifecycleManager). In
+// combined mode the node replays the committed metadata log itself, and its image is what
+// MetadataPublisher subscribers see. close() is a controlled shutdown first (bounded), then stop.
+import type { DescribeQuorumRequest, DescribeQuorumResponse } from "@gregor/protocol";
+import { pino, type Logger } from "pino";
+import type { BrokerConfig } from "../config/broker-config.js";
+import type { MetadataImage } from "../controller/index.js";
+import { CONTROLLER_HANDLERS } from "../controller/driver/controller-handlers.js";
+import { ControllerListener } from "../controller/driver/controller-listener.js";
+import type { ControllerServices } from "../controller/driver/controller-services.js";
+import { QuorumRuntime } from "../controller/driver/quorum-runtime.js";
+import type { QuorumStatus } from "../controller/driver/quorum-status.js";
+import { ControllerRaftTransport } from "../controller/driver/raft-transport.js";
+import { describeQuorumResponse } from "../handlers/55-describe-quorum.js";
+import { checkStorage } from "../metadata/meta-properties.js";
+import { BrokerLifecycleManager } from "./broker-lifecycle.js";
+import { clusterSettings, type ClusterSettings } from "./cluster-config.js";
+import { ControllerChannel, type SendOptions } from "./controller-channel.js";
+import { MetadataPublisher } from "./metadata-publisher.js";
+
+const DESCRIBE_QUORUM = 55;
+/** The whole close() stays well inside the 15 s a SIGTERM'd node has to exit. */
+const CONTROLLED_SHUTDOWN_MAX_MS = 8000;
+
+export interface ClusterNodeOptions {
+  /** The cluster id the data dirs must have (checkStorage's expected id). */
+  clusterId?: string;
+  logger?: Logger;
+  /** Injected for tests; defaults to Math.random. */
+  random?: () => number;
+}
+
+export interface ClusterNode {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly settings: ClusterSettings;
+  /** Bound CONTROLLER port (controller role), else null. */
+  readonly controllerPort: number | null;
+  readonly publisher: MetadataPublisher;
+  /** Broker role: the client to the active controller. */
+  readonly channel: ControllerChannel | null;
+  readonly lifecycle: BrokerLifecycleManager | null;
+  /** This node's current MetadataImage. */
+  image(): MetadataImage;
+  /** The active controller as this node knows it, -1 if none. */
+  activeControllerId(): number;
+  /** This node's view of the quorum (controller role), else null. */
+  quorumStatus(): QuorumStatus | null;
+  /** Sends a request to the active controller (broker role); see ControllerChannel.send. */
+  sendToController<T>(apiKey: number, body: unknown, options?: SendOptions<T>): Promise<T>;
+  /** DescribeQuorum as the broker listener answers it: locally when leading, else forwarded. */
+  describeQuorum(req: DescribeQuorumRequest): Promise<DescribeQuorumResponse>;
+  close(): Promise<void>;
+}
+
+function notLeaderOfQuorum(res: DescribeQuorumResponse): boolean {
+  return res.topics[0]?.partitions[0]?.errorCode === 6;
+}
+
+export async function startClusterNode(config: BrokerConfig, options: ClusterNodeOptions = {}): Promise<ClusterNode> {
+  const settings = clusterSettings(config);
+  const logger = options.logger ?? pino({ level: "silent" });
+  // Unformatted dirs in a multi-node quorum, or dirs of another cluster or node, refuse to start.
+  const { clusterId } = await checkStorage(
+    config,
+    options.clusterId !== undefined ? { clusterId: options.clusterId } : {},
+  );
+  const publisher = new MetadataPublisher(logger);
+  let runtime: QuorumRuntime | null = null;
+  let listener: ControllerListener<ControllerServices> | null = null;
+  if (settings.isController) {
+    const transport = new ControllerRaftTransport({ nodeId: settings.nodeId, voters: settings.voters });
+    runtime = await QuorumRuntime.start({
+      settings,
+      clusterId,
+      transport,
+      publisher,
+      logger,
+      defaultReplicationFactor: config["default.replication.factor"],
+      numPartitions: config["num.partitions"],
+      ...(options.random !== undefined ? { random: options.random } : {}),
+    });
+    const services: ControllerServices = { nodeId: settings.nodeId, handlers: CONTROLLER_HANDLERS, runtime, logger };
+    const address = settings.controllerListener!;
+    listener = new ControllerListener({
+      host: address.host,
+      port: address.port,
+      handlers: CONTROLLER_HANDLERS,
+      services,
+      logger,
+      onRaftMessages: (msgs) => transport.deliver(msgs),
+      maxFrameBytes: config["socket.request.max.bytes"],
+      maxInFlight: config["queued.max.requests"],
+    });
+    try {
+      await listener.listen();
+    } catch (err) {
+      await runtime.close();
+      throw err;
+    }
+  }
+  let channel: ControllerChannel | null = null;
+  let lifecycle: BrokerLifecycleManager | null = null;
+  if (settings.isBroker) {
+    channel = new ControllerChannel({
+      voters: settings.voters,
+      clientId: `gregor-broker-${settings.nodeId}`,
+      requestTimeoutMs: settings.requestTimeoutMs,
+    });
+    const quorum = runtime;
+    lifecycle = new BrokerLifecycleManager({
+      channel,
+      brokerId: settings.nodeId,
+      clusterId,
+      listeners: settings.brokerListeners,
+      rack: settings.rack,
+      heartbeatIntervalMs: settings.brokerHeartbeatIntervalMs,
+      // Broker-only nodes do not replay the log yet (they would fetch it from the controller).
+      metadataOffset: () => quorum?.appliedOffset() ?? 0,
+      logger,
+    });
+    lifecycle.start();
+  }
+  logger.info(
+    { nodeId: settings.nodeId, controller: settings.isController, broker: settings.isBroker, port: listener?.port },
+    "cluster node started",
+  );
+  return clusterNode(settings, clusterId, publisher, runtime, listener, channel, lifecycle, logger);
+}
+
+function clusterNode(
+  settings: ClusterSettings,
+  clusterId: string,
+  publisher: MetadataPublisher,
+  runtime: QuorumRuntime | null,
+  listener: ControllerListener<ControllerServices> | null,
+  channel: ControllerChannel | null,
+  lifecycle: BrokerLifecycleManager | null,
+  logger: Logger,
+): ClusterNode {
+  let closing: Promise<void> | null = null;
+  const close = async (): Promise<void> => {
+    if (lifecycle !== null) {
+      const ok = await lifecycle.controlledShutdown(
+        Math.min(CONTROLLED_SHUTDOWN_MAX_MS, settings.brokerSessionTimeoutMs),
+      );
+      if (!ok) logger.warn("controlled shutdown not confirmed by the controller in time; stopping anyway");
+      await lifecycle.close();
+    }
+    channel?.close();
+    await runtime?.close();
+    await listener?.close();
+    logger.info({ nodeId: settings.nodeId }, "cluster node stopped");
+  };
+  return {
+    nodeId: settings.nodeId,
+    clusterId,
+    settings,
+    controllerPort: listener?.port ?? null,
+    publisher,
+    channel,
+    lifecycle,
+    image: () => runtime?.image() ?? publisher.image,
+    activeControllerId: () => runtime?.activeControllerId ?? channel?.activeControllerId ?? -1,
+    quorumStatus: () => runtime?.status() ?? null,
+    sendToController<T>(apiKey: number, body: unknown, options?: SendOptions<T>): Promise<T> {
+      if (channel === null) return Promise.reject(new Error(`node ${settings.nodeId} has no broker role`));
+      return channel.send<T>(apiKey, body, options);
+    },
+    async describeQuorum(req: DescribeQuorumRequest): Promise<DescribeQuorumResponse> {
+      const status = runtime?.status() ?? null;
+      if (status?.isLeader === true || channel === null) return describeQuorumResponse(req, 2, status, settings);
+      return channel.send<DescribeQuorumResponse>(DESCRIBE_QUORUM, req, { isNotController: notLeaderOfQuorum });
+    },
+    close(): Promise<void> {
+      closing ??= close();
+      return closing;
+    },
+  };
+}

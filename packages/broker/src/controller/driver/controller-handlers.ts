@@ -1,0 +1,32 @@
+// The CONTROLLER listener's handler table (separate from the broker's handlers/index.ts): what a
+// controller answers, and what its ApiVersions advertises. Raft's internal key is handled by the
+// listener itself and never advertised.
+import { apiVersionsHandler } from "../../handlers/18-api-versions.js";
+import { describeQuorumHandler } from "../../handlers/55-describe-quorum.js";
+import { alterPartitionHandler } from "../../handlers/56-alter-partition.js";
+import { brokerRegistrationHandler } from "../../handlers/62-broker-registration.js";
+import { brokerHeartbeatHandler } from "../../handlers/63-broker-heartbeat.js";
+import { allocateProducerIdsHandler } from "../../handlers/67-allocate-producer-ids.js";
+import type { Handler } from "../../handlers/types.js";
+import {
+  controllerAlterConfigsHandler,
+  controllerCreatePartitionsHandler,
+  controllerCreateTopicsHandler,
+  controllerDeleteTopicsHandler,
+  controllerIncrementalAlterConfigsHandler,
+} from "./admin-handlers.js";
+
+export const CONTROLLER_HANDLERS: readonly Handler[] = [
+  // ApiVersions only reads `services.handlers`, which ControllerServices has too.
+  apiVersionsHandler as Handler,
+  controllerCreateTopicsHandler,
+  controllerDeleteTopicsHandler,
+  controllerAlterConfigsHandler,
+  controllerCreatePartitionsHandler,
+  controllerIncrementalAlterConfigsHandler,
+  describeQuorumHandler,
+  alterPartitionHandler,
+  brokerRegistrationHandler,
+  brokerHeartbeatHandler,
+  allocateProducerIdsHandler,
+];
