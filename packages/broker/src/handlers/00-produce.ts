@@ -17,7 +17,6 @@ import {
   recordsToBuffer,
 } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
-import { validateBatches } from "../log/validate.js";
 import type { TopicState } from "../metadata/topic-manager.js";
 import { isInternalTopic, topicNameError } from "../metadata/topic-name.js";
 import { ProducePartitionResponse } from "../server/direct-response.js";
@@ -60,10 +59,6 @@ async function producePartition(
   if (records === null) return partitionError(pd.index, ErrorCode.INVALID_RECORD, "null record set");
   if (records.length < RECORD_BATCH_OVERHEAD)
     return partitionError(pd.index, ErrorCode.CORRUPT_MESSAGE, "record set shorter than a batch header");
-  if (p.log.validatesBatches !== true) {
-    const info = validateBatches(records, t.logConfig.maxMessageBytes);
-    if ("errorCode" in info) return partitionError(pd.index, info.errorCode, info.message);
-  }
   // Idempotent producer (KIP-98): sequence checked on a single-batch record set, the clients' shape.
   const singleBatch = LOG_OVERHEAD + records.readInt32BE(BATCH_LENGTH_OFFSET) === records.length;
   const producerId = singleBatch ? records.readBigInt64BE(PRODUCER_ID_OFFSET) : -1n;
@@ -135,10 +130,6 @@ function produceOne(
   if (records.length < RECORD_BATCH_OVERHEAD)
     return failed(name, index, acks, ErrorCode.CORRUPT_MESSAGE, "record set shorter than a batch header");
   const log = p.log;
-  if (log.validatesBatches !== true) {
-    const info = validateBatches(records, t.logConfig.maxMessageBytes);
-    if ("errorCode" in info) return failed(name, index, acks, info.errorCode, info.message);
-  }
   const singleBatch = LOG_OVERHEAD + records.readInt32BE(BATCH_LENGTH_OFFSET) === records.length;
   // The producer id's sign is its top byte's: no BigInt unless the producer is idempotent.
   const idempotent = singleBatch && records.readInt8(PRODUCER_ID_OFFSET) >= 0;

@@ -1,13 +1,7 @@
 // An in-memory PartitionLog: batches kept as byte slices in offset order. Used when the data dir is
 // ":memory:" (fast unit tests) and as the reference the storage-backed log is compared with.
-import {
-  BATCH_LENGTH_OFFSET,
-  LAST_OFFSET_DELTA_OFFSET,
-  LOG_OVERHEAD,
-  MAX_TIMESTAMP_OFFSET,
-  setBaseOffset,
-  setPartitionLeaderEpoch,
-} from "@gregor/protocol";
+import { setBaseOffset, setPartitionLeaderEpoch } from "@gregor/protocol";
+import { type BatchMeta, type ValidateLimits, validateBatches } from "@gregor/storage";
 import type { TopicLogConfig } from "../config/topic-config.js";
 import {
   type AppendResult,
@@ -33,6 +27,11 @@ export class MemoryLog implements PartitionLog {
 
   constructor(private config: TopicLogConfig) {}
 
+  /** No segments here: only max.message.bytes bounds an append. */
+  private get limits(): ValidateLimits {
+    return { maxMessageBytes: this.config.maxMessageBytes, segmentBytes: Number.MAX_SAFE_INTEGER };
+  }
+
   get logStartOffset(): number {
     return this.start;
   }
@@ -47,28 +46,31 @@ export class MemoryLog implements PartitionLog {
   }
 
   append(records: Buffer, leaderEpoch: number): Promise<AppendResult> {
+    // The storage engine's validation (framing, magic, CRC, sizes, record counts), so both logs
+    // refuse the same input with the same error; it rejects with a StorageError naming Kafka's code.
+    let metas: BatchMeta[];
+    try {
+      metas = validateBatches(records, this.limits, true);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     // Own the bytes: the request frame they came in may be reused by the socket layer.
     const copy = Buffer.from(records);
     const baseOffset = this.end;
-    let pos = 0;
-    while (pos < copy.length) {
-      const size = LOG_OVERHEAD + copy.readInt32BE(pos + BATCH_LENGTH_OFFSET);
-      if (size > this.config.maxMessageBytes)
-        return Promise.reject(new LogError("MESSAGE_TOO_LARGE", "batch exceeds max.message.bytes"));
-      const buf = copy.subarray(pos, pos + size);
-      const count = buf.readInt32BE(LAST_OFFSET_DELTA_OFFSET) + 1;
+    for (const m of metas) {
+      const buf = copy.subarray(m.pos, m.pos + m.size);
+      const count = m.lastOffsetDelta + 1;
       setBaseOffset(buf, BigInt(this.end));
       setPartitionLeaderEpoch(buf, leaderEpoch);
       this.batches.push({
         baseOffset: this.end,
         lastOffset: this.end + count - 1,
-        maxTimestamp: Number(buf.readBigInt64BE(MAX_TIMESTAMP_OFFSET)),
+        maxTimestamp: m.maxTimestamp,
         leaderEpoch,
         buf,
       });
       this.end += count;
-      this.bytes += size;
-      pos += size;
+      this.bytes += m.size;
     }
     this.enforceRetention();
     return Promise.resolve({ baseOffset, lastOffset: this.end - 1, logAppendTimeMs: -1, logStartOffset: this.start });

@@ -22,15 +22,14 @@ export interface PartitionLog {
   /** Single node: every appended (and, with flush.messages=1, flushed) batch is committed. */
   readonly highWatermark: number;
   readonly latestEpoch: number;
-  /** True when append() itself validates framing, magic, CRC and sizes (the broker then skips it). */
-  readonly validatesBatches?: boolean;
   /** The storage engine's log when there is one (compaction runs on it); absent for in-memory logs. */
   readonly storage?: Log;
   /** Deletes segments past retention.ms / retention.bytes; returns the count deleted. */
   applyRetention?(nowMs: number): Promise<number>;
   /**
-   * Appends one produce request's record set (one or more v2 batches, already validated by the
-   * broker: header + CRC). Rewrites baseOffset in place. Rejects with a LogError on bad input.
+   * Appends one produce request's record set (one or more v2 batches). Validates it with the storage
+   * engine's validateBatches (framing, magic, CRC, sizes) and rejects bad input with an error whose
+   * `code` is Kafka's error name. Rewrites baseOffset in place.
    */
   append(records: Buffer, leaderEpoch: number): Promise<AppendResult>;
   /** Whole batches starting at the one containing `offset`, up to maxBytes (at least one batch if minOneBatch). */

@@ -9,8 +9,6 @@ function logOptions(c: TopicLogConfig): Partial<LogOptions> {
 }
 
 export class StorageLog implements PartitionLog {
-  /** Storage validates batches (framing, magic, CRC, sizes) itself. */
-  readonly validatesBatches = true;
   // transfer: a produce request's records are a slice of a frame nobody reuses, so storage may
   // cache a large batch as it is rather than copy it.
   private appendOptions = { leaderEpoch: -1, transfer: true };
