@@ -46,6 +46,8 @@ export interface ClusterNode {
   image(): MetadataImage;
   /** The active controller as this node knows it, -1 if none. */
   activeControllerId(): number;
+  /** This node is the active controller and serves writes (raft leader, log replayed). */
+  isActiveController(): boolean;
   /** This node's view of the quorum (controller role), else null. */
   quorumStatus(): QuorumStatus | null;
   /** Sends a request to the active controller (broker role); see ControllerChannel.send. */
@@ -164,6 +166,7 @@ function clusterNode(
     lifecycle,
     image: () => runtime?.image() ?? publisher.image,
     activeControllerId: () => runtime?.activeControllerId ?? channel?.activeControllerId ?? -1,
+    isActiveController: () => runtime?.isActive ?? false,
     quorumStatus: () => runtime?.status() ?? null,
     sendToController<T>(apiKey: number, body: unknown, options?: SendOptions<T>): Promise<T> {
       if (channel === null) return Promise.reject(new Error(`node ${settings.nodeId} has no broker role`));

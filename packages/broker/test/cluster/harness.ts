@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBrokerConfig, type BrokerConfig } from "../../src/config/broker-config.js";
+import type { CreateTopicsResponse } from "@gregor/protocol";
 import { type ClusterNode, startClusterNode } from "../../src/cluster/cluster-node.js";
 import { formatStorage, newClusterId } from "../../src/metadata/meta-properties.js";
 
@@ -57,6 +58,8 @@ export interface TestCluster {
   stop(id: number): Promise<void>;
   /** The node every live node agrees is the active controller. */
   activeController(): Promise<ClusterNode>;
+  /** Waits until every live node's broker is registered and unfenced in every live node's image. */
+  allUnfenced(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -123,10 +126,18 @@ export async function startTestCluster(
     activeController() {
       return until("an active controller", () => {
         const live = [...nodes.values()];
-        const leader = live.find((n) => n.quorumStatus()?.isLeader === true);
+        const leader = live.find((n) => n.isActiveController());
         if (leader === undefined) return undefined;
         return live.every((n) => n.activeControllerId() === leader.nodeId) ? leader : undefined;
       });
+    },
+    async allUnfenced() {
+      const live = [...nodes.values()];
+      for (const node of live) {
+        await until(`node ${node.nodeId} sees every live broker unfenced`, () =>
+          live.every((b) => node.image().brokers.get(b.nodeId)?.fenced === false),
+        );
+      }
     },
     async close() {
       await Promise.all([...nodes.keys()].map((id) => cluster.stop(id)));
@@ -136,3 +147,17 @@ export async function startTestCluster(
   await Promise.all(ids.map((id) => cluster.start(id)));
   return cluster;
 }
+
+export const CREATE_TOPICS = 19;
+export const NOT_CONTROLLER = 41;
+
+export function createTopicsRequest(name: string, numPartitions = 3, replicationFactor = 2) {
+  return {
+    topics: [{ name, numPartitions, replicationFactor, assignments: [], configs: [] }],
+    timeoutMs: 5000,
+    validateOnly: false,
+  };
+}
+
+export const topicsNotController = (res: CreateTopicsResponse): boolean =>
+  res.topics.every((t) => t.errorCode === NOT_CONTROLLER);

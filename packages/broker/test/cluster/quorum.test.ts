@@ -5,21 +5,15 @@ import { Connection } from "@gregor/client";
 import type { CreateTopicsResponse, DescribeQuorumResponse } from "@gregor/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ClusterNode } from "../../src/cluster/cluster-node.js";
-import { startTestCluster, type TestCluster, until } from "./harness.js";
-
-const CREATE_TOPICS = 19;
-const NOT_CONTROLLER = 41;
-
-export function createTopicsRequest(name: string, numPartitions = 3, replicationFactor = 2) {
-  return {
-    topics: [{ name, numPartitions, replicationFactor, assignments: [], configs: [] }],
-    timeoutMs: 5000,
-    validateOnly: false,
-  };
-}
-
-export const topicsNotController = (res: CreateTopicsResponse): boolean =>
-  res.topics.every((t) => t.errorCode === NOT_CONTROLLER);
+import {
+  CREATE_TOPICS,
+  createTopicsRequest,
+  NOT_CONTROLLER,
+  startTestCluster,
+  type TestCluster,
+  topicsNotController,
+  until,
+} from "./harness.js";
 
 function controllerConnection(node: ClusterNode): Promise<Connection> {
   return Connection.connect({ host: "127.0.0.1", port: node.controllerPort!, clientId: "test" });
