@@ -2,12 +2,13 @@
 import { resolve as resolvePath } from "node:path";
 import { pino, type Logger } from "pino";
 import { buildBrokerConfig, type BrokerConfig, type ConfigOverrides, parseListeners } from "./config/broker-config.js";
+import { configWarnings } from "./config/kraft.js";
 import { HANDLERS } from "./handlers/index.js";
 import type { Handler } from "./handlers/types.js";
 import { memoryLogFactory } from "./log/memory-log.js";
 import type { LogFactory } from "./log/partition-log.js";
 import { openStorageLogFactory } from "./log/storage-log.js";
-import { ensureMetaProperties, newClusterId } from "./metadata/meta-properties.js";
+import { checkStorage, newClusterId } from "./metadata/meta-properties.js";
 import { TopicManager } from "./metadata/topic-manager.js";
 import { MODULES } from "./modules.js";
 import { BrokerServer } from "./server/server.js";
@@ -80,14 +81,14 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   const clusterId =
     dataDir === null
       ? (options.clusterId ?? newClusterId())
-      : await ensureMetaProperties(dataDir, config["node.id"], options.clusterId);
+      : (await checkStorage(config, options.clusterId === undefined ? {} : { clusterId: options.clusterId })).clusterId;
   const logFactory: LogFactory = dataDir === null ? memoryLogFactory : await openStorageLogFactory(dataDir, logger);
   const topics = new TopicManager(config, logFactory, dataDir);
   await topics.load();
   const services = new BrokerServices(config, clusterId, topics, logger);
   const handlers = options.handlers ?? HANDLERS;
   services.handlers = handlers;
-  for (const key of Object.keys(config.unknown)) logger.warn({ key }, "ignoring unknown configuration key");
+  for (const warning of configWarnings(config)) logger.warn({ key: warning.key }, warning.message);
 
   const started: { module: BrokerModule; instance: unknown }[] = [];
   for (const module of [...MODULES, ...(options.modules ?? [])]) {

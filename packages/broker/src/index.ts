@@ -12,6 +12,47 @@ export {
   type Listener,
 } from "./config/broker-config.js";
 export { loadBrokerConfig, type LoadConfigOptions } from "./config/load.js";
+export {
+  parseQuorumVoters,
+  processRoles,
+  hasRole,
+  controllerListenerNames,
+  controllerListener,
+  brokerListener,
+  brokerListeners,
+  effectiveAdvertisedListeners,
+  quorumBootstrapServers,
+  securityProtocolMap,
+  logDirs,
+  metadataLogDir,
+  isEmbeddedQuorum,
+  isSingleNodeQuorum,
+  validateKRaftConfig,
+  configWarnings,
+  type ConfigWarning,
+} from "./config/kraft.js";
+export type { HostPort, ProcessRole, QuorumVoter, SecurityProtocol } from "./config/parsers.js";
+export {
+  checkStorage,
+  describeMetaProperties,
+  formatStorage,
+  META_PROPERTIES,
+  METADATA_VERSION,
+  randomUuid,
+  readMetaProperties,
+  StorageError,
+  storageDirs,
+  storageInfo,
+  uuidProblem,
+  type CheckStorageOptions,
+  type FormatResult,
+  type FormatStorageOptions,
+  type FormattedDir,
+  type MetaProperties,
+  type StorageInfo,
+  type StorageState,
+} from "./metadata/meta-properties.js";
+
 export { parseProperties, formatProperties } from "./config/properties.js";
 export {
   TOPIC_KEYS,
