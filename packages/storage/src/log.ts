@@ -1,30 +1,31 @@
-// A partition log: an ordered list of segments, the active one last. Appends are validated and
-// offset-stamped synchronously (so offsets follow call order), then handed to the group-commit
-// writer (internal/group-writer.ts), which also runs every other operation in order after them.
-// A lone large append (the writer idle) is the exception: its write starts before its CRCs are
-// checked, so the check overlaps the write; it takes its offsets only once the check passed.
+// A partition log: an ordered list of segments, the active one last (internal/local-log.ts). Appends
+// take internal/log-appender.ts (validated and offset-stamped synchronously, so offsets follow call
+// order) into the group-commit writer (internal/group-writer.ts), which also runs every other
+// operation in order after them; internal/flush-policy.ts decides when written data is fsynced.
 import type { CompactOptions, CompactionStats } from "./cleaner/cleaner.js";
 import { LogCompaction, type CompactedLog } from "./cleaner/log-compaction.js";
 import { parseCleanerCheckpoint, type CleanableRange } from "./cleaner/plan.js";
 import {
   NOOP_LOGGER,
   changedConfigKeys,
-  deletionEnabled,
   resolveConfig,
   type LogConfig,
   type LogOptions,
   type Logger,
 } from "./config.js";
-import { InvalidRecordError, LogClosedError, OffsetOutOfRangeError } from "./errors.js";
+import { OffsetOutOfRangeError } from "./errors.js";
 import type { LeaderEpochCache } from "./leader-epoch-cache.js";
 import type { OffsetAndTimestamp } from "./list-offsets.js";
 import type { AppendListener, AppendOptions, AppendResult, ReadResult } from "./log-types.js";
-import { checkCrcs, stampBatches, validateBatches, type BatchMeta } from "./internal/batch.js";
 import { CLEANER_CHECKPOINT, CheckpointFiles, readText } from "./internal/checkpoint.js";
 import { loadLog } from "./internal/loader.js";
 import { LocalLog } from "./internal/local-log.js";
-import { GroupWriter, type GroupWriterHost } from "./internal/group-writer.js";
-import { SYNC_WRITE_MAX_BYTES } from "./internal/segment.js";
+import { FlushPolicy } from "./internal/flush-policy.js";
+import type { AppendTarget } from "./internal/append-target.js";
+import { GroupWriter } from "./internal/group-writer.js";
+import { LogAppender } from "./internal/log-appender.js";
+import { LogState } from "./internal/log-state.js";
+import { applyRetention, deleteRecordsBefore, truncateTo, type TruncatedLog } from "./internal/log-truncation.js";
 import { join } from "node:path";
 import { TailCache } from "./internal/tail-cache.js";
 
@@ -37,25 +38,16 @@ export class Log {
   readonly leaderEpochCache: LeaderEpochCache;
   private readonly logger: Logger;
   private readonly clock: () => number;
-  private readonly beforeAppend: ((records: Buffer, firstOffset: number) => void) | undefined;
   private readonly local: LocalLog;
-  private startOffset: number;
-  private endOffset: number;
-  /** Next offset to assign; > endOffset while appends are queued. */
-  private nextOffset: number;
-  private recoveryOffset: number;
+  private readonly state: LogState;
   private readonly cache: TailCache;
   private readonly writer: GroupWriter;
+  private readonly appender: LogAppender;
+  private readonly flushPolicy: FlushPolicy;
   private readonly listeners = new Set<AppendListener>();
   private background = new Set<Promise<void>>();
-  private epochDirty = false;
-  private truncations = 0;
-  private lastFlushMs: number;
-  private flushTimer: NodeJS.Timeout | undefined;
-  private closed = false;
   private closing: Promise<void> | undefined;
   private readonly checkpoints: CheckpointFiles;
-  private failure: unknown;
   private readonly compaction: LogCompaction;
 
   private constructor(
@@ -68,17 +60,22 @@ export class Log {
     this.config = config;
     this.logger = options.logger ?? NOOP_LOGGER;
     this.clock = options.clock ?? Date.now;
-    this.beforeAppend = options.beforeAppend;
     this.local = new LocalLog(dir, config, this.logger, loaded.segments);
-    this.startOffset = loaded.logStartOffset;
-    this.endOffset = this.active.nextOffset;
-    this.nextOffset = this.endOffset;
-    this.recoveryOffset = loaded.recoveryPoint;
+    this.state = new LogState(dir, loaded, this.local.active.nextOffset);
     this.leaderEpochCache = loaded.leaderEpochCache;
-    this.epochDirty = loaded.epochCacheChanged;
-    this.cache = new TailCache(config.tailCacheBytes, () => this.endOffset);
-    this.writer = new GroupWriter(this.writerHost(), config.maxQueuedAppendBytes);
-    this.lastFlushMs = this.clock();
+    this.cache = new TailCache(config.tailCacheBytes, () => this.state.logEndOffset);
+    const flushLater = (): void => void this.flush().catch(() => {});
+    this.flushPolicy = new FlushPolicy(config, this.state, this.local, flushLater, this.clock());
+    this.writer = new GroupWriter(this.appendTarget(), config.maxQueuedAppendBytes);
+    this.appender = new LogAppender({
+      config,
+      state: this.state,
+      leaderEpochCache: this.leaderEpochCache,
+      cache: this.cache,
+      writer: this.writer,
+      clock: this.clock,
+      beforeAppend: options.beforeAppend,
+    });
     this.checkpoints = new CheckpointFiles(dir);
     this.compaction = new LogCompaction(this.compactedLog());
   }
@@ -90,26 +87,26 @@ export class Log {
     const loaded = await loadLog(dir, config, logger, (options.clock ?? Date.now)());
     const log = new Log(dir, config, options, loaded);
     const cleaner = parseCleanerCheckpoint(await readText(join(dir, CLEANER_CHECKPOINT)));
-    if (cleaner !== undefined) log.compaction.restore(cleaner, log.endOffset);
+    if (cleaner !== undefined) log.compaction.restore(cleaner, log.state.logEndOffset);
     await log.writeCheckpoints();
     return log;
   }
 
   get logStartOffset(): number {
-    return this.startOffset;
+    return this.state.logStartOffset;
   }
 
   /** One past the last offset written (appends still queued are not included). */
   get logEndOffset(): number {
-    return this.endOffset;
+    return this.state.logEndOffset;
   }
 
   get recoveryPoint(): number {
-    return this.recoveryOffset;
+    return this.state.recoveryPoint;
   }
 
   get activeSegmentBytes(): number {
-    return this.active.size;
+    return this.local.active.size;
   }
 
   get segmentCount(): number {
@@ -136,19 +133,16 @@ export class Log {
    * tail cache and the append queue are resized immediately.
    */
   updateConfig(partial: Partial<LogConfig>): void {
-    this.ensureOpen();
+    this.state.ensureOpen();
     const next = resolveConfig(partial, this.config);
     const previous = { ...this.config };
     Object.assign(this.config, next);
     if (next.tailCacheBytes !== previous.tailCacheBytes) this.cache.resize(next.tailCacheBytes);
     if (next.maxQueuedAppendBytes !== previous.maxQueuedAppendBytes) this.writer.resizeQueue(next.maxQueuedAppendBytes);
-    if (next.flushMs !== previous.flushMs && this.flushTimer !== undefined) {
-      clearTimeout(this.flushTimer);
-      this.flushTimer = undefined;
-    }
+    if (next.flushMs !== previous.flushMs) this.flushPolicy.cancelTimer();
     if (next.flushMs !== previous.flushMs || next.flushMessages !== previous.flushMessages) {
       const now = this.clock();
-      void this.serial(() => this.maybeFlush(now)).catch(() => {});
+      void this.serial(() => this.flushPolicy.maybeFlush(now)).catch(() => {});
     }
     this.logger.info({ dir: this.dir, changed: changedConfigKeys(previous, next) }, "log config updated");
   }
@@ -159,15 +153,6 @@ export class Log {
     return () => this.listeners.delete(listener);
   }
 
-  private get active() {
-    return this.local.active;
-  }
-
-  private ensureOpen(): void {
-    if (this.failure !== undefined) throw new LogClosedError(`log ${this.dir} is offline: ${String(this.failure)}`);
-    if (this.closed) throw new LogClosedError(`log ${this.dir} is closed`);
-  }
-
   /**
    * Leader append: validates `records` (whole v2 batches), assigns offsets by rewriting each
    * baseOffset in place, stamps the leader epoch, and resolves once written (and fsynced if the
@@ -176,117 +161,15 @@ export class Log {
    * written from the copy, before append returns), unless `options.transfer` hands it over.
    */
   append(records: Buffer, options: AppendOptions = {}): Promise<AppendResult> {
-    try {
-      this.ensureOpen();
-      // A large append's CRCs may be checked while it is written (appendCheckingWhileWriting).
-      const large = records.length > SYNC_WRITE_MAX_BYTES;
-      const metas = validateBatches(records, this.config, true, !large);
-      if (large) {
-        const started = this.appendCheckingWhileWriting(records, metas, options);
-        if (started !== undefined) return started;
-        checkCrcs(records, metas);
-      }
-      const wait = this.writer.waitForRoom();
-      if (wait === undefined) return this.assignAndEnqueue(records, metas, options);
-      return wait.then(() => {
-        this.ensureOpen();
-        return this.assignAndEnqueue(records, metas, options);
-      });
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
-  /**
-   * A lone large append (the writer idle): its write starts before its CRCs are checked, which
-   * then happens on the event loop while the thread pool writes, instead of before it. Offsets
-   * are stamped first but taken (nextOffset) only once the CRCs pass; a bad CRC abandons the
-   * write (cut off the file before anything else is written) and takes no offsets. `metas` are
-   * validated but for their CRCs. Undefined when this path does not apply: the caller then
-   * checks the CRCs and takes the usual path (re-stamping the offsets stamped here).
-   */
-  private appendCheckingWhileWriting(
-    records: Buffer,
-    metas: BatchMeta[],
-    options: AppendOptions,
-  ): Promise<AppendResult> | undefined {
-    const epoch = options.leaderEpoch;
-    if (this.beforeAppend !== undefined || this.config.messageTimestampType !== "CreateTime") return undefined;
-    if (epoch !== undefined && epoch > (this.leaderEpochCache.latestEpoch ?? -1)) return undefined; // epoch checkpoint first
-    const baseOffset = this.nextOffset;
-    const { endOffset: offset, maxTimestamp } = stampBatches(records, metas, baseOffset, epoch, -1);
-    const write = this.writer.startUnchecked(records, offset - 1, maxTimestamp);
-    if (write === undefined) return undefined;
-    try {
-      checkCrcs(records, metas);
-    } catch (e) {
-      write.abandon();
-      return Promise.reject(e);
-    }
-    this.nextOffset = offset;
-    this.cache.add(records, metas, options.transfer === true);
-    return write.commit(metas, { baseOffset, lastOffset: offset - 1, maxTimestamp, logAppendTimeMs: -1 });
-  }
-
-  private assignAndEnqueue(records: Buffer, metas: BatchMeta[], options: AppendOptions): Promise<AppendResult> {
-    const epoch = options.leaderEpoch;
-    const logAppendTimeMs = this.config.messageTimestampType === "LogAppendTime" ? this.clock() : -1;
-    const baseOffset = this.nextOffset;
-    const { endOffset: offset, maxTimestamp } = stampBatches(records, metas, baseOffset, epoch, logAppendTimeMs);
-    this.beforeAppend?.(records, baseOffset);
-    if (epoch !== undefined && epoch > (this.leaderEpochCache.latestEpoch ?? -1)) {
-      this.epochDirty = this.leaderEpochCache.assign(epoch, baseOffset) || this.epochDirty;
-    }
-    this.nextOffset = offset;
-    return this.enqueue(
-      records,
-      metas,
-      { baseOffset, lastOffset: offset - 1, maxTimestamp, logAppendTimeMs },
-      options.transfer === true,
-    );
+    return this.appender.append(records, options);
   }
 
   /**
    * Follower append: keeps the offsets already in the batches (they must be >= the log end
    * offset and increasing) and records their partitionLeaderEpoch in the epoch cache.
    */
-  async appendAsFollower(records: Buffer): Promise<AppendResult> {
-    this.ensureOpen();
-    const metas = validateBatches(records, this.config, false);
-    await this.writer.waitForRoom();
-    this.ensureOpen();
-    const first = metas[0]!;
-    if (first.baseOffset < this.nextOffset) {
-      throw new InvalidRecordError(
-        `follower append at offset ${first.baseOffset} below log end offset ${this.nextOffset}`,
-      );
-    }
-    let maxTimestamp = -1;
-    for (const m of metas) {
-      if (m.maxTimestamp > maxTimestamp) maxTimestamp = m.maxTimestamp;
-      if (m.partitionLeaderEpoch > (this.leaderEpochCache.latestEpoch ?? -1)) {
-        this.epochDirty = this.leaderEpochCache.assign(m.partitionLeaderEpoch, m.baseOffset) || this.epochDirty;
-      }
-    }
-    const last = metas[metas.length - 1]!;
-    const lastOffset = last.baseOffset + last.lastOffsetDelta;
-    this.beforeAppend?.(records, first.baseOffset);
-    this.nextOffset = lastOffset + 1;
-    return this.enqueue(records, metas, {
-      baseOffset: first.baseOffset,
-      lastOffset,
-      maxTimestamp,
-      logAppendTimeMs: -1,
-    });
-  }
-
-  private enqueue(buf: Buffer, metas: BatchMeta[], result: AppendResult, transfer = false): Promise<AppendResult> {
-    // Copied into the tail cache now (in offset order) and written from that copy: the caller's
-    // buffer dies young instead of living in the queue until the write (and the cache holds no
-    // reference to it). A large transferred buffer is cached as it is (see TailCache.add). Reads
-    // never see the cached batches before they are written (they stop at logEndOffset).
-    const cached = this.cache.add(buf, metas, transfer);
-    return this.writer.push(cached ?? buf, metas, result);
+  appendAsFollower(records: Buffer): Promise<AppendResult> {
+    return this.appender.appendAsFollower(records);
   }
 
   /** Runs `fn` after every earlier operation, with all queued appends written first. */
@@ -294,25 +177,15 @@ export class Log {
     return this.writer.serial(fn);
   }
 
-  private writerHost(): GroupWriterHost {
+  private appendTarget(): AppendTarget {
     return {
       config: this.config,
-      clock: () => this.clock(),
-      activeSegment: () => this.active,
-      shouldRoll: (append, queuedBytes, nowMs) => this.local.shouldRoll(append, queuedBytes, nowMs),
+      state: this.state,
+      local: this.local,
+      flushPolicy: this.flushPolicy,
+      clock: this.clock,
       roll: (baseOffset, nowMs) => this.roll(baseOffset, nowMs),
-      logEndOffset: () => this.endOffset,
-      setLogEndOffset: (offset) => {
-        this.endOffset = offset;
-      },
-      inlineWritable: () =>
-        this.failure === undefined && !this.closed && this.closing === undefined && !this.epochDirty,
-      flushDue: (logEndOffset, nowMs) => this.flushDue(logEndOffset, nowMs),
-      scheduleFlush: () => this.scheduleFlushTimer(),
-      maybeFlush: (nowMs) => this.maybeFlush(nowMs),
-      epochCheckpointPending: () => this.epochDirty,
       writeEpochCheckpoint: () => this.writeEpochCheckpoint(),
-      failure: () => this.failure,
       fail: (e) => this.goOffline(e, "log write failed"),
       appended: (logEndOffset) => {
         for (const listener of this.listeners) {
@@ -330,11 +203,12 @@ export class Log {
   private async roll(baseOffset: number, now: number): Promise<void> {
     const old = await this.local.roll(baseOffset, now);
     if (old === undefined) return;
-    const truncations = this.truncations;
+    const state = this.state;
+    const truncations = state.truncations;
     this.track(
       old.flush().then(async () => {
-        if (truncations === this.truncations && baseOffset > this.recoveryOffset && this.failure === undefined) {
-          this.recoveryOffset = Math.min(baseOffset, this.endOffset);
+        if (truncations === state.truncations && baseOffset > state.recoveryPoint && state.failure === undefined) {
+          state.recoveryPoint = Math.min(baseOffset, state.logEndOffset);
           await this.writeCheckpoints();
         }
       }),
@@ -347,44 +221,11 @@ export class Log {
     void tracked.finally(() => this.background.delete(tracked));
   }
 
-  /** The flush policy: flush.messages unflushed by `logEndOffset`, or flush.ms since the last flush. */
-  private flushDue(logEndOffset: number, now: number): boolean {
-    return (
-      logEndOffset - this.recoveryOffset >= this.config.flushMessages || now - this.lastFlushMs >= this.config.flushMs
-    );
-  }
-
-  private async maybeFlush(now: number): Promise<void> {
-    if (this.endOffset - this.recoveryOffset <= 0) return;
-    if (this.flushDue(this.endOffset, now)) {
-      await this.flushSegments(now);
-    } else {
-      this.scheduleFlushTimer();
-    }
-  }
-
-  /** With a finite flush.ms, makes sure a flush runs within it. */
-  private scheduleFlushTimer(): void {
-    if (!Number.isFinite(this.config.flushMs) || this.flushTimer !== undefined) return;
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      if (!this.closed && this.failure === undefined) this.flush().catch(() => {});
-    }, this.config.flushMs);
-    this.flushTimer.unref();
-  }
-
-  private async flushSegments(now: number): Promise<void> {
-    const target = this.endOffset;
-    await this.local.flushDirty();
-    this.recoveryOffset = Math.max(this.recoveryOffset, target);
-    this.lastFlushMs = now;
-  }
-
   /** fsyncs everything written so far, advances the recovery point and checkpoints it. */
   flush(): Promise<void> {
-    this.ensureOpen();
+    this.state.ensureOpen();
     return this.serial(async () => {
-      await this.flushSegments(this.clock());
+      await this.flushPolicy.flushSegments(this.clock());
       await this.writeCheckpoints();
     });
   }
@@ -397,7 +238,7 @@ export class Log {
   async read(offset: number, maxBytes: number, maxOffset = Infinity): Promise<ReadResult> {
     const cached = this.readCached(offset, maxBytes, maxOffset);
     if (cached !== undefined) return cached;
-    return (await this.local.read(offset, maxBytes, Math.min(maxOffset, this.endOffset))) ?? EMPTY_READ;
+    return (await this.local.read(offset, maxBytes, Math.min(maxOffset, this.state.logEndOffset))) ?? EMPTY_READ;
   }
 
   /**
@@ -405,10 +246,10 @@ export class Log {
    * when the batches must be read from the file (call `read`). Throws as `read` does.
    */
   readCached(offset: number, maxBytes: number, maxOffset = Infinity): ReadResult | undefined {
-    this.ensureOpen();
-    const logEndOffset = this.endOffset;
-    if (offset < this.startOffset || offset > logEndOffset) {
-      throw new OffsetOutOfRangeError(offset, this.startOffset, logEndOffset);
+    this.state.ensureOpen();
+    const logEndOffset = this.state.logEndOffset;
+    if (offset < this.state.logStartOffset || offset > logEndOffset) {
+      throw new OffsetOutOfRangeError(offset, this.state.logStartOffset, logEndOffset);
     }
     const upper = Math.min(maxOffset, logEndOffset);
     if (offset >= upper) return EMPTY_READ;
@@ -421,10 +262,10 @@ export class Log {
    * timestamp >= target. Undefined when no record qualifies.
    */
   async fetchOffsetByTimestamp(targetTimestamp: number): Promise<OffsetAndTimestamp | undefined> {
-    this.ensureOpen();
+    this.state.ensureOpen();
     return this.local.offsetByTimestamp(targetTimestamp, {
-      logStartOffset: this.startOffset,
-      logEndOffset: this.endOffset,
+      logStartOffset: this.state.logStartOffset,
+      logEndOffset: this.state.logEndOffset,
       epochCache: this.leaderEpochCache,
     });
   }
@@ -443,103 +284,56 @@ export class Log {
    * (respectively at logStartOffset).
    */
   truncateTo(offset: number): Promise<void> {
-    this.ensureOpen();
-    return this.serial(async () => {
-      if (offset >= this.endOffset) return;
-      this.truncations++;
-      this.cache.clear();
-      if (offset < this.startOffset) {
-        await this.truncateFullyAndStartAt(offset);
-        return;
-      }
-      await this.local.truncateTo(offset);
-      // The on-disk end: the first removed batch may have started before `offset`.
-      const newEnd = this.active.nextOffset;
-      if (newEnd < this.startOffset) {
-        // Every batch at or above logStartOffset is gone and the files end below it: restart
-        // empty at logStartOffset so that the log start and end agree on disk too.
-        await this.truncateFullyAndStartAt(this.startOffset);
-        return;
-      }
-      this.endOffset = this.nextOffset = newEnd;
-      this.recoveryOffset = Math.min(this.recoveryOffset, newEnd);
-      await this.compaction.truncate(newEnd);
-      if (this.leaderEpochCache.truncateFromEnd(newEnd)) await this.writeEpochCheckpoint();
-      await this.writeCheckpoints();
-    });
-  }
-
-  private async truncateFullyAndStartAt(offset: number): Promise<void> {
-    await this.compaction.truncate(0);
-    await this.local.replaceAllWith(offset, this.clock());
-    this.startOffset = this.endOffset = this.nextOffset = this.recoveryOffset = offset;
-    this.leaderEpochCache.clear();
-    await this.writeEpochCheckpoint();
-    await this.writeCheckpoints();
+    this.state.ensureOpen();
+    return this.serial(() => truncateTo(this.truncatedLog(), offset));
   }
 
   /** DeleteRecords: moves logStartOffset up to `offset` and deletes segments wholly below it. */
   deleteRecordsBefore(offset: number): Promise<number> {
-    this.ensureOpen();
-    return this.serial(async () => {
-      if (offset > this.endOffset) throw new OffsetOutOfRangeError(offset, this.startOffset, this.endOffset);
-      if (offset > this.startOffset) {
-        this.startOffset = offset;
-        if (this.leaderEpochCache.truncateFromStart(offset)) await this.writeEpochCheckpoint();
-        this.cache.evictBelow(offset);
-        await this.deleteOldSegments(this.clock(), Infinity, true);
-        await this.writeCheckpoints();
-      }
-      return this.startOffset;
-    });
+    this.state.ensureOpen();
+    return this.serial(() => deleteRecordsBefore(this.truncatedLog(), offset));
   }
 
   /**
    * Deletes whole segments past retention.ms / retention.bytes (only when cleanup.policy includes
-   * `delete`) or below the log start offset (always). Only segments entirely below `highWatermark` (default: the log end offset) are eligible.
-   * Returns the number of segments deleted.
+   * `delete`) or below the log start offset (always). Only segments entirely below `highWatermark`
+   * (default: the log end offset) are eligible. Returns the number of segments deleted.
    */
   applyRetention(nowMs: number, highWatermark?: number): Promise<number> {
-    this.ensureOpen();
-    return this.serial(async () => {
-      const deleted = await this.deleteOldSegments(nowMs, highWatermark ?? this.endOffset, false);
-      if (deleted > 0) await this.writeCheckpoints();
-      return deleted;
-    });
+    this.state.ensureOpen();
+    return this.serial(() => applyRetention(this.truncatedLog(), nowMs, highWatermark ?? this.state.logEndOffset));
   }
 
-  private async deleteOldSegments(nowMs: number, highWatermark: number, logStartOnly: boolean): Promise<number> {
-    const { count } = await this.local.deleteOldSegments({
-      nowMs,
-      retentionMs: logStartOnly || !deletionEnabled(this.config) ? -1 : this.config.retentionMs,
-      retentionBytes: logStartOnly || !deletionEnabled(this.config) ? -1 : this.config.retentionBytes,
-      logStartOffset: this.startOffset,
-      logEndOffset: this.endOffset,
-      highWatermark: Math.min(highWatermark, this.endOffset),
-    });
-    const first = this.local.segments[0]!;
-    if (count > 0 && first.baseOffset > this.startOffset) {
-      this.startOffset = first.baseOffset;
-      if (this.leaderEpochCache.truncateFromStart(this.startOffset)) await this.writeEpochCheckpoint();
-    }
-    return count;
+  private truncatedLog(): TruncatedLog {
+    return {
+      config: this.config,
+      state: this.state,
+      local: this.local,
+      cache: this.cache,
+      compaction: this.compaction,
+      leaderEpochCache: this.leaderEpochCache,
+      clock: this.clock,
+      writeCheckpoints: () => this.writeCheckpoints(),
+      writeEpochCheckpoint: () => this.writeEpochCheckpoint(),
+    };
   }
 
   /** Flushes, writes indexes and checkpoints, marks a clean shutdown and closes the files. */
   close(): Promise<void> {
     if (this.closing !== undefined) return this.closing;
+    this.state.closing = true;
     const compaction = this.compaction.stop();
     this.closing = compaction.then(() =>
       this.serial(async () => {
-        this.closed = true;
-        if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+        this.state.closed = true;
+        this.flushPolicy.cancelTimer();
         await Promise.all(this.background);
-        if (this.failure === undefined) {
-          await this.flushSegments(this.clock());
-          await this.active.writeIndexes();
+        if (this.state.failure === undefined) {
+          await this.flushPolicy.flushSegments(this.clock());
+          await this.local.active.writeIndexes();
           await this.writeEpochCheckpoint();
           await this.writeCheckpoints();
-          await this.checkpoints.markCleanShutdown(this.endOffset);
+          await this.checkpoints.markCleanShutdown(this.state.logEndOffset);
         }
         await this.local.close();
       }),
@@ -564,7 +358,7 @@ export class Log {
    * them. Passes on one log run one at a time.
    */
   compact(nowMs: number, options: CompactOptions = {}): Promise<CompactionStats> {
-    this.ensureOpen();
+    this.state.ensureOpen();
     return this.compaction.run(nowMs, options);
   }
 
@@ -575,11 +369,7 @@ export class Log {
       logger: this.logger,
       local: this.local,
       checkpoints: this.checkpoints,
-      logStartOffset: () => this.startOffset,
-      logEndOffset: () => this.endOffset,
-      generation: () => this.truncations,
-      closed: () => this.closed,
-      failed: () => this.failure !== undefined,
+      state: this.state,
       serial: (fn) => this.serial(fn),
       evictCachedBelow: (offset) => this.cache.evictBelow(offset),
       fail: (e) => this.goOffline(e, "segment swap failed"),
@@ -588,16 +378,19 @@ export class Log {
 
   /** A write or a segment swap failed: every later operation fails with LogClosedError. */
   private goOffline(error: unknown, what: string): void {
-    this.failure = error;
+    this.state.failure = error;
     this.logger.error({ dir: this.dir, err: String(error) }, `${what}: log is offline`);
   }
 
   private writeCheckpoints(): Promise<void> {
-    return this.checkpoints.writeLog({ recoveryPoint: this.recoveryOffset, logStartOffset: this.startOffset });
+    return this.checkpoints.writeLog({
+      recoveryPoint: this.state.recoveryPoint,
+      logStartOffset: this.state.logStartOffset,
+    });
   }
 
   private async writeEpochCheckpoint(): Promise<void> {
-    this.epochDirty = false;
+    this.state.epochDirty = false;
     await this.checkpoints.writeLeaderEpochs(this.leaderEpochCache.serialize());
   }
 }

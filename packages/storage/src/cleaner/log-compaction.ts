@@ -5,11 +5,12 @@
 import { compactionEnabled, type LogConfig, type Logger } from "../config.js";
 import type { CheckpointFiles } from "../internal/checkpoint.js";
 import type { LocalLog } from "../internal/local-log.js";
+import type { LogState } from "../internal/log-state.js";
 import type { LogSegment } from "../internal/segment.js";
 import { compactLog, rangeOf, type CompactOptions, type CompactionHost, type CompactionStats } from "./cleaner.js";
 import { serializeCleanerCheckpoint, truncatePasses, type CleanableRange, type CleanerCheckpoint } from "./plan.js";
 
-/** What compaction needs from its log (Log implements it over its own state). */
+/** What compaction needs from its log (Log builds it over its own parts). */
 export interface CompactedLog {
   readonly dir: string;
   /** The live config (cleanup.policy and the compaction settings are read per pass). */
@@ -17,13 +18,8 @@ export interface CompactedLog {
   readonly logger: Logger;
   readonly local: LocalLog;
   readonly checkpoints: CheckpointFiles;
-  logStartOffset(): number;
-  logEndOffset(): number;
-  /** Bumped by every truncation: a pass that saw another generation does not swap. */
-  generation(): number;
-  closed(): boolean;
-  /** Offline after a failed write or swap. */
-  failed(): boolean;
+  /** Offsets and health; `truncations` is the generation: a pass that saw another one does not swap. */
+  readonly state: LogState;
   /** Runs `fn` after every earlier operation of the log, with all queued appends written first. */
   serial<T>(fn: () => Promise<T>): Promise<T>;
   /** Drops the tail-cache entries below `offset` (they belong to replaced segments). */
@@ -104,15 +100,15 @@ export class LogCompaction {
       config: log.config,
       logger: log.logger,
       segments: () => log.local.segments,
-      logStartOffset: log.logStartOffset(),
-      logEndOffset: log.logEndOffset(),
+      logStartOffset: log.state.logStartOffset,
+      logEndOffset: log.state.logEndOffset,
       cleanerCheckpoint: () => this.state,
-      generation: () => log.generation(),
-      stopping: () => this.stopping || log.closed() || log.failed(),
+      generation: () => log.state.truncations,
+      stopping: () => this.stopping || log.state.closed || log.state.failure !== undefined,
       commit: (old, cleaned, generation) => this.swap(old, cleaned, generation),
       saveCleanerCheckpoint: (c) =>
         log.serial(async () => {
-          if (log.closed()) return;
+          if (log.state.closed) return;
           this.state = c;
           await log.checkpoints.writeCleaner(serializeCleanerCheckpoint(c));
         }),
@@ -123,7 +119,7 @@ export class LogCompaction {
   private swap(old: readonly LogSegment[], cleaned: LogSegment, generation: number): Promise<boolean> {
     const log = this.log;
     return log.serial(async () => {
-      if (log.closed() || this.stopping || generation !== log.generation()) return false;
+      if (log.state.closed || this.stopping || generation !== log.state.truncations) return false;
       const segments = log.local.segments;
       const at = segments.indexOf(old[0]!);
       if (at < 0 || at + old.length >= segments.length || old.some((s, k) => segments[at + k] !== s)) return false;

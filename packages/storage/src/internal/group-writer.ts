@@ -3,43 +3,11 @@
 // (everything queued meanwhile, one writev per group), committed, acknowledged and announced in
 // order. Every other operation of the log runs through serial(), which first writes everything
 // queued: it always sees a log with no append half-written.
-import type { LogConfig } from "../config.js";
 import { LogClosedError } from "../errors.js";
 import { AppendQueue, type AppendOutcome, type PendingAppend } from "./append-queue.js";
 import type { BatchMeta } from "./batch.js";
-import type { RollCheck } from "./local-log.js";
+import type { AppendTarget } from "./append-target.js";
 import { SYNC_WRITE_MAX_BYTES, type LogSegment } from "./segment.js";
-
-/** What the writer needs from its log (Log implements it over its own state). */
-export interface GroupWriterHost {
-  /** The live config: maxGroupCommitBytes is read for every group. */
-  readonly config: Readonly<LogConfig>;
-  clock(): number;
-  activeSegment(): LogSegment;
-  /** Kafka's shouldRoll for `append` after `queuedBytes` not yet written (LocalLog.shouldRoll). */
-  shouldRoll(append: RollCheck, queuedBytes: number, nowMs: number): boolean;
-  /** Starts a new active segment at `baseOffset`; called with no write in flight. */
-  roll(baseOffset: number, nowMs: number): Promise<void>;
-  logEndOffset(): number;
-  /** Moves the log end over a committed write (the writes are readable from then on). */
-  setLogEndOffset(offset: number): void;
-  /** False when offline, closed or closing, or with an epoch checkpoint pending. */
-  inlineWritable(): boolean;
-  /** Whether the flush policy (flush.messages, flush.ms) wants a flush at `logEndOffset`. */
-  flushDue(logEndOffset: number, nowMs: number): boolean;
-  /** After an inline write (no flush due): makes sure flush.ms is honoured later. */
-  scheduleFlush(): void;
-  /** After a group is committed: flushes if the flush policy says so. */
-  maybeFlush(nowMs: number): Promise<void>;
-  epochCheckpointPending(): boolean;
-  writeEpochCheckpoint(): Promise<void>;
-  /** The error that took the log offline; undefined while it is online. */
-  failure(): unknown;
-  /** A write failed: takes the log offline with `error` (and says so in the log). */
-  fail(error: unknown): void;
-  /** After each run of acknowledgements: the append listeners, with the log end offset. */
-  appended(logEndOffset: number): void;
-}
 
 /** A write started before its append's CRCs were checked (see GroupWriter.startUnchecked). */
 export interface UncheckedWrite {
@@ -53,7 +21,7 @@ const WRITES_IN_FLIGHT = 2;
 const RESOLVED = Promise.resolve();
 
 export class GroupWriter {
-  private readonly host: GroupWriterHost;
+  private readonly target: AppendTarget;
   private readonly queue: AppendQueue;
   private drainScheduled = false;
   /** serial() operations queued or running (the inline write path waits for none). */
@@ -63,8 +31,8 @@ export class GroupWriter {
   private ackScheduled = false;
   private chain: Promise<unknown> = Promise.resolve();
 
-  constructor(host: GroupWriterHost, maxQueuedBytes: number) {
-    this.host = host;
+  constructor(target: AppendTarget, maxQueuedBytes: number) {
+    this.target = target;
     this.queue = new AppendQueue(maxQueuedBytes);
   }
 
@@ -103,21 +71,25 @@ export class GroupWriter {
    * must take the queue. Listeners hear of it in a microtask (never inside append()).
    */
   private writeAlone(buf: Buffer, metas: BatchMeta[], result: AppendOutcome): Promise<AppendOutcome> | undefined {
-    const host = this.host;
+    const target = this.target;
     if (!this.inlineAllowed(buf.length)) return undefined;
-    const now = host.clock();
+    const now = target.clock();
     if (
-      host.shouldRoll({ lastOffset: result.lastOffset, bytes: buf.length, maxTimestamp: result.maxTimestamp }, 0, now)
+      target.local.shouldRoll(
+        { lastOffset: result.lastOffset, bytes: buf.length, maxTimestamp: result.maxTimestamp },
+        0,
+        now,
+      )
     )
       return undefined;
     const end = result.lastOffset + 1;
-    if (host.flushDue(end, now)) return undefined;
-    const segment = host.activeSegment();
+    if (target.flushPolicy.due(end, now)) return undefined;
+    const segment = target.local.active;
     const error = this.writeNowOrFail(segment, [buf], buf.length);
     if (error !== undefined) return Promise.reject(error);
     segment.commitBatches(metas, buf.length, now);
-    host.setLogEndOffset(end);
-    host.scheduleFlush();
+    target.state.logEndOffset = end;
+    target.flushPolicy.scheduleTimer();
     if (!this.announceScheduled) {
       this.announceScheduled = true;
       void RESOLVED.then(this.announceTask);
@@ -136,12 +108,15 @@ export class GroupWriter {
    * take it now.
    */
   startUnchecked(buf: Buffer, lastOffset: number, maxTimestamp: number): UncheckedWrite | undefined {
-    const host = this.host;
+    const target = this.target;
     if (this.drainScheduled || !this.queue.isEmpty || !this.inlineAllowed(0)) return undefined;
-    const now = host.clock();
-    if (host.shouldRoll({ lastOffset, bytes: buf.length, maxTimestamp }, 0, now) || host.flushDue(lastOffset + 1, now))
+    const now = target.clock();
+    if (
+      target.local.shouldRoll({ lastOffset, bytes: buf.length, maxTimestamp }, 0, now) ||
+      target.flushPolicy.due(lastOffset + 1, now)
+    )
       return undefined;
-    const segment = host.activeSegment();
+    const segment = target.local.active;
     const written = segment.write([buf], buf.length);
     // Counted as an operation: the inline paths stay off and queued appends take the serial
     // chain, which runs after this write is committed or abandoned.
@@ -159,9 +134,9 @@ export class GroupWriter {
         settle(
           written.then(() => {
             segment.commitBatches(metas, buf.length, now);
-            host.setLogEndOffset(result.lastOffset + 1);
-            host.scheduleFlush();
-            host.appended(result.lastOffset + 1);
+            target.state.logEndOffset = result.lastOffset + 1;
+            target.flushPolicy.scheduleTimer();
+            target.appended(result.lastOffset + 1);
             return result;
           }, failed),
         ),
@@ -173,7 +148,7 @@ export class GroupWriter {
 
   private readonly announceTask = (): void => {
     this.announceScheduled = false;
-    this.host.appended(this.host.logEndOffset());
+    this.target.appended(this.target.state.logEndOffset);
   };
 
   /** Runs `fn` after every earlier operation, with all queued appends written first. */
@@ -211,7 +186,10 @@ export class GroupWriter {
   /** What both inline paths need (rolls and flushes aside): nothing pending or unacknowledged, a small write. */
   private inlineAllowed(bytes: number): boolean {
     return (
-      this.pendingOps === 0 && this.acks.length === 0 && bytes <= SYNC_WRITE_MAX_BYTES && this.host.inlineWritable()
+      this.pendingOps === 0 &&
+      this.acks.length === 0 &&
+      bytes <= SYNC_WRITE_MAX_BYTES &&
+      this.target.state.inlineWritable
     );
   }
 
@@ -235,7 +213,7 @@ export class GroupWriter {
 
   /** A write failed: the log goes offline, `group` (the appends being written) and everything queued are rejected. */
   private writeFailed(e: unknown, group: readonly PendingAppend[] = []): LogClosedError {
-    this.host.fail(e);
+    this.target.fail(e);
     const error = this.offlineError(e);
     for (const p of group) p.reject(error);
     this.queue.failAll(error);
@@ -244,14 +222,14 @@ export class GroupWriter {
 
   /** The inline path of drainTask; false when the general (serial) path must write the queue. */
   private writeInline(): boolean {
-    const host = this.host;
+    const target = this.target;
     const queued = this.queue.items;
     if (!this.inlineAllowed(this.queue.bytes)) return false;
-    const now = host.clock();
+    const now = target.clock();
     let bytes = 0;
     for (const p of queued) {
       if (
-        host.shouldRoll(
+        target.local.shouldRoll(
           { lastOffset: p.result.lastOffset, bytes: p.buf.length, maxTimestamp: p.result.maxTimestamp },
           bytes,
           now,
@@ -261,15 +239,15 @@ export class GroupWriter {
       bytes += p.buf.length;
     }
     const end = queued[queued.length - 1]!.result.lastOffset + 1;
-    if (host.flushDue(end, now)) return false;
+    if (target.flushPolicy.due(end, now)) return false;
     const group = this.queue.takeGroup(Infinity);
     const buffers: Buffer[] = [];
     for (const p of group) buffers.push(p.buf);
-    const segment = host.activeSegment();
+    const segment = target.local.active;
     if (this.writeNowOrFail(segment, buffers, bytes, group) !== undefined) return true;
     segment.commitAppends(group, bytes, now);
-    host.setLogEndOffset(end);
-    host.scheduleFlush();
+    target.state.logEndOffset = end;
+    target.flushPolicy.scheduleTimer();
     this.acknowledge(group);
     return true;
   }
@@ -294,7 +272,7 @@ export class GroupWriter {
           continue;
         }
         // Half the queue (at least one append) per group, so the two writes in flight share it.
-        const group = this.queue.takeGroup(Math.min(this.host.config.maxGroupCommitBytes, this.queue.bytes / 2));
+        const group = this.queue.takeGroup(Math.min(this.target.config.maxGroupCommitBytes, this.queue.bytes / 2));
         const started = await this.startGroup(group, previous).catch((e: unknown) => {
           this.rejectGroup(group, e);
           throw e;
@@ -312,7 +290,7 @@ export class GroupWriter {
   }
 
   private offlineError(e: unknown): LogClosedError {
-    return new LogClosedError(`log write failed: ${String(this.host.failure() ?? e)}`);
+    return new LogClosedError(`log write failed: ${String(this.target.state.failure ?? e)}`);
   }
 
   private rejectGroup(group: PendingAppend[], e?: unknown): void {
@@ -326,22 +304,22 @@ export class GroupWriter {
    * with the group committed, flushed per the flush policy and acknowledged (or rejected).
    */
   private async startGroup(group: PendingAppend[], previous: Promise<void>): Promise<{ done: Promise<void> }> {
-    const host = this.host;
-    const now = host.clock();
+    const target = this.target;
+    const now = target.clock();
     let buffers: Buffer[] = [];
     let appends: PendingAppend[] = [];
     let bytes = 0;
-    let endOffset = host.logEndOffset();
+    let endOffset = target.state.logEndOffset;
     let prior = previous;
     // Issues the write of what is collected; it commits once written and once `prior` is done.
     const issue = (): void => {
       if (buffers.length === 0) return;
-      const segment = host.activeSegment();
+      const segment = target.local.active;
       const [written, committed, size, end] = [segment.write(buffers, bytes), appends, bytes, endOffset];
       const before = prior;
       prior = Promise.all([written, before]).then(() => {
         segment.commitAppends(committed, size, now);
-        host.setLogEndOffset(end);
+        target.state.logEndOffset = end;
       });
       buffers = [];
       appends = [];
@@ -351,7 +329,7 @@ export class GroupWriter {
     for (const p of group) {
       groupBytes += p.buf.length;
       if (
-        host.shouldRoll(
+        target.local.shouldRoll(
           { lastOffset: p.result.lastOffset, bytes: p.buf.length, maxTimestamp: p.result.maxTimestamp },
           bytes,
           now,
@@ -359,7 +337,7 @@ export class GroupWriter {
       ) {
         issue();
         await prior;
-        await host.roll(p.result.baseOffset, now);
+        await target.roll(p.result.baseOffset, now);
       }
       buffers.push(p.buf);
       appends.push(p);
@@ -369,8 +347,8 @@ export class GroupWriter {
     issue();
     const done = prior
       .then(async () => {
-        await host.maybeFlush(now);
-        if (host.epochCheckpointPending()) await host.writeEpochCheckpoint();
+        await target.flushPolicy.maybeFlush(now);
+        if (target.state.epochDirty) await target.writeEpochCheckpoint();
         this.acknowledge(group, groupBytes > SYNC_WRITE_MAX_BYTES);
       })
       .catch((e: unknown) => {
@@ -404,6 +382,6 @@ export class GroupWriter {
     const groups = this.acks;
     this.acks = [];
     for (const group of groups) for (const p of group) p.resolve(p.result);
-    this.host.appended(this.host.logEndOffset());
+    this.target.appended(this.target.state.logEndOffset);
   }
 }
