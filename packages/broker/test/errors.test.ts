@@ -4,7 +4,7 @@ import { encodeRecordBatch } from "@gregor/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Broker, ErrorCode, startBroker } from "../src/index.js";
 import { RawClient, rawFrame } from "./helpers/raw-client.js";
-import { tempDir } from "./helpers/tmp.js";
+import { tempDir } from "@gregor/testkit";
 
 const batch = (n = 1, valueBytes = 10) =>
   encodeRecordBatch({
@@ -27,7 +27,7 @@ describe("broker error handling", () => {
   const dir = tempDir();
   beforeAll(async () => {
     broker = await startBroker({
-      dataDir: `${dir.path}/a`,
+      dataDir: `${dir}/a`,
       port: 0,
       config: { "socket.request.max.bytes": 1_000_000, "message.max.bytes": 100_000 },
     });
@@ -36,7 +36,6 @@ describe("broker error handling", () => {
   afterAll(async () => {
     await broker.close();
     await noAuto.close();
-    dir.remove();
   });
 
   it("answers a too-new ApiVersions with UNSUPPORTED_VERSION in a v0 body listing the api keys", async () => {

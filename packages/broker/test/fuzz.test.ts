@@ -3,20 +3,10 @@
 // Seeded PRNG: a failure prints the seed to replay.
 import { connect } from "node:net";
 import { encodeRecordBatch, encodeRequestFrame } from "@gregor/protocol";
+import { Prng } from "@gregor/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Broker, startBroker } from "../src/index.js";
 import { RawClient } from "./helpers/raw-client.js";
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const batch = encodeRecordBatch({
   records: [
@@ -177,7 +167,7 @@ describe("fuzz", () => {
 
   it("survives 50,000 bad frames over many connections", async () => {
     const seed = Number(process.env.FUZZ_SEED ?? 20261125);
-    const rnd = mulberry32(seed);
+    const rnd = new Prng(seed, "mulberry32").random;
     const seeds = seedFrames();
     const control = await RawClient.connect(broker.port);
     const heapBefore = process.memoryUsage().heapUsed;

@@ -3,16 +3,16 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Broker } from "../src/index.js";
+import { type Broker, startBroker } from "../src/index.js";
 import { run } from "./helpers/run.js";
-import { suiteBroker } from "./helpers/suite-broker.js";
+import { suiteBroker } from "@gregor/testkit";
 
 // The Debian package installs into the system interpreter.
 const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
 describe("kafka-python 2.0.2", () => {
   let broker!: Broker;
-  suiteBroker({ config: { "num.partitions": 2 } }, (started) => (broker = started));
+  suiteBroker(startBroker, { config: { "num.partitions": 2 } }, (started) => (broker = started));
 
   it("produces and consumes with assigned partitions", async () => {
     const r = await run(

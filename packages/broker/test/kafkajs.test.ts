@@ -2,15 +2,15 @@
 // config APIs, offsets, and an acks=-1 producer with null keys, empty values and a 1 MiB value.
 import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
-import type { Broker } from "../src/index.js";
+import { type Broker, startBroker } from "../src/index.js";
 import { fetchAll } from "./helpers/fetch-all.js";
 import { RawClient } from "./helpers/raw-client.js";
-import { suiteBroker } from "./helpers/suite-broker.js";
+import { suiteBroker } from "@gregor/testkit";
 
 describe("kafkajs 2.2.4", () => {
   let broker!: Broker;
   let kafka!: Kafka;
-  suiteBroker({}, (started) => {
+  suiteBroker(startBroker, {}, (started) => {
     broker = started;
     kafka = new Kafka({
       clientId: "kafkajs-test",

@@ -1,15 +1,15 @@
 // librdkafka (kcat) against an in-process broker: metadata, keyed messages with headers in
 // several partitions, read back in per-partition order, once per compression codec.
 import { describe, expect, it } from "vitest";
-import type { Broker } from "../src/index.js";
+import { type Broker, startBroker } from "../src/index.js";
 import { run } from "./helpers/run.js";
-import { suiteBroker } from "./helpers/suite-broker.js";
+import { suiteBroker } from "@gregor/testkit";
 
 const CODECS = ["none", "gzip", "snappy", "lz4", "zstd"] as const;
 
 describe("kcat (librdkafka 2.0.2)", () => {
   let broker!: Broker;
-  suiteBroker({ config: { "num.partitions": 3 } }, (started) => (broker = started));
+  suiteBroker(startBroker, { config: { "num.partitions": 3 } }, (started) => (broker = started));
 
   it("lists metadata as JSON (-L -J)", async () => {
     const r = await run("kcat", ["-b", broker.bootstrap, "-L", "-J", "-t", "meta-topic"]);

@@ -2,13 +2,17 @@
 // forced cleaner pass, reads back (kcat) with one record per key; retention deletes old segments.
 import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
-import { type Broker, LOG_MAINTENANCE_MODULE, type LogMaintenance } from "../src/index.js";
+import { type Broker, LOG_MAINTENANCE_MODULE, type LogMaintenance, startBroker } from "../src/index.js";
 import { run } from "./helpers/run.js";
-import { suiteBroker } from "./helpers/suite-broker.js";
+import { suiteBroker } from "@gregor/testkit";
 
 describe("log maintenance", () => {
   let broker!: Broker;
-  suiteBroker({ logLevel: "silent", config: { "gregor.admin.port": -1 } }, (started) => (broker = started));
+  suiteBroker(
+    startBroker,
+    { logLevel: "silent", config: { "gregor.admin.port": -1 } },
+    (started) => (broker = started),
+  );
   const maintenance = () => broker.services.module<LogMaintenance>(LOG_MAINTENANCE_MODULE);
 
   it("compacts a cleanup.policy=compact topic to one record per key (kcat reads it back)", async () => {

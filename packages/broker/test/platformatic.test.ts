@@ -2,10 +2,10 @@
 // CreateTopics 7) against an in-process broker: admin, producer, and a consumer stream.
 import { Admin, Consumer, Producer, stringDeserializers, stringSerializers } from "@platformatic/kafka";
 import { describe, expect, it } from "vitest";
-import type { Broker } from "../src/index.js";
+import { type Broker, startBroker } from "../src/index.js";
 import { fetchAll } from "./helpers/fetch-all.js";
 import { RawClient } from "./helpers/raw-client.js";
-import { suiteBroker } from "./helpers/suite-broker.js";
+import { suiteBroker } from "@gregor/testkit";
 
 // @platformatic/kafka 2.12 calls Promise.withResolvers (Node 22); CI runs Node 20.
 const P = Promise as unknown as { withResolvers?: () => unknown };
@@ -21,7 +21,7 @@ P.withResolvers ??= () => {
 
 describe("@platformatic/kafka", () => {
   let broker!: Broker;
-  suiteBroker({ config: { "group.initial.rebalance.delay.ms": 0 } }, (started) => (broker = started));
+  suiteBroker(startBroker, { config: { "group.initial.rebalance.delay.ms": 0 } }, (started) => (broker = started));
 
   it("creates topics and produces with flexible Produce versions", async () => {
     const admin = new Admin({ clientId: "plt-admin", bootstrapBrokers: [broker.bootstrap] });

@@ -6,10 +6,10 @@ import { existsSync } from "node:fs";
 import { Producer, stringSerializers } from "@platformatic/kafka";
 import { createRequire } from "node:module";
 import { describe, expect, it } from "vitest";
-import type { Broker } from "../src/index.js";
+import { type Broker, startBroker } from "../src/index.js";
 import { RawClient } from "./helpers/raw-client.js";
 import { run } from "./helpers/run.js";
-import { suiteBroker } from "./helpers/suite-broker.js";
+import { suiteBroker } from "@gregor/testkit";
 
 // @platformatic/kafka 2.12 calls Promise.withResolvers (Node 22); CI runs Node 20.
 const P = Promise as unknown as { withResolvers?: () => unknown };
@@ -43,7 +43,7 @@ except KafkaException as e:
 
 describe("third-party clients, outside in", () => {
   let broker!: Broker;
-  suiteBroker({ config: { "group.initial.rebalance.delay.ms": 0 } }, (started) => (broker = started));
+  suiteBroker(startBroker, { config: { "group.initial.rebalance.delay.ms": 0 } }, (started) => (broker = started));
 
   it("FindCoordinator for a transactional id answers a non-retriable error that says why", async () => {
     const c = await RawClient.connect(broker.port);

@@ -2,23 +2,13 @@
 // flush.messages=1, SIGKILL, restart on the same data dir, and read every acknowledged record back.
 // Also: SIGTERM shuts down cleanly (exit code 0) and a bad config value stops start-up.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { run } from "./helpers/run.js";
-import { tempDir } from "./helpers/tmp.js";
+import { freePort, tempDir } from "@gregor/testkit";
 
 const ROOT = join(__dirname, "..", "..", "..");
 const MAIN = join(ROOT, "apps", "broker", "src", "main.ts");
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function startProcess(args: string[]): Promise<{ child: ChildProcess; log: () => string }> {
   const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", MAIN, ...args], {
@@ -55,14 +45,13 @@ describe("apps/broker process", () => {
   const children: ChildProcess[] = [];
   afterAll(() => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-    dir.remove();
   });
 
   it("loses nothing acknowledged across SIGKILL with flush.messages=1", async () => {
     const port = await freePort();
     const args = [
       "--override",
-      `log.dirs=${dir.path}`,
+      `log.dirs=${dir}`,
       "--override",
       `listeners=PLAINTEXT://127.0.0.1:${port}`,
       "--override",

@@ -4,23 +4,15 @@
 // 3. election time after SIGKILL of the leader, p50/p99 over RAFT_BENCH_KILLS kills (default 20)
 // Run: pnpm exec tsx --conditions=source packages/raft/bench/cluster.bench.ts
 // (RAFT_BENCH_STORE=storage for the @gregor/storage-backed log)
+import { sleep, until } from "@gregor/testkit";
 import { ProcessCluster } from "../test/process-cluster.js";
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const kills = Number(process.env.RAFT_BENCH_KILLS ?? 20);
 const count = Number(process.env.RAFT_BENCH_PROPOSALS ?? 300_000);
 
 function pct(xs: number[], p: number): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
-
-async function until(fn: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!fn()) {
-    if (Date.now() > deadline) throw new Error("timed out");
-    await sleep(5);
-  }
 }
 
 async function load(c: ProcessCluster, leader: number, n: number, window: number, ratePerSec: number) {
@@ -43,8 +35,7 @@ const c = new ProcessCluster({
 });
 try {
   await c.startAll();
-  await until(() => c.leader() !== undefined);
-  const leader = c.leader()!;
+  const leader = await until(() => c.leader(), { what: "the first leader", timeoutMs: 20_000, intervalMs: 5 });
   await load(c, leader, 20_000, 10_000, 0); // warm-up (JIT, connections)
 
   const leaderEventsBefore = c.leaderEvents.length;
@@ -70,8 +61,12 @@ try {
     const oldTerm = Math.max(...c.leaderEvents.filter((e) => e.id === old).map((e) => e.term));
     const killedAt = Date.now();
     c.kill(old);
-    await until(() => c.leaderEvents.some((e) => e.leaderId === e.id && e.term > oldTerm));
-    const ev = c.leaderEvents.find((e) => e.leaderId === e.id && e.term > oldTerm)!;
+    // Polled every 5 ms, but the figure comes from the elected node's own timestamp (ev.at).
+    const ev = await until(() => c.leaderEvents.find((e) => e.leaderId === e.id && e.term > oldTerm), {
+      what: `a leader elected in a term after ${oldTerm} (kill ${k + 1} of ${kills}, node ${old} killed)`,
+      timeoutMs: 20_000,
+      intervalMs: 5,
+    });
     elections.push(ev.at - killedAt);
     await c.spawnNode(old);
     await sleep(300); // let the restarted node rejoin before the next kill

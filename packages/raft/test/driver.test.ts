@@ -1,7 +1,8 @@
-import { appendFileSync, rmSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { tempDir, until, within } from "@gregor/testkit";
+import { describe, expect, it } from "vitest";
 import {
   decodeMessages,
   encodeMessages,
@@ -20,12 +21,7 @@ import {
   type NodeId,
 } from "../src/index.js";
 import { packr } from "../src/driver/codec.js";
-import { ListMachine, bytes, tempDir, waitFor } from "./helpers.js";
-
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+import { ListMachine, bytes } from "./helpers.js";
 
 function entry(term: number, index: number, s = `e${index}`): Entry {
   return { term, index, type: "normal", data: bytes(s) };
@@ -39,7 +35,6 @@ const stores: [string, (dir: string) => Promise<RaftLogStore>][] = [
 describe.each(stores)("%s", (name, openStore) => {
   it("appends, truncates, reads, snapshots and recovers", async () => {
     const dir = tempDir("raft-store-");
-    dirs.push(dir);
     let s = await openStore(dir);
     expect((await s.load()).entries).toEqual([]);
     await s.append([entry(1, 1), entry(1, 2), entry(1, 3)]);
@@ -79,7 +74,6 @@ describe.each(stores)("%s", (name, openStore) => {
 
   it("accepts a snapshot beyond its log, then appends after it", async () => {
     const dir = tempDir("raft-store-");
-    dirs.push(dir);
     let s = await openStore(dir);
     await s.load();
     await s.append([entry(1, 1), entry(1, 2)]);
@@ -156,15 +150,23 @@ async function startMember(
     electionTicks: 30,
     heartbeatTicks: 3,
     snapshotEntries: 50,
+    // Well under vitest's timeout: a proposal that never commits fails the test with its error.
+    proposalTimeoutMs: 10_000,
     onSnapshotRestored: (meta) => snapshotsFromLeader.push(meta.index),
   });
   return { id, dir, sm, snapshotsFromLeader, transport, node };
 }
 
+/** Bounded waits for a 3-node cluster: under vitest's 60 s, with room for a loaded CI box. */
+const CLUSTER_WAIT_MS = 20_000;
+
 /** Propose through whichever member leads now, retrying if leadership moves (a loaded box). */
 async function proposeVia(members: Member[], data: string): Promise<void> {
   for (let attempt = 0; ; attempt++) {
-    const leader = await waitFor("a leader", () => members.find((m) => m.node.isLeader && m.node.error === null));
+    const leader = await until(() => members.find((m) => m.node.isLeader && m.node.error === null), {
+      timeoutMs: CLUSTER_WAIT_MS,
+      what: "a leader",
+    });
     try {
       await leader.node.propose(bytes(data));
       return;
@@ -180,21 +182,26 @@ describe("RaftNode over TCP", () => {
     const members: Member[] = [];
     for (const id of [1, 2, 3]) {
       const dir = tempDir(`raft-node${id}-`);
-      dirs.push(dir);
       members.push(await startMember(id, dir, ports, openStore));
     }
     for (const m of members)
       for (const [id, port] of ports) if (id !== m.id) m.transport.setPeer(id, { host: "127.0.0.1", port });
     try {
-      const leader = await waitFor("a leader", () => members.find((m) => m.node.isLeader));
+      const leader = await until(() => members.find((m) => m.node.isLeader), {
+        timeoutMs: CLUSTER_WAIT_MS,
+        what: "a leader",
+      });
       const follower = members.find((m) => m !== leader && !m.node.isLeader)!;
       await expect(follower.node.propose(bytes("nope"))).rejects.toBeInstanceOf(NotLeaderError);
       await Promise.all(Array.from({ length: 100 }, (_, i) => proposeVia(members, `a${i}`)));
-      await waitFor("all applied", () => members.every((m) => m.sm.items.length === 100));
+      await until(() => members.every((m) => m.sm.items.length === 100), {
+        timeoutMs: CLUSTER_WAIT_MS,
+        what: "all 100 entries applied on every member",
+      });
       for (const m of members) expect(m.sm.items).toEqual(members[0]!.sm.items);
 
       // Linearizable read at a follower.
-      const idx = await follower.node.readIndex();
+      const idx = await within(follower.node.readIndex(), { what: "a read index at a follower" });
       expect(follower.node.applied).toBeGreaterThanOrEqual(idx);
 
       // Stop a member, write enough to compact past it, restart it from its directory.
@@ -204,16 +211,22 @@ describe("RaftNode over TCP", () => {
       for (let k = 0; k < 15; k++) {
         await Promise.all(Array.from({ length: 10 }, (_, i) => proposeVia(alive, `b${k * 10 + i}`)));
       }
-      const lead = await waitFor("a leader", () => alive.find((m) => m.node.isLeader));
-      await waitFor(
-        "leader compacted past the stopped member",
-        () => lead.node.status().snapshotIndex > follower.node.applied,
-      );
+      const lead = await until(() => alive.find((m) => m.node.isLeader), {
+        timeoutMs: CLUSTER_WAIT_MS,
+        what: "a leader among the live members",
+      });
+      await until(() => lead.node.status().snapshotIndex > follower.node.applied, {
+        timeoutMs: CLUSTER_WAIT_MS,
+        what: "the leader to compact past the stopped member",
+      });
       const restarted = await startMember(follower.id, follower.dir, ports, openStore);
       for (const [id, port] of ports)
         if (id !== restarted.id) restarted.transport.setPeer(id, { host: "127.0.0.1", port });
       members[members.indexOf(follower)] = restarted;
-      await waitFor("caught up", () => restarted.sm.items.length === 250);
+      await until(() => restarted.sm.items.length === 250, {
+        timeoutMs: CLUSTER_WAIT_MS,
+        what: "the restarted member to catch up to 250 entries",
+      });
       expect(restarted.sm.items).toEqual(lead.sm.items);
       expect(restarted.snapshotsFromLeader.length).toBeGreaterThan(0);
     } finally {
@@ -231,7 +244,7 @@ describe("RaftNode over TCP", () => {
     big.entries = [{ term: 1, index: 1, type: "normal", data: new Uint8Array(3 << 20).fill(7) }];
     tx.send([big]);
     for (let i = 0; i < 500; i++) tx.send([{ ...emptyMessage("heartbeat", 1, 2, 1), commit: i }]);
-    await waitFor("all messages", () => got.length === 501);
+    await until(() => got.length === 501, { what: "all 501 messages" });
     expect(got[0]!.entries[0]!.data.length).toBe(3 << 20);
     expect(got.slice(1).map((m) => m.commit)).toEqual(Array.from({ length: 500 }, (_, i) => i));
     await tx.close();
@@ -244,10 +257,10 @@ describe("RaftNode over TCP", () => {
     const port = await rx.listen();
     const sock = connect({ host: "127.0.0.1", port });
     sock.on("error", () => {});
-    await new Promise<void>((r) => sock.on("connect", () => r()));
+    await within(new Promise<void>((r) => sock.on("connect", () => r())), { what: "the connection" });
     const closed = new Promise<void>((r) => sock.on("close", () => r()));
     sock.write(Buffer.from([0, 1, 0, 0]));
-    await closed;
+    await within(closed, { what: "the transport to close a connection sending a 65,536-byte frame" });
     await rx.close();
   });
 
@@ -257,14 +270,14 @@ describe("RaftNode over TCP", () => {
     t.setHandler((msgs) => got.push(...msgs));
     const port = await t.listen();
     const bad = connect({ host: "127.0.0.1", port });
-    await new Promise<void>((r) => bad.on("connect", () => r()));
-    const closed = new Promise<void>((r) => bad.on("close", () => r()));
     bad.on("error", () => {});
+    await within(new Promise<void>((r) => bad.on("connect", () => r())), { what: "the connection" });
+    const closed = new Promise<void>((r) => bad.on("close", () => r()));
     bad.write(Buffer.from([0, 0, 0, 3, 0xc1, 0xc1, 0xc1]));
-    await closed;
+    await within(closed, { what: "the transport to close a connection sending garbage" });
     const sender = new TcpTransport({ peers: new Map([[9, { host: "127.0.0.1", port }]]) });
     sender.send([emptyMessage("heartbeat", 1, 9, 1)]);
-    await waitFor("message", () => got.length === 1);
+    await until(() => got.length === 1, { what: "the message after the garbage connection" });
     await sender.close();
     await t.close();
   });
@@ -276,7 +289,6 @@ describe("RaftNode proposals", () => {
     const nodes: RaftNode[] = [];
     for (const id of [1, 2, 3]) {
       const dir = tempDir(`raft-iso${id}-`);
-      dirs.push(dir);
       nodes.push(
         await RaftNode.start({
           id,
@@ -291,13 +303,16 @@ describe("RaftNode proposals", () => {
       );
     }
     try {
-      const leader = await waitFor("a leader", () => nodes.find((n) => n.isLeader));
+      const leader = await until(() => nodes.find((n) => n.isLeader), { timeoutMs: CLUSTER_WAIT_MS, what: "a leader" });
       await leader.propose(bytes("ok"));
       net.isolated.add(leader.id);
       await expect(leader.propose(bytes("stuck"))).rejects.toBeInstanceOf(ProposalTimeoutError);
       // Check-quorum: the isolated leader steps down; the others elect a new one.
-      await waitFor("isolated leader steps down", () => !leader.isLeader);
-      await waitFor("new leader", () => nodes.find((n) => n !== leader && n.isLeader));
+      await until(() => !leader.isLeader, { timeoutMs: CLUSTER_WAIT_MS, what: "the isolated leader to step down" });
+      await until(() => nodes.find((n) => n !== leader && n.isLeader), {
+        timeoutMs: CLUSTER_WAIT_MS,
+        what: "a new leader",
+      });
     } finally {
       for (const n of nodes) await n.stop();
     }

@@ -1,4 +1,4 @@
-import { Prng } from "./prng.js";
+import { Prng } from "@gregor/testkit";
 import { randomOptions, Simulation } from "./world.js";
 const seed = Number(process.argv[2] ?? 1);
 const kind = (process.argv[3] ?? "safety") as "safety" | "lin";

@@ -1,5 +1,5 @@
 import { checkHistory } from "./linearizability.js";
-import { Prng } from "./prng.js";
+import { Prng } from "@gregor/testkit";
 import { randomOptions, Simulation } from "./world.js";
 
 export interface RunResult {

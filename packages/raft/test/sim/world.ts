@@ -7,7 +7,8 @@ import { ClientDriver } from "./clients.js";
 import { Checker } from "./invariants.js";
 import { Kv, decodeCommand, encodeCommand } from "./kv.js";
 import { INBOX_LIMIT, SimNode, type ClientRequest, type NodeInput } from "./node.js";
-import { EventQueue, Prng } from "./prng.js";
+import { Prng } from "@gregor/testkit";
+import { EventQueue } from "./event-queue.js";
 
 export interface SimOptions {
   voters: number;
