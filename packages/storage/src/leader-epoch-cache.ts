@@ -1,6 +1,6 @@
 // Leader epoch -> start offset, as Kafka's LeaderEpochFileCache (KIP-101, KIP-279). Pure: the Log
 // persists it to `leader-epoch-checkpoint` whenever it changes.
-import { assert } from "./internal/assert.js";
+import { assert } from "@gregor/protocol/util";
 
 export interface EpochEntry {
   epoch: number;

@@ -1,7 +1,8 @@
 // Follower-side handling of votes, appends and snapshots, as functions over RaftCore
 // (kept apart from role transitions and Ready plumbing in raft.ts).
 import type { RaftCore } from "./raft.js";
-import { assert, emptyMessage, NONE, type Message } from "./types.js";
+import { assert } from "@gregor/protocol/util";
+import { emptyMessage, NONE, type Message } from "./types.js";
 
 /** §5.2 / §5.4.1: grant if we have not voted for another this term and its log is up to date. */
 export function handleVote(r: RaftCore, m: Message): void {

@@ -2,7 +2,8 @@
 // Functions over RaftCore, kept apart from the role-independent logic in raft.ts.
 import { quorumIndex, quorumSize } from "./progress.js";
 import type { RaftCore } from "./raft.js";
-import { assert, emptyMessage, type Message, type NodeId } from "./types.js";
+import { assert } from "@gregor/protocol/util";
+import { emptyMessage, type Message, type NodeId } from "./types.js";
 
 /**
  * Send the follower what it is missing (etcd-raft maybeSendAppend). Returns false if nothing

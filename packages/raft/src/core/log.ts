@@ -1,4 +1,5 @@
-import { assert, type Entry, type Snapshot } from "./types.js";
+import { assert } from "@gregor/protocol/util";
+import type { Entry, Snapshot } from "./types.js";
 
 /**
  * The in-memory raft log: a compacted prefix described by (snapshotIndex, snapshotTerm), then

@@ -1,4 +1,5 @@
-import { assert, type NodeId } from "./types.js";
+import { assert } from "@gregor/protocol/util";
+import type { NodeId } from "./types.js";
 
 /**
  * Leader-side view of one follower (etcd-raft's tracker.Progress, Raft paper §5.3 nextIndex /

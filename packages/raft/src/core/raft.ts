@@ -23,8 +23,8 @@ import {
   type RaftStatus,
 } from "./ready.js";
 import { Progress } from "./progress.js";
+import { assert } from "@gregor/protocol/util";
 import {
-  assert,
   emptyMessage,
   NONE,
   type Entry,

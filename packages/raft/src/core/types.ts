@@ -165,7 +165,3 @@ export function emptyMessage(type: MessageType, from: NodeId, to: NodeId, term: 
     snapshot: null,
   };
 }
-
-export function assert(cond: unknown, msg: string): asserts cond {
-  if (!cond) throw new Error(`raft assertion failed: ${msg}`);
-}

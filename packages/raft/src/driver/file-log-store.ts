@@ -2,7 +2,8 @@
 // file replaced atomically (write temp, fsync, rename, fsync dir), and snapshot files.
 import { mkdir, open, readdir, readFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
-import { assert, type Entry, type HardState, type Snapshot } from "../core/types.js";
+import { assert } from "@gregor/protocol/util";
+import type { Entry, HardState, Snapshot } from "../core/types.js";
 import { entryFromTuple, entryToTuple, packr } from "./codec.js";
 import {
   frame,

@@ -6,7 +6,8 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { decodeRecordBatch, encodeRecordBatch, TimestampType } from "@gregor/protocol";
 import { Log, type LogConfig } from "@gregor/storage";
-import { assert, type Entry, type HardState, type Snapshot } from "../core/types.js";
+import { assert } from "@gregor/protocol/util";
+import type { Entry, HardState, Snapshot } from "../core/types.js";
 import { HardStateFile, loadLatestSnapshot, removeTempFiles, saveSnapshotFile } from "./files.js";
 import type { RaftLogStore } from "./log-store.js";
 

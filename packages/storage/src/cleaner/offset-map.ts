@@ -2,7 +2,7 @@
 // keyed by the key bytes themselves instead of a hash, so there are no collisions). Bounded by
 // entries and key bytes; `put` reports when the bound is reached so the cleaner stops mapping
 // at a segment boundary. Pure.
-import { assert } from "../internal/assert.js";
+import { assert } from "@gregor/protocol/util";
 
 export interface OffsetMapLimits {
   maxEntries: number;

@@ -1,7 +1,7 @@
 // Sparse offset index of one segment, Kafka's `.index` layout: entries of
 // (4-byte offset relative to the segment's baseOffset, 4-byte file position), both increasing.
 // Held in memory as a growable Buffer; the segment writes it to disk on roll, flush and close.
-import { assert } from "./assert.js";
+import { assert } from "@gregor/protocol/util";
 import { SparseIndex } from "./sparse-index.js";
 
 const ENTRY_BYTES = 8;

@@ -2,7 +2,7 @@
 import { open, readFile, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
 import { writev, writevSync } from "node:fs";
 import { join } from "node:path";
-import { assert } from "./assert.js";
+import { assert } from "@gregor/protocol/util";
 import { scanHeaders, scanValid, readFully, type HeaderInfo } from "./file-scan.js";
 import type { BatchMeta } from "./batch.js";
 import { OffsetIndex } from "./offset-index.js";

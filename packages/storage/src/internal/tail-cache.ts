@@ -11,7 +11,7 @@
 // nobody tails the allocation churn (page faults, external-memory GCs). A large append handed
 // over by its caller is kept as it is (a slab of its own) and, when dropped unlent, freed at once
 // (releaseAdopted). The bound counts the slabs' capacity, i.e. the memory held.
-import { assert } from "./assert.js";
+import { assert } from "@gregor/protocol/util";
 import type { BatchMeta } from "./batch.js";
 
 export interface CachedRead {

@@ -1,7 +1,7 @@
 // Sparse time index of one segment, Kafka's `.timeindex` layout: entries of (8-byte timestamp,
 // 4-byte offset relative to baseOffset); timestamps strictly increase (an entry is only added
 // when the segment's max timestamp so far grew).
-import { assert } from "./assert.js";
+import { assert } from "@gregor/protocol/util";
 import { readInt64, writeInt64 } from "./batch.js";
 import { SparseIndex } from "./sparse-index.js";
 
