@@ -3,8 +3,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Admin, Producer } from "@gregor/client";
 import { startBroker, type Broker } from "@gregor/broker";
+import { until } from "@gregor/testkit";
 import { runCli } from "../src/index.js";
-import { run, sh, start, stop, until, type Ran } from "./sh.js";
+import { run, sh, start, stop, type Ran } from "./sh.js";
 
 let broker: Broker;
 let b: string;
@@ -93,18 +94,21 @@ describe("kafka-consumer-groups.sh", () => {
     try {
       // Wait until the member owns both partitions (its committed offsets are 6 and 4).
       const admin = new Admin({ bootstrapBrokers: [b] });
-      await until(async () => {
-        const [g] = await admin.describeGroups(["live"]).catch(() => []);
-        const committed = await admin.fetchOffsets("live").catch(() => []);
-        const ready =
-          g?.state === "Stable" &&
-          g.members[0]?.assignment[0]?.partitions.length === 2 &&
-          [...committed]
-            .sort((x, y) => x.partition - y.partition)
-            .map((c) => c.offset)
-            .join() === "6,4";
-        return ready ? true : undefined;
-      }, "kcat's group to be stable and committed").finally(() => admin.close());
+      await until(
+        async () => {
+          const [g] = await admin.describeGroups(["live"]).catch(() => []);
+          const committed = await admin.fetchOffsets("live").catch(() => []);
+          const ready =
+            g?.state === "Stable" &&
+            g.members[0]?.assignment[0]?.partitions.length === 2 &&
+            [...committed]
+              .sort((x, y) => x.partition - y.partition)
+              .map((c) => c.offset)
+              .join() === "6,4";
+          return ready;
+        },
+        { what: "kcat's group to be stable and committed", timeoutMs: 20_000, intervalMs: 100 },
+      ).finally(() => admin.close());
       const [describeOut, members, state, list] = await Promise.all([
         groups("--describe", "--group", "live"),
         groups("--describe", "--group", "live", "--members"),

@@ -54,14 +54,3 @@ export function stop(child: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): P
     child.kill(signal);
   });
 }
-
-/** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-export async function until<T>(check: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}

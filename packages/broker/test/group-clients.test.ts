@@ -1,10 +1,9 @@
 // Consumer groups with librdkafka (kcat, python3-confluent-kafka), kafka-python, and a mixed
 // kafkajs + librdkafka group on the range assignor. Real clients, real sockets, one broker.
 import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { tempDir, until } from "@gregor/testkit";
 import { AssignerProtocol, Kafka, logLevel, type Consumer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBroker, type Broker } from "../src/index.js";
@@ -13,10 +12,9 @@ const run = promisify(execFile);
 const PY = "/usr/bin/python3";
 const FIXTURES = join(import.meta.dirname, "fixtures");
 let broker: Broker;
-let dataDir: string;
+const dataDir = tempDir("gregor-group-clients-");
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(join(tmpdir(), "gregor-group-clients-"));
   broker = await startBroker({
     dataDir,
     port: 0,
@@ -25,7 +23,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await broker?.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 function kafka(clientId: string): Kafka {
@@ -219,7 +216,12 @@ const RangeAssigner = ({
   },
 });
 
-async function describeAssignment(groupId: string): Promise<{ state: string; byClient: Map<string, number[]> }> {
+interface GroupAssignment {
+  state: string;
+  byClient: Map<string, number[]>;
+}
+
+async function describeAssignment(groupId: string): Promise<GroupAssignment> {
   const admin = kafka("describer").admin();
   await admin.connect();
   const d = (await admin.describeGroups([groupId])).groups[0]!;
@@ -235,13 +237,20 @@ async function describeAssignment(groupId: string): Promise<{ state: string; byC
   return { state: d.state, byClient };
 }
 
-async function until<T>(f: () => Promise<T>, ok: (t: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 200));
-  }
+/** The group's assignment once `ok` holds (polled every 200 ms; fails naming `what` after timeoutMs). */
+async function assignmentWhen(
+  groupId: string,
+  ok: (d: GroupAssignment) => boolean,
+  what: string,
+  timeoutMs: number,
+): Promise<GroupAssignment> {
+  return until(
+    async () => {
+      const d = await describeAssignment(groupId);
+      return ok(d) ? d : undefined;
+    },
+    { what: `group ${groupId}: ${what}`, timeoutMs, intervalMs: 200 },
+  );
 }
 
 describe("kafkajs and librdkafka in one group (range assignor)", () => {
@@ -275,27 +284,24 @@ describe("kafkajs and librdkafka in one group (range assignor)", () => {
       let pyRun: { stop: () => Promise<PyResult> };
       if (leaderFirst === "kafkajs") {
         await startKafkajs();
-        await until(
-          () => describeAssignment(groupId),
-          (d) => d.state === "Stable",
-          15_000,
-        );
+        await assignmentWhen(groupId, (d) => d.state === "Stable", "Stable with kafkajs alone", 15_000);
         pyRun = python();
       } else {
         pyRun = python();
-        await until(
-          () => describeAssignment(groupId),
+        await assignmentWhen(
+          groupId,
           (d) => d.state === "Stable" && d.byClient.size === 1,
+          "Stable with librdkafka alone",
           15_000,
         );
         await startKafkajs();
       }
-      const d = await until(
-        () => describeAssignment(groupId),
+      const d = await assignmentWhen(
+        groupId,
         (x) => x.state === "Stable" && x.byClient.size === 2 && [...x.byClient.values()].every((a) => a.length === 3),
+        "Stable with both members holding 3 partitions each",
         20_000,
       );
-      expect(d.state).toBe("Stable");
       const assignments = [...d.byClient.values()].sort((a, b) => a[0]! - b[0]!);
       expect(assignments).toEqual(expected);
       // Give librdkafka a moment to apply the assignment it received, then stop it.

@@ -1,9 +1,7 @@
 // /metrics on the admin HTTP port: broker basics and consumer-group lag from committed offsets.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Connection } from "@gregor/client";
 import type { OffsetCommitResponse } from "@gregor/protocol";
+import { tempDir } from "@gregor/testkit";
 import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { startBroker } from "../src/index.js";
@@ -12,7 +10,7 @@ import { escapeLabel } from "../src/metrics/render.js";
 
 describe("admin HTTP /metrics", () => {
   it("shows request counters, latency histograms and consumer lag per group/topic/partition", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "gregor-group-metrics-"));
+    const dataDir = tempDir("gregor-group-metrics-");
     const broker = await startBroker({
       dataDir,
       port: 0,
@@ -73,7 +71,6 @@ describe("admin HTTP /metrics", () => {
       expect(await (await fetch(`http://127.0.0.1:${admin.port}/health`)).json()).toMatchObject({ status: "ok" });
     } finally {
       await broker.close();
-      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

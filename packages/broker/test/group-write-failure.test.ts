@@ -9,6 +9,7 @@ import type {
   OffsetFetchResponse,
   SyncGroupResponse,
 } from "@gregor/protocol";
+import { until } from "@gregor/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBroker, type Broker } from "../src/index.js";
 import { partitionForGroup } from "../src/group/index.js";
@@ -79,13 +80,15 @@ function breakLog(groupId: string, how: "append" | "flush"): () => void {
   };
 }
 
-async function untilLoaded(groupId: string): Promise<{ errorCode: number; offsets: bigint[] }> {
-  for (let i = 0; i < 200; i++) {
-    const f = await fetchOffsets(groupId);
-    if (f.errorCode !== 14) return f;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  throw new Error("partition never finished reloading");
+/** OffsetFetch once the partition has reloaded (no more COORDINATOR_LOAD_IN_PROGRESS, 14). */
+function untilLoaded(groupId: string): Promise<{ errorCode: number; offsets: bigint[] }> {
+  return until(
+    async () => {
+      const f = await fetchOffsets(groupId);
+      return f.errorCode !== 14 ? f : undefined;
+    },
+    { what: `__consumer_offsets to finish reloading group ${groupId}`, timeoutMs: 5_000, intervalMs: 5 },
+  );
 }
 
 describe("__consumer_offsets write failure", () => {

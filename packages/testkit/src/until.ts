@@ -1,6 +1,9 @@
 export interface UntilOptions {
-  /** What is awaited, for the timeout message ("a leader", "all 500 records consumed"). */
-  what: string;
+  /**
+   * What is awaited, for the timeout message ("a leader", "all 500 records consumed"); a function
+   * is called at the timeout, so the message can say how far it got ("312 of 500 records").
+   */
+  what: string | (() => string);
   /** Default 10 s: well under vitest's 60 s test timeout, so the message names the wait that failed. */
   timeoutMs?: number;
   /** Default 10 ms. */
@@ -26,7 +29,8 @@ export async function until<T>(
   for (;;) {
     const value = await check();
     if (value !== undefined && value !== null && value !== false) return value as Exclude<T, Pending>;
-    if (Date.now() >= deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${options.what}`);
+    if (Date.now() >= deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${describe(options.what)}`);
     await sleep(intervalMs);
   }
 }
@@ -45,7 +49,7 @@ export async function within<T>(promise: Promise<T>, options: Omit<UntilOptions,
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${options.what}`)),
+      () => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${describe(options.what)}`)),
       timeoutMs,
     );
   });
@@ -54,4 +58,8 @@ export async function within<T>(promise: Promise<T>, options: Omit<UntilOptions,
   } finally {
     clearTimeout(timer);
   }
+}
+
+function describe(what: string | (() => string)): string {
+  return typeof what === "string" ? what : what();
 }

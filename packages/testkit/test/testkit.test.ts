@@ -56,6 +56,13 @@ describe("until", () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
+  it("describes progress at the timeout when `what` is a function", async () => {
+    let polls = 0;
+    await expect(
+      until(() => ++polls > 1e9, { what: () => `more polls (${polls > 1 ? "several" : "one"} so far)`, timeoutMs: 30 }),
+    ).rejects.toThrow("timed out after 30 ms waiting for more polls (several so far)");
+  });
+
   it("lets an error from the check through", async () => {
     await expect(
       until(

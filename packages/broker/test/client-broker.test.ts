@@ -1,25 +1,26 @@
 // @gregor/client against the Gregor broker (in this process): cooperative-sticky rebalancing, seek,
-// pause/resume, static membership and the idempotent producer. (The client package cannot import the
-// broker, which depends on it, so these live here.)
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Admin, Connection, Consumer, Producer, type ConsumerOptions, type MessageBatch } from "@gregor/client";
+// pause/resume, static membership and the idempotent producer. They live with the broker's tests
+// because the broker already depends on the client: the client's package cannot depend back on the
+// broker without a package cycle.
+import { Admin, Connection, Consumer, type ConsumerOptions, type MessageBatch, Producer } from "@gregor/client";
 import type { FetchResponse } from "@gregor/protocol";
-import { startBroker, type Broker } from "@gregor/broker";
+import { suiteBroker, until } from "@gregor/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Broker, startBroker } from "../src/index.js";
 
 let broker: Broker;
 let admin: Admin;
 
-beforeAll(async () => {
-  broker = await startBroker({
-    port: 0,
-    dataDir: ":memory:",
-    config: { "group.initial.rebalance.delay.ms": 0, "group.min.session.timeout.ms": 1000 },
-  });
+suiteBroker(
+  startBroker,
+  { config: { "group.initial.rebalance.delay.ms": 0, "group.min.session.timeout.ms": 1000 } },
+  (started) => (broker = started),
+);
+beforeAll(() => {
   admin = new Admin({ bootstrapBrokers: [broker.bootstrap] });
-}, 60_000);
+});
 afterAll(async () => {
   await admin.close();
-  await broker.close();
 });
 
 async function topic(name: string, partitions: number, records: number): Promise<void> {
@@ -48,23 +49,28 @@ function next(c: Consumer, ms = 300): Promise<MessageBatch | null> {
   return c.nextBatch({ timeoutMs: ms });
 }
 
-/** Reads until `want` distinct values were seen (bounded by a deadline). */
-async function drain(c: Consumer, seen: Set<string>, want: number, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (seen.size < want) {
-    if (Date.now() > deadline) throw new Error(`only ${seen.size}/${want} records within ${ms} ms`);
-    const b = await next(c);
-    for (const m of b?.messages ?? []) seen.add(m.value!.toString());
-  }
+/** Reads until `want` distinct values were seen (bounded: fails saying how many were). */
+async function drain(c: Consumer, seen: Set<string>, want: number, timeoutMs = 15_000): Promise<void> {
+  await until(
+    async () => {
+      if (seen.size >= want) return true;
+      for (const m of (await next(c))?.messages ?? []) seen.add(m.value!.toString());
+      return seen.size >= want;
+    },
+    { what: () => `${want} distinct records (${seen.size} so far)`, timeoutMs, intervalMs: 0 },
+  );
 }
 
-/** Keeps every consumer polling until `done()` (bounded). */
-async function pollUntil(cs: Consumer[], done: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await Promise.all(cs.map((c) => next(c, 100)));
-  }
+/** Keeps every consumer polling until `done()` (bounded: fails naming `what`). */
+async function pollUntil(cs: Consumer[], done: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  await until(
+    async () => {
+      if (done()) return true;
+      await Promise.all(cs.map((c) => next(c, 100)));
+      return false;
+    },
+    { what, timeoutMs, intervalMs: 0 },
+  );
 }
 
 const owned = (c: Consumer): string[] =>
