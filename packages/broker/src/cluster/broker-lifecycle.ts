@@ -14,12 +14,20 @@ import {
 } from "@gregor/protocol";
 import type { Logger } from "pino";
 import type { Listener } from "../config/broker-config.js";
+import { BOOTSTRAP_FEATURES } from "../controller/driver/quorum-runtime.js";
 import type { ControllerChannel } from "./controller-channel.js";
 
 const BROKER_REGISTRATION = 62;
 const BROKER_HEARTBEAT = 63;
 /** Heartbeat period while fenced or shutting down. */
 const FAST_HEARTBEAT_MS = 50;
+
+/** The feature levels this build supports (KIP-584): the levels the controller bootstraps. */
+const SUPPORTED_FEATURES = [...BOOTSTRAP_FEATURES].map(([name, level]) => ({
+  name,
+  minSupportedVersion: level,
+  maxSupportedVersion: level,
+}));
 
 /** Kafka's BrokerState names for the states this manager moves through. */
 export type BrokerState = "STARTING" | "RECOVERY" | "RUNNING" | "PENDING_CONTROLLED_SHUTDOWN" | "SHUTTING_DOWN";
@@ -136,7 +144,7 @@ export class BrokerLifecycleManager {
       clusterId: o.clusterId,
       incarnationId: this.incarnationId,
       listeners: o.listeners.map((l) => ({ name: l.name, host: l.host, port: l.port, securityProtocol: 0 })),
-      features: o.features ?? [],
+      features: o.features ?? SUPPORTED_FEATURES,
       rack: o.rack,
       logDirs: [],
       previousBrokerEpoch: -1n,
@@ -149,7 +157,9 @@ export class BrokerLifecycleManager {
       return false;
     }
     if (res.errorCode !== ErrorCode.NONE) {
-      o.logger.warn({ errorCode: res.errorCode }, "broker registration refused; retrying");
+      // NOT_CONTROLLER during an election is routine; anything else is worth a warning.
+      const level = res.errorCode === ErrorCode.NOT_CONTROLLER ? "debug" : "warn";
+      o.logger[level]({ errorCode: res.errorCode }, "broker registration refused; retrying");
       return false;
     }
     this.brokerEpoch = res.brokerEpoch;

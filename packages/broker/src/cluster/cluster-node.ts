@@ -6,7 +6,7 @@
 import type { DescribeQuorumRequest, DescribeQuorumResponse } from "@gregor/protocol";
 import { pino, type Logger } from "pino";
 import type { BrokerConfig } from "../config/broker-config.js";
-import type { MetadataImage } from "../controller/index.js";
+import type { MetadataImage, MetadataRecord } from "../controller/index.js";
 import { CONTROLLER_HANDLERS } from "../controller/driver/controller-handlers.js";
 import { ControllerListener } from "../controller/driver/controller-listener.js";
 import type { ControllerServices } from "../controller/driver/controller-services.js";
@@ -18,6 +18,7 @@ import { checkStorage } from "../metadata/meta-properties.js";
 import { BrokerLifecycleManager } from "./broker-lifecycle.js";
 import { clusterSettings, type ClusterSettings } from "./cluster-config.js";
 import { ControllerChannel, type SendOptions } from "./controller-channel.js";
+import { MetadataFetcher } from "./metadata-fetcher.js";
 import { MetadataPublisher } from "./metadata-publisher.js";
 
 const DESCRIBE_QUORUM = 55;
@@ -52,6 +53,8 @@ export interface ClusterNode {
   quorumStatus(): QuorumStatus | null;
   /** Sends a request to the active controller (broker role); see ControllerChannel.send. */
   sendToController<T>(apiKey: number, body: unknown, options?: SendOptions<T>): Promise<T>;
+  /** Active controller only: commits records as given (the broker's one-time topics.json import). */
+  appendRecords(records: MetadataRecord[]): Promise<void>;
   /** DescribeQuorum as the broker listener answers it: locally when leading, else forwarded. */
   describeQuorum(req: DescribeQuorumRequest): Promise<DescribeQuorumResponse>;
   close(): Promise<void>;
@@ -62,7 +65,7 @@ function notLeaderOfQuorum(res: DescribeQuorumResponse): boolean {
 }
 
 export async function startClusterNode(config: BrokerConfig, options: ClusterNodeOptions = {}): Promise<ClusterNode> {
-  const settings = clusterSettings(config);
+  let settings = clusterSettings(config);
   const logger = options.logger ?? pino({ level: "silent" });
   // Unformatted dirs in a multi-node quorum, or dirs of another cluster or node, refuse to start.
   const { clusterId } = await checkStorage(
@@ -102,9 +105,14 @@ export async function startClusterNode(config: BrokerConfig, options: ClusterNod
       await runtime.close();
       throw err;
     }
+    // The embedded single node binds CONTROLLER on port 0: its one voter entry takes the bound port.
+    const self = settings.voters[0]!;
+    if (settings.voters.length === 1 && self.port === 0 && self.id === settings.nodeId)
+      settings = { ...settings, voters: [{ ...self, port: listener.port }] };
   }
   let channel: ControllerChannel | null = null;
   let lifecycle: BrokerLifecycleManager | null = null;
+  let fetcher: MetadataFetcher | null = null;
   if (settings.isBroker) {
     channel = new ControllerChannel({
       voters: settings.voters,
@@ -112,6 +120,12 @@ export async function startClusterNode(config: BrokerConfig, options: ClusterNod
       requestTimeoutMs: settings.requestTimeoutMs,
     });
     const quorum = runtime;
+    if (quorum === null) {
+      // A broker-only node replays the log it fetches from the active controller.
+      fetcher = new MetadataFetcher({ brokerId: settings.nodeId, channel, publisher, logger });
+      fetcher.start();
+    }
+    const observer = fetcher;
     lifecycle = new BrokerLifecycleManager({
       channel,
       brokerId: settings.nodeId,
@@ -119,8 +133,7 @@ export async function startClusterNode(config: BrokerConfig, options: ClusterNod
       listeners: settings.brokerListeners,
       rack: settings.rack,
       heartbeatIntervalMs: settings.brokerHeartbeatIntervalMs,
-      // Broker-only nodes do not replay the log yet (they would fetch it from the controller).
-      metadataOffset: () => quorum?.appliedOffset() ?? 0,
+      metadataOffset: () => quorum?.appliedOffset() ?? observer?.offset ?? 0,
       logger,
     });
     lifecycle.start();
@@ -129,19 +142,23 @@ export async function startClusterNode(config: BrokerConfig, options: ClusterNod
     { nodeId: settings.nodeId, controller: settings.isController, broker: settings.isBroker, port: listener?.port },
     "cluster node started",
   );
-  return clusterNode(settings, clusterId, publisher, runtime, listener, channel, lifecycle, logger);
+  return clusterNode({ settings, clusterId, publisher, runtime, listener, channel, lifecycle, fetcher, logger });
 }
 
-function clusterNode(
-  settings: ClusterSettings,
-  clusterId: string,
-  publisher: MetadataPublisher,
-  runtime: QuorumRuntime | null,
-  listener: ControllerListener<ControllerServices> | null,
-  channel: ControllerChannel | null,
-  lifecycle: BrokerLifecycleManager | null,
-  logger: Logger,
-): ClusterNode {
+interface NodeParts {
+  settings: ClusterSettings;
+  clusterId: string;
+  publisher: MetadataPublisher;
+  runtime: QuorumRuntime | null;
+  listener: ControllerListener<ControllerServices> | null;
+  channel: ControllerChannel | null;
+  lifecycle: BrokerLifecycleManager | null;
+  fetcher: MetadataFetcher | null;
+  logger: Logger;
+}
+
+function clusterNode(parts: NodeParts): ClusterNode {
+  const { settings, clusterId, publisher, runtime, listener, channel, lifecycle, fetcher, logger } = parts;
   let closing: Promise<void> | null = null;
   const close = async (): Promise<void> => {
     if (lifecycle !== null) {
@@ -152,6 +169,7 @@ function clusterNode(
       await lifecycle.close();
     }
     channel?.close();
+    await fetcher?.close();
     await runtime?.close();
     await listener?.close();
     logger.info({ nodeId: settings.nodeId }, "cluster node stopped");
@@ -171,6 +189,10 @@ function clusterNode(
     sendToController<T>(apiKey: number, body: unknown, options?: SendOptions<T>): Promise<T> {
       if (channel === null) return Promise.reject(new Error(`node ${settings.nodeId} has no broker role`));
       return channel.send<T>(apiKey, body, options);
+    },
+    appendRecords(records: MetadataRecord[]): Promise<void> {
+      if (runtime === null) return Promise.reject(new Error(`node ${settings.nodeId} has no controller role`));
+      return runtime.write(() => ({ records, response: undefined }));
     },
     async describeQuorum(req: DescribeQuorumRequest): Promise<DescribeQuorumResponse> {
       const status = runtime?.status() ?? null;

@@ -72,23 +72,33 @@ export const TEST_TIMEOUTS = {
   "controller.quorum.request.timeout.ms": 1500,
 } as const;
 
+/**
+ * Configs for `ids` combined (broker,controller) nodes, or with `brokerOnly` some of them
+ * broker-only (not voters) and the others controller-only.
+ */
 export async function nodeConfigs(
   root: string,
   ids: number[],
   overrides: Record<string, string | number> = {},
+  brokerOnly: readonly number[] = [],
 ): Promise<Map<number, BrokerConfig>> {
   const ports = await freePorts(ids.length * 2);
-  const voters = ids.map((id, i) => `${id}@127.0.0.1:${ports[2 * i + 1]}`).join(",");
+  const split = brokerOnly.length > 0;
+  const voterIds = ids.filter((id) => !brokerOnly.includes(id));
+  const voters = voterIds.map((id) => `${id}@127.0.0.1:${ports[2 * ids.indexOf(id) + 1]}`).join(",");
   const configs = new Map<number, BrokerConfig>();
   ids.forEach((id, i) => {
+    const broker = `PLAINTEXT://127.0.0.1:${ports[2 * i]}`;
+    const controller = `CONTROLLER://127.0.0.1:${ports[2 * i + 1]}`;
+    const isBrokerOnly = brokerOnly.includes(id);
     configs.set(
       id,
       buildBrokerConfig({
         "node.id": id,
-        "process.roles": "broker,controller",
+        "process.roles": !split ? "broker,controller" : isBrokerOnly ? "broker" : "controller",
         "controller.quorum.voters": voters,
         "controller.listener.names": "CONTROLLER",
-        listeners: `PLAINTEXT://127.0.0.1:${ports[2 * i]},CONTROLLER://127.0.0.1:${ports[2 * i + 1]}`,
+        listeners: !split ? `${broker},${controller}` : isBrokerOnly ? broker : controller,
         "log.dirs": join(root, `node-${id}`),
         ...TEST_TIMEOUTS,
         ...overrides,
@@ -101,10 +111,11 @@ export async function nodeConfigs(
 export async function startTestCluster(
   ids = [1, 2, 3],
   overrides: Record<string, string | number> = {},
+  brokerOnly: readonly number[] = [],
 ): Promise<TestCluster> {
   const root = await mkdtemp(join(tmpdir(), "gregor-cluster-"));
   const clusterId = newClusterId();
-  const configs = await nodeConfigs(root, ids, overrides);
+  const configs = await nodeConfigs(root, ids, overrides, brokerOnly);
   for (const id of ids) await formatStorage({ dirs: [join(root, `node-${id}`)], clusterId, nodeId: id });
   const nodes = new Map<number, ClusterNode>();
   const cluster: TestCluster = {
@@ -133,9 +144,10 @@ export async function startTestCluster(
     },
     async allUnfenced() {
       const live = [...nodes.values()];
+      const brokers = live.filter((n) => n.settings.isBroker);
       for (const node of live) {
         await until(`node ${node.nodeId} sees every live broker unfenced`, () =>
-          live.every((b) => node.image().brokers.get(b.nodeId)?.fenced === false),
+          brokers.every((b) => node.image().brokers.get(b.nodeId)?.fenced === false),
         );
       }
     },

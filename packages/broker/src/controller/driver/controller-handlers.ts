@@ -15,10 +15,14 @@ import {
   controllerDeleteTopicsHandler,
   controllerIncrementalAlterConfigsHandler,
 } from "./admin-handlers.js";
+import { metadataFetchHandler, metadataFetchSnapshotHandler } from "./metadata-fetch.js";
 
 export const CONTROLLER_HANDLERS: readonly Handler[] = [
   // ApiVersions only reads `services.handlers`, which ControllerServices has too.
   apiVersionsHandler as Handler,
+  // Broker-only nodes read the metadata log with Fetch / FetchSnapshot (KRaft observers).
+  metadataFetchHandler,
+  metadataFetchSnapshotHandler,
   controllerCreateTopicsHandler,
   controllerDeleteTopicsHandler,
   controllerAlterConfigsHandler,

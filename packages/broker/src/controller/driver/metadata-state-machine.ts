@@ -13,11 +13,14 @@ import {
   type MetadataRecord,
   type QuorumController,
 } from "../index.js";
+import { RecentEntries } from "./metadata-fetch.js";
 
 export class MetadataStateMachine implements StateMachine {
   controller: QuorumController;
   /** Raft index of the last entry applied (the node's metadata offset). */
   appliedOffset = 0;
+  /** Recent committed entries, served to broker-only nodes (metadata-fetch.ts). */
+  readonly recent = new RecentEntries();
 
   constructor(
     private readonly newController: () => QuorumController,
@@ -41,6 +44,7 @@ export class MetadataStateMachine implements StateMachine {
         continue;
       }
       this.controller.replay(batch, entry.index);
+      this.recent.push(entry.index, entry.data);
       this.appliedOffset = entry.index;
       for (const r of batch) records.push(r);
     }
@@ -62,6 +66,7 @@ export class MetadataStateMachine implements StateMachine {
     controller.loadImage(imageFromSnapshot(decodeRecordBatch(data), meta.index));
     this.controller = controller;
     this.appliedOffset = meta.index;
+    this.recent.clear();
     this.publisher.publish(controller.image, { previous, records: [], offset: meta.index, fromSnapshot: true });
   }
 }

@@ -96,6 +96,8 @@ export class QuorumRuntime {
       onLeaderChange: (leaderId, term) => runtime?.onLeaderChange(leaderId, term),
     });
     runtime = new QuorumRuntime(options, raft, stateMachine);
+    // A quorum of one (the embedded single node) elects itself at once, not after a timeout.
+    if (settings.voters.length === 1 && settings.voters[0]!.id === settings.nodeId) raft.campaign();
     if (raft.isLeader) runtime.onLeaderChange(raft.leaderId, raft.status().term);
     return runtime;
   }
@@ -138,6 +140,24 @@ export class QuorumRuntime {
     return status;
   }
 
+  /** Resolves once the image reaches `offset`, after `timeoutMs`, or when `signal` aborts. */
+  waitForOffset(offset: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.image().offset >= offset || timeoutMs <= 0 || signal?.aborted === true) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        unsubscribe();
+        signal?.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      const unsubscribe = this.options.publisher.subscribe((image) => {
+        if (image.offset >= offset) done();
+      });
+      signal?.addEventListener("abort", done, { once: true });
+    });
+  }
+
   /** A heartbeat reported the metadata offset a broker has applied (DescribeQuorum's observers). */
   noteBrokerOffset(brokerId: number, offset: number): void {
     this.observers.note(brokerId, offset, this.clock());
@@ -172,14 +192,20 @@ export class QuorumRuntime {
     this.active = true;
     this.activeTerm = term;
     this.options.logger.info({ term }, "active controller");
-    if (this.image().features.size === 0) {
-      const records = this.controller.bootstrap(this.options.clusterId, BOOTSTRAP_FEATURES);
-      await this.write(() => ({ records, response: null })).catch((err: unknown) => {
-        this.options.logger.warn({ err }, "bootstrap records not written; the next active controller retries");
-      });
-    }
+    await this.maybeBootstrap();
     const everyMs = Math.max(10, Math.min(250, Math.floor(this.options.settings.brokerSessionTimeoutMs / 8)));
     if (this.tickTimer === null) this.tickTimer = setInterval(() => this.tick(), everyMs);
+  }
+
+  /** An empty log gets the bootstrap records (KIP-778); retried from tick() until they commit. */
+  private async maybeBootstrap(): Promise<void> {
+    if (this.image().features.size > 0) return;
+    await this.write((c) => ({
+      records: c.image.features.size > 0 ? [] : c.bootstrap(this.options.clusterId, BOOTSTRAP_FEATURES),
+      response: null,
+    })).catch((err: unknown) => {
+      this.options.logger.warn({ err }, "bootstrap records not written yet; retrying");
+    });
   }
 
   private deactivate(): void {
@@ -197,6 +223,7 @@ export class QuorumRuntime {
     this.caughtUp.sample(this.raft, this.clock());
     this.ticking = true;
     const step = async (): Promise<void> => {
+      await this.maybeBootstrap();
       for (let i = 0; i < 100 && this.isActive; i++) {
         let wrote = false;
         await this.write((c, nowMs) => {
