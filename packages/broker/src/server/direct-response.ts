@@ -30,18 +30,20 @@ export class ProducePartitionResponse extends DirectResponse {
     if (flexible) out.uvarint(0);
     if (flexible) out.uvarint(2);
     else out.int32(1);
-    out.string(this.name, flexible);
+    if (flexible) out.compactString(this.name);
+    else out.string(this.name);
     if (flexible) out.uvarint(2);
     else out.int32(1);
     out.int32(this.index);
     out.int16(this.errorCode);
-    out.int64(this.baseOffset);
-    out.int64(this.logAppendTimeMs);
-    if (v >= 5) out.int64(this.logStartOffset);
+    out.int64Number(this.baseOffset);
+    out.int64Number(this.logAppendTimeMs);
+    if (v >= 5) out.int64Number(this.logStartOffset);
     if (v >= 8) {
       if (flexible) out.uvarint(1);
       else out.int32(0); // recordErrors: []
-      out.nullableString(this.errorMessage, flexible);
+      if (flexible) out.compactNullableString(this.errorMessage);
+      else out.nullableString(this.errorMessage);
     }
     if (flexible) out.uvarint(0); // partition tagged fields
     if (flexible) out.uvarint(0); // topic tagged fields
@@ -85,20 +87,18 @@ export class FetchDirectResponse extends DirectResponse {
       out.int16(0);
       out.int32(0); // sessionId
     }
-    arrayLength(out, this.topics.length, flexible);
+    out.arrayLength(this.topics.length, flexible);
     for (const t of this.topics) {
-      out.string(t.topic, flexible);
-      arrayLength(out, t.partitions.length, flexible);
+      if (flexible) out.compactString(t.topic);
+      else out.string(t.topic);
+      out.arrayLength(t.partitions.length, flexible);
       for (const p of t.partitions) {
         out.int32(p.partitionIndex);
         out.int16(p.errorCode);
-        out.int64(p.highWatermark);
-        out.int64(p.lastStableOffset);
-        if (v >= 5) out.int64(p.logStartOffset);
-        if (p.abortedNull) {
-          if (flexible) out.uvarint(0);
-          else out.int32(-1);
-        } else arrayLength(out, 0, flexible);
+        out.int64Number(p.highWatermark);
+        out.int64Number(p.lastStableOffset);
+        if (v >= 5) out.int64Number(p.logStartOffset);
+        out.arrayLength(p.abortedNull ? null : 0, flexible);
         if (v >= 11) out.int32(-1); // preferredReadReplica
         writeRecords(out, p.records, flexible);
         if (flexible) out.uvarint(0);
@@ -108,11 +108,6 @@ export class FetchDirectResponse extends DirectResponse {
     if (flexible) out.uvarint(0);
     out.patchInt32(sizeAt, out.length - start);
   }
-}
-
-function arrayLength(out: OutBuffer, n: number, compact: boolean): void {
-  if (compact) out.uvarint(n + 1);
-  else out.int32(n);
 }
 
 function writeRecords(out: OutBuffer, records: readonly Buffer[] | Buffer, compact: boolean): void {

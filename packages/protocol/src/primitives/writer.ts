@@ -4,25 +4,20 @@ import { ProtocolEncodeError } from "./errors.js";
 export const ZERO_COPY_THRESHOLD = 4096;
 
 /**
- * A growable big-endian writer. Large byte fields (record batches) are kept as references so a
- * Fetch response carrying megabytes of log data is sent with writev and never copied.
+ * The growable big-endian scratch every encoder writes into: the primitive writes and the one
+ * growth rule (double until it fits). Subclasses decide what happens to large byte slices and to
+ * the written bytes: `Writer` (below) keeps a chunk list for writev; the broker's per-connection
+ * output buffer reuses one scratch across flushes.
  */
-export class Writer {
-  private buf: Buffer;
-  private pos = 0;
-  private readonly chunks: Buffer[] = [];
-  private flushedBytes = 0;
+export class GrowableWriter {
+  protected buf: Buffer;
+  protected pos = 0;
 
-  constructor(initialCapacity = 256) {
+  constructor(initialCapacity: number) {
     this.buf = Buffer.allocUnsafe(initialCapacity);
   }
 
-  /** Bytes written so far. */
-  get length(): number {
-    return this.flushedBytes + this.pos;
-  }
-
-  private ensure(n: number): void {
+  protected ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
     while (cap < this.pos + n) cap *= 2;
@@ -75,6 +70,15 @@ export class Writer {
     this.pos += 8;
     return this;
   }
+  /** An int64 from a safe integer (offsets, timestamps, -1): no BigInt on hot paths. */
+  int64Number(v: number): this {
+    this.ensure(8);
+    const hi = Math.floor(v / 0x100000000);
+    this.buf.writeInt32BE(hi, this.pos);
+    this.buf.writeUInt32BE(v - hi * 0x100000000, this.pos + 4);
+    this.pos += 8;
+    return this;
+  }
   float64(v: number): this {
     this.ensure(8);
     this.buf.writeDoubleBE(v, this.pos);
@@ -120,6 +124,74 @@ export class Writer {
     return this;
   }
 
+  protected utf8(s: string): Buffer {
+    return Buffer.from(s, "utf8");
+  }
+
+  string(s: string): this {
+    const b = Buffer.byteLength(s) === s.length ? null : this.utf8(s);
+    const len = b === null ? s.length : b.length;
+    if (len > 0x7fff) throw new ProtocolEncodeError(`string of ${len} bytes exceeds int16 length`);
+    this.int16(len);
+    return this.stringBody(s, b, len);
+  }
+  protected stringBody(s: string, b: Buffer | null, len: number): this {
+    this.ensure(len);
+    if (b === null) this.buf.write(s, this.pos, len, "latin1");
+    else b.copy(this.buf, this.pos);
+    this.pos += len;
+    return this;
+  }
+  nullableString(s: string | null | undefined): this {
+    if (s == null) return this.int16(-1);
+    return this.string(s);
+  }
+  compactString(s: string): this {
+    const b = Buffer.byteLength(s) === s.length ? null : this.utf8(s);
+    const len = b === null ? s.length : b.length;
+    this.uvarint(len + 1);
+    return this.stringBody(s, b, len);
+  }
+  compactNullableString(s: string | null | undefined): this {
+    if (s == null) return this.uvarint(0);
+    return this.compactString(s);
+  }
+
+  arrayLength(n: number | null, compact: boolean): this {
+    if (n === null) return compact ? this.uvarint(0) : this.int32(-1);
+    return compact ? this.uvarint(n + 1) : this.int32(n);
+  }
+
+  /** Reserves an int32 slot (e.g. a frame length) to patch later; returns its position. */
+  reserveInt32(): number {
+    this.ensure(4);
+    const at = this.pos;
+    this.pos += 4;
+    return at;
+  }
+  patchInt32(at: number, v: number): this {
+    this.buf.writeInt32BE(v, at);
+    return this;
+  }
+}
+
+/**
+ * A growable big-endian writer. Large byte fields (record batches) are kept as references so a
+ * Fetch response carrying megabytes of log data is sent with writev and never copied.
+ */
+export class Writer extends GrowableWriter {
+  private readonly chunks: Buffer[] = [];
+  private flushedBytes = 0;
+
+  constructor(initialCapacity = 256) {
+    super(initialCapacity);
+  }
+
+  /** Bytes written so far. */
+  get length(): number {
+    return this.flushedBytes + this.pos;
+  }
+
   /** Raw bytes with no length prefix. Large slices are referenced, not copied. */
   raw(b: Uint8Array): this {
     if (b.length >= ZERO_COPY_THRESHOLD) {
@@ -142,39 +214,6 @@ export class Writer {
     this.pos = 0;
   }
 
-  private utf8(s: string): Buffer {
-    return Buffer.from(s, "utf8");
-  }
-
-  string(s: string): this {
-    const b = Buffer.byteLength(s) === s.length ? null : this.utf8(s);
-    const len = b === null ? s.length : b.length;
-    if (len > 0x7fff) throw new ProtocolEncodeError(`string of ${len} bytes exceeds int16 length`);
-    this.int16(len);
-    return this.stringBody(s, b, len);
-  }
-  private stringBody(s: string, b: Buffer | null, len: number): this {
-    this.ensure(len);
-    if (b === null) this.buf.write(s, this.pos, len, "latin1");
-    else b.copy(this.buf, this.pos);
-    this.pos += len;
-    return this;
-  }
-  nullableString(s: string | null | undefined): this {
-    if (s == null) return this.int16(-1);
-    return this.string(s);
-  }
-  compactString(s: string): this {
-    const b = Buffer.byteLength(s) === s.length ? null : this.utf8(s);
-    const len = b === null ? s.length : b.length;
-    this.uvarint(len + 1);
-    return this.stringBody(s, b, len);
-  }
-  compactNullableString(s: string | null | undefined): this {
-    if (s == null) return this.uvarint(0);
-    return this.compactString(s);
-  }
-
   bytes(b: Uint8Array): this {
     this.int32(b.length);
     return this.raw(b);
@@ -192,22 +231,14 @@ export class Writer {
     return this.compactBytes(b);
   }
 
-  arrayLength(n: number | null, compact: boolean): this {
-    if (n === null) return compact ? this.uvarint(0) : this.int32(-1);
-    return compact ? this.uvarint(n + 1) : this.int32(n);
-  }
-
   /** Reserves an int32 slot (e.g. a frame length) and returns its position in the current chunk. */
-  reserveInt32(): number {
+  override reserveInt32(): number {
     if (this.chunks.length > 0) throw new ProtocolEncodeError("reserveInt32 only before any zero-copy chunk");
-    this.ensure(4);
-    const at = this.pos;
-    this.pos += 4;
-    return at;
+    return super.reserveInt32();
   }
-  patchInt32(at: number, v: number): this {
-    if (this.chunks.length > 0) this.chunks[0]!.writeInt32BE(v, at);
-    else this.buf.writeInt32BE(v, at);
+  override patchInt32(at: number, v: number): this {
+    if (this.chunks.length === 0) return super.patchInt32(at, v);
+    this.chunks[0]!.writeInt32BE(v, at);
     return this;
   }
 
