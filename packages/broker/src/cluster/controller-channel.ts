@@ -21,6 +21,8 @@ export interface ControllerChannelOptions {
   /** Requests in flight through this channel; more are refused at once (bounded). */
   maxInFlight?: number;
   logger?: ClientLogger;
+  /** Picks the first voter to try (default Math.random; injected in tests). */
+  random?: () => number;
 }
 
 export interface SendOptions<T> {
@@ -52,10 +54,12 @@ export class ControllerChannel {
   private closed = false;
   /** Id of the controller the current connection goes to (-1 when none). */
   activeControllerId = -1;
+  /** Counters for logs and tests: connections opened, NOT_CONTROLLER answers, hints followed. */
+  readonly stats = { connects: 0, notController: 0, hintsFollowed: 0 };
 
   constructor(private readonly options: ControllerChannelOptions) {
     if (options.voters.length === 0) throw new Error("ControllerChannel needs at least one voter");
-    this.nextVoter = Math.floor(Math.random() * options.voters.length);
+    this.nextVoter = Math.floor((options.random ?? Math.random)() * options.voters.length) % options.voters.length;
   }
 
   /**
@@ -85,6 +89,7 @@ export class ControllerChannel {
           const res = await conn.request<T>(apiKey, body);
           if (!isNotController(res)) return res;
           last = res;
+          this.stats.notController++;
           if (await this.followHint(conn)) continue;
         } catch (e) {
           lastError = e as Error;
@@ -117,6 +122,7 @@ export class ControllerChannel {
     }
     if (leaderId > 0 && leaderId !== current && this.options.voters.some((v) => v.id === leaderId)) {
       this.hint = leaderId;
+      this.stats.hintsFollowed++;
       return true;
     }
     return false;
@@ -154,6 +160,7 @@ export class ControllerChannel {
         }
         this.connection = conn;
         this.target = voter;
+        this.stats.connects++;
         this.activeControllerId = voter.id;
         conn.onClose = () => {
           if (this.connection === conn) this.drop();
