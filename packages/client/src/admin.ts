@@ -1,20 +1,21 @@
 // Admin operations: topics, partitions, configs, consumer groups and their offsets, offsets by
 // time, deleteRecords, cluster description. Every broker error becomes a KafkaProtocolError carrying
 // the broker's message (e.g. INVALID_REPLICATION_FACTOR's "Replication factor: 2 larger than ...").
-import type {
-  CreatePartitionsResponse,
-  CreateTopicsResponse,
-  DeleteGroupsResponse,
-  DeleteRecordsResponse,
-  DeleteTopicsResponse,
-  DescribeClusterResponse,
-  DescribeConfigsResponse,
-  DescribeGroupsResponse,
-  IncrementalAlterConfigsResponse,
-  ListGroupsResponse,
-  OffsetCommitResponse,
-  OffsetDeleteResponse,
-  AlterConfigsResponse,
+import {
+  ApiKey,
+  type CreatePartitionsResponse,
+  type CreateTopicsResponse,
+  type DeleteGroupsResponse,
+  type DeleteRecordsResponse,
+  type DeleteTopicsResponse,
+  type DescribeClusterResponse,
+  type DescribeConfigsResponse,
+  type DescribeGroupsResponse,
+  type IncrementalAlterConfigsResponse,
+  type ListGroupsResponse,
+  type OffsetCommitResponse,
+  type OffsetDeleteResponse,
+  type AlterConfigsResponse,
 } from "@gregor/protocol";
 import { Cluster, type BrokerInfo, type TopicInfo } from "./cluster.js";
 import type { Connection } from "./connection.js";
@@ -23,22 +24,6 @@ import { decodeAssignment, fetchCommittedOffsets, type CommittedOffset } from ".
 import type { TopicPartitions } from "./assignors.js";
 import { listOffsets, type OffsetAnswer, type OffsetQuery } from "./offsets.js";
 import type { ClientOptions } from "./options.js";
-
-const API = {
-  CreateTopics: 19,
-  DeleteTopics: 20,
-  DescribeConfigs: 32,
-  AlterConfigs: 33,
-  CreatePartitions: 37,
-  IncrementalAlterConfigs: 44,
-  ListGroups: 16,
-  DescribeGroups: 15,
-  DeleteGroups: 42,
-  DeleteRecords: 21,
-  DescribeCluster: 60,
-  OffsetCommit: 8,
-  OffsetDelete: 47,
-} as const;
 
 export interface NewTopic {
   topic: string;
@@ -106,7 +91,7 @@ export class Admin {
     options: { validateOnly?: boolean; timeoutMs?: number } = {},
   ): Promise<{ topic: string; topicId: string | null }[]> {
     const c = await this.controller();
-    const res = await c.request<CreateTopicsResponse>(API.CreateTopics, {
+    const res = await c.request<CreateTopicsResponse>(ApiKey.CreateTopics, {
       topics: topics.map((t) => ({
         name: t.topic,
         numPartitions: t.numPartitions ?? -1,
@@ -124,7 +109,7 @@ export class Admin {
 
   async deleteTopics(topics: readonly string[], options: { timeoutMs?: number } = {}): Promise<void> {
     const c = await this.controller();
-    const res = await c.request<DeleteTopicsResponse>(API.DeleteTopics, {
+    const res = await c.request<DeleteTopicsResponse>(ApiKey.DeleteTopics, {
       topics: topics.map((name) => ({ name, topicId: "00000000-0000-0000-0000-000000000000" })),
       topicNames: [...topics],
       timeoutMs: options.timeoutMs ?? 30_000,
@@ -156,7 +141,7 @@ export class Admin {
     options: { validateOnly?: boolean } = {},
   ): Promise<void> {
     const c = await this.controller();
-    const res = await c.request<CreatePartitionsResponse>(API.CreatePartitions, {
+    const res = await c.request<CreatePartitionsResponse>(ApiKey.CreatePartitions, {
       topics: topics.map((t) => ({ name: t.topic, count: t.count, assignments: null })),
       timeoutMs: 30_000,
       validateOnly: options.validateOnly ?? false,
@@ -174,7 +159,7 @@ export class Admin {
         r.type === "broker" && /^\d+$/.test(r.name)
           ? await this.brokerOrAny(Number(r.name))
           : await this.cluster.anyBroker();
-      const res = await c.request<DescribeConfigsResponse>(API.DescribeConfigs, {
+      const res = await c.request<DescribeConfigsResponse>(ApiKey.DescribeConfigs, {
         resources: [
           { resourceType: RESOURCE_TYPE[r.type], resourceName: r.name, configurationKeys: r.configNames ?? null },
         ],
@@ -216,7 +201,7 @@ export class Admin {
         r.type === "broker" && /^\d+$/.test(r.name)
           ? await this.brokerOrAny(Number(r.name))
           : await this.cluster.anyBroker();
-      const res = await c.request<IncrementalAlterConfigsResponse>(API.IncrementalAlterConfigs, {
+      const res = await c.request<IncrementalAlterConfigsResponse>(ApiKey.IncrementalAlterConfigs, {
         resources: [
           {
             resourceType: RESOURCE_TYPE[r.type],
@@ -236,7 +221,7 @@ export class Admin {
     resources: readonly { type: ConfigResourceType; name: string; configs: Readonly<Record<string, string>> }[],
   ): Promise<void> {
     const c = await this.cluster.anyBroker();
-    const res = await c.request<AlterConfigsResponse>(API.AlterConfigs, {
+    const res = await c.request<AlterConfigsResponse>(ApiKey.AlterConfigs, {
       resources: resources.map((r) => ({
         resourceType: RESOURCE_TYPE[r.type],
         resourceName: r.name,
@@ -254,7 +239,7 @@ export class Admin {
     const out = new Map<string, { groupId: string; protocolType: string; state: string }>();
     for (const id of this.cluster.brokers.keys()) {
       const c = await this.cluster.broker(id);
-      const res = await c.request<ListGroupsResponse>(API.ListGroups, { statesFilter: [], typesFilter: [] });
+      const res = await c.request<ListGroupsResponse>(ApiKey.ListGroups, { statesFilter: [], typesFilter: [] });
       if (res.errorCode !== 0) throw new KafkaProtocolError(res.errorCode, "ListGroups");
       for (const g of res.groups)
         out.set(g.groupId, { groupId: g.groupId, protocolType: g.protocolType, state: g.groupState ?? "" });
@@ -266,7 +251,7 @@ export class Admin {
     const out: GroupDescription[] = [];
     for (const groupId of groupIds) {
       const c = await this.cluster.coordinator(groupId);
-      const res = await c.request<DescribeGroupsResponse>(API.DescribeGroups, {
+      const res = await c.request<DescribeGroupsResponse>(ApiKey.DescribeGroups, {
         groups: [groupId],
         includeAuthorizedOperations: false,
       });
@@ -293,7 +278,7 @@ export class Admin {
   async deleteGroups(groupIds: readonly string[]): Promise<void> {
     for (const groupId of groupIds) {
       const c = await this.cluster.coordinator(groupId);
-      const res = await c.request<DeleteGroupsResponse>(API.DeleteGroups, { groupsNames: [groupId] });
+      const res = await c.request<DeleteGroupsResponse>(ApiKey.DeleteGroups, { groupsNames: [groupId] });
       for (const r of res.results)
         if (r.errorCode !== 0) throw new KafkaProtocolError(r.errorCode, `group ${r.groupId}`);
     }
@@ -316,7 +301,7 @@ export class Admin {
       }
       l.push(o);
     }
-    const res = await c.request<OffsetCommitResponse>(API.OffsetCommit, {
+    const res = await c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, {
       groupId,
       generationIdOrMemberEpoch: -1,
       memberId: "",
@@ -347,7 +332,7 @@ export class Admin {
     partitions: readonly TopicPartitions[],
   ): Promise<{ topic: string; partition: number; errorCode: number }[]> {
     const c = await this.cluster.coordinator(groupId);
-    const res = await c.request<OffsetDeleteResponse>(API.OffsetDelete, {
+    const res = await c.request<OffsetDeleteResponse>(ApiKey.OffsetDelete, {
       groupId,
       topics: partitions.map((t) => ({
         name: t.topic,
@@ -387,7 +372,7 @@ export class Admin {
     for (const [leader, rs] of byLeader) {
       const c = await this.cluster.broker(leader);
       const topics = [...new Set(rs.map((r) => r.topic))];
-      const res = await c.request<DeleteRecordsResponse>(API.DeleteRecords, {
+      const res = await c.request<DeleteRecordsResponse>(ApiKey.DeleteRecords, {
         topics: topics.map((name) => ({
           name,
           partitions: rs
@@ -408,8 +393,8 @@ export class Admin {
 
   async describeCluster(): Promise<ClusterDescription> {
     const c = await this.cluster.anyBroker();
-    if (c.supports(API.DescribeCluster)) {
-      const res = await c.request<DescribeClusterResponse>(API.DescribeCluster, {
+    if (c.supports(ApiKey.DescribeCluster)) {
+      const res = await c.request<DescribeClusterResponse>(ApiKey.DescribeCluster, {
         includeClusterAuthorizedOperations: false,
         endpointType: 1,
       });

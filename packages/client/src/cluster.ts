@@ -2,7 +2,7 @@
 // broker (lazily opened, reopened with backoff after a failure), bootstrap from any listed address,
 // and topic metadata refreshed on demand and when a request reports stale metadata
 // (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, ...).
-import type { FindCoordinatorResponse, MetadataResponse } from "@gregor/protocol";
+import { ApiKey, type FindCoordinatorResponse, type MetadataResponse } from "@gregor/protocol";
 import { Connection } from "./connection.js";
 import { GregorClientError, KafkaConnectionError, KafkaProtocolError, isStaleMetadataCode } from "./errors.js";
 import { backoffMs, sleep } from "./internal/backoff.js";
@@ -32,9 +32,6 @@ export interface TopicInfo {
   isInternal: boolean;
   partitions: PartitionInfo[];
 }
-
-const METADATA = 3;
-const FIND_COORDINATOR = 10;
 
 export class Cluster {
   readonly options: ResolvedClientOptions;
@@ -142,7 +139,7 @@ export class Cluster {
     allowAutoTopicCreation = false,
   ): Promise<MetadataResponse> {
     const c = await this.anyBroker();
-    const v = c.version(METADATA);
+    const v = c.version(ApiKey.Metadata);
     const req = {
       topics:
         topics === null
@@ -154,7 +151,7 @@ export class Cluster {
       includeClusterAuthorizedOperations: false,
       includeTopicAuthorizedOperations: false,
     };
-    const res = await c.request<MetadataResponse>(METADATA, req);
+    const res = await c.request<MetadataResponse>(ApiKey.Metadata, req);
     this.apply(res);
     return res;
   }
@@ -247,9 +244,9 @@ export class Cluster {
     const o = this.options;
     for (let attempt = 0; ; attempt++) {
       const c = await this.anyBroker();
-      const v = c.version(FIND_COORDINATOR);
+      const v = c.version(ApiKey.FindCoordinator);
       const res = await c.request<FindCoordinatorResponse>(
-        FIND_COORDINATOR,
+        ApiKey.FindCoordinator,
         v >= 4 ? { keyType, coordinatorKeys: [key] } : { key, keyType },
       );
       const r =

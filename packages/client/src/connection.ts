@@ -2,10 +2,10 @@
 // id (Kafka answers in order on a connection), a bounded in-flight window, request timeouts, and
 // ApiVersions negotiation at connect time (each request is sent at the highest version both sides
 // support). Exported for @gregor/replication to reuse.
+import { ApiKey, type ApiVersionsResponse } from "@gregor/protocol";
 import net from "node:net";
 import tls from "node:tls";
 import { apiCodec, decodeResponseFrame, encodeRequestFrame } from "@gregor/protocol";
-import type { ApiVersionsResponse } from "@gregor/protocol";
 import { KafkaConnectionError, KafkaProtocolError, GregorClientError, ResponseDecodeError } from "./errors.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { authenticate, type SaslOptions } from "./sasl.js";
@@ -51,8 +51,6 @@ export const DEFAULT_VERSION_CAPS: Readonly<Record<number, number>> = {
   1: 12, // Fetch (v13+ uses topic ids)
   3: 12, // Metadata
 };
-
-const API_VERSIONS = 18;
 
 export class Connection {
   readonly broker: string;
@@ -203,17 +201,17 @@ export class Connection {
   }
 
   private async negotiateVersions(): Promise<void> {
-    const ours = apiCodec(API_VERSIONS)!;
+    const ours = apiCodec(ApiKey.ApiVersions)!;
     let v = Math.min(ours.maxVersion, 3);
     for (let attempt = 0; attempt < 2; attempt++) {
       const res = await this.request<ApiVersionsResponse>(
-        API_VERSIONS,
+        ApiKey.ApiVersions,
         { clientSoftwareName: "gregor-client", clientSoftwareVersion: "0.1.0" },
         { apiVersion: v },
       );
       if (res.errorCode === 35 && attempt === 0) {
         // UNSUPPORTED_VERSION: the broker answers at v0 listing its own ApiVersions range (KIP-511).
-        const theirs = res.apiKeys.find((k) => k.apiKey === API_VERSIONS);
+        const theirs = res.apiKeys.find((k) => k.apiKey === ApiKey.ApiVersions);
         v = Math.min(v, theirs?.maxVersion ?? 0);
         continue;
       }

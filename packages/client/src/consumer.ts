@@ -2,7 +2,7 @@
 // consumer)` or run({ eachBatch | eachMessage }). One Fetch in flight per leader; the next one is sent
 // as soon as a response is decoded, while the application works on buffered batches, until the
 // buffered bytes reach maxBufferedBytes (backpressure).
-import type { FetchResponse } from "@gregor/protocol";
+import { ApiKey, type FetchResponse } from "@gregor/protocol";
 import { ASSIGNORS, type TopicPartitions } from "./assignors.js";
 import { Cluster } from "./cluster.js";
 import { consumerSchema, type ConsumerOptions, type ResolvedConsumerOptions } from "./consumer-options.js";
@@ -56,7 +56,6 @@ interface Yielded {
   nextOffset: bigint;
 }
 
-const FETCH = 1;
 /**
  * A fetch is handed out in MessageBatches of whole record batches, closed once they hold this many
  * messages: the Message objects of a batch are short-lived, so they die in V8's young generation
@@ -448,7 +447,7 @@ export class Consumer implements AsyncIterable<MessageBatch> {
         });
       });
       const c = await this.cluster.broker(leader);
-      const res = await c.request<FetchResponse>(FETCH, {
+      const res = await c.request<FetchResponse>(ApiKey.Fetch, {
         replicaId: -1,
         maxWaitMs: this.o.maxWaitMs,
         minBytes: this.o.minBytes,

@@ -3,6 +3,15 @@
 // rejoin; cooperative ones revoke only partitions taken away, then rejoin (KIP-429). Static
 // membership (KIP-345): a groupInstanceId survives restarts and does not send LeaveGroup on close.
 import {
+  ApiKey,
+  type HeartbeatResponse,
+  type JoinGroupResponse,
+  type LeaveGroupResponse,
+  type OffsetCommitResponse,
+  type OffsetFetchResponse,
+  type SyncGroupResponse,
+} from "@gregor/protocol";
+import {
   Reader,
   Writer,
   decodeConsumerProtocolAssignment,
@@ -10,26 +19,11 @@ import {
   encodeConsumerProtocolAssignment,
   encodeConsumerProtocolSubscription,
 } from "@gregor/protocol";
-import type {
-  HeartbeatResponse,
-  JoinGroupResponse,
-  LeaveGroupResponse,
-  OffsetCommitResponse,
-  OffsetFetchResponse,
-  SyncGroupResponse,
-} from "@gregor/protocol";
 import type { Assignor, GroupAssignment, MemberSubscription, TopicPartitions } from "./assignors.js";
 import type { Cluster } from "./cluster.js";
 import type { Connection } from "./connection.js";
 import { GregorClientError, KafkaProtocolError, ResponseDecodeError } from "./errors.js";
 import { backoffMs, sleep } from "./internal/backoff.js";
-
-const JOIN_GROUP = 11;
-const HEARTBEAT = 12;
-const LEAVE_GROUP = 13;
-const SYNC_GROUP = 14;
-const OFFSET_COMMIT = 8;
-const OFFSET_FETCH = 9;
 
 export interface GroupOptions {
   groupId: string;
@@ -109,14 +103,14 @@ export class GroupMember {
         if (!this.rejoinNeeded) return;
       } catch (e) {
         const err = e as Error;
-        const badSync0 = err instanceof ResponseDecodeError && err.apiKey === SYNC_GROUP;
+        const badSync0 = err instanceof ResponseDecodeError && err.apiKey === ApiKey.SyncGroup;
         const code = err instanceof KafkaProtocolError ? err.code : badSync0 ? 27 : -2;
         if (code === 16 || code === 15 || code === -2) this.coordinator = null; // NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE / network
         if (code === 25 || code === 22) this.memberId = this.o.groupInstanceId ? this.memberId : ""; // UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION
         if (code === 25) this.memberId = "";
         // librdkafka's mock answers a SyncGroup that lost a rebalance race with a null assignment,
         // which is not valid for the field; rejoining is the right reaction either way.
-        const badSync = err instanceof ResponseDecodeError && err.apiKey === SYNC_GROUP;
+        const badSync = err instanceof ResponseDecodeError && err.apiKey === ApiKey.SyncGroup;
         const retriable =
           (err instanceof GregorClientError && err.retriable) ||
           badSync ||
@@ -150,7 +144,7 @@ export class GroupMember {
           rackId: null,
         }),
       );
-    const join = await c.request<JoinGroupResponse>(JOIN_GROUP, {
+    const join = await c.request<JoinGroupResponse>(ApiKey.JoinGroup, {
       groupId: this.o.groupId,
       sessionTimeoutMs: this.o.sessionTimeoutMs,
       rebalanceTimeoutMs: this.o.rebalanceTimeoutMs,
@@ -174,7 +168,7 @@ export class GroupMember {
     this.protocolName = join.protocolName;
     let assignments: { memberId: string; assignment: Buffer }[] = [];
     if (join.leader === join.memberId && !join.skipAssignment) assignments = await this.leaderAssign(join);
-    const sync = await c.request<SyncGroupResponse>(SYNC_GROUP, {
+    const sync = await c.request<SyncGroupResponse>(ApiKey.SyncGroup, {
       groupId: this.o.groupId,
       generationId: this.generationId,
       memberId: this.memberId,
@@ -258,7 +252,7 @@ export class GroupMember {
     if (this.stopped || this.rejoinNeeded || this.joining) return;
     try {
       const c = await this.coord();
-      const res = await c.request<HeartbeatResponse>(HEARTBEAT, {
+      const res = await c.request<HeartbeatResponse>(ApiKey.Heartbeat, {
         groupId: this.o.groupId,
         generationId: this.generationId,
         memberId: this.memberId,
@@ -293,7 +287,7 @@ export class GroupMember {
       l.push(o);
     }
     const c = await this.coord();
-    const res = await c.request<OffsetCommitResponse>(OFFSET_COMMIT, {
+    const res = await c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, {
       groupId: this.o.groupId,
       generationIdOrMemberEpoch: this.generationId,
       memberId: this.memberId,
@@ -330,7 +324,7 @@ export class GroupMember {
     if (this.memberId === "" || this.o.groupInstanceId !== null) return;
     try {
       const c = await this.coord();
-      await c.request<LeaveGroupResponse>(LEAVE_GROUP, {
+      await c.request<LeaveGroupResponse>(ApiKey.LeaveGroup, {
         groupId: this.o.groupId,
         memberId: this.memberId,
         members: [{ memberId: this.memberId, groupInstanceId: null, reason: "consumer closed" }],
@@ -354,11 +348,11 @@ export async function fetchCommittedOffsets(
   groupId: string,
   partitions: readonly TopicPartitions[] | null,
 ): Promise<CommittedOffset[]> {
-  const v = c.version(OFFSET_FETCH);
+  const v = c.version(ApiKey.OffsetFetch);
   const topics =
     partitions === null ? null : partitions.map((t) => ({ name: t.topic, partitionIndexes: t.partitions }));
   const res = await c.request<OffsetFetchResponse>(
-    OFFSET_FETCH,
+    ApiKey.OffsetFetch,
     v >= 8
       ? { groups: [{ groupId, memberId: null, memberEpoch: -1, topics }], requireStable: false }
       : { groupId, topics, requireStable: false },

@@ -1,6 +1,7 @@
 // A consumed record. It points into the fetch response: key, value and headers are decoded on first
 // access (key/value as slices of the response, no copy), and the offset is computed from the batch's
 // base offset on access, so a record the application does not look into costs one small object.
+import { readVarint } from "@gregor/protocol";
 
 export interface MessageHeader {
   key: string;
@@ -10,17 +11,8 @@ export interface MessageHeader {
 const NO_HEADERS: readonly MessageHeader[] = Object.freeze([]) as readonly MessageHeader[];
 const UNSET = undefined;
 
-function varintAt(b: Buffer, at: number): [value: number, next: number] {
-  let u = 0;
-  let shift = 0;
-  let x: number;
-  do {
-    x = b[at++]!;
-    u |= (x & 0x7f) << shift;
-    shift += 7;
-  } while (x & 0x80 && shift < 35);
-  return [(u >>> 1) ^ -(u & 1), at];
-}
+/** Scratch for readVarint's next position (headers are materialized without a tuple per varint). */
+const next = new Int32Array(1);
 
 /** @internal What the records of one record batch share. */
 export interface BatchInfo {
@@ -36,9 +28,9 @@ export interface BatchInfo {
 }
 
 export class Message {
-  private k: Buffer | null | undefined = UNSET;
-  private v: Buffer | null | undefined = UNSET;
-  private h: readonly MessageHeader[] | undefined = UNSET;
+  private cachedKey: Buffer | null | undefined = UNSET;
+  private cachedValue: Buffer | null | undefined = UNSET;
+  private cachedHeaders: readonly MessageHeader[] | undefined = UNSET;
 
   /** @internal Made by the consumer's record reader. */
   constructor(
@@ -75,20 +67,22 @@ export class Message {
   }
 
   get key(): Buffer | null {
-    if (this.k === UNSET)
-      this.k = this.keyLength < 0 ? null : this.batch.src.subarray(this.keyAt, this.keyAt + this.keyLength);
-    return this.k;
+    if (this.cachedKey === UNSET)
+      this.cachedKey = this.keyLength < 0 ? null : this.batch.src.subarray(this.keyAt, this.keyAt + this.keyLength);
+    return this.cachedKey;
   }
 
   get value(): Buffer | null {
-    if (this.v === UNSET)
-      this.v = this.valueLength < 0 ? null : this.batch.src.subarray(this.valueAt, this.valueAt + this.valueLength);
-    return this.v;
+    if (this.cachedValue === UNSET)
+      this.cachedValue =
+        this.valueLength < 0 ? null : this.batch.src.subarray(this.valueAt, this.valueAt + this.valueLength);
+    return this.cachedValue;
   }
 
   get headers(): readonly MessageHeader[] {
-    if (this.h === UNSET) this.h = this.headersAt < 0 ? NO_HEADERS : decodeHeaders(this.batch.src, this.headersAt);
-    return this.h;
+    if (this.cachedHeaders === UNSET)
+      this.cachedHeaders = this.headersAt < 0 ? NO_HEADERS : decodeHeaders(this.batch.src, this.headersAt);
+    return this.cachedHeaders;
   }
 
   get offset(): bigint {
@@ -124,24 +118,24 @@ export class Message {
 
 /** Headers were validated when the record was read; this only materializes them. */
 function decodeHeaders(b: Buffer, at: number): MessageHeader[] {
-  let n: number;
-  [n, at] = varintAt(b, at);
-  const hs = new Array<MessageHeader>(n);
+  const n = readVarint(b, at, next);
+  at = next[0]!;
+  const headers = new Array<MessageHeader>(n);
   for (let i = 0; i < n; i++) {
-    let kl: number;
-    [kl, at] = varintAt(b, at);
-    const key = b.toString("utf8", at, at + kl);
-    at += kl;
-    let vl: number;
-    [vl, at] = varintAt(b, at);
+    const keyLength = readVarint(b, at, next);
+    at = next[0]!;
+    const key = b.toString("utf8", at, at + keyLength);
+    at += keyLength;
+    const valueLength = readVarint(b, at, next);
+    at = next[0]!;
     let value: Buffer | null = null;
-    if (vl >= 0) {
-      value = b.subarray(at, at + vl);
-      at += vl;
+    if (valueLength >= 0) {
+      value = b.subarray(at, at + valueLength);
+      at += valueLength;
     }
-    hs[i] = { key, value };
+    headers[i] = { key, value };
   }
-  return hs;
+  return headers;
 }
 
 /** A run of messages from one partition, as returned by one fetch. */

@@ -1,6 +1,6 @@
 // ListOffsets against partition leaders: earliest (-2), latest (-1), or the first offset whose
 // timestamp is >= a given time. Shared by the consumer (position resets) and admin.
-import type { ListOffsetsResponse } from "@gregor/protocol";
+import { ApiKey, type ListOffsetsResponse } from "@gregor/protocol";
 import type { Cluster } from "./cluster.js";
 import { KafkaProtocolError, isStaleMetadataCode } from "./errors.js";
 import { backoffMs, sleep } from "./internal/backoff.js";
@@ -22,8 +22,6 @@ export interface OffsetAnswer extends OffsetQuery {
   /** The found record's timestamp (-1n for earliest/latest). */
   foundTimestamp: bigint;
 }
-
-const LIST_OFFSETS = 2;
 
 export async function listOffsets(
   cluster: Cluster,
@@ -62,10 +60,10 @@ export async function listOffsets(
         const c = await cluster.broker(leader);
         // v4/v5 only add currentLeaderEpoch (we send -1); librdkafka's mock cluster mis-parses v4/v5
         // requests with several partitions, so non-flexible brokers get v3 at most.
-        const best = c.version(LIST_OFFSETS);
+        const best = c.version(ApiKey.ListOffsets);
         const v = Math.max(1, best >= 6 ? best : Math.min(best, 3));
         const res = await c.request<ListOffsetsResponse>(
-          LIST_OFFSETS,
+          ApiKey.ListOffsets,
           {
             replicaId: -1,
             isolationLevel,

@@ -3,8 +3,8 @@
 // carries at most one batch per partition, with up to maxInFlightRequestsPerConnection requests in
 // flight per broker. Idempotence (KIP-98): InitProducerId once, per-partition sequence numbers
 // stamped at first send, retried batches resent byte for byte in sequence order.
+import { ApiKey, type InitProducerIdResponse, type ProduceResponse } from "@gregor/protocol";
 import { type CompressionCodec, compressionCodecByName } from "@gregor/protocol";
-import type { InitProducerIdResponse, ProduceResponse } from "@gregor/protocol";
 import { Cluster } from "./cluster.js";
 import { GregorClientError, KafkaProtocolError, KafkaTimeoutError, isStaleMetadataCode } from "./errors.js";
 import { BatchBuilder, stamp, type Bytes, type HeaderInput } from "./internal/batch-builder.js";
@@ -61,9 +61,6 @@ interface PartitionState {
   /** Idempotence: the sequence after the last acknowledged batch (what the broker expects next). */
   ackedSequence: number;
 }
-
-const PRODUCE = 0;
-const INIT_PRODUCER_ID = 22;
 
 export class Producer {
   readonly cluster: Cluster;
@@ -124,7 +121,7 @@ export class Producer {
   private async initProducerId(): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const c = await this.cluster.anyBroker();
-      const res = await c.request<InitProducerIdResponse>(INIT_PRODUCER_ID, {
+      const res = await c.request<InitProducerIdResponse>(ApiKey.InitProducerId, {
         transactionalId: null,
         transactionTimeoutMs: 60_000,
         producerId: -1n,
@@ -378,7 +375,7 @@ export class Producer {
     };
     this.cluster
       .broker(leader)
-      .then((c) => c.request<ProduceResponse | undefined>(PRODUCE, body, { expectResponse: acks !== 0 }))
+      .then((c) => c.request<ProduceResponse | undefined>(ApiKey.Produce, body, { expectResponse: acks !== 0 }))
       .then(
         (res) => {
           settle();

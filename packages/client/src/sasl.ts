@@ -1,7 +1,7 @@
 // SASL authentication at connect time: SaslHandshake then SaslAuthenticate frames (KIP-152).
 // PLAIN (RFC 4616) and SCRAM-SHA-256/512 (RFC 5802 / RFC 7677, KIP-84) are implemented.
+import { ApiKey, type SaslAuthenticateResponse, type SaslHandshakeResponse } from "@gregor/protocol";
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from "node:crypto";
-import type { SaslAuthenticateResponse, SaslHandshakeResponse } from "@gregor/protocol";
 import { GregorClientError, KafkaProtocolError } from "./errors.js";
 
 export type SaslMechanism = "PLAIN" | "SCRAM-SHA-256" | "SCRAM-SHA-512";
@@ -18,14 +18,11 @@ export interface SaslTransport {
   version(apiKey: number): number;
 }
 
-const SASL_HANDSHAKE = 17;
-const SASL_AUTHENTICATE = 36;
-
 export async function authenticate(c: SaslTransport, o: SaslOptions): Promise<void> {
   const hs = await c.request<SaslHandshakeResponse>(
-    SASL_HANDSHAKE,
+    ApiKey.SaslHandshake,
     { mechanism: o.mechanism },
-    { apiVersion: Math.max(1, c.version(SASL_HANDSHAKE)) },
+    { apiVersion: Math.max(1, c.version(ApiKey.SaslHandshake)) },
   );
   if (hs.errorCode !== 0)
     throw new KafkaProtocolError(
@@ -33,7 +30,7 @@ export async function authenticate(c: SaslTransport, o: SaslOptions): Promise<vo
       `SASL mechanism ${o.mechanism}; broker offers ${hs.mechanisms.join(", ")}`,
     );
   const step = async (bytes: Buffer): Promise<Buffer> => {
-    const res = await c.request<SaslAuthenticateResponse>(SASL_AUTHENTICATE, { authBytes: bytes });
+    const res = await c.request<SaslAuthenticateResponse>(ApiKey.SaslAuthenticate, { authBytes: bytes });
     if (res.errorCode !== 0) throw new KafkaProtocolError(res.errorCode, res.errorMessage);
     return res.authBytes;
   };

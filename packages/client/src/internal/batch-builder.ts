@@ -2,8 +2,17 @@
 // arrive (no Buffer per record); the 61-byte header is filled when the batch is sealed. Compression
 // runs once per batch; producer id, epoch and base sequence are stamped (and the CRC computed) when
 // the batch is drained, so a retry resends the identical bytes (KIP-98).
-import { CompressionCodec, compress, compressSync, computeBatchCrc, hasSyncPath } from "@gregor/protocol";
-import { varintSize, varlongSize, writeVarint, writeVarlong } from "./varint.js";
+import {
+  CompressionCodec,
+  compress,
+  compressSync,
+  computeBatchCrc,
+  hasSyncPath,
+  varintSize,
+  varlongSize,
+  writeVarint,
+  writeVarlong,
+} from "@gregor/protocol";
 
 export const BATCH_HEADER_BYTES = 61;
 

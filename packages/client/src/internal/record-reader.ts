@@ -4,34 +4,34 @@
 // (read_committed) are skipped. Each record is validated (lengths inside the record) but only its
 // positions are kept: Message slices key/value/headers on access. scanRecords() reads batch headers
 // only, so the consumer can fetch ahead and decode records when the application takes them.
-import { CompressionCodec, decompress, decompressSync, hasSyncPath, isBatchCrcValid } from "@gregor/protocol";
+import {
+  CompressionCodec,
+  CorruptRecordError,
+  decompress,
+  decompressSync,
+  hasSyncPath,
+  isBatchCrcValid,
+  readVarint,
+  readVarlong,
+} from "@gregor/protocol";
 import { GregorClientError } from "../errors.js";
 import { Message, type BatchInfo } from "../message.js";
 
+// The decode position, shared by the helpers below so a record's fields are read without
+// allocating (no tuple per varint); `next` is protocol's scratch for the position after a varint.
 let pos = 0;
+const next = new Int32Array(1);
 
 function varint(b: Buffer): number {
-  let u = 0;
-  let shift = 0;
-  let x: number;
-  do {
-    x = b[pos++]!;
-    u |= (x & 0x7f) << shift;
-    shift += 7;
-  } while (x & 0x80 && shift < 35);
-  return (u >>> 1) ^ -(u & 1);
+  const value = readVarint(b, pos, next);
+  pos = next[0]!;
+  return value;
 }
 
 function varlong(b: Buffer): number {
-  let u = 0;
-  let mul = 1;
-  let x: number;
-  do {
-    x = b[pos++]!;
-    u += (x & 0x7f) * mul;
-    mul *= 128;
-  } while (x & 0x80 && mul < 2 ** 70);
-  return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+  const value = readVarlong(b, pos, next);
+  pos = next[0]!;
+  return value;
 }
 
 function int64(b: Buffer, at: number): number {
@@ -191,34 +191,44 @@ function decodeBatch(
     src: b,
   };
   const skipBelow = ctx.fetchOffset > baseOffset ? Number(ctx.fetchOffset - baseOffset) : 0;
-  for (let i = 0; i < count && pos < end; i++) {
-    const len = varint(b);
-    const recEnd = pos + len;
-    pos++; // attributes
-    const tsDelta = varlong(b);
-    const offsetDelta = varint(b);
-    const keyLen = varint(b);
-    const keyAt = pos;
-    if (keyLen > 0) pos += keyLen;
-    const valueLen = varint(b);
-    const valueAt = pos;
-    if (valueLen > 0) pos += valueLen;
-    const headersAt = pos;
-    const nh = varint(b);
-    for (let h = 0; h < nh && pos <= recEnd; h++) {
-      const kl = varint(b);
-      if (kl < 0)
-        pos = recEnd + 1; // a header key is never null: malformed
-      else pos += kl;
-      const vl = varint(b);
-      if (vl > 0) pos += vl;
-    }
-    if (pos !== recEnd || recEnd > end)
-      throw new GregorClientError(
-        `${topic}-${partition}: malformed record at offset ${baseOffset + BigInt(offsetDelta)}`,
+  // A varint running past the bytes is a malformed record, as is one whose lengths disagree.
+  let i = 0;
+  try {
+    for (; i < count && pos < end; i++) {
+      const len = varint(b);
+      const recEnd = pos + len;
+      pos++; // attributes
+      const tsDelta = varlong(b);
+      const offsetDelta = varint(b);
+      const keyLen = varint(b);
+      const keyAt = pos;
+      if (keyLen > 0) pos += keyLen;
+      const valueLen = varint(b);
+      const valueAt = pos;
+      if (valueLen > 0) pos += valueLen;
+      const headersAt = pos;
+      const headerCount = varint(b);
+      for (let h = 0; h < headerCount && pos <= recEnd; h++) {
+        const headerKeyLength = varint(b);
+        if (headerKeyLength < 0)
+          pos = recEnd + 1; // a header key is never null: malformed
+        else pos += headerKeyLength;
+        const headerValueLength = varint(b);
+        if (headerValueLength > 0) pos += headerValueLength;
+      }
+      if (pos !== recEnd || recEnd > end)
+        throw new GregorClientError(
+          `${topic}-${partition}: malformed record at offset ${baseOffset + BigInt(offsetDelta)}`,
+        );
+      if (offsetDelta < skipBelow) continue;
+      out.push(
+        new Message(info, offsetDelta, tsDelta, keyAt, keyLen, valueAt, valueLen, headerCount > 0 ? headersAt : -1),
       );
-    if (offsetDelta < skipBelow) continue;
-    out.push(new Message(info, offsetDelta, tsDelta, keyAt, keyLen, valueAt, valueLen, nh > 0 ? headersAt : -1));
+    }
+  } catch (e) {
+    if (!(e instanceof CorruptRecordError)) throw e;
+    // The i-th record of the batch (its offsetDelta was not readable).
+    throw new GregorClientError(`${topic}-${partition}: malformed record at offset ${baseOffset + BigInt(i)}`);
   }
   return batchNext;
 }
