@@ -4,7 +4,7 @@ import { encodeRecordBatch } from "@gregor/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Broker, ErrorCode, startBroker } from "../src/index.js";
 import { RawClient, rawFrame } from "./helpers/raw-client.js";
-import { tempDir } from "@gregor/testkit";
+import { tempDir, until } from "@gregor/testkit";
 
 const batch = (n = 1, valueBytes = 10) =>
   encodeRecordBatch({
@@ -41,13 +41,10 @@ describe("broker error handling", () => {
   it("answers a too-new ApiVersions with UNSUPPORTED_VERSION in a v0 body listing the api keys", async () => {
     const c = await RawClient.connect(broker.port);
     c.writeRaw(rawFrame(18, 99, 7));
-    const body = await new Promise<Buffer>((resolve) => {
-      const t = setInterval(() => {
-        if (c.frames.length > 0) {
-          clearInterval(t);
-          resolve(c.frames[0]!);
-        }
-      }, 5);
+    const body = await until(() => c.frames[0], {
+      what: "the answer to ApiVersions v99",
+      timeoutMs: 5_000,
+      intervalMs: 5,
     });
     expect(body.readInt32BE(0)).toBe(7); // correlation id, response header v0
     expect(body.readInt16BE(4)).toBe(ErrorCode.UNSUPPORTED_VERSION);

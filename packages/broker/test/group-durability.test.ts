@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { Connection } from "@gregor/client";
 import type { OffsetCommitResponse } from "@gregor/protocol";
-import { tempDir } from "@gregor/testkit";
+import { tempDir, within } from "@gregor/testkit";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, describe, expect, it } from "vitest";
 
@@ -20,7 +20,7 @@ function startChild(dataDir: string, port = 0): Promise<{ child: ChildProcess; p
     stdio: ["ignore", "pipe", "ignore"],
   });
   children.push(child);
-  return new Promise((resolve, reject) => {
+  const ready = new Promise<{ child: ChildProcess; port: number }>((resolve, reject) => {
     let out = "";
     child.stdout!.on("data", (d: Buffer) => {
       out += d.toString();
@@ -29,6 +29,7 @@ function startChild(dataDir: string, port = 0): Promise<{ child: ChildProcess; p
     });
     child.on("exit", (code) => reject(new Error(`broker exited with ${code}`)));
   });
+  return within(ready, { what: `broker child ${child.pid} to print READY`, timeoutMs: 30_000 });
 }
 
 describe("committed offsets and SIGKILL", () => {

@@ -5,7 +5,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { run } from "./helpers/run.js";
-import { freePort, tempDir } from "@gregor/testkit";
+import { freePort, tempDir, within } from "@gregor/testkit";
 
 const ROOT = join(__dirname, "..", "..", "..");
 const MAIN = join(ROOT, "apps", "broker", "src", "main.ts");
@@ -35,9 +35,11 @@ function startProcess(args: string[]): Promise<{ child: ChildProcess; log: () =>
   });
 }
 
-function exited(child: ChildProcess): Promise<number | null> {
+/** The child's exit code, once it exits (bounded: a broker that does not stop fails the test). */
+function exited(child: ChildProcess, timeoutMs = 20_000): Promise<number | null> {
   if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  const exit = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return within(exit, { what: `broker process ${child.pid} to exit`, timeoutMs });
 }
 
 describe("apps/broker process", () => {

@@ -2,6 +2,7 @@
 // responses by correlation id. Lets tests send malformed bytes too.
 import { connect, type Socket } from "node:net";
 import { decodeResponseFrame, encodeRequestFrame, FrameDecoder } from "@gregor/protocol";
+import { within } from "@gregor/testkit";
 
 export class RawClient {
   private readonly decoder = new FrameDecoder(256 * 1024 * 1024);
@@ -48,14 +49,20 @@ export class RawClient {
     });
   }
 
-  /** Sends a request and resolves with the decoded response body. */
-  send<T = any>(apiKey: number, apiVersion: number, body: unknown): Promise<T> {
+  /**
+   * Sends a request and resolves with the decoded response body; a response that does not come
+   * within timeoutMs fails the test naming the request, instead of hanging it into vitest's timeout.
+   */
+  send<T = any>(apiKey: number, apiVersion: number, body: unknown, timeoutMs = 10_000): Promise<T> {
     const correlationId = this.nextCorrelationId++;
     const p = new Promise<T>((resolve, reject) =>
       this.waiting.set(correlationId, { apiKey, apiVersion, resolve: resolve as (v: unknown) => void, reject }),
     );
     this.socket.write(Buffer.concat(encodeRequestFrame(apiKey, apiVersion, correlationId, "raw-test", body)));
-    return p;
+    return within(p, {
+      what: `the response to api key ${apiKey} v${apiVersion} (correlation id ${correlationId})`,
+      timeoutMs,
+    });
   }
 
   /** Sends a request that gets no response (Produce acks=0). */
