@@ -3,6 +3,7 @@
 // acks=0 gets no response. Advertised from v0 (librdkafka's compression probe, KAFKA-18659) but
 // v0-2 (message format v0/v1) are not implemented, as in Kafka 4.
 import {
+  ApiKey,
   BASE_SEQUENCE_OFFSET,
   BATCH_LENGTH_OFFSET,
   LOG_OVERHEAD,
@@ -178,7 +179,7 @@ async function produceIdempotent(
 }
 
 export const produceHandler: Handler<ProduceRequest, ProduceResponse | ProducePartitionResponse, BrokerServices> = {
-  apiKey: 0,
+  apiKey: ApiKey.Produce,
   minVersion: 3,
   maxVersion: 11,
   advertise: { minVersion: 0, maxVersion: 11 },

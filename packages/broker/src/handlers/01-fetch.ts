@@ -3,6 +3,7 @@
 // Long poll: with fewer than minBytes available, the request waits in the append purgatory until
 // appends bring enough bytes or maxWaitMs passes. Sessionless (sessionId 0, KIP-227 allows it).
 import {
+  ApiKey,
   BATCH_LENGTH_OFFSET,
   LAST_OFFSET_DELTA_OFFSET,
   LOG_OVERHEAD,
@@ -298,7 +299,7 @@ function caughtUp(s: BrokerServices, req: FetchRequest): boolean {
 }
 
 export const fetchHandler: Handler<FetchRequest, FetchResponse | FetchDirectResponse, BrokerServices> = {
-  apiKey: 1,
+  apiKey: ApiKey.Fetch,
   minVersion: 4,
   maxVersion: 12,
   handle(req, ctx) {

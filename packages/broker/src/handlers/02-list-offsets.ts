@@ -1,9 +1,10 @@
 // ListOffsets (key 2), v1-7: earliest (-2), latest (-1; the last stable offset = high watermark on a
 // single node), max timestamp (-3, v7+), or the first offset with timestamp >= target.
-import type {
-  ListOffsetsRequest,
-  ListOffsetsResponse,
-  ListOffsetsResponseListOffsetsPartitionResponse,
+import {
+  ApiKey,
+  type ListOffsetsRequest,
+  type ListOffsetsResponse,
+  type ListOffsetsResponseListOffsetsPartitionResponse,
 } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
@@ -23,7 +24,7 @@ const err = (partitionIndex: number, errorCode: number): ListOffsetsResponseList
 });
 
 export const listOffsetsHandler: Handler<ListOffsetsRequest, ListOffsetsResponse, BrokerServices> = {
-  apiKey: 2,
+  apiKey: ApiKey.ListOffsets,
   minVersion: 1,
   maxVersion: 7,
   async handle(req, ctx) {

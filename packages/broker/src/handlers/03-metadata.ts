@@ -1,7 +1,12 @@
 // Metadata (key 3): brokers, cluster id, controller, topics with partitions. Auto-creates requested
 // topics when auto.create.topics.enable and the request allows it (v4+ flag; always before v4).
 // Topic entries are cached per topic-table version (a metadata request decodes nothing per partition).
-import type { MetadataRequest, MetadataResponse, MetadataResponseMetadataResponseTopic } from "@gregor/protocol";
+import {
+  ApiKey,
+  type MetadataRequest,
+  type MetadataResponse,
+  type MetadataResponseMetadataResponseTopic,
+} from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import type { TopicState } from "../metadata/topic-manager.js";
 import { isInternalTopic, topicNameError } from "../metadata/topic-name.js";
@@ -70,7 +75,7 @@ async function lookup(
 }
 
 export const metadataHandler: Handler<MetadataRequest, MetadataResponse, BrokerServices> = {
-  apiKey: 3,
+  apiKey: ApiKey.Metadata,
   minVersion: 0,
   maxVersion: 12,
   async handle(req, ctx) {

@@ -1,6 +1,6 @@
 // OffsetCommit (key 8), v2-9 (librdkafka's feature probe needs v2; Kafka 4 removed v0-1).
 // Generation -1 with an empty member id commits for a consumer outside group management.
-import type { OffsetCommitRequest, OffsetCommitResponse } from "@gregor/protocol";
+import { ApiKey, type OffsetCommitRequest, type OffsetCommitResponse } from "@gregor/protocol";
 import { callerOf, coordinator, isRoutingError } from "../group/driver/handler-support.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
@@ -16,7 +16,7 @@ function errorOf(req: OffsetCommitRequest, errorCode: number): OffsetCommitRespo
 }
 
 export const offsetCommitHandler: Handler<OffsetCommitRequest, OffsetCommitResponse, BrokerServices> = {
-  apiKey: 8,
+  apiKey: ApiKey.OffsetCommit,
   minVersion: 2,
   maxVersion: 9,
   async handle(req, ctx) {

@@ -1,9 +1,10 @@
 // OffsetFetch (key 9), v1-9. v8+ asks for several groups at once (KIP-709). require_stable (v7+)
 // needs no waiting here: offsets of transactional commits are not pending in this coordinator.
-import type {
-  OffsetFetchRequest,
-  OffsetFetchResponse,
-  OffsetFetchResponseOffsetFetchResponseGroup,
+import {
+  ApiKey,
+  type OffsetFetchRequest,
+  type OffsetFetchResponse,
+  type OffsetFetchResponseOffsetFetchResponseGroup,
 } from "@gregor/protocol";
 import { callerOf, coordinator, isRoutingError } from "../group/driver/handler-support.js";
 import type { OffsetFetchGroupRequest } from "../group/offsets.js";
@@ -30,7 +31,7 @@ function singleGroup(g: OffsetFetchResponseOffsetFetchResponseGroup, version: nu
 }
 
 export const offsetFetchHandler: Handler<OffsetFetchRequest, OffsetFetchResponse, BrokerServices> = {
-  apiKey: 9,
+  apiKey: ApiKey.OffsetFetch,
   minVersion: 1,
   maxVersion: 9,
   async handle(req, ctx) {

@@ -5,10 +5,11 @@
 // saying transactions are unsupported: a non-retriable error, so a transactional producer
 // (librdkafka, kafkajs, kafka-python) fails at once with that message instead of retrying a
 // retriable COORDINATOR_NOT_AVAILABLE until its own timeout.
-import type {
-  FindCoordinatorRequest,
-  FindCoordinatorResponse,
-  FindCoordinatorResponseCoordinator,
+import {
+  ApiKey,
+  type FindCoordinatorRequest,
+  type FindCoordinatorResponse,
+  type FindCoordinatorResponseCoordinator,
 } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import { coordinator } from "../group/driver/handler-support.js";
@@ -50,7 +51,7 @@ async function findOne(
 }
 
 export const findCoordinatorHandler: Handler<FindCoordinatorRequest, FindCoordinatorResponse, BrokerServices> = {
-  apiKey: 10,
+  apiKey: ApiKey.FindCoordinator,
   minVersion: 0,
   maxVersion: 5,
   async handle(req, ctx) {

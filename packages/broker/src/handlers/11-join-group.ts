@@ -1,6 +1,6 @@
 // JoinGroup (key 11), v0-9. The response is deferred until the rebalance completes (the core parks
 // the request; see group/rebalance.ts).
-import type { JoinGroupRequest, JoinGroupResponse } from "@gregor/protocol";
+import { ApiKey, type JoinGroupRequest, type JoinGroupResponse } from "@gregor/protocol";
 import { callerOf, coordinator, isRoutingError } from "../group/driver/handler-support.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
@@ -28,7 +28,7 @@ function errorOf(req: JoinGroupRequest, errorCode: number, version: number): Joi
 }
 
 export const joinGroupHandler: Handler<JoinGroupRequest, JoinGroupResponse, BrokerServices> = {
-  apiKey: 11,
+  apiKey: ApiKey.JoinGroup,
   minVersion: 0,
   maxVersion: 9,
   async handle(req, ctx) {

@@ -1,11 +1,11 @@
 // Heartbeat (key 12), v0-4. REBALANCE_IN_PROGRESS tells a member to rejoin.
-import type { HeartbeatRequest, HeartbeatResponse } from "@gregor/protocol";
+import { ApiKey, type HeartbeatRequest, type HeartbeatResponse } from "@gregor/protocol";
 import { callerOf, coordinator } from "../group/driver/handler-support.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
 export const heartbeatHandler: Handler<HeartbeatRequest, HeartbeatResponse, BrokerServices> = {
-  apiKey: 12,
+  apiKey: ApiKey.Heartbeat,
   minVersion: 0,
   maxVersion: 4,
   async handle(req, ctx) {

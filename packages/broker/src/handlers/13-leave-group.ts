@@ -1,12 +1,12 @@
 // LeaveGroup (key 13), v0-5. v3+ leaves a batch of members (KIP-345); v0-2 report the single
 // member's error at the top level, as Kafka's LeaveGroupResponse does for old versions.
-import type { LeaveGroupRequest, LeaveGroupResponse } from "@gregor/protocol";
+import { ApiKey, type LeaveGroupRequest, type LeaveGroupResponse } from "@gregor/protocol";
 import { callerOf, coordinator, isRoutingError } from "../group/driver/handler-support.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
 export const leaveGroupHandler: Handler<LeaveGroupRequest, LeaveGroupResponse, BrokerServices> = {
-  apiKey: 13,
+  apiKey: ApiKey.LeaveGroup,
   minVersion: 0,
   maxVersion: 5,
   async handle(req, ctx) {

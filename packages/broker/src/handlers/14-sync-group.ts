@@ -1,5 +1,5 @@
 // SyncGroup (key 14), v0-5. Followers wait (deferred) for the leader's assignment.
-import type { SyncGroupRequest, SyncGroupResponse } from "@gregor/protocol";
+import { ApiKey, type SyncGroupRequest, type SyncGroupResponse } from "@gregor/protocol";
 import { callerOf, coordinator, isRoutingError } from "../group/driver/handler-support.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
@@ -13,7 +13,7 @@ const errorOf = (errorCode: number): SyncGroupResponse => ({
 });
 
 export const syncGroupHandler: Handler<SyncGroupRequest, SyncGroupResponse, BrokerServices> = {
-  apiKey: 14,
+  apiKey: ApiKey.SyncGroup,
   minVersion: 0,
   maxVersion: 5,
   async handle(req, ctx) {

@@ -1,8 +1,9 @@
 // DescribeGroups (key 15), v0-5. Each group is asked of the shard that owns it.
-import type {
-  DescribeGroupsRequest,
-  DescribeGroupsResponse,
-  DescribeGroupsResponseDescribedGroup,
+import {
+  ApiKey,
+  type DescribeGroupsRequest,
+  type DescribeGroupsResponse,
+  type DescribeGroupsResponseDescribedGroup,
 } from "@gregor/protocol";
 import { callerOf, coordinator, isRoutingError } from "../group/driver/handler-support.js";
 import type { BrokerServices } from "../services.js";
@@ -19,7 +20,7 @@ const failed = (groupId: string, errorCode: number): DescribeGroupsResponseDescr
 });
 
 export const describeGroupsHandler: Handler<DescribeGroupsRequest, DescribeGroupsResponse, BrokerServices> = {
-  apiKey: 15,
+  apiKey: ApiKey.DescribeGroups,
   minVersion: 0,
   maxVersion: 5,
   async handle(req, ctx) {

@@ -1,13 +1,13 @@
 // ListGroups (key 16), v0-5: every group of every loaded __consumer_offsets partition; v4+ filters
 // by state, v5 by type (all groups here are "classic").
-import type { ListGroupsRequest, ListGroupsResponse } from "@gregor/protocol";
+import { ApiKey, type ListGroupsRequest, type ListGroupsResponse } from "@gregor/protocol";
 import { ErrorCode } from "../group/errors.js";
 import { callerOf, coordinator, isRoutingError } from "../group/driver/handler-support.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
 export const listGroupsHandler: Handler<ListGroupsRequest, ListGroupsResponse, BrokerServices> = {
-  apiKey: 16,
+  apiKey: ApiKey.ListGroups,
   minVersion: 0,
   maxVersion: 5,
   async handle(req, ctx) {

@@ -1,6 +1,11 @@
 // ApiVersions (key 18): built from the handler table. Too-new versions are answered by the
 // connection layer (error 35 in a v0 body, KIP-511) before this handler is reached.
-import type { ApiVersionsRequest, ApiVersionsResponse, ApiVersionsResponseApiVersion } from "@gregor/protocol";
+import {
+  ApiKey,
+  type ApiVersionsRequest,
+  type ApiVersionsResponse,
+  type ApiVersionsResponseApiVersion,
+} from "@gregor/protocol";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
@@ -22,7 +27,7 @@ export function apiVersionsList(handlers: readonly Handler[]): ApiVersionsRespon
 }
 
 export const apiVersionsHandler: Handler<ApiVersionsRequest, ApiVersionsResponse, BrokerServices> = {
-  apiKey: 18,
+  apiKey: ApiKey.ApiVersions,
   minVersion: 0,
   maxVersion: 3,
   handle(_req, ctx) {

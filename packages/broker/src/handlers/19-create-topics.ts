@@ -1,8 +1,9 @@
 // CreateTopics (key 19), v2-7, including validateOnly. One node: replication factor must be 1 (or -1).
-import type {
-  CreateTopicsRequest,
-  CreateTopicsResponse,
-  CreateTopicsResponseCreatableTopicResult,
+import {
+  ApiKey,
+  type CreateTopicsRequest,
+  type CreateTopicsResponse,
+  type CreateTopicsResponseCreatableTopicResult,
 } from "@gregor/protocol";
 import { resolveTopicConfigs } from "../config/topic-config.js";
 import { ErrorCode } from "../errors.js";
@@ -14,7 +15,7 @@ const DYNAMIC_TOPIC_CONFIG = 1;
 const DEFAULT_CONFIG = 5;
 
 export const createTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsResponse, BrokerServices> = {
-  apiKey: 19,
+  apiKey: ApiKey.CreateTopics,
   minVersion: 2,
   maxVersion: 7,
   async handle(req, ctx) {

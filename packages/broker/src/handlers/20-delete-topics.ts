@@ -1,8 +1,9 @@
 // DeleteTopics (key 20), v1-6 (v6 may name topics by id).
-import type {
-  DeleteTopicsRequest,
-  DeleteTopicsResponse,
-  DeleteTopicsResponseDeletableTopicResult,
+import {
+  ApiKey,
+  type DeleteTopicsRequest,
+  type DeleteTopicsResponse,
+  type DeleteTopicsResponseDeletableTopicResult,
 } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
@@ -16,7 +17,7 @@ function requested(req: DeleteTopicsRequest): { name: string | null; topicId: st
 }
 
 export const deleteTopicsHandler: Handler<DeleteTopicsRequest, DeleteTopicsResponse, BrokerServices> = {
-  apiKey: 20,
+  apiKey: ApiKey.DeleteTopics,
   minVersion: 1,
   maxVersion: 6,
   async handle(req, ctx) {

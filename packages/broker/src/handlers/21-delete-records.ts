@@ -1,15 +1,16 @@
 // DeleteRecords (key 21), v0-2: moves a partition's log start offset (offset -1 = high watermark).
-import type {
-  DeleteRecordsRequest,
-  DeleteRecordsResponse,
-  DeleteRecordsResponseDeleteRecordsPartitionResult,
+import {
+  ApiKey,
+  type DeleteRecordsRequest,
+  type DeleteRecordsResponse,
+  type DeleteRecordsResponseDeleteRecordsPartitionResult,
 } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
 export const deleteRecordsHandler: Handler<DeleteRecordsRequest, DeleteRecordsResponse, BrokerServices> = {
-  apiKey: 21,
+  apiKey: ApiKey.DeleteRecords,
   minVersion: 0,
   maxVersion: 2,
   async handle(req, ctx) {

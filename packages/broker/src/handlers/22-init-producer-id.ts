@@ -1,13 +1,13 @@
 // InitProducerId (key 22), v0-5: allocates producer ids for idempotent producers. Transactional ids
 // need the transaction coordinator, which does not exist yet: they are refused with
 // TRANSACTIONAL_ID_AUTHORIZATION_FAILED so clients fail fast instead of retrying forever.
-import type { InitProducerIdRequest, InitProducerIdResponse } from "@gregor/protocol";
+import { ApiKey, type InitProducerIdRequest, type InitProducerIdResponse } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
 export const initProducerIdHandler: Handler<InitProducerIdRequest, InitProducerIdResponse, BrokerServices> = {
-  apiKey: 22,
+  apiKey: ApiKey.InitProducerId,
   minVersion: 0,
   maxVersion: 5,
   handle(req, ctx) {

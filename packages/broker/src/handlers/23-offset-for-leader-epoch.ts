@@ -1,9 +1,10 @@
 // OffsetForLeaderEpoch (key 23), v2-4 (KIP-101/279): the end offset of a leader epoch, from the
 // partition's leader-epoch cache.
-import type {
-  OffsetForLeaderEpochRequest,
-  OffsetForLeaderEpochResponse,
-  OffsetForLeaderEpochResponseEpochEndOffset,
+import {
+  ApiKey,
+  type OffsetForLeaderEpochRequest,
+  type OffsetForLeaderEpochResponse,
+  type OffsetForLeaderEpochResponseEpochEndOffset,
 } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
@@ -14,7 +15,7 @@ export const offsetForLeaderEpochHandler: Handler<
   OffsetForLeaderEpochResponse,
   BrokerServices
 > = {
-  apiKey: 23,
+  apiKey: ApiKey.OffsetForLeaderEpoch,
   minVersion: 2,
   maxVersion: 4,
   handle(req, ctx) {

@@ -1,8 +1,9 @@
 // DescribeConfigs (key 32), v1-4: topic configs (overrides and broker defaults) and broker configs.
-import type {
-  DescribeConfigsRequest,
-  DescribeConfigsResponse,
-  DescribeConfigsResponseDescribeConfigsResult,
+import {
+  ApiKey,
+  type DescribeConfigsRequest,
+  type DescribeConfigsResponse,
+  type DescribeConfigsResponseDescribeConfigsResult,
 } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
@@ -10,7 +11,7 @@ import { describeBrokerConfigs, describeTopicConfigs, ResourceType } from "./con
 import type { Handler } from "./types.js";
 
 export const describeConfigsHandler: Handler<DescribeConfigsRequest, DescribeConfigsResponse, BrokerServices> = {
-  apiKey: 32,
+  apiKey: ApiKey.DescribeConfigs,
   minVersion: 1,
   maxVersion: 4,
   handle(req, ctx) {

@@ -1,12 +1,12 @@
 // AlterConfigs (key 33), v0-2: replaces a topic's whole override set (non-incremental semantics).
-import type { AlterConfigsRequest, AlterConfigsResponse } from "@gregor/protocol";
+import { ApiKey, type AlterConfigsRequest, type AlterConfigsResponse } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
 import { applyTopicConfigs, brokerNotAlterable, ResourceType } from "./config-resources.js";
 import type { Handler } from "./types.js";
 
 export const alterConfigsHandler: Handler<AlterConfigsRequest, AlterConfigsResponse, BrokerServices> = {
-  apiKey: 33,
+  apiKey: ApiKey.AlterConfigs,
   minVersion: 0,
   maxVersion: 2,
   async handle(req, ctx) {

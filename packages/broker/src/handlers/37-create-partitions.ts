@@ -1,11 +1,11 @@
 // CreatePartitions (key 37), v0-3, including validateOnly.
-import type { CreatePartitionsRequest, CreatePartitionsResponse } from "@gregor/protocol";
+import { ApiKey, type CreatePartitionsRequest, type CreatePartitionsResponse } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
 export const createPartitionsHandler: Handler<CreatePartitionsRequest, CreatePartitionsResponse, BrokerServices> = {
-  apiKey: 37,
+  apiKey: ApiKey.CreatePartitions,
   minVersion: 0,
   maxVersion: 3,
   async handle(req, ctx) {

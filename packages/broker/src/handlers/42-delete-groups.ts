@@ -1,15 +1,16 @@
 // DeleteGroups (key 42), v0-2: only Empty groups; their offsets and metadata are tombstoned.
-import type {
-  DeleteGroupsRequest,
-  DeleteGroupsResponse,
-  DeleteGroupsResponseDeletableGroupResult,
+import {
+  ApiKey,
+  type DeleteGroupsRequest,
+  type DeleteGroupsResponse,
+  type DeleteGroupsResponseDeletableGroupResult,
 } from "@gregor/protocol";
 import { callerOf, coordinator, isRoutingError } from "../group/driver/handler-support.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
 export const deleteGroupsHandler: Handler<DeleteGroupsRequest, DeleteGroupsResponse, BrokerServices> = {
-  apiKey: 42,
+  apiKey: ApiKey.DeleteGroups,
   minVersion: 0,
   maxVersion: 2,
   async handle(req, ctx) {

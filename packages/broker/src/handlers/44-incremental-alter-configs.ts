@@ -1,5 +1,5 @@
 // IncrementalAlterConfigs (key 44), v0-1 (KIP-339): SET, DELETE, APPEND, SUBTRACT per key.
-import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from "@gregor/protocol";
+import { ApiKey, type IncrementalAlterConfigsRequest, type IncrementalAlterConfigsResponse } from "@gregor/protocol";
 import { topicConfigValue } from "../config/topic-config.js";
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
@@ -16,7 +16,7 @@ export const incrementalAlterConfigsHandler: Handler<
   IncrementalAlterConfigsResponse,
   BrokerServices
 > = {
-  apiKey: 44,
+  apiKey: ApiKey.IncrementalAlterConfigs,
   minVersion: 0,
   maxVersion: 1,
   async handle(req, ctx) {

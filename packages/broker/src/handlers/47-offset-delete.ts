@@ -1,12 +1,12 @@
 // OffsetDelete (key 47), v0: removes committed offsets of topics the group no longer consumes
 // (GROUP_SUBSCRIBED_TO_TOPIC otherwise).
-import type { OffsetDeleteRequest, OffsetDeleteResponse } from "@gregor/protocol";
+import { ApiKey, type OffsetDeleteRequest, type OffsetDeleteResponse } from "@gregor/protocol";
 import { callerOf, coordinator, isRoutingError } from "../group/driver/handler-support.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
 export const offsetDeleteHandler: Handler<OffsetDeleteRequest, OffsetDeleteResponse, BrokerServices> = {
-  apiKey: 47,
+  apiKey: ApiKey.OffsetDelete,
   minVersion: 0,
   maxVersion: 0,
   async handle(req, ctx) {

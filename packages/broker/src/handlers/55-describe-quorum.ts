@@ -4,6 +4,7 @@
 // knows (a hint the broker's controller channel follows). On the broker listener a node answers
 // from its own quorum when it leads it and forwards to the active controller otherwise.
 import {
+  ApiKey,
   ErrorCode,
   type DescribeQuorumRequest,
   type DescribeQuorumResponse,
@@ -71,7 +72,7 @@ export function describeQuorumResponse(
 }
 
 export const describeQuorumHandler: Handler<DescribeQuorumRequest, DescribeQuorumResponse, ControllerServices> = {
-  apiKey: 55,
+  apiKey: ApiKey.DescribeQuorum,
   minVersion: 0,
   maxVersion: 2,
   handle(req, ctx) {
@@ -85,7 +86,7 @@ export const describeQuorumHandler: Handler<DescribeQuorumRequest, DescribeQuoru
 
 /** The same API on the broker listener (kafka-metadata-quorum.sh --bootstrap-server). */
 export const describeQuorumBrokerHandler: Handler<DescribeQuorumRequest, DescribeQuorumResponse, BrokerServices> = {
-  apiKey: 55,
+  apiKey: ApiKey.DescribeQuorum,
   minVersion: 0,
   maxVersion: 2,
   async handle(req, ctx) {

@@ -2,7 +2,12 @@
 // a new ISR; the active controller validates it (leader epoch, partition epoch, broker epochs) and
 // commits a PartitionChange. v0-1 name topics, v2+ use topic ids; v3+ carry each ISR member's
 // broker epoch (older versions mean "unknown", -1).
-import type { AlterPartitionRequest, AlterPartitionRequestTopicData, AlterPartitionResponse } from "@gregor/protocol";
+import {
+  ApiKey,
+  type AlterPartitionRequest,
+  type AlterPartitionRequestTopicData,
+  type AlterPartitionResponse,
+} from "@gregor/protocol";
 import { type ControllerServices, controllerWrite, ZERO_UUID } from "../controller/driver/controller-services.js";
 import type { AlterPartitionRequest as ControllerAlterPartition, MetadataImage } from "../controller/index.js";
 import type { Handler } from "./types.js";
@@ -32,7 +37,7 @@ function toController(req: AlterPartitionRequest, image: MetadataImage): Control
 }
 
 export const alterPartitionHandler: Handler<AlterPartitionRequest, AlterPartitionResponse, ControllerServices> = {
-  apiKey: 56,
+  apiKey: ApiKey.AlterPartition,
   minVersion: 0,
   maxVersion: 3,
   async handle(req, ctx) {

@@ -1,10 +1,10 @@
 // DescribeCluster (key 60), v0-1.
-import type { DescribeClusterRequest, DescribeClusterResponse } from "@gregor/protocol";
+import { ApiKey, type DescribeClusterRequest, type DescribeClusterResponse } from "@gregor/protocol";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
 export const describeClusterHandler: Handler<DescribeClusterRequest, DescribeClusterResponse, BrokerServices> = {
-  apiKey: 60,
+  apiKey: ApiKey.DescribeCluster,
   minVersion: 0,
   maxVersion: 1,
   handle(req, ctx) {

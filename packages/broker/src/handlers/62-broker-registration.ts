@@ -1,7 +1,7 @@
 // BrokerRegistration (key 62, KIP-631) on the CONTROLLER listener: the active controller validates
 // the registration and commits a RegisterBroker record; the broker's epoch is the offset (raft
 // index) of that record's entry. Not served on the broker listener.
-import type { BrokerRegistrationRequest, BrokerRegistrationResponse } from "@gregor/protocol";
+import { ApiKey, type BrokerRegistrationRequest, type BrokerRegistrationResponse } from "@gregor/protocol";
 import { type ControllerServices, controllerWrite } from "../controller/driver/controller-services.js";
 import type { Handler } from "./types.js";
 
@@ -10,7 +10,7 @@ export const brokerRegistrationHandler: Handler<
   BrokerRegistrationResponse,
   ControllerServices
 > = {
-  apiKey: 62,
+  apiKey: ApiKey.BrokerRegistration,
   minVersion: 0,
   maxVersion: 4,
   async handle(req, ctx) {

@@ -1,12 +1,12 @@
 // BrokerHeartbeat (key 63, KIP-631) on the CONTROLLER listener: renews the broker's session,
 // unfences it once it has replayed the metadata log up to its registration, and drives controlled
 // shutdown (wantShutDown -> leaderships move away -> shouldShutDown).
-import type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from "@gregor/protocol";
+import { ApiKey, type BrokerHeartbeatRequest, type BrokerHeartbeatResponse } from "@gregor/protocol";
 import { type ControllerServices, controllerWrite } from "../controller/driver/controller-services.js";
 import type { Handler } from "./types.js";
 
 export const brokerHeartbeatHandler: Handler<BrokerHeartbeatRequest, BrokerHeartbeatResponse, ControllerServices> = {
-  apiKey: 63,
+  apiKey: ApiKey.BrokerHeartbeat,
   minVersion: 0,
   maxVersion: 1,
   async handle(req, ctx) {

@@ -1,6 +1,6 @@
 // AllocateProducerIds (key 67, KIP-730) on the CONTROLLER listener: the active controller hands a
 // broker the next block of producer ids and commits the new high water (a ProducerIds record).
-import type { AllocateProducerIdsRequest, AllocateProducerIdsResponse } from "@gregor/protocol";
+import { ApiKey, type AllocateProducerIdsRequest, type AllocateProducerIdsResponse } from "@gregor/protocol";
 import { type ControllerServices, controllerWrite } from "../controller/driver/controller-services.js";
 import type { Handler } from "./types.js";
 
@@ -9,7 +9,7 @@ export const allocateProducerIdsHandler: Handler<
   AllocateProducerIdsResponse,
   ControllerServices
 > = {
-  apiKey: 67,
+  apiKey: ApiKey.AllocateProducerIds,
   minVersion: 0,
   maxVersion: 0,
   async handle(req, ctx) {

@@ -1,6 +1,6 @@
 // The contract every request handler follows: one file per API key (`NN-name.ts`) exporting a
 // Handler; `index.ts` lists them, and that list also builds the ApiVersions response.
-import type { RequestHeader } from "@gregor/protocol";
+import type { ApiKey, RequestHeader } from "@gregor/protocol";
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol("NO_RESPONSE");
@@ -21,7 +21,7 @@ export interface RequestContext<Services = unknown> {
 }
 
 export interface Handler<Req = any, Res = any, Services = any> {
-  apiKey: number;
+  apiKey: ApiKey;
   /** Versions answered (and advertised in ApiVersions unless `advertise` narrows it). */
   minVersion: number;
   maxVersion: number;

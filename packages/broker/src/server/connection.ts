@@ -3,7 +3,14 @@
 // it are complete, so a slow Fetch never lets a later Metadata overtake it. Reading pauses while
 // more than `maxInFlight` requests are queued or the socket's write buffer is full (bounded memory).
 import type { Socket } from "node:net";
-import { apiCodec, decodeRequestFrame, encodeResponseFrame, FrameDecoder, type RequestHeader } from "@gregor/protocol";
+import {
+  ApiKey,
+  apiCodec,
+  decodeRequestFrame,
+  encodeResponseFrame,
+  FrameDecoder,
+  type RequestHeader,
+} from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import { NO_RESPONSE, type Handler, type RequestContext } from "../handlers/types.js";
 import type { BrokerServices } from "../services.js";
@@ -23,7 +30,6 @@ class Slot {
   ) {}
 }
 
-const API_VERSIONS = 18;
 const RESOLVED = Promise.resolve();
 const HIGH_WATER_BYTES = 16 * 1024 * 1024;
 
@@ -91,14 +97,14 @@ export class Connection {
     const handler = apiKey >= 0 ? this.handlers[apiKey] : undefined;
     const supported = handler !== undefined && apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
     if (!supported) {
-      if (apiKey === API_VERSIONS && handler !== undefined && apiVersion > handler.maxVersion) {
+      if (apiKey === ApiKey.ApiVersions && handler !== undefined && apiVersion > handler.maxVersion) {
         // KIP-511: an unknown newer ApiVersions gets UNSUPPORTED_VERSION in a v0 body with the key list.
         const correlationId = frame.readInt32BE(4);
         const body = {
           errorCode: ErrorCode.UNSUPPORTED_VERSION,
           apiKeys: handler.handle({}, { services: this.services } as RequestContext).apiKeys,
         };
-        const slot = new Slot(API_VERSIONS, 0, correlationId);
+        const slot = new Slot(ApiKey.ApiVersions, 0, correlationId);
         slot.done = true;
         slot.result = body;
         this.queue.push(slot);
@@ -110,7 +116,7 @@ export class Connection {
     }
     let header: RequestHeader;
     let req: unknown;
-    const produce = apiKey === 0 ? this.produceDecoder.decode(frame, apiVersion) : null;
+    const produce = apiKey === ApiKey.Produce ? this.produceDecoder.decode(frame, apiVersion) : null;
     if (produce !== null) {
       header = this.produceDecoder.header;
       req = produce;
@@ -171,7 +177,7 @@ export class Connection {
         { err: result, apiKey: handler.apiKey, apiVersion: ctx.apiVersion, connection: this.id },
         "handler failed",
       );
-      if (handler.apiKey === 0 && (req as { acks?: number }).acks === 0) {
+      if (handler.apiKey === ApiKey.Produce && (req as { acks?: number }).acks === 0) {
         this.scheduleFlush();
         return;
       }
