@@ -1,7 +1,14 @@
 // The broker binary's logic: argument parsing (Kafka's `server.properties [--override k=v]...`),
 // config loading (file, GREGOR_* env, flags), signals and clean shutdown.
 import { resolve as resolvePath } from "node:path";
-import { type Broker, ConfigError, createBrokerLogger, loadBrokerConfig, startBroker } from "@gregor/broker";
+import {
+  type Broker,
+  ConfigError,
+  createBrokerLogger,
+  loadBrokerConfig,
+  StorageError,
+  startBroker,
+} from "@gregor/broker";
 
 export interface CliArgs {
   configFile?: string;
@@ -94,7 +101,7 @@ export async function main(): Promise<void> {
   try {
     await run({ argv: process.argv.slice(2), env: process.env });
   } catch (e) {
-    if (e instanceof ConfigError || (e instanceof Error && e.message.includes(USAGE))) {
+    if (e instanceof ConfigError || e instanceof StorageError || (e instanceof Error && e.message.includes(USAGE))) {
       process.stderr.write(`gregor-broker: ${e.message}\n`);
     } else {
       process.stderr.write(

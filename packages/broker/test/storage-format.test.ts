@@ -1,5 +1,6 @@
 // meta.properties: kafka-storage.sh format (formatStorage) and the start-up check (checkStorage),
 // on real directories; startBroker on a fresh dir still formats itself.
+import { spawn } from "node:child_process";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -244,6 +245,64 @@ describe("startBroker on a fresh data dir", () => {
     await second.close();
     await expect(startBroker({ dataDir: dir, port: 0, config: { "node.id": 2 } })).rejects.toThrow(
       /^Stored node id 1 doesn't match previous node id 2/,
+    );
+  });
+});
+
+const MAIN = join(__dirname, "..", "..", "..", "apps", "broker", "src", "main.ts");
+
+/** Runs the broker binary to its exit (it must stop on its own: a bad start-up exits 1). */
+function runBroker(args: string[]): Promise<{ code: number | null; err: string }> {
+  const child = spawn(process.execPath, ["--conditions=source", "--import", "tsx", MAIN, ...args], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let err = "";
+  child.stderr.on("data", (c: Buffer) => (err += c.toString()));
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, err });
+    });
+  });
+}
+
+describe("the broker binary", () => {
+  const node2 = (dir: string) => [
+    "--override",
+    "node.id=2",
+    "--override",
+    `controller.quorum.voters=${VOTERS3}`,
+    "--override",
+    "listeners=PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0",
+    "--override",
+    `log.dirs=${dir}`,
+  ];
+
+  it("refuses to start a node of a multi-node quorum on unformatted dirs, in one line", async () => {
+    const dir = await tempDir();
+    const { code, err } = await runBroker(node2(dir));
+    expect(code).toBe(1);
+    expect(err.split("\n").filter((l) => l !== "")).toHaveLength(1);
+    expect(err.startsWith("gregor-broker: No readable meta.properties files found.")).toBe(true);
+  });
+
+  it("refuses to start on dirs formatted for another node", async () => {
+    const dir = await tempDir();
+    await formatStorage({ dirs: [dir], clusterId: randomUuid(), nodeId: 1 });
+    const { code, err } = await runBroker(node2(dir));
+    expect(code).toBe(1);
+    expect(err).toBe(
+      `gregor-broker: Stored node id 1 doesn't match previous node id 2 in ${join(dir, "meta.properties")}. If you moved your data, make sure your configured node id matches. If you intend to create a new node, you should remove all data in your data directories.\n`,
+    );
+  });
+
+  it("stops on a bad KRaft value with one line naming the key", async () => {
+    const dir = await tempDir();
+    const { code, err } = await runBroker([...node2(dir), "--override", "node.id=9"]);
+    expect(code).toBe(1);
+    expect(err).toBe(
+      "gregor-broker: If process.roles contains the 'controller' role, the node id 9 must be included in the set of voters controller.quorum.voters=[1, 2, 3]\n",
     );
   });
 });
