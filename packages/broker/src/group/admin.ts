@@ -9,9 +9,9 @@ import type {
 import { ErrorCode } from "./errors.js";
 import { EMPTY_BYTES, splitOffsetKey } from "./group.js";
 import type { CoordinatorRecord } from "./records.js";
-import type { GroupCoordinatorShard, Out } from "./shard.js";
+import type { ShardState, Out } from "./shard-state.js";
 
-export function describeGroups(s: GroupCoordinatorShard, groupIds: string[]): DescribeGroupsResponseDescribedGroup[] {
+export function describeGroups(s: ShardState, groupIds: string[]): DescribeGroupsResponseDescribedGroup[] {
   return groupIds.map((groupId) => {
     const dead: DescribeGroupsResponseDescribedGroup = {
       errorCode: ErrorCode.NONE,
@@ -46,7 +46,7 @@ export function describeGroups(s: GroupCoordinatorShard, groupIds: string[]): De
   });
 }
 
-export function listGroups(s: GroupCoordinatorShard, req: ListGroupsRequest): ListGroupsResponse {
+export function listGroups(s: ShardState, req: ListGroupsRequest): ListGroupsResponse {
   const states = (req.statesFilter ?? []).map((x) => x.toLowerCase());
   const types = (req.typesFilter ?? []).map((x) => x.toLowerCase());
   const groups: ListGroupsResponse["groups"] = [];
@@ -61,7 +61,7 @@ export function listGroups(s: GroupCoordinatorShard, req: ListGroupsRequest): Li
 }
 
 export function deleteGroups(
-  s: GroupCoordinatorShard,
+  s: ShardState,
   groupIds: string[],
   nowMs: number,
   out: Out,

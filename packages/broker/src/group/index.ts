@@ -16,4 +16,4 @@ export type { GroupState } from "./group.js";
 export { ErrorCode } from "./errors.js";
 export { javaStringHashCode, kafkaAbs, partitionForGroup } from "./hash.js";
 export { encodeCoordinatorRecord, decodeCoordinatorRecord, type CoordinatorRecord } from "./records.js";
-export type { OffsetFetchGroupRequest } from "./offsets.js";
+export type { OffsetFetchGroupRequest } from "./shard-state.js";

@@ -13,24 +13,11 @@ import {
   syncError,
   tryCompleteJoin,
 } from "./rebalance.js";
-import {
-  PENDING,
-  pendingMemberKey,
-  type CallInfo,
-  type GroupCoordinatorShard,
-  type Out,
-  type Pending,
-} from "./shard.js";
+import { PENDING, pendingMemberKey, type CallInfo, type ShardState, type Out, type Pending } from "./shard-state.js";
 
 type JoinResult = JoinGroupResponse | Pending;
 
-export function joinGroup(
-  s: GroupCoordinatorShard,
-  req: JoinGroupRequest,
-  call: CallInfo,
-  nowMs: number,
-  out: Out,
-): JoinResult {
+export function joinGroup(s: ShardState, req: JoinGroupRequest, call: CallInfo, nowMs: number, out: Out): JoinResult {
   const memberId = req.memberId;
   if (!s.validGroupId(req.groupId, false)) return joinError(memberId, ErrorCode.INVALID_GROUP_ID);
   if (req.sessionTimeoutMs < s.config.minSessionTimeoutMs || req.sessionTimeoutMs > s.config.maxSessionTimeoutMs) {
@@ -65,12 +52,12 @@ function metadataBytes(protocols: Protocol[]): number {
   return n;
 }
 
-function isFull(s: GroupCoordinatorShard, g: ClassicGroup): boolean {
+function isFull(s: ShardState, g: ClassicGroup): boolean {
   return g.size + g.pendingMembers.size >= s.config.maxGroupSize;
 }
 
 function joinUnknownMember(
-  s: GroupCoordinatorShard,
+  s: ShardState,
   g: ClassicGroup,
   req: JoinGroupRequest,
   call: CallInfo,
@@ -99,7 +86,7 @@ function joinUnknownMember(
 }
 
 function joinKnownMember(
-  s: GroupCoordinatorShard,
+  s: ShardState,
   g: ClassicGroup,
   req: JoinGroupRequest,
   call: CallInfo,
@@ -154,7 +141,7 @@ function rebalanceTimeoutOf(req: JoinGroupRequest): number {
 }
 
 function addMemberAndRebalance(
-  s: GroupCoordinatorShard,
+  s: ShardState,
   g: ClassicGroup,
   memberId: string,
   req: JoinGroupRequest,
@@ -183,7 +170,7 @@ function addMemberAndRebalance(
 }
 
 function updateMemberAndRebalance(
-  s: GroupCoordinatorShard,
+  s: ShardState,
   g: ClassicGroup,
   member: Member,
   req: JoinGroupRequest,
@@ -207,7 +194,7 @@ function updateMemberAndRebalance(
 
 /** KIP-345: a static member restarted with a new member id; fence the old id, keep the assignment. */
 function replaceStaticMember(
-  s: GroupCoordinatorShard,
+  s: ShardState,
   g: ClassicGroup,
   oldMemberId: string,
   newMemberId: string,

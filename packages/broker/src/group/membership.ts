@@ -17,13 +17,13 @@ import {
   pendingMemberKey,
   syncKey,
   type CallInfo,
-  type GroupCoordinatorShard,
+  type ShardState,
   type Out,
   type Pending,
-} from "./shard.js";
+} from "./shard-state.js";
 
 export function syncGroup(
-  s: GroupCoordinatorShard,
+  s: ShardState,
   req: SyncGroupRequest,
   call: CallInfo,
   nowMs: number,
@@ -75,7 +75,7 @@ function syncOk(g: ClassicGroup, assignment: Buffer): SyncGroupResponse {
 
 /** The leader's assignment arrived: persist the generation, answer every waiting member. */
 function completeSync(
-  s: GroupCoordinatorShard,
+  s: ShardState,
   g: ClassicGroup,
   req: SyncGroupRequest,
   nowMs: number,
@@ -92,12 +92,12 @@ function completeSync(
   return syncOk(g, leader.assignment);
 }
 
-export function heartbeat(s: GroupCoordinatorShard, req: HeartbeatRequest, nowMs: number): HeartbeatResponse {
+export function heartbeat(s: ShardState, req: HeartbeatRequest, nowMs: number): HeartbeatResponse {
   const code = heartbeatError(s, req, nowMs);
   return { throttleTimeMs: 0, errorCode: code };
 }
 
-function heartbeatError(s: GroupCoordinatorShard, req: HeartbeatRequest, nowMs: number): number {
+function heartbeatError(s: ShardState, req: HeartbeatRequest, nowMs: number): number {
   if (!s.validGroupId(req.groupId, false)) return ErrorCode.INVALID_GROUP_ID;
   const g = s.groups.get(req.groupId);
   if (g === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
@@ -121,7 +121,7 @@ function heartbeatError(s: GroupCoordinatorShard, req: HeartbeatRequest, nowMs: 
 }
 
 export function leaveGroup(
-  s: GroupCoordinatorShard,
+  s: ShardState,
   req: LeaveGroupRequest,
   call: CallInfo,
   nowMs: number,
@@ -151,7 +151,7 @@ export function leaveGroup(
 }
 
 function leaveOne(
-  s: GroupCoordinatorShard,
+  s: ShardState,
   g: ClassicGroup,
   memberId: string,
   instanceId: string | null,

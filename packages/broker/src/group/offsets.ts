@@ -14,17 +14,10 @@ import {
 import { ErrorCode } from "./errors.js";
 import { offsetKey, splitOffsetKey, type ClassicGroup } from "./group.js";
 import type { OffsetCommitRecord } from "./records.js";
-import type { CallInfo, GroupCoordinatorShard, Out } from "./shard.js";
-
-export interface OffsetFetchGroupRequest {
-  groupId: string;
-  /** null = every partition the group has an offset for. */
-  topics: { name: string; partitionIndexes: number[] }[] | null;
-  requireStable?: boolean;
-}
+import type { CallInfo, OffsetFetchGroupRequest, Out, ShardState } from "./shard-state.js";
 
 export function offsetCommit(
-  s: GroupCoordinatorShard,
+  s: ShardState,
   req: OffsetCommitRequest,
   call: CallInfo,
   nowMs: number,
@@ -109,10 +102,7 @@ function commitGate(
   return ErrorCode.NONE;
 }
 
-export function offsetFetch(
-  s: GroupCoordinatorShard,
-  req: OffsetFetchGroupRequest,
-): OffsetFetchResponseOffsetFetchResponseGroup {
+export function offsetFetch(s: ShardState, req: OffsetFetchGroupRequest): OffsetFetchResponseOffsetFetchResponseGroup {
   if (!s.validGroupId(req.groupId, true))
     return { groupId: req.groupId, topics: [], errorCode: ErrorCode.INVALID_GROUP_ID };
   const g = s.groups.get(req.groupId);
@@ -173,7 +163,7 @@ function subscribedTopics(g: ClassicGroup): Set<string> | undefined {
   return topics;
 }
 
-export function offsetDelete(s: GroupCoordinatorShard, req: OffsetDeleteRequest, out: Out): OffsetDeleteResponse {
+export function offsetDelete(s: ShardState, req: OffsetDeleteRequest, out: Out): OffsetDeleteResponse {
   const top = (code: number): OffsetDeleteResponse => ({ errorCode: code, throttleTimeMs: 0, topics: [] });
   if (!s.validGroupId(req.groupId, true)) return top(ErrorCode.INVALID_GROUP_ID);
   const g = s.groups.get(req.groupId);
@@ -213,7 +203,7 @@ export function offsetDelete(s: GroupCoordinatorShard, req: OffsetDeleteRequest,
  * expire timestamp (OffsetCommit v2-4 retention_time) wins. An Empty group left with no offsets
  * is deleted (tombstone).
  */
-export function expireOffsets(s: GroupCoordinatorShard, nowMs: number, out: Out): void {
+export function expireOffsets(s: ShardState, nowMs: number, out: Out): void {
   for (const g of [...s.groups.values()]) {
     if (!g.is("Empty") || g.size > 0) continue;
     const standalone = g.protocolType === null || g.protocolType === "";

@@ -4,7 +4,7 @@
 import type { JoinGroupResponse, SyncGroupResponse } from "@gregor/protocol";
 import { ErrorCode } from "./errors.js";
 import { EMPTY_BYTES, type ClassicGroup, type Member } from "./group.js";
-import { joinKey, syncKey, type GroupCoordinatorShard, type Out } from "./shard.js";
+import { joinKey, syncKey, type ShardState, type Out } from "./shard-state.js";
 
 export function joinError(memberId: string, errorCode: number): JoinGroupResponse {
   return {
@@ -58,11 +58,11 @@ export function completePendingSync(member: Member, response: SyncGroupResponse,
   member.awaitingSync = null;
 }
 
-export function maybePrepareRebalance(s: GroupCoordinatorShard, g: ClassicGroup, nowMs: number, out: Out): void {
+export function maybePrepareRebalance(s: ShardState, g: ClassicGroup, nowMs: number, out: Out): void {
   if (g.is("Stable") || g.is("CompletingRebalance") || g.is("Empty")) prepareRebalance(s, g, nowMs, out);
 }
 
-export function prepareRebalance(s: GroupCoordinatorShard, g: ClassicGroup, nowMs: number, out: Out): void {
+export function prepareRebalance(s: ShardState, g: ClassicGroup, nowMs: number, out: Out): void {
   if (g.is("CompletingRebalance")) {
     // Members waiting for the leader's assignment learn that they must rejoin.
     for (const m of g.members.values()) completePendingSync(m, syncError(ErrorCode.REBALANCE_IN_PROGRESS), out);
@@ -86,11 +86,11 @@ export function prepareRebalance(s: GroupCoordinatorShard, g: ClassicGroup, nowM
 }
 
 /** DelayedJoin.tryComplete: finish the join phase once every known member has rejoined. */
-export function tryCompleteJoin(s: GroupCoordinatorShard, g: ClassicGroup, nowMs: number, out: Out): void {
+export function tryCompleteJoin(s: ShardState, g: ClassicGroup, nowMs: number, out: Out): void {
   if (g.is("PreparingRebalance") && !g.inInitialDelay && g.allMembersJoined()) completeJoin(s, g, nowMs, out);
 }
 
-export function onJoinTimer(s: GroupCoordinatorShard, g: ClassicGroup, nowMs: number, out: Out): void {
+export function onJoinTimer(s: ShardState, g: ClassicGroup, nowMs: number, out: Out): void {
   if (!g.is("PreparingRebalance")) return;
   if (g.inInitialDelay && g.newMemberAdded && g.initialDelayRemainingMs > 0) {
     const delayMs = Math.min(s.config.initialRebalanceDelayMs, g.initialDelayRemainingMs);
@@ -103,7 +103,7 @@ export function onJoinTimer(s: GroupCoordinatorShard, g: ClassicGroup, nowMs: nu
 }
 
 /** Kafka's onCompleteJoin: drop members that did not rejoin, start the next generation. */
-export function completeJoin(s: GroupCoordinatorShard, g: ClassicGroup, nowMs: number, out: Out): void {
+export function completeJoin(s: ShardState, g: ClassicGroup, nowMs: number, out: Out): void {
   s.timers.cancel(joinKey(g.groupId));
   g.inInitialDelay = false;
   for (const m of [...g.members.values()]) {
@@ -141,13 +141,7 @@ export function completeJoin(s: GroupCoordinatorShard, g: ClassicGroup, nowMs: n
 }
 
 /** No SyncGroup from some members within the rebalance timeout: drop them and rebalance. */
-export function onSyncTimeout(
-  s: GroupCoordinatorShard,
-  g: ClassicGroup,
-  generationId: number,
-  nowMs: number,
-  out: Out,
-): void {
+export function onSyncTimeout(s: ShardState, g: ClassicGroup, generationId: number, nowMs: number, out: Out): void {
   if (!g.is("CompletingRebalance") || g.generationId !== generationId) return;
   for (const m of [...g.members.values()]) {
     if (m.awaitingSync === null) {
@@ -161,13 +155,7 @@ export function onSyncTimeout(
 }
 
 /** A member left or expired: release its pending requests and move the group on. */
-export function removeMemberAndUpdateGroup(
-  s: GroupCoordinatorShard,
-  g: ClassicGroup,
-  m: Member,
-  nowMs: number,
-  out: Out,
-): void {
+export function removeMemberAndUpdateGroup(s: ShardState, g: ClassicGroup, m: Member, nowMs: number, out: Out): void {
   completePendingJoin(m, joinError(m.memberId, ErrorCode.UNKNOWN_MEMBER_ID), out);
   completePendingSync(m, syncError(ErrorCode.UNKNOWN_MEMBER_ID), out);
   g.removeMember(m.memberId);

@@ -3,9 +3,9 @@
 import type { GroupMetadataValue } from "@gregor/protocol";
 import { ClassicGroup, EMPTY_BYTES, offsetKey, type Member } from "./group.js";
 import type { CoordinatorRecord, GroupMetadataRecord } from "./records.js";
-import type { GroupCoordinatorShard } from "./shard.js";
+import type { ShardState } from "./shard-state.js";
 
-export function applyRecord(s: GroupCoordinatorShard, rec: CoordinatorRecord): void {
+export function applyRecord(s: ShardState, rec: CoordinatorRecord): void {
   if (rec.type === "offset") {
     let g = s.groups.get(rec.groupId);
     if (rec.value === null) {
@@ -36,7 +36,7 @@ export function applyRecord(s: GroupCoordinatorShard, rec: CoordinatorRecord): v
 }
 
 /** Rebuilds a group's membership from its last persisted generation (Stable or Empty). */
-function loadGroup(s: GroupCoordinatorShard, groupId: string, v: GroupMetadataValue): void {
+function loadGroup(s: ShardState, groupId: string, v: GroupMetadataValue): void {
   const stamp =
     v.currentStateTimestamp !== undefined && v.currentStateTimestamp >= 0n ? Number(v.currentStateTimestamp) : 0;
   const old = s.groups.get(groupId);

@@ -10,130 +10,35 @@
 // the middle of a rebalance is ephemeral in-memory state: it is mutated by the handlers and
 // persisted as a GroupMetadata record once the group reaches a generation worth keeping
 // (Stable after SyncGroup, or Empty).
-import type {
-  DeleteGroupsResponseDeletableGroupResult,
-  DescribeGroupsResponseDescribedGroup,
-  HeartbeatRequest,
-  HeartbeatResponse,
-  JoinGroupRequest,
-  JoinGroupResponse,
-  LeaveGroupRequest,
-  LeaveGroupResponse,
-  ListGroupsRequest,
-  ListGroupsResponse,
-  OffsetCommitRequest,
-  OffsetCommitResponse,
-  OffsetDeleteRequest,
-  OffsetDeleteResponse,
-  OffsetFetchResponseOffsetFetchResponseGroup,
-  SyncGroupRequest,
-  SyncGroupResponse,
-} from "@gregor/protocol";
+//
+// The types and constants it shares with the handler modules live in shard-state.ts (re-exported
+// here), so the handler modules never import this file.
 import { ClassicGroup, type Member } from "./group.js";
+import {
+  DEFAULT_GROUP_CONFIG,
+  heartbeatKey,
+  type ApiMap,
+  type ApiName,
+  type CoordinatorRequest,
+  type DurableGroupView,
+  type GroupConfig,
+  type Out,
+  type ShardResult,
+  type ShardState,
+  type TimerEvent,
+  type TopicView,
+} from "./shard-state.js";
 import type { CoordinatorRecord } from "./records.js";
 import { TimerQueue } from "./timer.js";
 import { applyRecord, groupMetadataRecord } from "./replay.js";
 import { joinGroup } from "./join.js";
 import { heartbeat, leaveGroup, syncGroup } from "./membership.js";
-import { expireOffsets, offsetCommit, offsetDelete, offsetFetch, type OffsetFetchGroupRequest } from "./offsets.js";
+import { expireOffsets, offsetCommit, offsetDelete, offsetFetch } from "./offsets.js";
 import { deleteGroups, describeGroups, listGroups } from "./admin.js";
 import { onJoinTimer, onSyncTimeout, removeMemberAndUpdateGroup, tryCompleteJoin } from "./rebalance.js";
 import { ErrorCode, assert } from "./errors.js";
 
-export interface GroupConfig {
-  /** group.initial.rebalance.delay.ms (Kafka default 3000). */
-  initialRebalanceDelayMs: number;
-  /** group.min.session.timeout.ms / group.max.session.timeout.ms (6000 / 1800000). */
-  minSessionTimeoutMs: number;
-  maxSessionTimeoutMs: number;
-  /** group.max.size (Kafka default Integer.MAX_VALUE). */
-  maxGroupSize: number;
-  /** offsets.retention.minutes as ms (7 days) and offsets.retention.check.interval.ms (10 min). */
-  offsetsRetentionMs: number;
-  offsetsRetentionCheckIntervalMs: number;
-  /** offset.metadata.max.bytes (4096). */
-  offsetMetadataMaxBytes: number;
-  /** Longest accepted group id, in UTF-16 code units (a Gregor bound; Kafka's is the int16 string). */
-  maxGroupIdLength: number;
-  /** How long a member that joined but never got a generation is kept (Kafka: 5 minutes). */
-  newMemberJoinTimeoutMs: number;
-  /** Bound on groups per shard; creating more answers COORDINATOR_NOT_AVAILABLE. */
-  maxGroups: number;
-  /** Bound on protocols per JoinGroup and on the bytes of their metadata (INVALID_REQUEST beyond). */
-  maxProtocols: number;
-  maxProtocolMetadataBytes: number;
-}
-
-export const DEFAULT_GROUP_CONFIG: GroupConfig = {
-  initialRebalanceDelayMs: 3000,
-  minSessionTimeoutMs: 6000,
-  maxSessionTimeoutMs: 1_800_000,
-  maxGroupSize: 2_147_483_647,
-  offsetsRetentionMs: 7 * 24 * 60 * 60 * 1000,
-  offsetsRetentionCheckIntervalMs: 600_000,
-  offsetMetadataMaxBytes: 4096,
-  maxGroupIdLength: 255,
-  newMemberJoinTimeoutMs: 300_000,
-  maxGroups: 1_000_000,
-  maxProtocols: 64,
-  maxProtocolMetadataBytes: 1 << 20,
-};
-
-/** What the coordinator needs to know about topics (injected; answers from the metadata image). */
-export interface TopicView {
-  /** Partition count of a topic, or undefined when the topic does not exist. */
-  partitionCount(topic: string): number | undefined;
-}
-
-/** Per-request facts the handler knows and the core needs. */
-export interface CallInfo {
-  /** Unique id the driver uses to route a deferred response back to its connection. */
-  requestId: number;
-  version: number;
-  clientId: string;
-  clientHost: string;
-}
-
-export const PENDING: unique symbol = Symbol("PENDING");
-export type Pending = typeof PENDING;
-
-export type Completion =
-  | { requestId: number; api: "JoinGroup"; response: JoinGroupResponse }
-  | { requestId: number; api: "SyncGroup"; response: SyncGroupResponse };
-
-/** Records to append and deferred responses to deliver, accumulated while handling one input. */
-export interface Out {
-  records: CoordinatorRecord[];
-  completions: Completion[];
-}
-
-export interface ShardResult<R> extends Out {
-  response: R;
-}
-
-export type TimerEvent =
-  | { kind: "heartbeat"; groupId: string; memberId: string }
-  | { kind: "join"; groupId: string }
-  | { kind: "sync"; groupId: string; generationId: number }
-  | { kind: "pendingMember"; groupId: string; memberId: string }
-  | { kind: "retention" };
-
-export interface ApiMap {
-  JoinGroup: [JoinGroupRequest, JoinGroupResponse | Pending];
-  SyncGroup: [SyncGroupRequest, SyncGroupResponse | Pending];
-  Heartbeat: [HeartbeatRequest, HeartbeatResponse];
-  LeaveGroup: [LeaveGroupRequest, LeaveGroupResponse];
-  OffsetCommit: [OffsetCommitRequest, OffsetCommitResponse];
-  OffsetFetch: [OffsetFetchGroupRequest, OffsetFetchResponseOffsetFetchResponseGroup];
-  DescribeGroups: [{ groups: string[] }, DescribeGroupsResponseDescribedGroup[]];
-  ListGroups: [ListGroupsRequest, ListGroupsResponse];
-  DeleteGroups: [{ groupsNames: string[] }, DeleteGroupsResponseDeletableGroupResult[]];
-  OffsetDelete: [OffsetDeleteRequest, OffsetDeleteResponse];
-}
-export type ApiName = keyof ApiMap;
-export type CoordinatorRequest<K extends ApiName = ApiName> = {
-  [P in K]: { api: P; call: CallInfo; body: ApiMap[P][0] };
-}[K];
+export * from "./shard-state.js";
 
 export interface ShardOptions {
   config?: Partial<GroupConfig>;
@@ -142,7 +47,7 @@ export interface ShardOptions {
   random: () => number;
 }
 
-export class GroupCoordinatorShard {
+export class GroupCoordinatorShard implements ShardState {
   readonly config: GroupConfig;
   readonly topics: TopicView;
   readonly random: () => number;
@@ -331,21 +236,4 @@ export class GroupCoordinatorShard {
   get errorCodes(): typeof ErrorCode {
     return ErrorCode;
   }
-}
-
-export interface DurableGroupView {
-  offsets: Record<string, string>;
-}
-
-export function heartbeatKey(groupId: string, memberId: string): string {
-  return `hb\u0000${groupId}\u0000${memberId}`;
-}
-export function joinKey(groupId: string): string {
-  return `join\u0000${groupId}`;
-}
-export function syncKey(groupId: string): string {
-  return `sync\u0000${groupId}`;
-}
-export function pendingMemberKey(groupId: string, memberId: string): string {
-  return `pm\u0000${groupId}\u0000${memberId}`;
 }

@@ -7,7 +7,7 @@ import {
   type OffsetFetchResponseOffsetFetchResponseGroup,
 } from "@gregor/protocol";
 import { callerOf, coordinator, isRoutingError } from "../group/driver/handler-support.js";
-import type { OffsetFetchGroupRequest } from "../group/offsets.js";
+import type { OffsetFetchGroupRequest } from "../group/shard-state.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler, RequestContext } from "./types.js";
 

@@ -1,9 +1,19 @@
-// Small helpers shared by the group API handlers (handlers/08..16, 42, 47).
-import type { RequestContext } from "../../handlers/types.js";
+// Small helpers shared by the group API handlers (handlers/08..16, 42, 47). They take the few
+// fields they read of the handlers' RequestContext (structurally), so the group coordinator does
+// not import from handlers/ (the handlers sit above it).
 import type { BrokerServices } from "../../services.js";
 import { groupCoordinatorOf, type CallerInfo, type GroupCoordinator } from "./coordinator.js";
 
-export function callerOf(ctx: RequestContext<BrokerServices>): CallerInfo {
+/** The part of a handler's RequestContext the group helpers read. */
+export interface GroupCallContext {
+  apiVersion: number;
+  clientId: string | null;
+  /** Remote address as `host:port`. */
+  clientHost: string;
+  services: BrokerServices;
+}
+
+export function callerOf(ctx: GroupCallContext): CallerInfo {
   return { version: ctx.apiVersion, clientId: ctx.clientId ?? "", clientHost: kafkaClientHost(ctx.clientHost) };
 }
 
@@ -14,7 +24,7 @@ export function kafkaClientHost(hostPort: string): string {
   return `/${host.startsWith("::ffff:") ? host.slice(7) : host}`;
 }
 
-export function coordinator(ctx: RequestContext<BrokerServices>): GroupCoordinator {
+export function coordinator(ctx: Pick<GroupCallContext, "services">): GroupCoordinator {
   return groupCoordinatorOf(ctx.services);
 }
 
