@@ -3,7 +3,7 @@
 // previous request on the connection when their bytes match (a producer repeats them on every
 // request). Anything else returns null and goes through the generic decoder, which also reports
 // the errors.
-import type { ProduceRequest, RequestHeader } from "@gregor/protocol";
+import { ApiKey, type ProduceRequest, type RequestHeader } from "@gregor/protocol";
 
 /** The last string decoded from some bytes, reused while a connection keeps sending the same bytes. */
 class StringCache {
@@ -28,7 +28,7 @@ export class ProduceDecoder {
   private readonly clientIds = new StringCache();
   private readonly topics = new StringCache();
   /** The header of the request decode() last returned. */
-  header: RequestHeader = { requestApiKey: 0, requestApiVersion: 0, correlationId: 0, clientId: null };
+  header: RequestHeader = { requestApiKey: ApiKey.Produce, requestApiVersion: 0, correlationId: 0, clientId: null };
 
   /** A one-partition Produce frame's request (api key 0 checked by the caller; header in `header`), or null. */
   decode(frame: Buffer, apiVersion: number): ProduceRequest | null {
@@ -115,7 +115,12 @@ export class ProduceDecoder {
       // partition, topic and request tagged fields: none.
       if (end !== pos + 3 || frame[pos] !== 0 || frame[pos + 1] !== 0 || frame[pos + 2] !== 0) return null;
     } else if (pos !== end) return null;
-    this.header = { requestApiKey: 0, requestApiVersion: apiVersion, correlationId: frame.readInt32BE(4), clientId };
+    this.header = {
+      requestApiKey: ApiKey.Produce,
+      requestApiVersion: apiVersion,
+      correlationId: frame.readInt32BE(4),
+      clientId,
+    };
     return { transactionalId: null, acks, timeoutMs, topicData: [{ name, partitionData: [{ index, records }] }] };
   }
 }
