@@ -3,15 +3,13 @@
 // CONTROLLER_SIM_SEEDS=N or =first:N (default 10001:5000, past the seeds CI runs).
 import { replayCommand, runSeed, seedRange } from "../test/controller/sim/run.js";
 
-const { first, count } = seedRange(process.env.CONTROLLER_SIM_SEEDS, 5000);
+const env = process.env.CONTROLLER_SIM_SEEDS;
+const { first, count } = env === undefined ? { first: 10_001, count: 5_000 } : seedRange(env, 5_000);
 const started = performance.now();
+const cpuStart = process.cpuUsage();
 let applied = 0;
 let failed = 0;
-for (
-  let seed = first === 1 && process.env.CONTROLLER_SIM_SEEDS === undefined ? 10_001 : first, n = 0;
-  n < count;
-  n++, seed++
-) {
+for (let seed = first; seed < first + count; seed++) {
   const result = runSeed(seed);
   applied += result.stats.applied;
   if (result.error !== null) {
@@ -20,7 +18,10 @@ for (
   }
 }
 const ms = performance.now() - started;
+const cpu = process.cpuUsage(cpuStart);
+const cpuMs = (cpu.user + cpu.system) / 1000;
 console.log(
-  `controller sim: ${count} seeds, ${failed} failed, ${applied} entries applied, ${ms.toFixed(0)} ms (${(ms / count).toFixed(1)} ms/seed)`,
+  `controller sim: seeds ${first}..${first + count - 1}, ${failed} failed, ${applied} entries applied, ` +
+    `${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms cpu (${(cpuMs / count).toFixed(1)} ms cpu/seed)`,
 );
 if (failed > 0) process.exitCode = 1;

@@ -97,16 +97,22 @@ export function alterPartition(
     return { records: [], response: { errorCode: ErrorCode.STALE_BROKER_EPOCH, topics: [] } };
   }
   const records: PartitionChangeRecord[] = [];
+  const seen = new Set<string>();
   const topics = req.topics.map((t) => {
     const topic = image.topics.byId.get(t.topicId);
-    const partitions = t.partitions.map((data) =>
-      topic === undefined
-        ? {
-            ...resultOf(EMPTY_PARTITION, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION),
-            partitionIndex: data.partitionIndex,
-          }
-        : alterOne(image, req, topic, data, records),
-    );
+    const partitions = t.partitions.map((data) => {
+      const fail = (errorCode: number) => ({
+        ...resultOf(EMPTY_PARTITION, errorCode),
+        partitionIndex: data.partitionIndex,
+      });
+      // Each change is checked against the image before the request: a partition named twice is refused.
+      const key = `${t.topicId}:${data.partitionIndex}`;
+      if (seen.has(key)) return fail(ErrorCode.INVALID_REQUEST);
+      seen.add(key);
+      return topic === undefined
+        ? fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+        : alterOne(image, req, topic, data, records);
+    });
     return { topicId: t.topicId, partitions };
   });
   return { records, response: { errorCode: ErrorCode.NONE, topics } };
@@ -165,6 +171,7 @@ export function electLeaders(image: MetadataImage, req: ElectLeadersRequest): Co
       partitions: t.partitions.map((p) => p.partitionId),
     }));
   const records: PartitionChangeRecord[] = [];
+  const elected = new Set<string>();
   const replicaElectionResults = wanted.map(({ topic: name, partitions }) => {
     const topic = image.topics.byName.get(name);
     const partitionResult: ElectLeadersPartitionResult[] = [];
@@ -174,6 +181,9 @@ export function electLeaders(image: MetadataImage, req: ElectLeadersRequest): Co
         partitionResult.push({ partitionId, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null });
         continue;
       }
+      const key = `${topic.topicId}:${partitionId}`;
+      if (elected.has(key)) continue;
+      elected.add(key);
       const outcome = electOne(image, topic, p, election);
       if (outcome.record) records.push(outcome.record);
       // Asked for every partition, Kafka answers only for those where an election was tried.

@@ -39,7 +39,8 @@ export function registerBroker(
   }
   const existing = image.brokers.get(req.brokerId);
   const sameIncarnation = existing?.incarnationId === req.incarnationId;
-  if (existing && !sameIncarnation && sessions.hasValidSession(req.brokerId, nowMs)) {
+  // A fenced registration has no live session (Kafka's BrokerHeartbeatManager): a restart may replace it.
+  if (existing && !sameIncarnation && !existing.fenced && sessions.hasValidSession(req.brokerId, nowMs)) {
     return fail(
       ErrorCode.DUPLICATE_BROKER_REGISTRATION,
       `Another broker is registered with that broker id (${req.brokerId}) and its session has not expired.`,

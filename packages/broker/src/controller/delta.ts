@@ -31,6 +31,9 @@ export class MetadataDelta {
   /** topicId -> changed topic, or null when removed. */
   private readonly topicChanges = new Map<string, TopicChange | null>();
   private configs: Map<number, Map<string, ConfigMap>> | null = null;
+  /** Config maps this delta already copied (and may change in place). */
+  private readonly ownedConfigTypes = new Set<number>();
+  private readonly ownedConfigs = new Set<string>();
   private nextProducerId: number;
 
   constructor(private readonly base: MetadataImage) {
@@ -152,23 +155,39 @@ export class MetadataDelta {
     topic.partitions[record.partitionId] = mergePartitionChange(prev, record);
   }
 
+  /** The delta's own (mutable) config map of a resource; copied from the base once per delta. */
   private configMap(resourceType: number, resourceName: string, remove: boolean): Map<string, string> {
     this.configs ??= new Map(this.base.configs as Map<number, Map<string, ConfigMap>>);
-    const byName = new Map(this.configs.get(resourceType) ?? []);
-    this.configs.set(resourceType, byName);
-    const configs = new Map(byName.get(resourceName) ?? []);
-    if (remove) byName.delete(resourceName);
-    else byName.set(resourceName, configs);
+    let byName = this.configs.get(resourceType) as Map<string, ConfigMap> | undefined;
+    if (!this.ownedConfigTypes.has(resourceType)) {
+      byName = new Map(byName ?? []);
+      this.configs.set(resourceType, byName);
+      this.ownedConfigTypes.add(resourceType);
+    }
+    const owned = byName as Map<string, ConfigMap>;
+    const key = `${resourceType}:${resourceName}`;
+    let configs = owned.get(resourceName) as Map<string, string> | undefined;
+    if (remove) {
+      owned.delete(resourceName);
+      this.ownedConfigs.delete(key);
+      return new Map();
+    }
+    if (configs === undefined || !this.ownedConfigs.has(key)) {
+      configs = new Map(configs ?? []);
+      owned.set(resourceName, configs);
+      this.ownedConfigs.add(key);
+    }
     return configs;
   }
 
+  /** The next image. Call once: the delta's maps become the image's. */
   apply(): MetadataImage {
     return {
       offset: this.offset,
       features: this.features ?? this.base.features,
       brokers: this.brokers ?? this.base.brokers,
       topics: this.applyTopics(),
-      configs: this.configs === null ? this.base.configs : pruneConfigs(this.configs),
+      configs: this.configs === null ? this.base.configs : pruneConfigs(this.configs, this.ownedConfigTypes),
       nextProducerId: this.nextProducerId,
     };
   }
@@ -216,9 +235,14 @@ export function mergePartitionChange(
   return next;
 }
 
-/** Drops resources left with no configs, so equal states give equal images. */
-function pruneConfigs(configs: Map<number, Map<string, ConfigMap>>): Map<number, Map<string, ConfigMap>> {
-  for (const [type, byName] of configs) {
+/** Drops resources left with no configs (only in maps the delta owns), so equal states give equal images. */
+function pruneConfigs(
+  configs: Map<number, Map<string, ConfigMap>>,
+  ownedTypes: ReadonlySet<number>,
+): Map<number, Map<string, ConfigMap>> {
+  for (const type of ownedTypes) {
+    const byName = configs.get(type);
+    if (byName === undefined) continue;
     for (const [name, map] of byName) if (map.size === 0) byName.delete(name);
     if (byName.size === 0) configs.delete(type);
   }

@@ -90,6 +90,21 @@ describe("alterPartition", () => {
     expect(h.partition("t", 0).partitionEpoch).toBe(0);
   });
 
+  it("refuses a partition named twice in one request", () => {
+    const { h, p, epochOf } = setup();
+    const data = { ...baseData(), newIsrWithEpochs: [{ brokerId: p.leader, brokerEpoch: epochOf(p.leader) }] };
+    const r = h.controller.alterPartition(
+      {
+        brokerId: p.leader,
+        brokerEpoch: epochOf(p.leader),
+        topics: [{ topicId: h.topicId("t"), partitions: [data, data] }],
+      },
+      h.nowMs,
+    );
+    expect(r.response.topics[0]?.partitions.map((x) => x.errorCode)).toEqual([0, ErrorCode.INVALID_REQUEST]);
+    expect(r.records).toHaveLength(1);
+  });
+
   it("refuses a fenced or shutting-down ISR member with INELIGIBLE_REPLICA", () => {
     const { h, p, alter } = setup();
     const [, a, b] = p.replicas as [number, number, number];

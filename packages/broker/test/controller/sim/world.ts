@@ -52,7 +52,7 @@ export function randomOptions(rng: Prng): SimOptions {
   };
 }
 
-const TICK_MS = 10;
+const TICK_MS = 20;
 /** The active controller looks for expired broker sessions this often (ticks of TICK_MS). */
 const CONTROLLER_TICK_EVERY = 5;
 
