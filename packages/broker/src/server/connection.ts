@@ -255,22 +255,9 @@ export class Connection {
   private encode(slot: Slot, out: OutBuffer): boolean {
     const result = slot.result;
     if (result === NO_RESPONSE) return true;
-    if (result instanceof DirectResponse) {
-      try {
-        result.encodeFrame(out, slot.apiVersion, slot.correlationId);
-      } catch (e) {
-        this.services.logger.error(
-          { err: e, apiKey: slot.apiKey, apiVersion: slot.apiVersion },
-          "response encoding failed",
-        );
-        this.destroy();
-        return false;
-      }
-      return true;
-    }
-    let chunks: Buffer[];
     try {
-      chunks = encodeResponseFrame(slot.apiKey, slot.apiVersion, slot.correlationId, result);
+      if (result instanceof DirectResponse) result.encodeFrame(out, slot.apiVersion, slot.correlationId);
+      else for (const c of encodeResponseFrame(slot.apiKey, slot.apiVersion, slot.correlationId, result)) out.raw(c);
     } catch (e) {
       this.services.logger.error(
         { err: e, apiKey: slot.apiKey, apiVersion: slot.apiVersion },
@@ -279,7 +266,6 @@ export class Connection {
       this.destroy();
       return false;
     }
-    for (const c of chunks) out.raw(c);
     return true;
   }
 

@@ -44,15 +44,7 @@ export class BrokerServer {
   }
 
   listen(host: string, port: number): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once("error", onError);
-      this.server.listen({ host: host === "" ? undefined : host, port, exclusive: true }, () => {
-        this.server.off("error", onError);
-        const addr = this.server.address();
-        resolve(typeof addr === "object" && addr !== null ? addr.port : port);
-      });
-    });
+    return listenExclusive(this.server, host, port);
   }
 
   get connectionCount(): number {
@@ -67,4 +59,20 @@ export class BrokerServer {
     for (const c of this.connections) c.destroy();
     await closed;
   }
+}
+
+/**
+ * Binds `server` to exactly `host:port` ("" = every interface; port 0 = a free one), failing
+ * instead of sharing the port; resolves with the bound port.
+ */
+export function listenExclusive(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once("error", onError);
+    server.listen({ host: host === "" ? undefined : host, port, exclusive: true }, () => {
+      server.off("error", onError);
+      const addr = server.address();
+      resolve(typeof addr === "object" && addr !== null ? addr.port : port);
+    });
+  });
 }

@@ -3,6 +3,7 @@ import { Reader } from "../primitives/reader.js";
 import { Writer } from "../primitives/writer.js";
 import { decodeRequestHeader, encodeRequestHeader, type RequestHeader } from "../generated/request-header.js";
 import { decodeResponseHeader, encodeResponseHeader } from "../generated/response-header.js";
+import type { ApiCodec } from "../generated/api-codecs.js";
 import { apiCodec, requestHeaderVersion, responseHeaderVersion } from "./api-table.js";
 
 /** Kafka's default `socket.request.max.bytes`. */
@@ -108,10 +109,8 @@ export function encodeRequestFrame(
   clientId: string | null,
   body: unknown,
 ): Buffer[] {
-  const codec = apiCodec(apiKey);
-  if (codec === undefined) throw new Error(`unknown api key ${apiKey}`);
-  const w = new Writer(256);
-  const sizeAt = w.reserveInt32();
+  const codec = knownCodec(apiKey);
+  const w = frameWriter();
   encodeRequestHeader(w, requestHeaderVersion(apiKey, apiVersion), {
     requestApiKey: apiKey,
     requestApiVersion: apiVersion,
@@ -119,8 +118,7 @@ export function encodeRequestFrame(
     clientId,
   });
   codec.encodeRequest(w, apiVersion, body);
-  w.patchInt32(sizeAt, w.length - 4);
-  return w.toChunks();
+  return frameChunks(w);
 }
 
 /** Encodes a whole response frame (size prefix, header, body) as slices ready for writev. */
@@ -130,14 +128,11 @@ export function encodeResponseFrame(
   correlationId: number,
   body: unknown,
 ): Buffer[] {
-  const codec = apiCodec(apiKey);
-  if (codec === undefined) throw new Error(`unknown api key ${apiKey}`);
-  const w = new Writer(256);
-  const sizeAt = w.reserveInt32();
+  const codec = knownCodec(apiKey);
+  const w = frameWriter();
   encodeResponseHeader(w, responseHeaderVersion(apiKey, apiVersion), { correlationId });
   codec.encodeResponse(w, apiVersion, body);
-  w.patchInt32(sizeAt, w.length - 4);
-  return w.toChunks();
+  return frameChunks(w);
 }
 
 /** Decodes a response frame for a request the caller sent with (apiKey, apiVersion). */
@@ -146,9 +141,27 @@ export function decodeResponseFrame<T = unknown>(
   apiKey: number,
   apiVersion: number,
 ): { correlationId: number; body: T } {
-  const codec = apiCodec(apiKey);
-  if (codec === undefined) throw new Error(`unknown api key ${apiKey}`);
+  const codec = knownCodec(apiKey);
   const r = new Reader(frame);
   const header = decodeResponseHeader(r, responseHeaderVersion(apiKey, apiVersion));
   return { correlationId: header.correlationId, body: codec.decodeResponse(r, apiVersion) as T };
+}
+
+function knownCodec(apiKey: number): ApiCodec {
+  const codec = apiCodec(apiKey);
+  if (codec === undefined) throw new Error(`unknown api key ${apiKey}`);
+  return codec;
+}
+
+/** A writer with the frame's int32 size slot reserved at position 0. */
+function frameWriter(): Writer {
+  const w = new Writer(256);
+  w.reserveInt32();
+  return w;
+}
+
+/** Fills in the size slot (the bytes after it) and returns the frame as slices for writev. */
+function frameChunks(w: Writer): Buffer[] {
+  w.patchInt32(0, w.length - 4);
+  return w.toChunks();
 }
