@@ -41,13 +41,15 @@ export interface BrokerLifecycleOptions {
   heartbeatIntervalMs: number;
   /** The metadata log offset this node has applied (its raft applied index). */
   metadataOffset: () => number;
+  /** This process's incarnation (default: a fresh uuid). */
+  incarnationId?: string;
   /** Features this broker supports, sent at registration (KIP-584). */
   features?: BrokerRegistrationRequest["features"];
   logger: Logger;
 }
 
 export class BrokerLifecycleManager {
-  readonly incarnationId = randomUUID();
+  readonly incarnationId: string;
   brokerEpoch = -1n;
   state: BrokerState = "STARTING";
   isFenced = true;
@@ -58,7 +60,9 @@ export class BrokerLifecycleManager {
   private loop: Promise<void> | null = null;
   private readonly waiters = new Set<() => void>();
 
-  constructor(private readonly options: BrokerLifecycleOptions) {}
+  constructor(private readonly options: BrokerLifecycleOptions) {
+    this.incarnationId = options.incarnationId ?? randomUUID();
+  }
 
   start(): void {
     if (this.loop !== null) return;

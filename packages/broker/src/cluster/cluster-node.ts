@@ -3,6 +3,7 @@
 // role it registers with the active controller and heartbeats (BrokerLifecycleManager). In
 // combined mode the node replays the committed metadata log itself, and its image is what
 // MetadataPublisher subscribers see. close() is a controlled shutdown first (bounded), then stop.
+import { randomUUID } from "node:crypto";
 import type { DescribeQuorumRequest, DescribeQuorumResponse } from "@gregor/protocol";
 import { pino, type Logger } from "pino";
 import type { BrokerConfig } from "../config/broker-config.js";
@@ -73,10 +74,16 @@ export async function startClusterNode(config: BrokerConfig, options: ClusterNod
     options.clusterId !== undefined ? { clusterId: options.clusterId } : {},
   );
   const publisher = new MetadataPublisher(logger);
+  // One id per process start, shared by the broker's registration and its own controller.
+  const incarnationId = randomUUID();
   let runtime: QuorumRuntime | null = null;
   let listener: ControllerListener<ControllerServices> | null = null;
   if (settings.isController) {
-    const transport = new ControllerRaftTransport({ nodeId: settings.nodeId, voters: settings.voters });
+    const transport = new ControllerRaftTransport({
+      nodeId: settings.nodeId,
+      voters: settings.voters,
+      ...(settings.controllerListener !== null ? { localAddress: settings.controllerListener.host } : {}),
+    });
     runtime = await QuorumRuntime.start({
       settings,
       clusterId,
@@ -85,6 +92,7 @@ export async function startClusterNode(config: BrokerConfig, options: ClusterNod
       logger,
       defaultReplicationFactor: config["default.replication.factor"],
       numPartitions: config["num.partitions"],
+      ownIncarnationId: settings.isBroker ? incarnationId : null,
       ...(options.random !== undefined ? { random: options.random } : {}),
     });
     const services: ControllerServices = { nodeId: settings.nodeId, handlers: CONTROLLER_HANDLERS, runtime, logger };
@@ -133,6 +141,7 @@ export async function startClusterNode(config: BrokerConfig, options: ClusterNod
       listeners: settings.brokerListeners,
       rack: settings.rack,
       heartbeatIntervalMs: settings.brokerHeartbeatIntervalMs,
+      incarnationId,
       metadataOffset: () => quorum?.appliedOffset() ?? observer?.offset ?? 0,
       logger,
     });

@@ -81,15 +81,16 @@ export async function nodeConfigs(
   ids: number[],
   overrides: Record<string, string | number> = {},
   brokerOnly: readonly number[] = [],
+  hostOf: (id: number) => string = () => "127.0.0.1",
 ): Promise<Map<number, BrokerConfig>> {
   const ports = await freePorts(ids.length * 2);
   const split = brokerOnly.length > 0;
   const voterIds = ids.filter((id) => !brokerOnly.includes(id));
-  const voters = voterIds.map((id) => `${id}@127.0.0.1:${ports[2 * ids.indexOf(id) + 1]}`).join(",");
+  const voters = voterIds.map((id) => `${id}@${hostOf(id)}:${ports[2 * ids.indexOf(id) + 1]}`).join(",");
   const configs = new Map<number, BrokerConfig>();
   ids.forEach((id, i) => {
-    const broker = `PLAINTEXT://127.0.0.1:${ports[2 * i]}`;
-    const controller = `CONTROLLER://127.0.0.1:${ports[2 * i + 1]}`;
+    const broker = `PLAINTEXT://${hostOf(id)}:${ports[2 * i]}`;
+    const controller = `CONTROLLER://${hostOf(id)}:${ports[2 * i + 1]}`;
     const isBrokerOnly = brokerOnly.includes(id);
     configs.set(
       id,
@@ -112,10 +113,11 @@ export async function startTestCluster(
   ids = [1, 2, 3],
   overrides: Record<string, string | number> = {},
   brokerOnly: readonly number[] = [],
+  hostOf?: (id: number) => string,
 ): Promise<TestCluster> {
   const root = await mkdtemp(join(tmpdir(), "gregor-cluster-"));
   const clusterId = newClusterId();
-  const configs = await nodeConfigs(root, ids, overrides, brokerOnly);
+  const configs = await nodeConfigs(root, ids, overrides, brokerOnly, hostOf);
   for (const id of ids) await formatStorage({ dirs: [join(root, `node-${id}`)], clusterId, nodeId: id });
   const nodes = new Map<number, ClusterNode>();
   const cluster: TestCluster = {

@@ -1,5 +1,6 @@
 // The broker side of the controller channel: following a non-leader's hint to the active
 // controller, and controlled shutdown (leaderships move away before the controller says go).
+import { Connection } from "@gregor/client";
 import type { CreateTopicsResponse } from "@gregor/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControllerChannel } from "../../src/cluster/controller-channel.js";
@@ -66,6 +67,34 @@ describe("controller channel and broker lifecycle", () => {
         return partitions.every((p) => p.leader !== follower.nodeId && p.leader !== -1);
       });
       expect(node.image().brokers.get(follower.nodeId)!.inControlledShutdown).toBe(true);
+    }
+  });
+});
+
+describe("nodes on their own loopback addresses", () => {
+  it("each node binds 127.0.0.(10+N) exactly; the quorum forms and writes commit", async () => {
+    const cluster = await startTestCluster([1, 2, 3], {}, [], (id) => `127.0.0.${10 + id}`);
+    try {
+      const leader = await cluster.activeController();
+      await cluster.allUnfenced();
+      expect(leader.settings.controllerListener!.host).toBe(`127.0.0.${10 + leader.nodeId}`);
+      const res = await leader.sendToController<CreateTopicsResponse>(CREATE_TOPICS, createTopicsRequest("lo", 3, 3), {
+        isNotController: topicsNotController,
+      });
+      expect(res.topics[0]!.errorCode).toBe(0);
+      for (const n of cluster.nodes.values())
+        await until(`node ${n.nodeId} sees lo`, () => n.image().topics.byName.get("lo"));
+      // The CONTROLLER listener is bound to the node's address only.
+      const other = await Connection.connect({ host: "127.0.0.1", port: leader.controllerPort!, clientId: "t" }).then(
+        (c) => {
+          c.close();
+          return "connected";
+        },
+        () => "refused",
+      );
+      expect(other).toBe("refused");
+    } finally {
+      await cluster.close();
     }
   });
 });

@@ -35,6 +35,8 @@ export interface QuorumRuntimeOptions {
   logger: Logger;
   defaultReplicationFactor: number;
   numPartitions: number;
+  /** Combined mode: this process's broker incarnation (null without the broker role). */
+  ownIncarnationId?: string | null;
   random?: () => number;
   clock?: () => number;
 }
@@ -193,6 +195,7 @@ export class QuorumRuntime {
     this.activeTerm = term;
     this.options.logger.info({ term }, "active controller");
     await this.maybeBootstrap();
+    await this.fenceOwnStaleRegistration();
     const everyMs = Math.max(10, Math.min(250, Math.floor(this.options.settings.brokerSessionTimeoutMs / 8)));
     if (this.tickTimer === null) this.tickTimer = setInterval(() => this.tick(), everyMs);
   }
@@ -206,6 +209,20 @@ export class QuorumRuntime {
     })).catch((err: unknown) => {
       this.options.logger.warn({ err }, "bootstrap records not written yet; retrying");
     });
+  }
+
+  /**
+   * A combined node's broker and controller live and die together: a registration of this node id
+   * from another incarnation is a previous process (killed), so it is fenced now instead of
+   * blocking the restarted broker's registration for a whole session timeout.
+   */
+  private async fenceOwnStaleRegistration(): Promise<void> {
+    const own = this.image().brokers.get(this.nodeId);
+    const incarnation = this.options.ownIncarnationId ?? null;
+    if (incarnation === null || own === undefined || own.fenced || own.incarnationId === incarnation) return;
+    await this.write((c) => ({ records: c.fenceBroker(this.nodeId), response: null })).catch((err: unknown) =>
+      this.options.logger.debug({ err }, "fencing this node's previous registration failed"),
+    );
   }
 
   private deactivate(): void {

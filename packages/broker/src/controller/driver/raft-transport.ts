@@ -3,7 +3,7 @@
 // one Kafka-framed request of the internal raft key; inbound messages arrive through the listener.
 // Like raft's TcpTransport: reconnect with capped exponential backoff, bounded queues, and
 // messages to an unreachable peer are dropped (raft retries them).
-import { connect, type Socket } from "node:net";
+import { connect, isIP, type Socket } from "node:net";
 import type { Message, NodeId, Transport } from "@gregor/raft";
 import type { QuorumVoter } from "../../cluster/cluster-config.js";
 import { encodeRaftFrame } from "./raft-frame.js";
@@ -16,6 +16,12 @@ export interface ControllerRaftTransportOptions {
   reconnectMaxMs?: number;
   /** Wall clock for `lastHeardMs` (DescribeQuorum's lastFetchTimestamp). */
   clock?: () => number;
+  /**
+   * Source address of outbound connections: this node's own CONTROLLER address, so a node on its
+   * own loopback address (127.0.0.x) talks to peers from it and a cut link between two addresses
+   * cuts both directions.
+   */
+  localAddress?: string;
 }
 
 class Peer {
@@ -37,6 +43,7 @@ export class ControllerRaftTransport implements Transport {
   private readonly minBackoff: number;
   private readonly maxBackoff: number;
   private readonly clock: () => number;
+  private readonly localAddress: string | undefined;
   /** Wall-clock time of the last message received from each peer. */
   readonly lastHeardMs = new Map<NodeId, number>();
   dropped = 0;
@@ -46,6 +53,8 @@ export class ControllerRaftTransport implements Transport {
     this.minBackoff = options.reconnectMinMs ?? 20;
     this.maxBackoff = options.reconnectMaxMs ?? 1000;
     this.clock = options.clock ?? Date.now;
+    this.localAddress =
+      options.localAddress !== undefined && isIP(options.localAddress) !== 0 ? options.localAddress : undefined;
     for (const v of options.voters) if (v.id !== options.nodeId) this.peers.set(v.id, new Peer(v));
   }
 
@@ -100,7 +109,11 @@ export class ControllerRaftTransport implements Transport {
   private connectPeer(p: Peer): void {
     if (p.connecting || p.retryTimer !== null) return;
     p.connecting = true;
-    const s = connect({ host: p.voter.host, port: p.voter.port });
+    const s = connect({
+      host: p.voter.host,
+      port: p.voter.port,
+      ...(this.localAddress !== undefined ? { localAddress: this.localAddress } : {}),
+    });
     s.setNoDelay(true);
     s.on("connect", () => {
       p.connecting = false;
