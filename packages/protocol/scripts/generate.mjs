@@ -32,6 +32,8 @@ function cond(r, ctx) {
 }
 
 // ---- names and types ------------------------------------------------------------------------
+/** Types the Reader and Writer have a same-named method for (fixed width, no length prefix). */
+const FIXED_WIDTH = new Set(["bool", "int8", "int16", "uint16", "int32", "uint32", "int64", "float64", "uuid"]);
 const camel = (s) => s[0].toLowerCase() + s.slice(1);
 const kebab = (s) => s.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
 const PRIMS = new Set([
@@ -157,19 +159,8 @@ class Gen {
     const pick = (plain, comp) =>
       compact === "true" ? comp : compact === "false" ? plain : `if (${compact}) { ${comp} } else { ${plain} }`;
     const nn = (m) => (nullable === "true" ? `w.${m}Nullable` : null);
+    if (FIXED_WIDTH.has(type)) return `w.${type}(${x});`;
     switch (type) {
-      case "bool":
-        return `w.bool(${x});`;
-      case "int8":
-      case "int16":
-      case "uint16":
-      case "int32":
-      case "uint32":
-      case "int64":
-      case "float64":
-        return `w.${type}(${x});`;
-      case "uuid":
-        return `w.uuid(${x});`;
       case "string":
       case "bytes":
       case "records": {
@@ -192,17 +183,8 @@ class Gen {
     const fn = JSON.stringify(fieldName);
     const pick = (plain, comp) =>
       compact === "true" ? comp : compact === "false" ? plain : `(${compact} ? ${comp} : ${plain})`;
+    if (FIXED_WIDTH.has(type)) return `r.${type}(${fn})`;
     switch (type) {
-      case "bool":
-      case "int8":
-      case "int16":
-      case "uint16":
-      case "int32":
-      case "uint32":
-      case "int64":
-      case "float64":
-      case "uuid":
-        return `r.${type}(${fn})`;
       case "records":
         return pick(`readRecords(r, false, ${fn})`, `readRecords(r, true, ${fn})`);
       case "string":
