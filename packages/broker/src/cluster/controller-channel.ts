@@ -40,6 +40,25 @@ export class ControllerUnavailableError extends Error {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+class DeadlineError extends Error {}
+
+/** `promise`, or a DeadlineError once performance.now() passes `deadline`. */
+function beforeDeadline<T>(promise: Promise<T>, deadline: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new DeadlineError("timed out")), Math.max(0, deadline - performance.now()));
+    promise.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e: unknown) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
 function topLevelNotController(res: unknown): boolean {
   return (res as { errorCode?: number }).errorCode === ErrorCode.NOT_CONTROLLER;
 }
@@ -85,14 +104,16 @@ export class ControllerChannel {
       while (!this.closed && performance.now() < deadline) {
         let conn: Connection;
         try {
-          conn = await this.connect();
-          const res = await conn.request<T>(apiKey, body);
+          conn = await beforeDeadline(this.connect(), deadline);
+          // The caller's deadline bounds the wait; a late answer is dropped (the connection stays).
+          const res = await beforeDeadline(conn.request<T>(apiKey, body), deadline);
           if (!isNotController(res)) return res;
           last = res;
           this.stats.notController++;
           if (await this.followHint(conn)) continue;
         } catch (e) {
           lastError = e as Error;
+          if (e instanceof DeadlineError) break;
           this.drop();
         }
         await sleep(Math.min(backoff, Math.max(0, deadline - performance.now())));

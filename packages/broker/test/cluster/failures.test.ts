@@ -79,6 +79,7 @@ describe("cluster failures", () => {
       // Through a channel with a deadline: the last answer (NOT_CONTROLLER) or a retriable error.
       const channel = new ControllerChannel({ voters: leader.settings.voters, clientId: "test", requestTimeoutMs });
       try {
+        const started = performance.now();
         const outcome = await channel
           .send<CreateTopicsResponse>(CREATE_TOPICS, createTopicsRequest("lonely", 1, 1), {
             timeoutMs: requestTimeoutMs,
@@ -89,6 +90,7 @@ describe("cluster failures", () => {
             (e: { errorCode?: number }) => e.errorCode,
           );
         expect(outcome).toBe(NOT_CONTROLLER);
+        expect(performance.now() - started).toBeLessThan(requestTimeoutMs + 1000);
       } finally {
         channel.close();
       }
