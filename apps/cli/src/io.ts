@@ -2,12 +2,12 @@
 export interface Io {
   out(s: string): void;
   err(s: string): void;
-  /** stderr is a terminal: progress may redraw one line instead of printing lines. */
-  errIsTty?: boolean;
+  /** stderr when it is a terminal: progress draws a live bar there instead of printing lines. */
+  errTty?: NodeJS.WriteStream;
 }
 
 export const processIo: Io = {
   out: (s) => void process.stdout.write(s),
   err: (s) => void process.stderr.write(s),
-  errIsTty: process.stderr.isTTY === true,
+  ...(process.stderr.isTTY ? { errTty: process.stderr } : {}),
 };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBroker, type Broker } from "@gregor/broker";
 import { root, run, sh } from "./sh.js";
 import { join } from "node:path";
+import { runCli } from "../src/index.js";
 
 let broker: Broker;
 
@@ -270,4 +271,59 @@ describe("help and progress", () => {
     expect(c.out.split("\n")[1]).toMatch(/, 200000, [\d.]+$/);
     expect(c.err).not.toContain("\x1b["); // no terminal codes in a pipe
   }, 30_000);
+});
+
+describe("every tool parses flags the same way", () => {
+  const TOOLS = ["topics", "produce", "consume", "groups", "configs", "cluster", "perf produce", "perf consume"];
+  const cli = async (...args: string[]) => {
+    let out = "";
+    let err = "";
+    const code = await runCli(args, {
+      out: (s) => {
+        out += s;
+      },
+      err: (s) => {
+        err += s;
+      },
+    });
+    return { code, out, err };
+  };
+
+  it.each(TOOLS)("%s --help prints its usage, Kafka's --bootstrap-server and exit code 0", async (tool) => {
+    const r = await cli(...tool.split(" "), "--help");
+    expect(r).toMatchObject({ code: 0, err: "" });
+    expect(r.out).toMatch(new RegExp(`^Usage: gregor ${tool} \\[options\\]\n`));
+    expect(r.out).toContain("--bootstrap-server <host:port>");
+    expect(r.out).toMatch(/Examples:\n {2}(echo hello \| )?gregor /);
+  });
+
+  it.each(TOOLS)("%s rejects an unknown flag, naming it and the allowed ones", async (tool) => {
+    const r = await cli(...tool.split(" "), "--bootstrap-server", "localhost:9", "--no-such-flag");
+    expect(r.code).toBe(1);
+    expect(r.out).toBe("");
+    expect(r.err).toMatch(
+      new RegExp(`^Error: unrecognized option '--no-such-flag' for '${tool}'\\. Allowed: --bootstrap-server, .*--help`),
+    );
+    expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+  });
+
+  it.each(TOOLS)("%s rejects a flag without its value, and a missing --bootstrap-server", async (tool) => {
+    const noValue = await cli(...tool.split(" "), "--bootstrap-server");
+    expect(noValue.code).toBe(1);
+    expect(noValue.err).toBe("Error: option '--bootstrap-server' requires a value <host:port>\n");
+    const noBootstrap = await cli(...tool.split(" "));
+    expect(noBootstrap.code).toBe(1);
+    expect(noBootstrap.err).toBe("Error: missing required option '--bootstrap-server <host:port>'\n");
+    const badBootstrap = await cli(...tool.split(" "), "--bootstrap-server", "localhost");
+    expect(badBootstrap.err).toBe("Error: --bootstrap-server: 'localhost' is not host:port\n");
+  });
+
+  it("an unknown perf mode names the allowed ones; a stray argument is refused", async () => {
+    const mode = await cli("perf", "prodce");
+    expect(mode.code).toBe(1);
+    expect(mode.err).toMatch(/^Error: unknown command 'prodce'\. Allowed: produce, consume\./);
+    const stray = await cli("topics", "--bootstrap-server", "localhost:9", "events");
+    expect(stray.code).toBe(1);
+    expect(stray.err).toContain("unexpected argument 'events' for 'topics'");
+  });
 });

@@ -1,5 +1,10 @@
 // Maps Kafka's --producer-property / --consumer-property names onto @gregor/client options.
-import { UsageError } from "../args.js";
+import { UsageError } from "../options.js";
+
+/** A separator given on the command line: `\t` and `\n` spelled out stand for tab and newline. */
+export function unescapeSeparator(s: string): string {
+  return s.replace(/\\t/g, "\t").replace(/\\n/g, "\n");
+}
 
 function num(k: string, v: string): number {
   if (!/^-?\d+$/.test(v)) throw new UsageError(`property ${k} must be an integer, got '${v}'`);

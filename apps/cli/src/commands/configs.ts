@@ -1,22 +1,45 @@
 // gregor configs (kafka-configs.sh): --describe / --alter --add-config k=v,... --delete-config k,...
 import { Admin, type ConfigResourceType } from "@gregor/client";
-import { BOOTSTRAP, HELP, UsageError, bootstrapOf, parseArgs, usage, type FlagSpec } from "../args.js";
+import type { Command } from "commander";
 import type { Io } from "../io.js";
+import { type BootstrapOpts, type Tool, UsageError, need } from "../options.js";
 
-const SPECS: FlagSpec[] = [
-  BOOTSTRAP,
-  { flag: "--describe", desc: "List configs for the given entity." },
-  { flag: "--alter", desc: "Alter the configuration for the entity." },
-  { flag: "--entity-type", arg: "<topics|brokers>", desc: "Type of entity." },
-  { flag: "--entity-name", arg: "<name>", desc: "Name of entity (topic name or broker id)." },
-  { flag: "--entity-default", desc: "Default entity (cluster-wide broker defaults)." },
-  { flag: "--topic", arg: "<topic>", desc: "Same as --entity-type topics --entity-name <topic>." },
-  { flag: "--broker", arg: "<id>", desc: "Same as --entity-type brokers --entity-name <id>." },
-  { flag: "--add-config", arg: "<k=v,k2=v2>", desc: "Configs to set." },
-  { flag: "--delete-config", arg: "<k,k2>", desc: "Configs to remove (back to the default)." },
-  { flag: "--all", desc: "With --describe: all configs, not only dynamic ones." },
-  HELP,
-];
+interface ConfigsOpts extends BootstrapOpts {
+  describe?: boolean;
+  alter?: boolean;
+  entityType?: string;
+  entityName?: string;
+  entityDefault?: boolean;
+  topic?: string;
+  broker?: string;
+  addConfig?: string;
+  deleteConfig?: string;
+  all?: boolean;
+}
+
+export const configsTool: Tool = {
+  name: "configs",
+  summary: "describe and alter configs (kafka-configs.sh)",
+  description: "Describe and alter topic and broker configs (what kafka-configs.sh does).",
+  examples: [
+    "gregor configs --bootstrap-server localhost:9092 --entity-type topics --entity-name events --describe",
+    "gregor configs --bootstrap-server localhost:9092 --entity-type topics --entity-name events --alter --add-config retention.ms=86400000",
+    "gregor configs --bootstrap-server localhost:9092 --entity-type brokers --entity-name 1 --describe",
+  ],
+  options: (cmd) =>
+    cmd
+      .option("--describe", "List configs for the given entity.")
+      .option("--alter", "Alter the configuration for the entity.")
+      .option("--entity-type <topics|brokers>", "Type of entity.")
+      .option("--entity-name <name>", "Name of entity (topic name or broker id).")
+      .option("--entity-default", "Default entity (cluster-wide broker defaults).")
+      .option("--topic <topic>", "Same as --entity-type topics --entity-name <topic>.")
+      .option("--broker <id>", "Same as --entity-type brokers --entity-name <id>.")
+      .option("--add-config <k=v,k2=v2>", "Configs to set.")
+      .option("--delete-config <k,k2>", "Configs to remove (back to the default).")
+      .option("--all", "With --describe: all configs, not only dynamic ones."),
+  run: configsCommand,
+};
 
 const SOURCE = [
   "UNKNOWN",
@@ -30,36 +53,26 @@ const SOURCE = [
   "GROUP_CONFIG",
 ];
 
-export async function configsCommand(argv: readonly string[], io: Io): Promise<number> {
-  const a = parseArgs("configs", SPECS, argv);
-  if (a.has("--help")) {
-    io.out(
-      usage("configs", "Describe and alter topic and broker configs (what kafka-configs.sh does).", SPECS, [
-        "gregor configs --bootstrap-server localhost:9092 --entity-type topics --entity-name events --describe",
-        "gregor configs --bootstrap-server localhost:9092 --entity-type topics --entity-name events --alter --add-config retention.ms=86400000",
-        "gregor configs --bootstrap-server localhost:9092 --entity-type brokers --entity-name 1 --describe",
-      ]),
-    );
-    return 0;
-  }
+async function configsCommand(cmd: Command, io: Io): Promise<number> {
+  const o = cmd.opts<ConfigsOpts>();
   let type: ConfigResourceType;
   let name: string;
-  if (a.has("--topic")) [type, name] = ["topic", a.require("--topic")];
-  else if (a.has("--broker")) [type, name] = ["broker", a.require("--broker")];
+  if (o.topic !== undefined) [type, name] = ["topic", o.topic];
+  else if (o.broker !== undefined) [type, name] = ["broker", o.broker];
   else {
-    const t = a.require("--entity-type");
+    const t = need(o.entityType, "--entity-type <topics|brokers>");
     if (t !== "topics" && t !== "brokers") throw new UsageError(`--entity-type must be topics or brokers, got '${t}'`);
     type = t === "topics" ? "topic" : "broker";
-    name = a.has("--entity-default") ? "" : a.require("--entity-name");
+    name = o.entityDefault ? "" : need(o.entityName, "--entity-name <name>");
   }
-  if (a.has("--describe") === a.has("--alter"))
+  if ((o.describe === true) === (o.alter === true))
     throw new UsageError("exactly one of --describe or --alter is required");
-  const admin = new Admin({ bootstrapBrokers: bootstrapOf(a), clientId: "gregor-configs", retry: { retries: 3 } });
+  const admin = new Admin({ bootstrapBrokers: o.bootstrapServer, clientId: "gregor-configs", retry: { retries: 3 } });
   const label = type === "topic" ? `topic ${name}` : name === "" ? "default brokers" : `broker ${name}`;
   try {
-    if (a.has("--describe")) {
+    if (o.describe) {
       const [d] = await admin.describeConfigs([{ type, name }]);
-      const all = a.has("--all");
+      const all = o.all === true;
       const shown = (d?.configs ?? []).filter((c) => all || c.source === 1 || c.source === 2 || c.source === 3);
       io.out(`${all ? "All" : "Dynamic"} configs for ${label} are:\n`);
       for (const c of shown) {
@@ -71,7 +84,7 @@ export async function configsCommand(argv: readonly string[], io: Io): Promise<n
       return 0;
     }
     const ops: { name: string; value: string | null; op: "set" | "delete" }[] = [];
-    const add = a.get("--add-config");
+    const add = o.addConfig;
     if (add) {
       for (const kv of add.split(/,(?=[^,=]+=)/)) {
         const i = kv.indexOf("=");
@@ -79,7 +92,7 @@ export async function configsCommand(argv: readonly string[], io: Io): Promise<n
         ops.push({ name: kv.slice(0, i), value: kv.slice(i + 1).replace(/^\[(.*)\]$/, "$1"), op: "set" });
       }
     }
-    const del = a.get("--delete-config");
+    const del = o.deleteConfig;
     if (del) for (const k of del.split(",")) ops.push({ name: k.trim(), value: null, op: "delete" });
     if (ops.length === 0) throw new UsageError("--alter needs --add-config and/or --delete-config");
     await admin.incrementalAlterConfigs([{ type, name, ops }]);

@@ -1,36 +1,63 @@
 // gregor consume (kafka-console-consumer.sh): prints records like Kafka's DefaultMessageFormatter.
 import { Admin, Consumer, type Message, type StartPosition } from "@gregor/client";
-import { BOOTSTRAP, HELP, UsageError, bootstrapOf, parseArgs, usage, type FlagSpec } from "../args.js";
+import type { Command } from "commander";
 import type { Io } from "../io.js";
-import { consumerProps } from "./client-props.js";
+import { type BootstrapOpts, type Tool, UsageError, intOption, pairsOption } from "../options.js";
+import { consumerProps, unescapeSeparator } from "./client-props.js";
 
-const SPECS: FlagSpec[] = [
-  BOOTSTRAP,
-  { flag: "--topic", arg: "<topic>", desc: "The topic to consume from." },
-  { flag: "--include", arg: "<regex>", desc: "Consume every topic matching this regular expression (needs --group)." },
-  { flag: "--group", arg: "<group>", desc: "The consumer group id (subscribe and commit offsets)." },
-  { flag: "--partition", arg: "<n>", desc: "Consume only this partition." },
-  { flag: "--offset", arg: "<earliest|latest|n>", desc: "Where to start in --partition (default latest)." },
-  { flag: "--from-beginning", desc: "Start with the earliest record when there is no committed offset." },
-  { flag: "--from-timestamp", arg: "<ms|ISO-8601>", desc: "Start at the first record at or after this time." },
-  { flag: "--max-messages", arg: "<n>", desc: "Exit after this many records." },
-  { flag: "--timeout-ms", arg: "<ms>", desc: "Exit when no record arrives for this long." },
-  {
-    flag: "--property",
-    arg: "<key=value>",
-    desc: "Formatter: print.key, print.value, print.timestamp, print.partition, print.offset, print.headers, key.separator, line.separator, headers.separator, null.literal.",
-    repeatable: true,
-  },
-  {
-    flag: "--consumer-property",
-    arg: "<key=value>",
-    desc: "Consumer properties: group.id, auto.offset.reset, isolation.level, fetch.max.bytes, ...",
-    repeatable: true,
-  },
-  { flag: "--isolation-level", arg: "<level>", desc: "read_uncommitted (default) or read_committed." },
-  { flag: "--skip-message-on-error", desc: "Accepted for compatibility." },
-  HELP,
-];
+interface ConsumeOpts extends BootstrapOpts {
+  topic?: string;
+  include?: string;
+  group?: string;
+  partition?: number;
+  offset?: string;
+  fromBeginning?: boolean;
+  fromTimestamp?: string;
+  maxMessages?: number;
+  timeoutMs?: number;
+  property?: Map<string, string>;
+  consumerProperty?: Map<string, string>;
+  isolationLevel?: string;
+}
+
+export const consumeTool: Tool = {
+  name: "consume",
+  aliases: ["console-consumer"],
+  summary: "print records (kafka-console-consumer.sh)",
+  description:
+    "Reads records and prints them to standard output (what kafka-console-consumer.sh does). Ctrl-C stops it; the count goes to stderr.",
+  examples: [
+    "gregor consume --bootstrap-server localhost:9092 --topic events --from-beginning",
+    "gregor consume --bootstrap-server localhost:9092 --topic events --group readers --property print.key=true",
+    "gregor consume --bootstrap-server localhost:9092 --topic events --partition 0 --offset 42 --max-messages 10",
+  ],
+  options: (cmd) =>
+    cmd
+      .option("--topic <topic>", "The topic to consume from.")
+      .option("--include <regex>", "Consume every topic matching this regular expression (needs --group).")
+      .option("--group <group>", "The consumer group id (subscribe and commit offsets).")
+      .addOption(intOption("--partition <n>", "Consume only this partition."))
+      .option("--offset <earliest|latest|n>", "Where to start in --partition (default latest).")
+      .option("--from-beginning", "Start with the earliest record when there is no committed offset.")
+      .option("--from-timestamp <ms|ISO-8601>", "Start at the first record at or after this time.")
+      .addOption(intOption("--max-messages <n>", "Exit after this many records."))
+      .addOption(intOption("--timeout-ms <ms>", "Exit when no record arrives for this long."))
+      .addOption(
+        pairsOption(
+          "--property <key=value>",
+          "Formatter: print.key, print.value, print.timestamp, print.partition, print.offset, print.headers, key.separator, line.separator, headers.separator, null.literal.",
+        ),
+      )
+      .addOption(
+        pairsOption(
+          "--consumer-property <key=value>",
+          "Consumer properties: group.id, auto.offset.reset, isolation.level, fetch.max.bytes, ...",
+        ),
+      )
+      .option("--isolation-level <level>", "read_uncommitted (default) or read_committed.")
+      .option("--skip-message-on-error", "Accepted for compatibility."),
+  run: consumeCommand,
+};
 
 const FORMAT_KEYS = [
   "print.key",
@@ -45,60 +72,46 @@ const FORMAT_KEYS = [
   "null.literal",
 ];
 
-function unescapeSeparator(s: string): string {
-  return s.replace(/\\t/g, "\t").replace(/\\n/g, "\n");
-}
-
-export async function consumeCommand(argv: readonly string[], io: Io): Promise<number> {
-  const a = parseArgs("consume", SPECS, argv);
-  if (a.has("--help")) {
-    io.out(
-      usage(
-        "consume",
-        "Reads records and prints them to standard output (what kafka-console-consumer.sh does). Ctrl-C stops it; the count goes to stderr.",
-        SPECS,
-        [
-          "gregor consume --bootstrap-server localhost:9092 --topic events --from-beginning",
-          "gregor consume --bootstrap-server localhost:9092 --topic events --group readers --property print.key=true",
-          "gregor consume --bootstrap-server localhost:9092 --topic events --partition 0 --offset 42 --max-messages 10",
-        ],
-      ),
-    );
-    return 0;
-  }
-  const topic = a.get("--topic");
-  const include = a.get("--include");
-  if ((topic === undefined) === (include === undefined))
-    throw new UsageError("exactly one of --topic or --include is required");
-  const fmt = a.props("--property");
-  for (const k of fmt.keys())
-    if (!FORMAT_KEYS.includes(k))
-      throw new UsageError(`unsupported --property '${k}'. Supported: ${FORMAT_KEYS.join(", ")}`);
-  const partitionArg = a.int("--partition");
-  const offsetArg = a.get("--offset");
-  if (offsetArg !== undefined && partitionArg === undefined) throw new UsageError("--offset needs --partition");
-  if (offsetArg !== undefined && a.has("--from-beginning"))
+/** Where reading starts: --from-beginning, --offset (with --partition) or --from-timestamp. */
+function startPosition(o: ConsumeOpts): StartPosition {
+  const offsetArg = o.offset;
+  if (offsetArg !== undefined && o.partition === undefined) throw new UsageError("--offset needs --partition");
+  if (offsetArg !== undefined && o.fromBeginning)
     throw new UsageError("--offset and --from-beginning cannot be used together");
-  let start: StartPosition = a.has("--from-beginning") ? "earliest" : "latest";
+  let start: StartPosition = o.fromBeginning ? "earliest" : "latest";
   if (offsetArg !== undefined) {
     if (offsetArg === "earliest" || offsetArg === "latest") start = offsetArg;
     else if (/^\d+$/.test(offsetArg)) start = BigInt(offsetArg);
     else throw new UsageError(`--offset must be earliest, latest or a non-negative integer, got '${offsetArg}'`);
   }
-  const ts = a.get("--from-timestamp");
+  const ts = o.fromTimestamp;
   if (ts !== undefined) {
     const ms = /^\d+$/.test(ts) ? Number(ts) : Date.parse(ts);
     if (Number.isNaN(ms))
       throw new UsageError(`--from-timestamp must be milliseconds or an ISO-8601 time, got '${ts}'`);
     start = { timestamp: ms };
   }
-  const maxMessages = a.int("--max-messages");
-  const timeoutMs = a.int("--timeout-ms");
-  const extra = consumerProps(a.props("--consumer-property"));
-  const iso = a.get("--isolation-level");
-  if (iso !== undefined) Object.assign(extra, consumerProps(new Map([["isolation.level", iso]])));
-  const groupId = a.get("--group") ?? (extra.groupId as string | undefined);
-  const bootstrapBrokers = bootstrapOf(a);
+  return start;
+}
+
+async function consumeCommand(cmd: Command, io: Io): Promise<number> {
+  const o = cmd.opts<ConsumeOpts>();
+  const { topic, include } = o;
+  if ((topic === undefined) === (include === undefined))
+    throw new UsageError("exactly one of --topic or --include is required");
+  const fmt = o.property ?? new Map<string, string>();
+  for (const k of fmt.keys())
+    if (!FORMAT_KEYS.includes(k))
+      throw new UsageError(`unsupported --property '${k}'. Supported: ${FORMAT_KEYS.join(", ")}`);
+  const partitionArg = o.partition;
+  const start = startPosition(o);
+  const maxMessages = o.maxMessages;
+  const timeoutMs = o.timeoutMs;
+  const extra = consumerProps(o.consumerProperty ?? new Map());
+  if (o.isolationLevel !== undefined)
+    Object.assign(extra, consumerProps(new Map([["isolation.level", o.isolationLevel]])));
+  const groupId = o.group ?? (extra.groupId as string | undefined);
+  const bootstrapBrokers = o.bootstrapServer;
   const consumer = new Consumer({
     bootstrapBrokers,
     clientId: "console-consumer",

@@ -8,58 +8,91 @@ import {
   type CommittedOffset,
   type GroupDescription,
 } from "@gregor/client";
-import { BOOTSTRAP, HELP, UsageError, bootstrapOf, parseArgs, usage, type FlagSpec, type Parsed } from "../args.js";
+import type { Command } from "commander";
 import type { Io } from "../io.js";
+import { type BootstrapOpts, type Tool, UsageError, intOption, listOption, oneOf } from "../options.js";
 
-const SPECS: FlagSpec[] = [
-  BOOTSTRAP,
-  { flag: "--list", desc: "List all consumer groups." },
-  { flag: "--describe", desc: "Describe a group: per partition current offset, log end offset, lag, member and host." },
-  { flag: "--members", desc: "With --describe: list the members instead of offsets." },
-  { flag: "--state", desc: "With --describe: print the group state (with --list: show each group's state)." },
-  { flag: "--delete", desc: "Delete a group (it must have no active members)." },
-  {
-    flag: "--delete-offsets",
-    desc: "Delete a group's committed offsets for --topic (the group must not consume that topic).",
-  },
-  { flag: "--reset-offsets", desc: "Reset a group's offsets: prints the plan; applies it only with --execute." },
-  { flag: "--group", arg: "<group>", desc: "The consumer group.", repeatable: true },
-  { flag: "--all-groups", desc: "Apply to all groups." },
-  {
-    flag: "--topic",
-    arg: "<topic[:p,p]>",
-    desc: "With --reset-offsets / --delete-offsets: the topic, optionally some partitions.",
-    repeatable: true,
-  },
-  { flag: "--all-topics", desc: "With --reset-offsets: every topic the group has offsets for." },
-  { flag: "--to-earliest", desc: "Reset to the earliest offset." },
-  { flag: "--to-latest", desc: "Reset to the latest offset." },
-  { flag: "--to-current", desc: "Reset to the current (committed) offset." },
-  { flag: "--to-offset", arg: "<n>", desc: "Reset to this offset (clamped to the partition's range)." },
-  {
-    flag: "--to-datetime",
-    arg: "<YYYY-MM-DDTHH:mm:SS.sss>",
-    desc: "Reset to the first offset at or after this time (local time unless a zone is given).",
-  },
-  {
-    flag: "--by-duration",
-    arg: "<PnDTnHnMnS>",
-    desc: "Reset to the first offset at or after now minus this ISO-8601 duration.",
-  },
-  { flag: "--shift-by", arg: "<n>", desc: "Move the current offset by n (may be negative)." },
-  { flag: "--execute", desc: "Apply the reset." },
-  { flag: "--dry-run", desc: "Only show the result (the default)." },
-  HELP,
+interface GroupsOpts extends BootstrapOpts {
+  list?: boolean;
+  describe?: boolean;
+  members?: boolean;
+  state?: boolean;
+  delete?: boolean;
+  deleteOffsets?: boolean;
+  resetOffsets?: boolean;
+  group?: string[];
+  allGroups?: boolean;
+  topic?: string[];
+  allTopics?: boolean;
+  toEarliest?: boolean;
+  toLatest?: boolean;
+  toCurrent?: boolean;
+  toOffset?: number;
+  toDatetime?: string;
+  byDuration?: string;
+  shiftBy?: number;
+  execute?: boolean;
+  dryRun?: boolean;
+}
+
+const ACTIONS = ["--list", "--describe", "--delete", "--delete-offsets", "--reset-offsets"];
+const SCENARIOS = [
+  "--to-earliest",
+  "--to-latest",
+  "--to-current",
+  "--to-offset",
+  "--to-datetime",
+  "--by-duration",
+  "--shift-by",
 ];
 
-const SUMMARY = "List, describe, reset and delete consumer groups (what kafka-consumer-groups.sh does).";
-const EXAMPLES = [
-  "gregor groups --bootstrap-server localhost:9092 --list",
-  "gregor groups --bootstrap-server localhost:9092 --describe --group readers",
-  "gregor groups --bootstrap-server localhost:9092 --reset-offsets --group readers --topic events --to-earliest",
-  "gregor groups --bootstrap-server localhost:9092 --reset-offsets --group readers --topic events:0,1 --to-offset 42 --execute",
-  "gregor groups --bootstrap-server localhost:9092 --delete-offsets --group readers --topic events",
-];
+export const groupsTool: Tool = {
+  name: "groups",
+  aliases: ["consumer-groups"],
+  summary: "list, describe, reset, delete consumer groups (kafka-consumer-groups.sh)",
+  description: "List, describe, reset and delete consumer groups (what kafka-consumer-groups.sh does).",
+  examples: [
+    "gregor groups --bootstrap-server localhost:9092 --list",
+    "gregor groups --bootstrap-server localhost:9092 --describe --group readers",
+    "gregor groups --bootstrap-server localhost:9092 --reset-offsets --group readers --topic events --to-earliest",
+    "gregor groups --bootstrap-server localhost:9092 --reset-offsets --group readers --topic events:0,1 --to-offset 42 --execute",
+    "gregor groups --bootstrap-server localhost:9092 --delete-offsets --group readers --topic events",
+  ],
+  options: (cmd) =>
+    cmd
+      .option("--list", "List all consumer groups.")
+      .option("--describe", "Describe a group: per partition current offset, log end offset, lag, member and host.")
+      .option("--members", "With --describe: list the members instead of offsets.")
+      .option("--state", "With --describe: print the group state (with --list: show each group's state).")
+      .option("--delete", "Delete a group (it must have no active members).")
+      .option(
+        "--delete-offsets",
+        "Delete a group's committed offsets for --topic (the group must not consume that topic).",
+      )
+      .option("--reset-offsets", "Reset a group's offsets: prints the plan; applies it only with --execute.")
+      .addOption(listOption("--group <group>", "The consumer group."))
+      .option("--all-groups", "Apply to all groups.")
+      .addOption(
+        listOption(
+          "--topic <topic[:p,p]>",
+          "With --reset-offsets / --delete-offsets: the topic, optionally some partitions.",
+        ),
+      )
+      .option("--all-topics", "With --reset-offsets: every topic the group has offsets for.")
+      .option("--to-earliest", "Reset to the earliest offset.")
+      .option("--to-latest", "Reset to the latest offset.")
+      .option("--to-current", "Reset to the current (committed) offset.")
+      .addOption(intOption("--to-offset <n>", "Reset to this offset (clamped to the partition's range)."))
+      .option(
+        "--to-datetime <YYYY-MM-DDTHH:mm:SS.sss>",
+        "Reset to the first offset at or after this time (local time unless a zone is given).",
+      )
+      .option("--by-duration <PnDTnHnMnS>", "Reset to the first offset at or after now minus this ISO-8601 duration.")
+      .addOption(intOption("--shift-by <n>", "Move the current offset by n (may be negative)."))
+      .option("--execute", "Apply the reset.")
+      .option("--dry-run", "Only show the result (the default)."),
+  run: groupsCommand,
+};
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
@@ -85,36 +118,28 @@ function topicSpec(s: string): { topic: string; partitions: number[] | null } {
   return { topic: s.slice(0, i), partitions: parts.map(Number) };
 }
 
-const ACTIONS = ["--list", "--describe", "--delete", "--delete-offsets", "--reset-offsets"];
-
-export async function groupsCommand(argv: readonly string[], io: Io): Promise<number> {
-  const a = parseArgs("groups", SPECS, argv);
-  if (a.has("--help")) {
-    io.out(usage("groups", SUMMARY, SPECS, EXAMPLES));
-    return 0;
-  }
-  const actions = ACTIONS.filter((f) => a.has(f));
-  if (actions.length !== 1) throw new UsageError(`exactly one of ${ACTIONS.join(", ")} is required`);
-  const bootstrapBrokers = bootstrapOf(a);
-  if (!a.has("--list") && !a.has("--all-groups") && a.all("--group").length === 0)
-    throw new UsageError(`${actions[0]} needs --group <group> or --all-groups`);
-  const admin = new Admin({ bootstrapBrokers, clientId: "gregor-groups", retry: { retries: 3 } });
+async function groupsCommand(cmd: Command, io: Io): Promise<number> {
+  const o = cmd.opts<GroupsOpts>();
+  const action = oneOf(o, ACTIONS);
+  if (!o.list && !o.allGroups && (o.group ?? []).length === 0)
+    throw new UsageError(`${action} needs --group <group> or --all-groups`);
+  const admin = new Admin({ bootstrapBrokers: o.bootstrapServer, clientId: "gregor-groups", retry: { retries: 3 } });
   try {
-    if (a.has("--list")) {
+    if (o.list) {
       const groups = await admin.listGroups();
-      if (a.has("--state")) io.out(table([["GROUP", "STATE"], ...groups.map((g) => [g.groupId, g.state])]));
+      if (o.state) io.out(table([["GROUP", "STATE"], ...groups.map((g) => [g.groupId, g.state])]));
       else for (const g of groups) io.out(`${g.groupId}\n`);
       return 0;
     }
-    const groups = a.has("--all-groups") ? (await admin.listGroups()).map((g) => g.groupId) : a.all("--group");
-    if (a.has("--delete")) return await deleteGroups(admin, groups, io);
-    if (a.has("--delete-offsets")) return await deleteOffsets(admin, groups, a, io);
-    if (a.has("--describe")) {
-      for (const g of groups) await describe(admin, g, a.has("--members"), a.has("--state"), io);
+    const groups = o.allGroups ? (await admin.listGroups()).map((g) => g.groupId) : (o.group ?? []);
+    if (o.delete) return await deleteGroups(admin, groups, io);
+    if (o.deleteOffsets) return await deleteOffsets(admin, groups, o, io);
+    if (o.describe) {
+      for (const g of groups) await describe(admin, g, o.members === true, o.state === true, io);
       return 0;
     }
-    for (const g of groups) await reset(admin, g, a, io);
-    if (!a.has("--execute") && !a.has("--dry-run"))
+    for (const g of groups) await reset(admin, g, o, io);
+    if (!o.execute && !o.dryRun)
       io.err(
         "WARN: this was a dry run: no offset was changed. Add --execute to apply the reset (or --dry-run to say it is one).\n",
       );
@@ -145,10 +170,10 @@ async function deleteGroups(admin: Admin, groups: readonly string[], io: Io): Pr
   return 0;
 }
 
-async function deleteOffsets(admin: Admin, groups: readonly string[], a: Parsed, io: Io): Promise<number> {
+async function deleteOffsets(admin: Admin, groups: readonly string[], o: GroupsOpts, io: Io): Promise<number> {
   if (groups.length !== 1) throw new UsageError("--delete-offsets takes exactly one --group");
   const groupId = groups[0]!;
-  const specs = a.all("--topic").map(topicSpec);
+  const specs = (o.topic ?? []).map(topicSpec);
   if (specs.length === 0) throw new UsageError("--delete-offsets needs --topic <topic[:p,p]>");
   const tps: { topic: string; partitions: number[] }[] = [];
   for (const s of specs) {
@@ -266,24 +291,12 @@ function durationMs(s: string): number {
   return ((Number(m[1] ?? 0) * 24 + Number(m[2] ?? 0)) * 60 + Number(m[3] ?? 0)) * 60_000 + Number(m[4] ?? 0) * 1000;
 }
 
-async function reset(admin: Admin, groupId: string, a: Parsed, io: Io): Promise<void> {
-  const scenarios = [
-    "--to-earliest",
-    "--to-latest",
-    "--to-current",
-    "--to-offset",
-    "--to-datetime",
-    "--by-duration",
-    "--shift-by",
-  ].filter((f) => a.has(f));
-  if (scenarios.length !== 1)
-    throw new UsageError(
-      "--reset-offsets needs exactly one of --to-earliest, --to-latest, --to-current, --to-offset, --to-datetime, --by-duration, --shift-by",
-    );
-  if (a.has("--execute") && a.has("--dry-run")) throw new UsageError("--execute and --dry-run cannot be used together");
+async function reset(admin: Admin, groupId: string, o: GroupsOpts, io: Io): Promise<void> {
+  const scenario = oneOf(o, SCENARIOS, `--reset-offsets needs exactly one of ${SCENARIOS.join(", ")}`);
+  if (o.execute && o.dryRun) throw new UsageError("--execute and --dry-run cannot be used together");
   let timestamp: number | null = null;
-  if (a.has("--to-datetime")) {
-    const v = a.require("--to-datetime");
+  if (o.toDatetime !== undefined) {
+    const v = o.toDatetime;
     timestamp = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:?\d{2})?$/.test(v)
       ? Date.parse(v)
       : NaN;
@@ -292,9 +305,9 @@ async function reset(admin: Admin, groupId: string, a: Parsed, io: Io): Promise<
         `--to-datetime: cannot parse '${v}' (use YYYY-MM-DDTHH:mm:SS.sss, optionally with Z or +hh:mm)`,
       );
   }
-  if (a.has("--by-duration")) timestamp = Date.now() - durationMs(a.require("--by-duration"));
-  const toOffset = a.has("--to-offset") ? a.int("--to-offset")! : 0;
-  const shiftBy = a.has("--shift-by") ? a.int("--shift-by")! : 0;
+  if (o.byDuration !== undefined) timestamp = Date.now() - durationMs(o.byDuration);
+  const toOffset = o.toOffset ?? 0;
+  const shiftBy = o.shiftBy ?? 0;
   const d = await admin.describeGroups([groupId]).then((r) => r[0]);
   if (d && d.members.length > 0)
     throw new UsageError(
@@ -302,10 +315,10 @@ async function reset(admin: Admin, groupId: string, a: Parsed, io: Io): Promise<
     );
   const committed = await admin.fetchOffsets(groupId);
   const targets: { topic: string; partition: number }[] = [];
-  if (a.has("--all-topics")) {
+  if (o.allTopics) {
     for (const c of committed) if (c.offset >= 0n) targets.push({ topic: c.topic, partition: c.partition });
   } else {
-    const specs = a.all("--topic").map(topicSpec);
+    const specs = (o.topic ?? []).map(topicSpec);
     if (specs.length === 0) throw new UsageError("--reset-offsets needs --topic <topic[:p,p]> or --all-topics");
     for (const s of specs) {
       if (s.partitions) for (const p of s.partitions) targets.push({ topic: s.topic, partition: p });
@@ -324,27 +337,27 @@ async function reset(admin: Admin, groupId: string, a: Parsed, io: Io): Promise<
   const latest = await q(LATEST_TIMESTAMP);
   const byTime = timestamp !== null ? await q(BigInt(timestamp)) : null;
   const current = new Map(committed.filter((c) => c.offset >= 0n).map((c) => [k(c), c.offset]));
-  const clamp = (key: string, o: bigint): bigint => {
+  const clamp = (key: string, offset: bigint): bigint => {
     const lo = earliest.get(key) ?? 0n;
-    const hi = latest.get(key) ?? o;
-    return o < lo ? lo : o > hi ? hi : o;
+    const hi = latest.get(key) ?? offset;
+    return offset < lo ? lo : offset > hi ? hi : offset;
   };
   const plan: CommittedOffset[] = targets.map((t) => {
     const key = k(t);
     const end = latest.get(key) ?? 0n;
-    let o: bigint;
-    if (a.has("--to-earliest")) o = earliest.get(key) ?? 0n;
-    else if (a.has("--to-latest")) o = end;
-    else if (a.has("--to-current")) o = current.get(key) ?? end;
-    else if (a.has("--to-offset")) o = clamp(key, BigInt(toOffset));
+    let offset: bigint;
+    if (scenario === "--to-earliest") offset = earliest.get(key) ?? 0n;
+    else if (scenario === "--to-latest") offset = end;
+    else if (scenario === "--to-current") offset = current.get(key) ?? end;
+    else if (scenario === "--to-offset") offset = clamp(key, BigInt(toOffset));
     else if (byTime) {
       const t2 = byTime.get(key) ?? -1n;
-      o = t2 < 0n ? end : t2;
-    } else o = clamp(key, (current.get(key) ?? end) + BigInt(shiftBy));
-    return { topic: t.topic, partition: t.partition, offset: o };
+      offset = t2 < 0n ? end : t2;
+    } else offset = clamp(key, (current.get(key) ?? end) + BigInt(shiftBy));
+    return { topic: t.topic, partition: t.partition, offset };
   });
-  if (a.has("--execute") && plan.length > 0) await admin.setOffsets(groupId, plan);
+  if (o.execute && plan.length > 0) await admin.setOffsets(groupId, plan);
   const rows = [["GROUP", "TOPIC", "PARTITION", "NEW-OFFSET"]];
-  for (const o of plan) rows.push([groupId, o.topic, String(o.partition), String(o.offset)]);
+  for (const p of plan) rows.push([groupId, p.topic, String(p.partition), String(p.offset)]);
   io.out("\n" + table(rows));
 }

@@ -3,98 +3,152 @@
 import { randomBytes } from "node:crypto";
 import * as hdr from "hdr-histogram-js";
 import { Consumer, Producer, type ProducerRecord } from "@gregor/client";
-import { BOOTSTRAP, HELP, UsageError, bootstrapOf, parseArgs, usage, type FlagSpec } from "../args.js";
+import { Presets, SingleBar } from "cli-progress";
+import type { Command } from "commander";
 import type { Io } from "../io.js";
+import { type BootstrapOpts, type Tool, UsageError, intOption, need, pairsOption } from "../options.js";
 import { consumerProps, producerProps } from "./client-props.js";
-import { fmtInt, startProgress } from "../progress.js";
 
-const PRODUCE: FlagSpec[] = [
-  BOOTSTRAP,
-  { flag: "--topic", arg: "<topic>", desc: "REQUIRED: topic to produce to." },
-  { flag: "--num-records", arg: "<n>", desc: "REQUIRED: number of records to send." },
-  { flag: "--record-size", arg: "<bytes>", desc: "Size of each record (default 100)." },
-  {
-    flag: "--throughput",
-    arg: "<rec/s>",
-    desc: "Throttle to about this many records/s; -1 for no limit (default -1).",
-  },
-  {
-    flag: "--records-per-send",
-    arg: "<n>",
-    desc: "Records handed to one send() call (default 1000; 1 measures per-record latency).",
-  },
-  {
-    flag: "--producer-props",
-    arg: "<k=v>",
-    desc: "Producer properties (acks, linger.ms, batch.size, compression.type, ...).",
-    repeatable: true,
-  },
-  { flag: "--producer-property", arg: "<k=v>", desc: "Same as --producer-props.", repeatable: true },
-  {
-    flag: "--reporting-interval",
-    arg: "<ms>",
-    desc: "Progress line interval when stderr is not a terminal (default 5000); on a terminal one live line is redrawn.",
-  },
-  HELP,
-];
+interface ProducePerfOpts extends BootstrapOpts {
+  topic?: string;
+  numRecords?: number;
+  recordSize?: number;
+  throughput?: number;
+  recordsPerSend?: number;
+  producerProps?: Map<string, string>;
+  producerProperty?: Map<string, string>;
+  reportingInterval?: number;
+}
 
-const CONSUME: FlagSpec[] = [
-  BOOTSTRAP,
-  { flag: "--topic", arg: "<topic>", desc: "REQUIRED: topic to consume from." },
-  { flag: "--messages", arg: "<n>", desc: "REQUIRED: number of records to consume." },
-  { flag: "--group", arg: "<group>", desc: "Consume as this group (default: assign all partitions)." },
-  { flag: "--from-latest", desc: "Start at the end instead of the beginning." },
-  { flag: "--consumer-property", arg: "<k=v>", desc: "Consumer properties.", repeatable: true },
-  { flag: "--timeout", arg: "<ms>", desc: "Give up when no record arrives for this long (default 10000)." },
-  {
-    flag: "--reporting-interval",
-    arg: "<ms>",
-    desc: "Progress line interval when stderr is not a terminal (default 5000); on a terminal one live line is redrawn.",
-  },
-  HELP,
-];
+interface ConsumePerfOpts extends BootstrapOpts {
+  topic?: string;
+  messages?: number;
+  group?: string;
+  fromLatest?: boolean;
+  consumerProperty?: Map<string, string>;
+  timeout?: number;
+  reportingInterval?: number;
+}
 
-const PRODUCE_SUMMARY = "Producer load test: throughput and per-send latency percentiles (HdrHistogram).";
-const PRODUCE_EXAMPLES = [
-  "gregor perf produce --bootstrap-server localhost:9092 --topic perf --num-records 1000000 --record-size 100",
-  "gregor perf produce --bootstrap-server localhost:9092 --topic perf --num-records 50000 --throughput 5000 --records-per-send 1 --producer-props acks=all",
-];
-const CONSUME_SUMMARY = "Consumer load test: throughput and record age at consume time.";
-const CONSUME_EXAMPLES = ["gregor perf consume --bootstrap-server localhost:9092 --topic perf --messages 1000000"];
+const REPORTING_INTERVAL =
+  "Progress line interval when stderr is not a terminal (default 5000); on a terminal a live bar is redrawn.";
+
+const producePerfTool: Tool = {
+  name: "produce",
+  summary: "producer load test (kafka-producer-perf-test.sh)",
+  description: "Producer load test: throughput and per-send latency percentiles (HdrHistogram).",
+  examples: [
+    "gregor perf produce --bootstrap-server localhost:9092 --topic perf --num-records 1000000 --record-size 100",
+    "gregor perf produce --bootstrap-server localhost:9092 --topic perf --num-records 50000 --throughput 5000 --records-per-send 1 --producer-props acks=all",
+  ],
+  options: (cmd) =>
+    cmd
+      .option("--topic <topic>", "REQUIRED: topic to produce to.")
+      .addOption(intOption("--num-records <n>", "REQUIRED: number of records to send."))
+      .addOption(intOption("--record-size <bytes>", "Size of each record (default 100)."))
+      .addOption(
+        intOption("--throughput <rec/s>", "Throttle to about this many records/s; -1 for no limit (default -1)."),
+      )
+      .addOption(
+        intOption(
+          "--records-per-send <n>",
+          "Records handed to one send() call (default 1000; 1 measures per-record latency).",
+        ),
+      )
+      .addOption(
+        pairsOption(
+          "--producer-props <k=v>",
+          "Producer properties (acks, linger.ms, batch.size, compression.type, ...).",
+        ),
+      )
+      .addOption(pairsOption("--producer-property <k=v>", "Same as --producer-props."))
+      .addOption(intOption("--reporting-interval <ms>", REPORTING_INTERVAL)),
+  run: producePerf,
+};
+
+const consumePerfTool: Tool = {
+  name: "consume",
+  summary: "consumer load test (kafka-consumer-perf-test.sh)",
+  description: "Consumer load test: throughput and record age at consume time.",
+  examples: ["gregor perf consume --bootstrap-server localhost:9092 --topic perf --messages 1000000"],
+  options: (cmd) =>
+    cmd
+      .option("--topic <topic>", "REQUIRED: topic to consume from.")
+      .addOption(intOption("--messages <n>", "REQUIRED: number of records to consume."))
+      .option("--group <group>", "Consume as this group (default: assign all partitions).")
+      .option("--from-latest", "Start at the end instead of the beginning.")
+      .addOption(pairsOption("--consumer-property <k=v>", "Consumer properties."))
+      .addOption(intOption("--timeout <ms>", "Give up when no record arrives for this long (default 10000)."))
+      .addOption(intOption("--reporting-interval <ms>", REPORTING_INTERVAL)),
+  run: consumePerf,
+};
+
+export const perfTool: Tool = {
+  name: "perf",
+  summary: "perf produce|consume: load tests with a live progress bar and latency percentiles",
+  description:
+    "Load tests (kafka-producer-perf-test.sh / kafka-consumer-perf-test.sh): progress on stderr, results on stdout.",
+  tools: [producePerfTool, consumePerfTool],
+};
+
+const fmtInt = (n: number): string => Math.round(n).toLocaleString("en-US");
+
+interface Progress {
+  stop(): void;
+}
+
+/**
+ * Progress of a load test on stderr. On a terminal a cli-progress bar redrawn in place; otherwise a
+ * plain line every `intervalMs` (as Kafka's perf tools print), so logs and pipes get no terminal codes.
+ */
+function startProgress(
+  io: Io,
+  intervalMs: number,
+  total: number,
+  done: () => number,
+  render: (live: boolean) => string,
+): Progress {
+  const tty = io.errTty;
+  if (!tty) {
+    const timer = setInterval(() => io.err(`${render(false)}\n`), intervalMs);
+    timer.unref();
+    return { stop: () => clearInterval(timer) };
+  }
+  const bar = new SingleBar(
+    { stream: tty, format: "{bar} {percentage}% | {live}", hideCursor: true, clearOnComplete: true },
+    Presets.shades_classic,
+  );
+  bar.start(total, 0, { live: "" });
+  const timer = setInterval(() => bar.update(done(), { live: render(true) }), 250);
+  timer.unref();
+  return {
+    stop() {
+      clearInterval(timer);
+      bar.stop();
+    },
+  };
+}
+
+function positive(n: number | undefined, flag: string): number {
+  if (n === undefined || n < 1) throw new UsageError(`${flag} must be a positive integer`);
+  return n;
+}
 
 function ms(ns: number): string {
   return (ns / 1000).toFixed(2);
 }
 
-export async function perfCommand(argv: readonly string[], io: Io): Promise<number> {
-  const [mode, ...rest] = argv;
-  if (mode === "produce") return produce(rest, io);
-  if (mode === "consume") return consume(rest, io);
-  if (mode === undefined || mode === "--help") {
-    io.out(
-      `Usage: gregor perf produce|consume [options]\nLoad tests (kafka-producer-perf-test.sh / kafka-consumer-perf-test.sh): progress on stderr, results on stdout.\n\n${usage("perf produce", PRODUCE_SUMMARY, PRODUCE, PRODUCE_EXAMPLES)}\n${usage("perf consume", CONSUME_SUMMARY, CONSUME, CONSUME_EXAMPLES)}`,
-    );
-    return mode === undefined ? 1 : 0;
-  }
-  throw new UsageError(`perf: unknown mode '${mode}'. Allowed: produce, consume`);
-}
-
-async function produce(argv: readonly string[], io: Io): Promise<number> {
-  const a = parseArgs("perf produce", PRODUCE, argv);
-  if (a.has("--help")) {
-    io.out(usage("perf produce", PRODUCE_SUMMARY, PRODUCE, PRODUCE_EXAMPLES));
-    return 0;
-  }
-  const topic = a.require("--topic");
-  const total = a.int("--num-records")!;
-  if (total === undefined || total < 1) throw new UsageError("--num-records must be a positive integer");
-  const size = a.int("--record-size", 100)!;
-  const rate = a.int("--throughput", -1)!;
-  const perSend = Math.max(1, a.int("--records-per-send", 1000)!);
-  const interval = a.int("--reporting-interval", 5000)!;
-  const props = new Map([...a.props("--producer-props"), ...a.props("--producer-property")]);
+async function producePerf(cmd: Command, io: Io): Promise<number> {
+  const o = cmd.opts<ProducePerfOpts>();
+  const topic = need(o.topic, "--topic <topic>");
+  const total = positive(o.numRecords, "--num-records");
+  const size = o.recordSize ?? 100;
+  const rate = o.throughput ?? -1;
+  const perSend = Math.max(1, o.recordsPerSend ?? 1000);
+  const interval = o.reportingInterval ?? 5000;
+  const props = new Map([...(o.producerProps ?? []), ...(o.producerProperty ?? [])]);
   const producer = new Producer({
-    bootstrapBrokers: bootstrapOf(a),
+    bootstrapBrokers: o.bootstrapServer,
     clientId: "producer-perf",
     acks: 1,
     lingerMs: 5,
@@ -115,18 +169,24 @@ async function produce(argv: readonly string[], io: Io): Promise<number> {
   let windowStart = start;
   let failure: Error | null = null;
   const inflight = new Set<Promise<unknown>>();
-  const report = startProgress(io, interval, (live) => {
-    const now = performance.now();
-    if (live) {
-      const s = (now - start) / 1000;
-      return `${fmtInt(acked)}/${fmtInt(total)} records acknowledged (${((100 * acked) / total).toFixed(1)}%), ${fmtInt(acked / s)} records/sec, ${((acked * size) / s / 1048576).toFixed(1)} MB/sec, ${ms(hist.mean)} ms avg latency, ${s.toFixed(1)} s`;
-    }
-    const s = (now - windowStart) / 1000;
-    const line = `${windowAcked} records sent, ${(windowAcked / s).toFixed(1)} records/sec (${((windowAcked * size) / s / 1048576).toFixed(2)} MB/sec), ${ms(hist.mean)} ms avg latency, ${ms(hist.maxValue)} ms max latency.`;
-    windowAcked = 0;
-    windowStart = now;
-    return line;
-  });
+  const report = startProgress(
+    io,
+    interval,
+    total,
+    () => acked,
+    (live) => {
+      const now = performance.now();
+      if (live) {
+        const s = (now - start) / 1000;
+        return `${fmtInt(acked)}/${fmtInt(total)} records acknowledged, ${fmtInt(acked / s)} records/sec, ${((acked * size) / s / 1048576).toFixed(1)} MB/sec, ${ms(hist.mean)} ms avg latency, ${s.toFixed(1)} s`;
+      }
+      const s = (now - windowStart) / 1000;
+      const line = `${windowAcked} records sent, ${(windowAcked / s).toFixed(1)} records/sec (${((windowAcked * size) / s / 1048576).toFixed(2)} MB/sec), ${ms(hist.mean)} ms avg latency, ${ms(hist.maxValue)} ms max latency.`;
+      windowAcked = 0;
+      windowStart = now;
+      return line;
+    },
+  );
   try {
     while (sent < total && !failure) {
       const n = Math.min(perSend, total - sent);
@@ -168,26 +228,21 @@ async function produce(argv: readonly string[], io: Io): Promise<number> {
   return 0;
 }
 
-async function consume(argv: readonly string[], io: Io): Promise<number> {
-  const a = parseArgs("perf consume", CONSUME, argv);
-  if (a.has("--help")) {
-    io.out(usage("perf consume", CONSUME_SUMMARY, CONSUME, CONSUME_EXAMPLES));
-    return 0;
-  }
-  const topic = a.require("--topic");
-  const total = a.int("--messages")!;
-  if (total === undefined || total < 1) throw new UsageError("--messages must be a positive integer");
-  const timeoutMs = a.int("--timeout", 10_000)!;
-  const interval = a.int("--reporting-interval", 5000)!;
-  const group = a.get("--group");
-  const bootstrapBrokers = bootstrapOf(a);
+async function consumePerf(cmd: Command, io: Io): Promise<number> {
+  const o = cmd.opts<ConsumePerfOpts>();
+  const topic = need(o.topic, "--topic <topic>");
+  const total = positive(o.messages, "--messages");
+  const timeoutMs = o.timeout ?? 10_000;
+  const interval = o.reportingInterval ?? 5000;
+  const group = o.group;
+  const bootstrapBrokers = o.bootstrapServer;
   const consumer = new Consumer({
     bootstrapBrokers,
     clientId: "consumer-perf",
     maxPartitionBytes: 8 << 20,
-    autoOffsetReset: a.has("--from-latest") ? "latest" : "earliest",
+    autoOffsetReset: o.fromLatest ? "latest" : "earliest",
     ...(group ? { groupId: group } : {}),
-    ...consumerProps(a.props("--consumer-property")),
+    ...consumerProps(o.consumerProperty ?? new Map()),
   });
   const hist = hdr.build({
     lowestDiscernibleValue: 1,
@@ -203,12 +258,18 @@ async function consume(argv: readonly string[], io: Io): Promise<number> {
     if (timer) clearTimeout(timer);
     timer = setTimeout(() => void consumer.close(), timeoutMs);
   };
-  const report = startProgress(io, interval, (live) => {
-    const rate = count / ((performance.now() - start) / 1000);
-    return live
-      ? `${fmtInt(count)}/${fmtInt(total)} records consumed (${((100 * count) / total).toFixed(1)}%), ${fmtInt(rate)} records/sec, ${((performance.now() - start) / 1000).toFixed(1)} s`
-      : `${count} records consumed, ${rate.toFixed(1)} records/sec`;
-  });
+  const report = startProgress(
+    io,
+    interval,
+    total,
+    () => count,
+    (live) => {
+      const rate = count / ((performance.now() - start) / 1000);
+      return live
+        ? `${fmtInt(count)}/${fmtInt(total)} records consumed, ${fmtInt(rate)} records/sec, ${((performance.now() - start) / 1000).toFixed(1)} s`
+        : `${count} records consumed, ${rate.toFixed(1)} records/sec`;
+    },
+  );
   try {
     if (group) consumer.subscribe([topic]);
     else {
@@ -219,7 +280,7 @@ async function consume(argv: readonly string[], io: Io): Promise<number> {
         info!.partitions.map((p) => ({
           topic,
           partition: p.partition,
-          offset: a.has("--from-latest") ? "latest" : "earliest",
+          offset: o.fromLatest ? "latest" : "earliest",
         })),
       );
     }

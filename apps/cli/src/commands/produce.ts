@@ -2,72 +2,73 @@
 // (--property parse.key=true --property key.separator=:) and headers (parse.headers=true).
 import { createInterface } from "node:readline";
 import { Producer, type ProducerRecord, type RecordMetadata } from "@gregor/client";
-import { BOOTSTRAP, HELP, UsageError, bootstrapOf, parseArgs, usage, type FlagSpec } from "../args.js";
-import type { Io } from "../io.js";
-import { producerProps } from "./client-props.js";
+import type { Command } from "commander";
+import { type BootstrapOpts, type Tool, UsageError, intOption, need, pairsOption } from "../options.js";
+import { producerProps, unescapeSeparator } from "./client-props.js";
 
-const SPECS: FlagSpec[] = [
-  BOOTSTRAP,
-  { flag: "--topic", arg: "<topic>", desc: "REQUIRED: the topic to produce to." },
-  {
-    flag: "--property",
-    arg: "<key=value>",
-    desc: "Line reader properties: parse.key, key.separator (default \\t), parse.headers, headers.delimiter (\\t), headers.separator (,), headers.key.separator (:), null.marker, ignore.error.",
-    repeatable: true,
-  },
-  {
-    flag: "--producer-property",
-    arg: "<key=value>",
-    desc: "Producer properties: acks, linger.ms, batch.size, compression.type, enable.idempotence, ...",
-    repeatable: true,
-  },
-  { flag: "--compression-codec", arg: "<codec>", desc: "none, gzip, snappy, lz4 or zstd." },
-  { flag: "--request-required-acks", arg: "<acks>", desc: "0, 1, -1 or all (default -1)." },
-  { flag: "--batch-size", arg: "<n>", desc: "Records per batch sent to the client at once (default 200)." },
-  { flag: "--timeout", arg: "<ms>", desc: "linger.ms: how long to wait to fill a batch (default 5)." },
-  { flag: "--partition", arg: "<n>", desc: "Send every record to this partition." },
-  { flag: "--sync", desc: "Wait for each record to be acknowledged before sending the next." },
-  HELP,
-];
-
-function unescapeSeparator(s: string): string {
-  return s.replace(/\\t/g, "\t").replace(/\\n/g, "\n");
+interface ProduceOpts extends BootstrapOpts {
+  topic?: string;
+  property?: Map<string, string>;
+  producerProperty?: Map<string, string>;
+  compressionCodec?: string;
+  requestRequiredAcks?: string;
+  batchSize?: number;
+  timeout?: number;
+  partition?: number;
+  sync?: boolean;
 }
 
-export async function produceCommand(
-  argv: readonly string[],
-  io: Io,
-  stdin: NodeJS.ReadableStream = process.stdin,
-): Promise<number> {
-  const a = parseArgs("produce", SPECS, argv);
-  if (a.has("--help")) {
-    io.out(
-      usage(
-        "produce",
-        "Reads lines from standard input and publishes each as a record (what kafka-console-producer.sh does).",
-        SPECS,
-        [
-          "echo hello | gregor produce --bootstrap-server localhost:9092 --topic events",
-          "gregor produce --bootstrap-server localhost:9092 --topic events --property parse.key=true --property key.separator=: < lines.txt",
-        ],
-      ),
-    );
-    return 0;
-  }
-  const topic = a.require("--topic");
-  const props = a.props("--property");
-  const known = [
-    "parse.key",
-    "key.separator",
-    "parse.headers",
-    "headers.delimiter",
-    "headers.separator",
-    "headers.key.separator",
-    "null.marker",
-    "ignore.error",
-  ];
+const LINE_READER_KEYS = [
+  "parse.key",
+  "key.separator",
+  "parse.headers",
+  "headers.delimiter",
+  "headers.separator",
+  "headers.key.separator",
+  "null.marker",
+  "ignore.error",
+];
+
+export const produceTool: Tool = {
+  name: "produce",
+  aliases: ["console-producer"],
+  summary: "publish stdin lines (kafka-console-producer.sh)",
+  description: "Reads lines from standard input and publishes each as a record (what kafka-console-producer.sh does).",
+  examples: [
+    "echo hello | gregor produce --bootstrap-server localhost:9092 --topic events",
+    "gregor produce --bootstrap-server localhost:9092 --topic events --property parse.key=true --property key.separator=: < lines.txt",
+  ],
+  options: (cmd) =>
+    cmd
+      .option("--topic <topic>", "REQUIRED: the topic to produce to.")
+      .addOption(
+        pairsOption(
+          "--property <key=value>",
+          "Line reader properties: parse.key, key.separator (default \\t), parse.headers, headers.delimiter (\\t), headers.separator (,), headers.key.separator (:), null.marker, ignore.error.",
+        ),
+      )
+      .addOption(
+        pairsOption(
+          "--producer-property <key=value>",
+          "Producer properties: acks, linger.ms, batch.size, compression.type, enable.idempotence, ...",
+        ),
+      )
+      .option("--compression-codec <codec>", "none, gzip, snappy, lz4 or zstd.")
+      .option("--request-required-acks <acks>", "0, 1, -1 or all (default -1).")
+      .addOption(intOption("--batch-size <n>", "Records per batch sent to the client at once (default 200)."))
+      .addOption(intOption("--timeout <ms>", "linger.ms: how long to wait to fill a batch (default 5)."))
+      .addOption(intOption("--partition <n>", "Send every record to this partition."))
+      .option("--sync", "Wait for each record to be acknowledged before sending the next."),
+  run: (cmd) => produceCommand(cmd),
+};
+
+async function produceCommand(cmd: Command, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
+  const o = cmd.opts<ProduceOpts>();
+  const topic = need(o.topic, "--topic <topic>");
+  const props = o.property ?? new Map<string, string>();
   for (const k of props.keys())
-    if (!known.includes(k)) throw new UsageError(`unsupported --property '${k}'. Supported: ${known.join(", ")}`);
+    if (!LINE_READER_KEYS.includes(k))
+      throw new UsageError(`unsupported --property '${k}'. Supported: ${LINE_READER_KEYS.join(", ")}`);
   const parseKey = props.get("parse.key") === "true";
   const keySep = unescapeSeparator(props.get("key.separator") ?? "\t");
   const parseHeaders = props.get("parse.headers") === "true";
@@ -76,18 +77,18 @@ export async function produceCommand(
   const headerKeySep = unescapeSeparator(props.get("headers.key.separator") ?? ":");
   const nullMarker = props.get("null.marker");
   const options: Record<string, unknown> = {
-    bootstrapBrokers: bootstrapOf(a),
+    bootstrapBrokers: o.bootstrapServer,
     clientId: "console-producer",
-    lingerMs: a.int("--timeout", 5),
-    ...producerProps(a.props("--producer-property")),
+    lingerMs: o.timeout ?? 5,
+    ...producerProps(o.producerProperty ?? new Map()),
   };
-  const codec = a.get("--compression-codec");
-  if (codec !== undefined) Object.assign(options, producerProps(new Map([["compression.type", codec]])));
-  const acks = a.get("--request-required-acks");
-  if (acks !== undefined) Object.assign(options, producerProps(new Map([["acks", acks]])));
-  const partition = a.int("--partition");
-  const chunk = a.int("--batch-size", 200)!;
-  const sync = a.has("--sync");
+  if (o.compressionCodec !== undefined)
+    Object.assign(options, producerProps(new Map([["compression.type", o.compressionCodec]])));
+  if (o.requestRequiredAcks !== undefined)
+    Object.assign(options, producerProps(new Map([["acks", o.requestRequiredAcks]])));
+  const partition = o.partition;
+  const chunk = o.batchSize ?? 200;
+  const sync = o.sync === true;
   const producer = new Producer(options as ConstructorParameters<typeof Producer>[0]);
   let pending: ProducerRecord[] = [];
   const inflight = new Set<Promise<RecordMetadata[]>>();

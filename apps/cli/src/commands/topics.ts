@@ -1,96 +1,95 @@
 // gregor topics (kafka-topics.sh): --create / --list / --describe / --alter / --delete.
 import { Admin, type TopicInfo } from "@gregor/client";
-import { BOOTSTRAP, HELP, UsageError, bootstrapOf, parseArgs, usage, type FlagSpec } from "../args.js";
+import type { Command } from "commander";
 import type { Io } from "../io.js";
+import { type BootstrapOpts, type Tool, UsageError, intOption, need, oneOf, pairsOption } from "../options.js";
 
-const SPECS: FlagSpec[] = [
-  BOOTSTRAP,
-  { flag: "--create", desc: "Create a new topic." },
-  { flag: "--list", desc: "List all available topics." },
-  { flag: "--describe", desc: "List details for the given topics (all when --topic is omitted)." },
-  { flag: "--alter", desc: "Alter the number of partitions of a topic." },
-  { flag: "--delete", desc: "Delete a topic." },
-  { flag: "--topic", arg: "<topic>", desc: "The topic to create, alter, describe or delete." },
-  { flag: "--partitions", arg: "<n>", desc: "The number of partitions for the topic being created or altered." },
-  {
-    flag: "--replication-factor",
-    arg: "<n>",
-    desc: "The replication factor for each partition in the topic being created.",
-  },
-  {
-    flag: "--config",
-    arg: "<name=value>",
-    desc: "A topic configuration override for the topic being created (repeatable).",
-    repeatable: true,
-  },
-  { flag: "--if-not-exists", desc: "With --create: only create the topic if it does not already exist." },
-  { flag: "--if-exists", desc: "With --alter/--delete/--describe: only act if the topic exists." },
-  { flag: "--exclude-internal", desc: "Exclude internal topics when listing or describing." },
-  HELP,
-];
+interface TopicsOpts extends BootstrapOpts {
+  topic?: string;
+  partitions?: number;
+  replicationFactor?: number;
+  config?: Map<string, string>;
+  ifNotExists?: boolean;
+  ifExists?: boolean;
+  excludeInternal?: boolean;
+}
 
-const SUMMARY = "Create, delete, describe, or change a topic (what kafka-topics.sh does).";
-const EXAMPLES = [
-  "gregor topics --bootstrap-server localhost:9092 --create --topic events --partitions 3 --replication-factor 1",
-  "gregor topics --bootstrap-server localhost:9092 --describe --topic events",
-  "gregor topics --bootstrap-server localhost:9092 --alter --topic events --partitions 6",
-  "gregor topics --bootstrap-server localhost:9092 --delete --topic events",
-];
+const ACTIONS = ["--create", "--list", "--describe", "--alter", "--delete"] as const;
 
-export async function topicsCommand(argv: readonly string[], io: Io): Promise<number> {
-  const a = parseArgs("topics", SPECS, argv);
-  if (a.has("--help")) {
-    io.out(usage("topics", SUMMARY, SPECS, EXAMPLES));
-    return 0;
-  }
-  const actions = ["--create", "--list", "--describe", "--alter", "--delete"].filter((f) => a.has(f));
-  if (actions.length !== 1)
-    throw new UsageError("exactly one of --create, --list, --describe, --alter, --delete is required");
-  const admin = new Admin({ bootstrapBrokers: bootstrapOf(a), clientId: "gregor-topics", retry: { retries: 3 } });
+export const topicsTool: Tool = {
+  name: "topics",
+  summary: "create, list, describe, alter, delete topics (kafka-topics.sh)",
+  description: "Create, delete, describe, or change a topic (what kafka-topics.sh does).",
+  examples: [
+    "gregor topics --bootstrap-server localhost:9092 --create --topic events --partitions 3 --replication-factor 1",
+    "gregor topics --bootstrap-server localhost:9092 --describe --topic events",
+    "gregor topics --bootstrap-server localhost:9092 --alter --topic events --partitions 6",
+    "gregor topics --bootstrap-server localhost:9092 --delete --topic events",
+  ],
+  options: (cmd) =>
+    cmd
+      .option("--create", "Create a new topic.")
+      .option("--list", "List all available topics.")
+      .option("--describe", "List details for the given topics (all when --topic is omitted).")
+      .option("--alter", "Alter the number of partitions of a topic.")
+      .option("--delete", "Delete a topic.")
+      .option("--topic <topic>", "The topic to create, alter, describe or delete.")
+      .addOption(intOption("--partitions <n>", "The number of partitions for the topic being created or altered."))
+      .addOption(
+        intOption("--replication-factor <n>", "The replication factor for each partition in the topic being created."),
+      )
+      .addOption(pairsOption("--config <name=value>", "A topic configuration override for the topic being created"))
+      .option("--if-not-exists", "With --create: only create the topic if it does not already exist.")
+      .option("--if-exists", "With --alter/--delete/--describe: only act if the topic exists.")
+      .option("--exclude-internal", "Exclude internal topics when listing or describing."),
+  run: topicsCommand,
+};
+
+async function topicsCommand(cmd: Command, io: Io): Promise<number> {
+  const o = cmd.opts<TopicsOpts>();
+  const action = oneOf(o, ACTIONS);
+  const admin = new Admin({ bootstrapBrokers: o.bootstrapServer, clientId: "gregor-topics", retry: { retries: 3 } });
   try {
-    switch (actions[0]) {
+    switch (action) {
       case "--create": {
-        const topic = a.require("--topic");
-        const configs: Record<string, string> = {};
-        for (const [k, v] of a.props("--config")) configs[k] = v;
+        const topic = need(o.topic, "--topic <topic>");
         try {
           await admin.createTopics([
             {
               topic,
-              numPartitions: a.int("--partitions", -1)!,
-              replicationFactor: a.int("--replication-factor", -1)!,
-              configs,
+              numPartitions: o.partitions ?? -1,
+              replicationFactor: o.replicationFactor ?? -1,
+              configs: Object.fromEntries(o.config ?? []),
             },
           ]);
         } catch (e) {
-          if (a.has("--if-not-exists") && (e as { type?: string }).type === "TOPIC_ALREADY_EXISTS") return 0;
+          if (o.ifNotExists && (e as { type?: string }).type === "TOPIC_ALREADY_EXISTS") return 0;
           throw e;
         }
         io.out(`Created topic ${topic}.\n`);
         return 0;
       }
       case "--list": {
-        for (const t of await admin.listTopics({ includeInternal: !a.has("--exclude-internal") })) io.out(`${t}\n`);
+        for (const t of await admin.listTopics({ includeInternal: !o.excludeInternal })) io.out(`${t}\n`);
         return 0;
       }
       case "--describe":
-        return await describe(admin, a.get("--topic"), a.has("--exclude-internal"), a.has("--if-exists"), io);
+        return await describe(admin, o.topic, o.excludeInternal === true, o.ifExists === true, io);
       case "--alter": {
-        const topic = a.require("--topic");
-        const n = a.int("--partitions");
-        if (n === undefined) throw new UsageError("--alter needs --partitions <n>");
-        await admin.createPartitions([{ topic, count: n }]);
+        const topic = need(o.topic, "--topic <topic>");
+        if (o.partitions === undefined) throw new UsageError("--alter needs --partitions <n>");
+        await admin.createPartitions([{ topic, count: o.partitions }]);
         io.out(
           "WARNING: If partitions are increased for a topic that has a key, the partition logic or ordering of the messages will be affected\nAdding partitions succeeded!\n",
         );
         return 0;
       }
       default: {
-        const topic = a.require("--topic");
+        const topic = need(o.topic, "--topic <topic>");
         try {
           await admin.deleteTopics([topic]);
         } catch (e) {
-          if (a.has("--if-exists") && (e as { type?: string }).type === "UNKNOWN_TOPIC_OR_PARTITION") return 0;
+          if (o.ifExists && (e as { type?: string }).type === "UNKNOWN_TOPIC_OR_PARTITION") return 0;
           throw e;
         }
         return 0;
