@@ -4,9 +4,10 @@ import { readdir } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { Connection } from "@gregor/client";
-import type { CreateTopicsResponse } from "@gregor/protocol";
+import { type ApiVersionsResponse, type CreateTopicsResponse, decodeResponseFrame } from "@gregor/protocol";
 import { describe, expect, it } from "vitest";
 import { ControllerChannel } from "../../src/cluster/controller-channel.js";
+import { RawClient, rawFrame } from "../helpers/raw-client.js";
 import {
   CREATE_TOPICS,
   createTopicsRequest,
@@ -118,6 +119,18 @@ describe("cluster failures", () => {
         });
         expect(closed).toBe(true);
       }
+      // An API the controller does not serve (Produce) closes the connection, as Kafka does.
+      const produce = await RawClient.connect(leader.controllerPort!);
+      produce.writeRaw(rawFrame(0, 9, 1));
+      await produce.waitClosed();
+      // A too-new ApiVersions gets UNSUPPORTED_VERSION with the key list in a v0 body (KIP-511).
+      const tooNew = await RawClient.connect(leader.controllerPort!);
+      tooNew.writeRaw(rawFrame(18, 99, 7));
+      await until("the v0 ApiVersions answer", () => tooNew.frames.length > 0);
+      const v0 = decodeResponseFrame<ApiVersionsResponse>(tooNew.frames[0]!, 18, 0).body;
+      expect(v0.errorCode).toBe(35);
+      expect(v0.apiKeys.some((k) => k.apiKey === 62)).toBe(true);
+      tooNew.close();
       const res = await good.request<CreateTopicsResponse>(CREATE_TOPICS, createTopicsRequest("after-garbage", 1, 1));
       expect(res.topics[0]!.errorCode).toBe(0);
       good.close();
