@@ -92,6 +92,8 @@ export class ControllerNode {
   inFlight: { index: number; term: number; call: Call; response: unknown } | null = null;
   /** The term this node activated its controller in (-1: not active). */
   activeTerm = -1;
+  /** When this node last became the active controller. */
+  activatedAt = -1;
   tickQueued = false;
 
   constructor(

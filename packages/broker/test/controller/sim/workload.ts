@@ -23,7 +23,9 @@ type BrokerState = "down" | "registering" | "running" | "shuttingDown";
 class SimBroker {
   incarnation = 0;
   epoch = -1;
-  state: BrokerState = "registering";
+  private current: BrokerState = "registering";
+  /** When the broker entered its current state. */
+  since = 0;
   metadataOffset = 0;
   controllerHint = 0;
   /** Sequence number of the lifecycle request in flight (0 = none). */
@@ -36,6 +38,15 @@ class SimBroker {
     readonly rack: string | null,
     private readonly sim: Simulation,
   ) {}
+
+  get state(): BrokerState {
+    return this.current;
+  }
+
+  set state(next: BrokerState) {
+    if (next !== this.current) this.since = this.sim.now;
+    this.current = next;
+  }
 
   get incarnationId(): string {
     return `broker-${this.id}-${this.incarnation}`;
@@ -163,6 +174,26 @@ export class Workload {
       sim.later(sim.rng.int(0, HEARTBEAT_MS), () => broker.step());
     }
     sim.later(sim.rng.int(50, 300), () => this.admin());
+  }
+
+  /**
+   * Liveness at the end of the quiet period, for the active controller's image: a broker silent for
+   * a session (counted from the later of its crash and the controller's activation) is fenced; a
+   * broker running and heartbeating for a while is unfenced.
+   */
+  checkLiveness(image: MetadataImage, activatedAt: number, slackMs: number): string | null {
+    const now = this.sim.now;
+    for (const b of this.brokers) {
+      const registration = image.brokers.get(b.id);
+      if (b.state === "down" && Math.max(b.since, activatedAt) + SESSION_TIMEOUT_MS + slackMs < now) {
+        if (registration !== undefined && !registration.fenced)
+          return `broker ${b.id} down since ${b.since} is not fenced`;
+      }
+      if (b.state === "running" && b.since + slackMs < now && registration?.fenced !== false) {
+        return `broker ${b.id} running since ${b.since} is not an unfenced broker`;
+      }
+    }
+    return null;
   }
 
   private count(kind: string, errorCode: number): void {

@@ -262,6 +262,7 @@ export class Simulation {
       n.activeTerm = -1;
     } else if (n.active && n.activeTerm !== core.term) {
       n.activeTerm = core.term;
+      n.activatedAt = this.now;
       n.refuseAll();
       n.controller!.activate(this.now);
       const bootstrap = n.controller!.bootstrap(CLUSTER_ID, new Map([["metadata.version", 25]]));
@@ -423,7 +424,9 @@ export class Simulation {
     const diff = last > 0 ? imageDiff(whole.image, this.history.at(last)) : null;
     if (diff !== null)
       fail(`replaying the whole log (${last} entries) gives another image than the live nodes: ${diff}`);
-    if (!this.chaos && ![...this.nodes.values()].some((n) => n.active))
-      fail("no active controller after the quiet period");
+    const active = [...this.nodes.values()].find((n) => n.active);
+    if (active === undefined) fail("no active controller after the quiet period");
+    const stuck = this.workload.checkLiveness(active.controller!.image, active.activatedAt, 600);
+    if (stuck !== null) fail(`liveness at ${this.now}: ${stuck}`);
   }
 }
