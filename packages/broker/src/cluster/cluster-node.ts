@@ -11,7 +11,7 @@ import type { MetadataImage, MetadataRecord } from "../controller/index.js";
 import { CONTROLLER_HANDLERS } from "../controller/driver/controller-handlers.js";
 import { ControllerListener } from "../controller/driver/controller-listener.js";
 import type { ControllerServices } from "../controller/driver/controller-services.js";
-import { QuorumRuntime } from "../controller/driver/quorum-runtime.js";
+import { QuorumRuntime, type QuorumRuntimeOptions } from "../controller/driver/quorum-runtime.js";
 import type { QuorumStatus } from "../controller/driver/quorum-status.js";
 import { ControllerRaftTransport } from "../controller/driver/raft-transport.js";
 import { describeQuorumResponse } from "../handlers/55-describe-quorum.js";
@@ -79,40 +79,10 @@ export async function startClusterNode(config: BrokerConfig, options: ClusterNod
   let runtime: QuorumRuntime | null = null;
   let listener: ControllerListener<ControllerServices> | null = null;
   if (settings.isController) {
-    const transport = new ControllerRaftTransport({
-      nodeId: settings.nodeId,
-      voters: settings.voters,
-      ...(settings.controllerListener !== null ? { localAddress: settings.controllerListener.host } : {}),
-    });
-    runtime = await QuorumRuntime.start({
-      settings,
-      clusterId,
-      transport,
-      publisher,
-      logger,
-      defaultReplicationFactor: config["default.replication.factor"],
-      numPartitions: config["num.partitions"],
+    ({ runtime, listener } = await startControllerRole(config, settings, clusterId, publisher, logger, {
       ownIncarnationId: settings.isBroker ? incarnationId : null,
       ...(options.random !== undefined ? { random: options.random } : {}),
-    });
-    const services: ControllerServices = { nodeId: settings.nodeId, handlers: CONTROLLER_HANDLERS, runtime, logger };
-    const address = settings.controllerListener!;
-    listener = new ControllerListener({
-      host: address.host,
-      port: address.port,
-      handlers: CONTROLLER_HANDLERS,
-      services,
-      logger,
-      onRaftMessages: (msgs) => transport.deliver(msgs),
-      maxFrameBytes: config["socket.request.max.bytes"],
-      maxInFlight: config["queued.max.requests"],
-    });
-    try {
-      await listener.listen();
-    } catch (err) {
-      await runtime.close();
-      throw err;
-    }
+    }));
     // The embedded single node binds CONTROLLER on port 0: its one voter entry takes the bound port.
     const self = settings.voters[0]!;
     if (settings.voters.length === 1 && self.port === 0 && self.id === settings.nodeId)
@@ -152,6 +122,51 @@ export async function startClusterNode(config: BrokerConfig, options: ClusterNod
     "cluster node started",
   );
   return clusterNode({ settings, clusterId, publisher, runtime, listener, channel, lifecycle, fetcher, logger });
+}
+
+/** The controller role: the metadata quorum, then its CONTROLLER listener on the exact address. */
+async function startControllerRole(
+  config: BrokerConfig,
+  settings: ClusterSettings,
+  clusterId: string,
+  publisher: MetadataPublisher,
+  logger: Logger,
+  extra: Pick<QuorumRuntimeOptions, "ownIncarnationId" | "random">,
+): Promise<{ runtime: QuorumRuntime; listener: ControllerListener<ControllerServices> }> {
+  const address = settings.controllerListener!;
+  const transport = new ControllerRaftTransport({
+    nodeId: settings.nodeId,
+    voters: settings.voters,
+    localAddress: address.host,
+  });
+  const runtime = await QuorumRuntime.start({
+    settings,
+    clusterId,
+    transport,
+    publisher,
+    logger,
+    defaultReplicationFactor: config["default.replication.factor"],
+    numPartitions: config["num.partitions"],
+    ...extra,
+  });
+  const services: ControllerServices = { nodeId: settings.nodeId, handlers: CONTROLLER_HANDLERS, runtime, logger };
+  const listener = new ControllerListener({
+    host: address.host,
+    port: address.port,
+    handlers: CONTROLLER_HANDLERS,
+    services,
+    logger,
+    onRaftMessages: (msgs) => transport.deliver(msgs),
+    maxFrameBytes: config["socket.request.max.bytes"],
+    maxInFlight: config["queued.max.requests"],
+  });
+  try {
+    await listener.listen();
+  } catch (err) {
+    await runtime.close();
+    throw err;
+  }
+  return { runtime, listener };
 }
 
 interface NodeParts {
