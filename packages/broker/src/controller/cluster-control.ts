@@ -37,6 +37,8 @@ export function registerBroker(
   if (!Number.isSafeInteger(req.brokerId) || req.brokerId < 0) {
     return fail(ErrorCode.INVALID_REQUEST, `Invalid broker id ${req.brokerId}: must be a non-negative integer`);
   }
+  const unsupported = unsupportedFeature(image, req);
+  if (unsupported !== null) return fail(ErrorCode.UNSUPPORTED_VERSION, unsupported);
   const existing = image.brokers.get(req.brokerId);
   const sameIncarnation = existing?.incarnationId === req.incarnationId;
   // A fenced registration has no live session (Kafka's BrokerHeartbeatManager): a restart may replace it.
@@ -67,6 +69,19 @@ export function registerBroker(
     records: [record, ...fencing],
     response: { errorCode: ErrorCode.NONE, errorMessage: null, brokerEpoch: record.brokerEpoch },
   };
+}
+
+/**
+ * A finalized feature level (e.g. metadata.version) outside the range the broker declares for it
+ * (KIP-584). A feature the broker does not list is not checked.
+ */
+function unsupportedFeature(image: MetadataImage, req: BrokerRegistrationRequest): string | null {
+  for (const f of req.features) {
+    const level = image.features.get(f.name);
+    if (level === undefined || (level >= f.minSupportedVersion && level <= f.maxSupportedVersion)) continue;
+    return `Unable to register because the broker does not support finalized version ${level} of ${f.name}. The broker wants a version between ${f.minSupportedVersion} and ${f.maxSupportedVersion}, inclusive.`;
+  }
+  return null;
 }
 
 /** The records that fence `broker` (a state change plus its partitions' ISR and leader changes). */

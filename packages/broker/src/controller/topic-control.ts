@@ -160,6 +160,16 @@ function checkTopicConfigs(topic: CreatableTopic): void {
   }
 }
 
+/** Kafka's Topic.hasCollision: '.' and '_' map to the same metric name, so 'a.b' and 'a_b' cannot both exist. */
+function collidingTopic(image: MetadataImage, name: string): string | undefined {
+  const key = name.replace(/\./g, "_");
+  if (key === name && !name.includes("_")) return undefined;
+  for (const existing of image.topics.byName.keys()) {
+    if (existing !== name && existing.replace(/\./g, "_") === key) return existing;
+  }
+  return undefined;
+}
+
 /** A random version-4 uuid in canonical form (the form the broker's topic ids already use). */
 export function randomUuid(random: () => number): string {
   const bytes = Array.from({ length: 16 }, () => Math.floor(random() * 256));
@@ -193,6 +203,13 @@ export function createTopics(
       if (nameError !== null) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
       if (image.topics.byName.has(topic.name)) {
         throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic.name}' already exists.`);
+      }
+      const collision = collidingTopic(image, topic.name);
+      if (collision !== undefined) {
+        throw new TopicError(
+          ErrorCode.INVALID_TOPIC_EXCEPTION,
+          `Topic '${topic.name}' collides with existing topic: ${collision}`,
+        );
       }
       checkTopicConfigs(topic);
       const assignment = topicAssignment(image, topic, defaults, random);

@@ -21,6 +21,24 @@ describe("registerBroker", () => {
     expect(result.response.errorMessage).toContain(CLUSTER_ID);
   });
 
+  it("refuses a broker that does not support the finalized metadata.version", () => {
+    const h = new Harness();
+    const result = h.controller.registerBroker(
+      {
+        brokerId: 1,
+        clusterId: CLUSTER_ID,
+        incarnationId: "x",
+        listeners: [],
+        features: [{ name: "metadata.version", minSupportedVersion: 1, maxSupportedVersion: 20 }],
+        rack: null,
+      },
+      h.nowMs,
+    );
+    expect(result.records).toEqual([]);
+    expect(result.response.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect(result.response.errorMessage).toContain("finalized version 25 of metadata.version");
+  });
+
   it("refuses a new incarnation while the old session lives, accepts it after", () => {
     const h = new Harness();
     h.brokers([1]);
@@ -51,6 +69,26 @@ describe("registerBroker", () => {
       expect(p.leader).toBe(2);
       expect(p.isr).toEqual([2]);
     }
+  });
+});
+
+describe("bootstrap and snapshots", () => {
+  it("writes the FeatureLevel records once, into an empty log", () => {
+    const h = new Harness();
+    expect(h.image.features).toEqual(new Map([["metadata.version", 25]]));
+    expect(h.controller.bootstrap(CLUSTER_ID, new Map([["metadata.version", 26]]))).toEqual([]);
+    expect(() => h.controller.bootstrap("other", new Map())).toThrow(/bootstrap for cluster other/);
+  });
+
+  it("loads an image and goes on from its offset", () => {
+    const h = new Harness();
+    h.brokers([1]);
+    const fresh = new Harness();
+    fresh.controller.loadImage(h.image);
+    expect(fresh.image).toBe(h.image);
+    expect(() => fresh.controller.replay([{ type: "NoOp" }], h.image.offset)).toThrow(/not after/);
+    fresh.controller.replay([{ type: "NoOp" }], h.image.offset + 1);
+    expect(fresh.image.offset).toBe(h.image.offset + 1);
   });
 });
 

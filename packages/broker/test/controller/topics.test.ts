@@ -67,6 +67,16 @@ describe("createTopics", () => {
     expect(results[0]?.errorMessage).toBe("Topic 'exists' already exists.");
   });
 
+  it("refuses a name that collides with an existing one on '.' versus '_'", () => {
+    const h = new Harness();
+    h.brokers([1]);
+    h.createTopic("a.b", 1, 1);
+    const [r] = create(h, [topic("a_b")]);
+    expect(r?.errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    expect(r?.errorMessage).toBe("Topic 'a_b' collides with existing topic: a.b");
+    expect(create(h, [topic("ab")])[0]?.errorCode).toBe(0);
+  });
+
   it("counts only unfenced brokers for the replication factor", () => {
     const h = new Harness();
     h.brokers([1, 2, 3]);

@@ -6,6 +6,14 @@ import { replayCommand, runSeed, seedRange } from "./run.js";
 const { first, count } = seedRange(process.env.CONTROLLER_SIM_SEEDS, 1000);
 
 describe("controller simulation", () => {
+  it("is a pure function of its seed", () => {
+    const a = runSeed(first);
+    const b = runSeed(first);
+    expect(b.stats).toEqual(a.stats);
+    expect(b.answers).toEqual(a.answers);
+    expect(b.recordKinds).toEqual(a.recordKinds);
+  });
+
   it(`keeps the invariants over ${count} seeds from ${first}`, () => {
     const totals = { applied: 0, snapshots: 0, crashes: 0, answered: 0 };
     const answers = new Map<string, number>();
