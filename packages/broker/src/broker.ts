@@ -1,15 +1,23 @@
-// startBroker: the combined single-node broker (broker + controller roles), in-process.
+// startBroker: a broker that is a member of the KRaft metadata quorum (KIP-500/KIP-631). It runs
+// its cluster node (startClusterNode: controller role and/or broker lifecycle), and its topic
+// table, leaders and admin writes come from the MetadataImage. With no controller.quorum.voters
+// it is Kafka 4's combined mode with a one-voter quorum of itself (`pnpm start`, tests), so one
+// node and a cluster take the same code path.
 import { resolve as resolvePath } from "node:path";
 import { pino, type Logger } from "pino";
-import { buildBrokerConfig, type BrokerConfig, type ConfigOverrides, parseListeners } from "./config/broker-config.js";
-import { configWarnings } from "./config/kraft.js";
+import { type ClusterNode, startClusterNode } from "./cluster/cluster-node.js";
+import { buildBrokerConfig, type BrokerConfig, type ConfigOverrides } from "./config/broker-config.js";
+import { brokerListener, configWarnings, effectiveAdvertisedListeners, isSingleNodeQuorum } from "./config/kraft.js";
+import { CLUSTER_MODULE } from "./handlers/55-describe-quorum.js";
 import { HANDLERS } from "./handlers/index.js";
 import type { Handler } from "./handlers/types.js";
 import { memoryLogFactory } from "./log/memory-log.js";
 import type { LogFactory } from "./log/partition-log.js";
 import { openStorageLogFactory } from "./log/storage-log.js";
-import { checkStorage, newClusterId } from "./metadata/meta-properties.js";
+import { nodeConfig } from "./metadata/node-config.js";
+import { TopicAdmin } from "./metadata/topic-admin.js";
 import { TopicManager } from "./metadata/topic-manager.js";
+import { importTopicsJson } from "./metadata/topics-json-import.js";
 import { MODULES } from "./modules.js";
 import { BrokerServer } from "./server/server.js";
 import { type BrokerModule, BrokerServices } from "./services.js";
@@ -36,6 +44,11 @@ export interface StartBrokerOptions {
   modules?: readonly BrokerModule[];
   /** Replaces the handler table (tests). */
   handlers?: readonly Handler[];
+  /**
+   * How long start-up waits for the controller to unfence this broker (its image caught up);
+   * after that it serves anyway and logs a warning (a quorum without majority yet). Default 60 s.
+   */
+  readyTimeoutMs?: number;
 }
 
 export interface Broker {
@@ -47,9 +60,14 @@ export interface Broker {
   readonly nodeId: number;
   readonly config: BrokerConfig;
   readonly services: BrokerServices;
-  /** Milliseconds from startBroker() until the listener accepted connections. */
+  /** This broker's node of the metadata quorum. */
+  readonly cluster: ClusterNode;
+  /** Milliseconds from startBroker() until the broker was registered, unfenced and serving. */
   readonly startupMs: number;
-  /** Stop accepting, finish in-flight requests, flush and close every log. Idempotent. */
+  /**
+   * Controlled shutdown (leaderships move away first), then stop accepting, finish in-flight
+   * requests, stop the modules, the quorum node, and flush and close every log. Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -75,20 +93,32 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   const t0 = performance.now();
   const config = resolveConfig(options);
   const logger = options.logger ?? pino({ level: options.logLevel ?? "warn" }, pino.destination(2));
+  for (const warning of configWarnings(config)) logger.warn({ key: warning.key }, warning.message);
   const dataDirSetting = config["log.dirs"].split(",")[0]!.trim();
   const inMemory = dataDirSetting === IN_MEMORY;
   const dataDir = inMemory ? null : resolvePath(dataDirSetting);
-  const clusterId =
-    dataDir === null
-      ? (options.clusterId ?? newClusterId())
-      : (await checkStorage(config, options.clusterId === undefined ? {} : { clusterId: options.clusterId })).clusterId;
+  const listener = brokerListener(config);
+  if (listener === null) throw new Error(`no broker listener in listeners=${config.listeners}`);
+
   const logFactory: LogFactory = dataDir === null ? memoryLogFactory : await openStorageLogFactory(dataDir, logger);
-  const topics = new TopicManager(config, logFactory, dataDir);
-  await topics.load();
-  const services = new BrokerServices(config, clusterId, topics, logger);
+  const topics = new TopicManager(config, logFactory, config["node.id"], (err) =>
+    logger.error({ err }, "applying a metadata image failed"),
+  );
+  const services = new BrokerServices(config, "", topics, logger);
   const handlers = options.handlers ?? HANDLERS;
   services.handlers = handlers;
-  for (const warning of configWarnings(config)) logger.warn({ key: warning.key }, warning.message);
+  services.listenerName = listener.name;
+  const server = new BrokerServer(services, handlers);
+  // Bound before the node starts: the node registers the port clients reach (port 0 = picked now).
+  const port = await server.listen(listener.host, listener.port);
+  const node = await startNode(config, options, listener, port, inMemory, logger, server, logFactory);
+  services.cluster = node.cluster;
+  (services as { clusterId: string }).clusterId = node.cluster.clusterId;
+  services.admin = new TopicAdmin(node.cluster, topics, logger, config["controller.quorum.request.timeout.ms"]);
+  node.cluster.publisher.subscribe((image) => void topics.update(image));
+  await topics.update(node.cluster.image());
+  services.setModule(CLUSTER_MODULE, node.cluster);
+  await becomeReady(config, options, node.cluster, topics, dataDir, logger);
 
   const started: { module: BrokerModule; instance: unknown }[] = [];
   for (const module of [...MODULES, ...(options.modules ?? [])]) {
@@ -96,27 +126,20 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     services.setModule(module.name, instance);
     started.push({ module, instance });
   }
-
-  const listener =
-    parseListeners(config.listeners)!.find((l) => l.name !== config["controller.listener.names"]) ??
-    parseListeners(config.listeners)![0]!;
-  const server = new BrokerServer(services, handlers);
-  const port = await server.listen(listener.host, listener.port);
-  const advertised =
-    config["advertised.listeners"] === "" ? null : (parseListeners(config["advertised.listeners"])?.[0] ?? null);
+  const advertised = effectiveAdvertisedListeners(node.config).find((l) => l.name === listener.name);
   const boundHost =
     listener.host === "" || listener.host === "0.0.0.0" || listener.host === "::" ? "localhost" : listener.host;
-  const host = advertised !== null && advertised.host !== "" ? advertised.host : boundHost;
-  const advertisedPort = advertised !== null && advertised.port !== 0 ? advertised.port : port;
+  const host = advertised !== undefined && advertised.host !== "" ? advertised.host : boundHost;
+  const advertisedPort = advertised !== undefined && advertised.port !== 0 ? advertised.port : port;
   services.endpoint = { nodeId: config["node.id"], host, port: advertisedPort, rack: config["broker.rack"] };
   const startupMs = performance.now() - t0;
-
   logger.info(
     {
       nodeId: config["node.id"],
-      clusterId,
+      clusterId: node.cluster.clusterId,
       listener: `${listener.host}:${port}`,
       advertised: `${host}:${advertisedPort}`,
+      controllerPort: node.cluster.controllerPort,
       dataDir: dataDir ?? IN_MEMORY,
       topics: topics.size,
       startupMs: Math.round(startupMs * 10) / 10,
@@ -127,6 +150,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
+      // Kafka's order: hand leaderships over while still serving, then stop.
+      const ok = await node.cluster.lifecycle?.controlledShutdown(
+        Math.min(CONTROLLED_SHUTDOWN_MAX_MS, config["broker.session.timeout.ms"]),
+      );
+      if (ok === false) logger.warn("controlled shutdown not confirmed by the controller in time; stopping anyway");
       services.closing = true;
       services.appendWaiters.completeAll();
       await server.close();
@@ -137,8 +165,10 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
           logger.error({ err, module: module.name }, "module close failed");
         }
       }
+      await node.cluster.close();
       await topics.close();
       await logFactory.close();
+      await node.cleanup();
       logger.info({}, "broker stopped");
     })();
     return closing;
@@ -147,11 +177,68 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     bootstrap: `${host === "localhost" ? "127.0.0.1" : host}:${advertisedPort}`,
     host,
     port: advertisedPort,
-    clusterId,
+    clusterId: node.cluster.clusterId,
     nodeId: config["node.id"],
     config,
     services,
+    cluster: node.cluster,
     startupMs,
     close,
   };
 }
+
+/** Bounded like the cluster node's own controlled shutdown, well inside a SIGTERM's 15 s. */
+const CONTROLLED_SHUTDOWN_MAX_MS = 8000;
+const DEFAULT_READY_TIMEOUT_MS = 60_000;
+
+async function startNode(
+  config: BrokerConfig,
+  options: StartBrokerOptions,
+  listener: { name: string; host: string; port: number },
+  port: number,
+  inMemory: boolean,
+  logger: Logger,
+  server: BrokerServer,
+  logFactory: LogFactory,
+): Promise<{ cluster: ClusterNode; config: BrokerConfig; cleanup: () => Promise<void> }> {
+  const node = await nodeConfig(config, listener, port, inMemory);
+  try {
+    const clusterId = options.clusterId;
+    const cluster = await startClusterNode(node.config, { logger, ...(clusterId !== undefined ? { clusterId } : {}) });
+    return { cluster, config: node.config, cleanup: node.cleanup };
+  } catch (err) {
+    await server.close();
+    await logFactory.close();
+    await node.cleanup();
+    throw err;
+  }
+}
+
+/**
+ * Start-up barrier: the single node imports an old topics.json once; then the broker waits
+ * (bounded) until the controller has unfenced it — it has replayed the log up to its
+ * registration — and its topic table reflects the image.
+ */
+async function becomeReady(
+  config: BrokerConfig,
+  options: StartBrokerOptions,
+  cluster: ClusterNode,
+  topics: TopicManager,
+  dataDir: string | null,
+  logger: Logger,
+): Promise<void> {
+  const timeoutMs = options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
+  const deadline = performance.now() + timeoutMs;
+  if (dataDir !== null && isSingleNodeQuorum(config)) {
+    while (!cluster.isActiveController() && performance.now() < deadline) await sleep(5);
+    const imported = await importTopicsJson(dataDir, cluster.image(), config["node.id"], (records) =>
+      cluster.appendRecords(records),
+    );
+    if (imported > 0) logger.info({ topics: imported }, "imported topics.json into the metadata log");
+  }
+  const unfenced = (await cluster.lifecycle?.waitUnfenced(Math.max(0, deadline - performance.now()))) ?? true;
+  if (!unfenced) logger.warn({ timeoutMs }, "broker not unfenced by the controller yet; serving anyway");
+  await topics.update(cluster.image());
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -6,6 +6,8 @@ import { ErrorCode } from "./errors.js";
 import type { Handler } from "./handlers/types.js";
 import { AppendWaiters } from "./log/append-waiters.js";
 import type { PartitionLog } from "./log/partition-log.js";
+import type { ClusterNode } from "./cluster/cluster-node.js";
+import { liveBrokerCount, type TopicAdmin } from "./metadata/topic-admin.js";
 import type { TopicManager, TopicState } from "./metadata/topic-manager.js";
 import { BrokerMetrics } from "./metrics/broker-metrics.js";
 import { PartitionProducerState, ProducerIdManager } from "./producer-ids.js";
@@ -36,6 +38,12 @@ export class BrokerServices {
   private readonly modules = new Map<string, unknown>();
   /** Set by the server once it listens (the advertised endpoint). */
   endpoint: BrokerEndpoint;
+  /** This broker's cluster node (metadata quorum member); set by start-up before any module starts. */
+  cluster!: ClusterNode;
+  /** Topic writes through the active controller; set with `cluster`. */
+  admin!: TopicAdmin;
+  /** The listener clients reach this broker on (its name picks other brokers' endpoints). */
+  listenerName = "PLAINTEXT";
   /** The handler table (ApiVersions is built from it). */
   handlers: readonly Handler[] = [];
   closing = false;
@@ -73,17 +81,26 @@ export class BrokerServices {
 
   /**
    * Gets or creates an internal topic (e.g. `__consumer_offsets`, 50 partitions, compacted) and
-   * returns it. Creation bypasses auto.create.topics.enable.
+   * returns it. Creation bypasses auto.create.topics.enable. The replication factor is
+   * `replicationFactor` capped by the live brokers, so a first start with fewer brokers than
+   * offsets.topic.replication.factor still gets its topic (Kafka before KAFKA-3959 did this; newer
+   * Kafka refuses until enough brokers are up, which would break the single-node default).
    */
-  async internalTopic(name: string, numPartitions: number, configs: TopicConfigOverrides): Promise<TopicState> {
-    const t = await this.topics.getOrCreate(name, numPartitions, configs);
+  async internalTopic(
+    name: string,
+    numPartitions: number,
+    configs: TopicConfigOverrides,
+    replicationFactor = 1,
+  ): Promise<TopicState> {
+    const rf = Math.max(1, Math.min(replicationFactor, liveBrokerCount(this.cluster.image())));
+    const t = await this.admin.getOrCreate({ name, numPartitions, replicationFactor: rf, configs });
     if ("errorCode" in t) throw new Error(`cannot create internal topic ${name}: ${t.errorMessage ?? t.errorCode}`);
     return t;
   }
 
-  /** The log of partition `index` of an existing topic, or undefined. */
+  /** The local log of partition `index` of an existing topic (leader or follower), or undefined. */
   partitionLog(topic: string, index: number): PartitionLog | undefined {
-    return this.topics.partition(topic, index)?.log;
+    return this.topics.partition(topic, index)?.log ?? undefined;
   }
 
   producerState(topic: string, partition: number): PartitionProducerState {
@@ -109,16 +126,17 @@ export class BrokerServices {
     logStartOffset: number;
     errorMessage: string | null;
   }> {
-    const p = this.topics.partition(topic, partition);
-    if (p === undefined)
+    const lookup = this.topics.leaderPartition(topic, partition);
+    if ("errorCode" in lookup)
       return {
-        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        errorCode: lookup.errorCode,
         baseOffset: -1,
         lastOffset: -1,
         logAppendTimeMs: -1,
         logStartOffset: -1,
         errorMessage: null,
       };
+    const p = lookup.partition;
     try {
       const r = await p.log.append(records, p.leaderEpoch);
       this.appendWaiters.notify(topic, partition, records.length);

@@ -18,6 +18,7 @@ import {
   recordsToBuffer,
 } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
+import { leaderHint, type NodeEndpoint, NodeEndpoints } from "../metadata/broker-endpoints.js";
 import type { TopicState } from "../metadata/topic-manager.js";
 import { isInternalTopic, topicNameError } from "../metadata/topic-name.js";
 import { ProducePartitionResponse } from "../server/direct-response.js";
@@ -45,7 +46,7 @@ async function resolveTopic(s: BrokerServices, name: string): Promise<TopicState
   if (t !== undefined) return t;
   if (topicNameError(name) !== null) return ErrorCode.INVALID_TOPIC_EXCEPTION;
   if (!s.config["auto.create.topics.enable"] || isInternalTopic(name)) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-  const created = await s.topics.getOrCreate(name);
+  const created = await s.admin.getOrCreate({ name, numPartitions: -1, replicationFactor: -1, configs: {} });
   return "errorCode" in created ? created.errorCode : created;
 }
 
@@ -54,8 +55,9 @@ async function producePartition(
   t: TopicState,
   pd: ProduceRequestPartitionProduceData,
 ): Promise<ProduceResponsePartitionProduceResponse> {
-  const p = t.partitions[pd.index];
-  if (p === undefined) return partitionError(pd.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const lookup = s.topics.leaderPartition(t.name, pd.index);
+  if ("errorCode" in lookup) return partitionError(pd.index, lookup.errorCode);
+  const p = lookup.partition;
   const records = recordsToBuffer(pd.records);
   if (records === null) return partitionError(pd.index, ErrorCode.INVALID_RECORD, "null record set");
   if (records.length < RECORD_BATCH_OVERHEAD)
@@ -124,8 +126,9 @@ function produceOne(
 ): ProducePartitionResponse | NoResponse | Promise<ProducePartitionResponse | NoResponse> {
   const name = t.name;
   const index = pd.index;
-  const p = t.partitions[index];
-  if (p === undefined) return failed(name, index, acks, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, null);
+  const lookup = s.topics.leaderPartition(name, index);
+  if ("errorCode" in lookup) return failed(name, index, acks, lookup.errorCode, null);
+  const p = lookup.partition;
   const records = pd.records === null ? null : recordsToBuffer(pd.records);
   if (records === null) return failed(name, index, acks, ErrorCode.INVALID_RECORD, "null record set");
   if (records.length < RECORD_BATCH_OVERHEAD)
@@ -191,6 +194,8 @@ export const produceHandler: Handler<ProduceRequest, ProduceResponse | ProducePa
     if (!badAcks && only !== undefined && only.partitionData.length === 1) {
       const pd = only.partitionData[0]!;
       const t = s.topics.get(only.name);
+      // Not the leader: the general path answers with KIP-951's leader hints.
+      if (t !== undefined && "errorCode" in s.topics.leaderPartition(t.name, pd.index)) return produceMany(s, req);
       if (t !== undefined) return produceOne(s, t, pd, acks);
       return resolveTopic(s, only.name).then((rt) =>
         typeof rt !== "number"
@@ -228,5 +233,20 @@ async function produceMany(s: BrokerServices, req: ProduceRequest): Promise<Prod
     }),
   );
   if (req.acks === 0) return NO_RESPONSE;
-  return { responses, throttleTimeMs: 0 };
+  return { responses, throttleTimeMs: 0, nodeEndpoints: addLeaderHints(s, responses) };
+}
+
+/** KIP-951 (Produce v10+): currentLeader on NOT_LEADER_OR_FOLLOWER partitions, their endpoints. */
+function addLeaderHints(s: BrokerServices, responses: ProduceResponse["responses"]): NodeEndpoint[] {
+  const endpoints = new NodeEndpoints();
+  const image = s.topics.image;
+  for (const td of responses) {
+    for (const pr of td.partitionResponses) {
+      const hint = leaderHint(image, pr.errorCode, td.name, pr.index, s.listenerName);
+      if (hint === null) continue;
+      pr.currentLeader = hint.currentLeader;
+      endpoints.add(hint);
+    }
+  }
+  return endpoints.list();
 }

@@ -103,20 +103,13 @@ function readPartition(
   fp: FetchRequestFetchPartition,
   state: ReadState,
 ): FetchPartitionResult | Promise<FetchPartitionResult> {
-  const p = s.topics.partition(topic, fp.partition);
-  if (p === undefined) {
+  // Consumers fetch from the leader (KIP-392 follower fetching is not served yet).
+  const lookup = s.topics.leaderPartition(topic, fp.partition, fp.currentLeaderEpoch ?? -1);
+  if ("errorCode" in lookup) {
     state.hasError = true;
-    return failedPartition(fp.partition, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    return failedPartition(fp.partition, lookup.errorCode);
   }
-  const epoch = fp.currentLeaderEpoch ?? -1;
-  if (epoch >= 0 && epoch !== p.leaderEpoch) {
-    state.hasError = true;
-    return failedPartition(
-      fp.partition,
-      epoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH,
-    );
-  }
-  const log = p.log;
+  const log = lookup.partition.log;
   const offset = Number(fp.fetchOffset);
   if (offset < log.logStartOffset || offset > log.logEndOffset) {
     state.hasError = true;
@@ -291,10 +284,9 @@ function caughtUp(s: BrokerServices, req: FetchRequest): boolean {
   const ft = req.topics[0]!;
   if (ft.partitions.length !== 1) return false;
   const fp = ft.partitions[0]!;
-  const p = s.topics.partition(ft.topic ?? "", fp.partition);
-  if (p === undefined || fp.partitionMaxBytes <= 0) return false;
-  const epoch = fp.currentLeaderEpoch ?? -1;
-  if (epoch >= 0 && epoch !== p.leaderEpoch) return false;
+  const lookup = s.topics.leaderPartition(ft.topic ?? "", fp.partition, fp.currentLeaderEpoch ?? -1);
+  if ("errorCode" in lookup || fp.partitionMaxBytes <= 0) return false;
+  const p = lookup.partition;
   return Number(fp.fetchOffset) === p.log.logEndOffset && p.log.logEndOffset >= p.log.logStartOffset;
 }
 

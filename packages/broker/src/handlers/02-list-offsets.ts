@@ -33,21 +33,12 @@ export const listOffsetsHandler: Handler<ListOffsetsRequest, ListOffsetsResponse
     for (const rt of req.topics) {
       const partitions: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
       for (const rp of rt.partitions) {
-        const p = s.topics.partition(rt.name, rp.partitionIndex);
-        if (p === undefined) {
-          partitions.push(err(rp.partitionIndex, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        const lookup = s.topics.leaderPartition(rt.name, rp.partitionIndex, rp.currentLeaderEpoch ?? -1);
+        if ("errorCode" in lookup) {
+          partitions.push(err(rp.partitionIndex, lookup.errorCode));
           continue;
         }
-        const epoch = rp.currentLeaderEpoch ?? -1;
-        if (epoch >= 0 && epoch !== p.leaderEpoch) {
-          partitions.push(
-            err(
-              rp.partitionIndex,
-              epoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH,
-            ),
-          );
-          continue;
-        }
+        const p = lookup.partition;
         const ts = Number(rp.timestamp);
         const log = p.log;
         let found: { offset: number; timestamp: number; leaderEpoch: number } | null;

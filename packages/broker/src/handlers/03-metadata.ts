@@ -1,5 +1,8 @@
-// Metadata (key 3): brokers, cluster id, controller, topics with partitions. Auto-creates requested
-// topics when auto.create.topics.enable and the request allows it (v4+ flag; always before v4).
+// Metadata (key 3): from this broker's MetadataImage — every unfenced registered broker (its
+// endpoint on the listener the request came in on), the active controller, and per partition the
+// real leader (-1 when none), leader epoch, replicas, ISR and offline replicas (replicas on fenced
+// or unregistered brokers). Auto-creates requested topics through the controller when
+// auto.create.topics.enable and the request allows it (v4+ flag; always before v4).
 // Topic entries are cached per topic-table version (a metadata request decodes nothing per partition).
 import {
   ApiKey,
@@ -8,6 +11,7 @@ import {
   type MetadataResponseMetadataResponseTopic,
 } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
+import { liveEndpoints, offlineReplicas } from "../metadata/broker-endpoints.js";
 import type { TopicState } from "../metadata/topic-manager.js";
 import { isInternalTopic, topicNameError } from "../metadata/topic-name.js";
 import type { BrokerServices } from "../services.js";
@@ -29,7 +33,7 @@ function describeTopic(services: BrokerServices, t: TopicState): MetadataRespons
   }
   let entry = cache.entries.get(t.name);
   if (entry === undefined) {
-    const nodeId = services.nodeId;
+    const image = services.topics.image;
     entry = {
       errorCode: ErrorCode.NONE,
       name: t.name,
@@ -38,11 +42,11 @@ function describeTopic(services: BrokerServices, t: TopicState): MetadataRespons
       partitions: t.partitions.map((p) => ({
         errorCode: 0,
         partitionIndex: p.index,
-        leaderId: nodeId,
+        leaderId: p.leader,
         leaderEpoch: p.leaderEpoch,
-        replicaNodes: [nodeId],
-        isrNodes: [nodeId],
-        offlineReplicas: [],
+        replicaNodes: [...p.replicas],
+        isrNodes: [...p.isr],
+        offlineReplicas: offlineReplicas(image, p.replicas),
       })),
       topicAuthorizedOperations: NO_OPS,
     };
@@ -68,7 +72,7 @@ async function lookup(
   if (t !== undefined) return describeTopic(services, t);
   if (topicNameError(name) !== null) return errorTopic(name, ErrorCode.INVALID_TOPIC_EXCEPTION);
   if (!autoCreate || isInternalTopic(name)) return errorTopic(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  const created = await services.topics.getOrCreate(name);
+  const created = await services.admin.getOrCreate({ name, numPartitions: -1, replicationFactor: -1, configs: {} });
   if ("errorCode" in created) return errorTopic(name, created.errorCode);
   services.logger.info({ topic: name, partitions: created.partitions.length }, "auto-created topic");
   return describeTopic(services, created);
@@ -99,12 +103,11 @@ export const metadataHandler: Handler<MetadataRequest, MetadataResponse, BrokerS
         }
       }
     }
-    const e = s.endpoint;
     return {
       throttleTimeMs: 0,
-      brokers: [{ nodeId: e.nodeId, host: e.host, port: e.port, rack: e.rack }],
+      brokers: liveEndpoints(s.topics.image, s.listenerName),
       clusterId: s.clusterId,
-      controllerId: s.nodeId,
+      controllerId: s.cluster.activeControllerId(),
       topics,
       clusterAuthorizedOperations: NO_OPS,
     };

@@ -1,6 +1,6 @@
 // FindCoordinator (key 10), v0-5. v4+ carries a batch of CoordinatorKeys (KIP-699). Group keys map
-// to the leader of __consumer_offsets partition abs(hashCode(key)) % partitions: on a single node,
-// this broker. Transaction keys (type 1) are answered by this broker too once a transaction
+// to the leader of __consumer_offsets partition abs(hashCode(key)) % partitions, as this broker's
+// MetadataImage has it (COORDINATOR_NOT_AVAILABLE while the partition has no live leader). Transaction keys (type 1) are answered by this broker too once a transaction
 // coordinator module is present; otherwise TRANSACTIONAL_ID_AUTHORIZATION_FAILED with a message
 // saying transactions are unsupported: a non-retriable error, so a transactional producer
 // (librdkafka, kafkajs, kafka-python) fails at once with that message instead of retrying a
@@ -12,7 +12,9 @@ import {
   type FindCoordinatorResponseCoordinator,
 } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
+import { CONSUMER_OFFSETS } from "../group/driver/coordinator.js";
 import { coordinator } from "../group/driver/handler-support.js";
+import { endpointOf } from "../metadata/broker-endpoints.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler, RequestContext } from "./types.js";
 
@@ -37,8 +39,15 @@ async function findOne(
   });
   if (keyType === GROUP_KEY) {
     if (key.length === 0) return fail(ErrorCode.INVALID_REQUEST, "empty group id");
-    const ready = await coordinator(ctx).ensureReady();
-    return ready ? ok : fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, "The coordinator is not available.");
+    const c = coordinator(ctx);
+    const notAvailable = fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, "The coordinator is not available.");
+    if (!(await c.ensureReady())) return notAvailable;
+    const s = ctx.services;
+    const p = s.topics.partition(CONSUMER_OFFSETS, c.partitionFor(key));
+    const leader = p === undefined || p.leader < 0 ? undefined : s.topics.image.brokers.get(p.leader);
+    const endpoint = leader === undefined || leader.fenced ? null : endpointOf(leader, s.listenerName);
+    if (endpoint === null) return notAvailable;
+    return { ...ok, nodeId: endpoint.nodeId, host: endpoint.host, port: endpoint.port };
   }
   if (keyType === TRANSACTION_KEY) {
     if (ctx.services.hasModule(TRANSACTION_COORDINATOR_MODULE)) return ok;

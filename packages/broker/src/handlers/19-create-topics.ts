@@ -1,4 +1,5 @@
-// CreateTopics (key 19), v2-7, including validateOnly. One node: replication factor must be 1 (or -1).
+// CreateTopics (key 19), v2-7, including validateOnly. Forwarded to the active controller (KIP-590),
+// which validates, places replicas and commits the topic; answered once this broker's image has it.
 import {
   ApiKey,
   type CreateTopicsRequest,
@@ -54,37 +55,28 @@ export const createTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsRespo
           });
           continue;
         }
-        const bad = t.assignments.find((a) => a.brokerIds.some((b) => b !== s.nodeId));
-        if (bad !== undefined) {
-          topics.push({
-            ...base,
-            errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
-            errorMessage: `Unknown broker in the replica assignment of partition ${bad.partitionIndex}.`,
-          });
-          continue;
-        }
         numPartitions = t.assignments.length;
         rf = t.assignments[0]?.brokerIds.length ?? 1;
       }
-      const result =
-        req.validateOnly === true
-          ? s.topics.validateCreate(t.name, numPartitions, rf, configs)
-          : await s.topics.create(t.name, numPartitions, rf, configs);
+      const assignments = [...t.assignments]
+        .sort((a, b) => a.partitionIndex - b.partitionIndex)
+        .map((a) => a.brokerIds);
+      const spec = { name: t.name, numPartitions, replicationFactor: rf, configs, assignments };
+      const result = await s.admin.create(spec, req.validateOnly === true);
       if (result.errorCode !== ErrorCode.NONE) {
         topics.push({ ...base, errorCode: result.errorCode, errorMessage: result.errorMessage });
         continue;
       }
-      const created = s.topics.get(t.name);
-      const partitions = numPartitions === -1 ? s.config["num.partitions"] : numPartitions;
+      const partitions = result.numPartitions;
       if (req.validateOnly !== true) s.logger.info({ topic: t.name, partitions }, "created topic");
       topics.push({
         name: t.name,
-        topicId: created?.topicId ?? ZERO_UUID,
+        topicId: req.validateOnly === true ? ZERO_UUID : result.topicId,
         errorCode: 0,
         errorMessage: null,
         topicConfigErrorCode: 0,
         numPartitions: partitions,
-        replicationFactor: 1,
+        replicationFactor: result.replicationFactor,
         configs: resolveTopicConfigs(s.config, configs).map((c) => ({
           name: c.name,
           value: c.value,

@@ -52,7 +52,7 @@ export const deleteTopicsHandler: Handler<DeleteTopicsRequest, DeleteTopicsRespo
         });
         continue;
       }
-      const result = await s.topics.delete(t.name);
+      const result = await s.admin.delete(t);
       // Waiting fetches on the deleted partitions answer now (with UNKNOWN_TOPIC_OR_PARTITION).
       s.appendWaiters.completeAll();
       s.logger.info({ topic: t.name }, "deleted topic");

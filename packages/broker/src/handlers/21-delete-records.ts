@@ -19,15 +19,12 @@ export const deleteRecordsHandler: Handler<DeleteRecordsRequest, DeleteRecordsRe
     for (const t of req.topics) {
       const partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[] = [];
       for (const rp of t.partitions) {
-        const p = s.topics.partition(t.name, rp.partitionIndex);
-        if (p === undefined) {
-          partitions.push({
-            partitionIndex: rp.partitionIndex,
-            lowWatermark: -1n,
-            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          });
+        const lookup = s.topics.leaderPartition(t.name, rp.partitionIndex);
+        if ("errorCode" in lookup) {
+          partitions.push({ partitionIndex: rp.partitionIndex, lowWatermark: -1n, errorCode: lookup.errorCode });
           continue;
         }
+        const p = lookup.partition;
         const target = rp.offset === -1n ? p.log.highWatermark : Number(rp.offset);
         if (target < 0 || target > p.log.highWatermark) {
           partitions.push({

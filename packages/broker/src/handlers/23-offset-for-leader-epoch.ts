@@ -6,7 +6,6 @@ import {
   type OffsetForLeaderEpochResponse,
   type OffsetForLeaderEpochResponseEpochEndOffset,
 } from "@gregor/protocol";
-import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
@@ -25,24 +24,10 @@ export const offsetForLeaderEpochHandler: Handler<
       topics: req.topics.map((t) => ({
         topic: t.topic,
         partitions: t.partitions.map((rp): OffsetForLeaderEpochResponseEpochEndOffset => {
-          const p = s.topics.partition(t.topic, rp.partition);
-          if (p === undefined)
-            return {
-              errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-              partition: rp.partition,
-              leaderEpoch: -1,
-              endOffset: -1n,
-            };
-          const current = rp.currentLeaderEpoch ?? -1;
-          if (current >= 0 && current !== p.leaderEpoch) {
-            return {
-              errorCode: current > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH,
-              partition: rp.partition,
-              leaderEpoch: -1,
-              endOffset: -1n,
-            };
-          }
-          const r = p.log.endOffsetForEpoch(rp.leaderEpoch);
+          const lookup = s.topics.leaderPartition(t.topic, rp.partition, rp.currentLeaderEpoch ?? -1);
+          if ("errorCode" in lookup)
+            return { errorCode: lookup.errorCode, partition: rp.partition, leaderEpoch: -1, endOffset: -1n };
+          const r = lookup.partition.log.endOffsetForEpoch(rp.leaderEpoch);
           return { errorCode: 0, partition: rp.partition, leaderEpoch: r.leaderEpoch, endOffset: BigInt(r.endOffset) };
         }),
       })),

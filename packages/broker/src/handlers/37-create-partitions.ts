@@ -1,6 +1,6 @@
-// CreatePartitions (key 37), v0-3, including validateOnly.
+// CreatePartitions (key 37), v0-3, including validateOnly. Forwarded to the active controller
+// (KIP-590), which places the new partitions (or checks a given assignment).
 import { ApiKey, type CreatePartitionsRequest, type CreatePartitionsResponse } from "@gregor/protocol";
-import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
@@ -12,15 +12,8 @@ export const createPartitionsHandler: Handler<CreatePartitionsRequest, CreatePar
     const s = ctx.services;
     const results = [];
     for (const t of req.topics) {
-      if (t.assignments?.some((a) => a.brokerIds.some((b) => b !== s.nodeId))) {
-        results.push({
-          name: t.name,
-          errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
-          errorMessage: "Unknown broker in the replica assignment.",
-        });
-        continue;
-      }
-      const r = await s.topics.createPartitions(t.name, t.count, req.validateOnly);
+      const assignments = t.assignments?.map((x) => x.brokerIds) ?? null;
+      const r = await s.admin.createPartitions(t.name, t.count, assignments, req.validateOnly);
       results.push({ name: t.name, errorCode: r.errorCode, errorMessage: r.errorMessage });
     }
     return { throttleTimeMs: 0, results };

@@ -1,5 +1,7 @@
-// DescribeCluster (key 60), v0-1.
+// DescribeCluster (key 60), v0-1: the unfenced registered brokers and the active controller, from
+// this broker's MetadataImage.
 import { ApiKey, type DescribeClusterRequest, type DescribeClusterResponse } from "@gregor/protocol";
+import { liveEndpoints } from "../metadata/broker-endpoints.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
@@ -9,15 +11,19 @@ export const describeClusterHandler: Handler<DescribeClusterRequest, DescribeClu
   maxVersion: 1,
   handle(req, ctx) {
     const s = ctx.services;
-    const e = s.endpoint;
     return {
       throttleTimeMs: 0,
       errorCode: 0,
       errorMessage: null,
       endpointType: req.endpointType ?? 1,
       clusterId: s.clusterId,
-      controllerId: s.nodeId,
-      brokers: [{ brokerId: e.nodeId, host: e.host, port: e.port, rack: e.rack }],
+      controllerId: s.cluster.activeControllerId(),
+      brokers: liveEndpoints(s.topics.image, s.listenerName).map((e) => ({
+        brokerId: e.nodeId,
+        host: e.host,
+        port: e.port,
+        rack: e.rack,
+      })),
       clusterAuthorizedOperations: -2147483648,
     };
   },

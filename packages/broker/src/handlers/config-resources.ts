@@ -68,7 +68,7 @@ export function describeBrokerConfigs(s: BrokerServices, name: string): Describe
   return out;
 }
 
-/** Validates and (unless validateOnly) stores a topic's complete new override set. */
+/** Validates and (unless validateOnly) stores a topic's complete new override set via the controller. */
 export async function applyTopicConfigs(
   s: BrokerServices,
   topic: string,
@@ -81,11 +81,11 @@ export async function applyTopicConfigs(
     const err = validateTopicConfig(key, value);
     if (err !== null) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: err };
   }
-  if (!validateOnly) {
-    await s.topics.setConfigs(topic, next);
+  // Through the controller (KIP-590), which validates again and writes Config records.
+  const result = await s.admin.setConfigs(topic, next, validateOnly);
+  if (!validateOnly && result.errorCode === ErrorCode.NONE)
     s.logger.info({ topic, configs: next }, "updated topic configs");
-  }
-  return { errorCode: 0, errorMessage: null };
+  return result;
 }
 
 export function brokerNotAlterable(s: BrokerServices, name: string): ResourceResult {

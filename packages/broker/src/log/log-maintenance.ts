@@ -44,7 +44,7 @@ export class LogMaintenance {
   private *storageLogs(): Generator<Log> {
     for (const t of this.services.topics.all()) {
       for (const p of t.partitions) {
-        const log = p.log.storage;
+        const log = p.log?.storage;
         if (log === undefined) continue;
         this.names.set(log, { topic: t.name, partition: p.index });
         yield log;
@@ -61,7 +61,7 @@ export class LogMaintenance {
           for (const p of t.partitions) {
             if (this.closed) return deleted;
             try {
-              deleted += (await p.log.applyRetention?.(nowMs)) ?? 0;
+              deleted += (await p.log?.applyRetention?.(nowMs)) ?? 0;
             } catch (err) {
               this.services.logger.error({ err, topic: t.name, partition: p.index }, "retention failed");
             }

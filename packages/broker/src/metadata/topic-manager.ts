@@ -1,25 +1,39 @@
-// The broker's topic table: names, ids, partitions (each with its log) and per-topic config
-// overrides. Persisted as `topics.json` in the data dir (rewritten atomically on every change), so a
-// restart reopens every topic. Single node: this broker leads every partition at leaderEpoch 0.
-import { randomUUID } from "node:crypto";
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+// The broker's topic table, a view of the MetadataImage (Kafka's BrokerMetadataPublisher +
+// ReplicaManager.applyDelta, KIP-500): every image change is diffed against the last one applied;
+// partitions with a replica on this broker get their log opened, removed topics/replicas have
+// their logs deleted, topic config changes reach the logs, and each partition's leader, epochs,
+// replicas and ISR follow the image. This broker leads a partition iff the image says so.
+// Leadership changes are announced to listeners (onBecomeLeader/onBecomeFollower): the group
+// coordinator loads its partitions there, and replica fetchers (replication) will start there.
 import type { BrokerConfig } from "../config/broker-config.js";
+import { toLogConfig, type TopicConfigOverrides, type TopicLogConfig } from "../config/topic-config.js";
 import {
-  toLogConfig,
-  type TopicConfigOverrides,
-  type TopicLogConfig,
-  validateTopicConfig,
-} from "../config/topic-config.js";
+  type ConfigMap,
+  ConfigResourceType,
+  configsOf,
+  EMPTY_IMAGE,
+  type MetadataImage,
+  type PartitionRegistration,
+  type TopicImage,
+} from "../controller/index.js";
 import { ErrorCode } from "../errors.js";
 import type { LogFactory, PartitionLog } from "../log/partition-log.js";
-import { isInternalTopic, topicNameError } from "./topic-name.js";
+import { isInternalTopic } from "./topic-name.js";
 
 export interface PartitionState {
   index: number;
+  /** The leader's broker id; -1 when the partition has none (offline). */
+  leader: number;
   leaderEpoch: number;
-  log: PartitionLog;
+  partitionEpoch: number;
+  replicas: readonly number[];
+  isr: readonly number[];
+  /** This broker's replica of the partition; null when it holds none. */
+  log: PartitionLog | null;
 }
+
+/** A partition this broker leads (its log is local). */
+export type LeaderPartition = PartitionState & { log: PartitionLog };
 
 export interface TopicState {
   name: string;
@@ -31,34 +45,39 @@ export interface TopicState {
   partitions: PartitionState[];
 }
 
-export interface TopicResult {
-  errorCode: number;
-  errorMessage: string | null;
+/** Told when this broker becomes leader or follower (or loses its replica) of a partition. */
+export interface LeadershipListener {
+  onBecomeLeader(topic: string, partition: LeaderPartition): void;
+  /** Follower of the partition, or its replica (or topic) was removed from this broker. */
+  onBecomeFollower(topic: string, partition: PartitionState): void;
 }
 
-interface PersistedTopic {
-  name: string;
-  topicId: string;
-  partitions: number;
-  configs: TopicConfigOverrides;
-}
+export type LeaderLookup = { partition: LeaderPartition } | { errorCode: number };
 
-const OK: TopicResult = { errorCode: ErrorCode.NONE, errorMessage: null };
-const MAX_PARTITIONS_PER_TOPIC = 10_000;
+interface Waiter {
+  check: () => boolean;
+  resolve: (ok: boolean) => void;
+  timer: NodeJS.Timeout;
+}
 
 export class TopicManager {
   private readonly topics = new Map<string, TopicState>();
   private readonly byId = new Map<string, TopicState>();
   /** Bumped on every change; cached metadata responses key on it. */
   version = 0;
-  private persistChain: Promise<void> = Promise.resolve();
-  private readonly creating = new Map<string, Promise<TopicResult>>();
+  /** The image this table reflects (every log opened/closed for it). */
+  image: MetadataImage = EMPTY_IMAGE;
+  private chain: Promise<void> = Promise.resolve();
+  private pending: MetadataImage | null = null;
+  private readonly listeners = new Set<LeadershipListener>();
+  private readonly waiters = new Set<Waiter>();
+  private closed = false;
 
   constructor(
     private readonly config: BrokerConfig,
     private readonly logs: LogFactory,
-    /** null = nothing persisted (in-memory broker). */
-    private readonly dataDir: string | null,
+    private readonly brokerId: number,
+    private readonly onError: (err: unknown) => void = () => {},
   ) {}
 
   get(name: string): TopicState | undefined {
@@ -77,196 +96,192 @@ export class TopicManager {
     return this.topics.size;
   }
 
-  /** Reopens the topics persisted in the data dir. */
-  async load(): Promise<void> {
-    if (this.dataDir === null) return;
-    let text: string;
-    try {
-      text = await readFile(join(this.dataDir, "topics.json"), "utf8");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
-      throw e;
+  /**
+   * The partition if this broker leads it, else Kafka's error: UNKNOWN_TOPIC_OR_PARTITION when the
+   * image has no such partition; for a client's `currentLeaderEpoch` (>= 0) older than the
+   * partition's FENCED_LEADER_EPOCH, newer UNKNOWN_LEADER_EPOCH (KIP-320); NOT_LEADER_OR_FOLLOWER
+   * when another broker (or none) leads it.
+   */
+  leaderPartition(name: string, index: number, currentLeaderEpoch = -1): LeaderLookup {
+    const p = this.partition(name, index);
+    if (p === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    if (currentLeaderEpoch >= 0 && currentLeaderEpoch !== p.leaderEpoch) {
+      const errorCode =
+        currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
+      return { errorCode };
     }
-    const persisted = JSON.parse(text) as PersistedTopic[];
-    await Promise.all(
-      persisted.map(async (t) => {
-        const state: TopicState = {
-          name: t.name,
-          topicId: t.topicId,
-          isInternal: isInternalTopic(t.name),
-          configs: t.configs,
-          logConfig: toLogConfig(this.config, t.configs),
-          partitions: [],
-        };
-        state.partitions = await this.openPartitions(state, 0, t.partitions);
-        this.topics.set(t.name, state);
-        this.byId.set(t.topicId, state);
-      }),
-    );
-    this.version++;
+    if (p.leader !== this.brokerId || p.log === null) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
+    return { partition: p as LeaderPartition };
   }
 
-  private async openPartitions(t: TopicState, from: number, to: number): Promise<PartitionState[]> {
-    const logConfig = t.logConfig;
-    const out: PartitionState[] = [];
-    for (let i = from; i < to; i++)
-      out.push({ index: i, leaderEpoch: 0, log: await this.logs.open(t.name, i, logConfig) });
-    return out;
+  /** Subscribes; the listener first hears of every partition this broker leads now. */
+  addLeadershipListener(listener: LeadershipListener): () => void {
+    this.listeners.add(listener);
+    for (const t of this.topics.values())
+      for (const p of t.partitions)
+        if (isLocalLeader(p, this.brokerId)) listener.onBecomeLeader(t.name, p as LeaderPartition);
+    return () => this.listeners.delete(listener);
   }
 
-  /** Checks a CreateTopics entry without creating it. */
-  validateCreate(
-    name: string,
-    numPartitions: number,
-    replicationFactor: number,
-    configs: TopicConfigOverrides,
-  ): TopicResult {
-    const nameError = topicNameError(name);
-    if (nameError !== null) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameError };
-    if (this.topics.has(name) || this.creating.has(name))
-      return { errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: `Topic '${name}' already exists.` };
-    const partitions = numPartitions === -1 ? this.config["num.partitions"] : numPartitions;
-    if (partitions < 1 || partitions > MAX_PARTITIONS_PER_TOPIC)
-      return {
-        errorCode: ErrorCode.INVALID_PARTITIONS,
-        errorMessage: `Number of partitions must be in [1, ${MAX_PARTITIONS_PER_TOPIC}], got ${numPartitions}.`,
-      };
-    const rf = replicationFactor === -1 ? this.config["default.replication.factor"] : replicationFactor;
-    if (rf < 1)
-      return {
-        errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
-        errorMessage: "Replication factor must be larger than 0, or -1 to use the default value.",
-      };
-    if (rf > 1) {
-      return {
-        errorCode: ErrorCode.INVALID_REPLICATION_FACTOR,
-        errorMessage: `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only 1 broker(s) are registered.`,
-      };
-    }
-    for (const [key, value] of Object.entries(configs)) {
-      const err = validateTopicConfig(key, value);
-      if (err !== null) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: err };
-    }
-    return OK;
-  }
-
-  async create(
-    name: string,
-    numPartitions: number,
-    replicationFactor: number,
-    configs: TopicConfigOverrides,
-  ): Promise<TopicResult> {
-    const check = this.validateCreate(name, numPartitions, replicationFactor, configs);
-    if (check.errorCode !== ErrorCode.NONE) return check;
-    const partitions = numPartitions === -1 ? this.config["num.partitions"] : numPartitions;
-    const pending = (async (): Promise<TopicResult> => {
-      const state: TopicState = {
-        name,
-        topicId: randomUUID(),
-        isInternal: isInternalTopic(name),
-        configs: { ...configs },
-        logConfig: toLogConfig(this.config, configs),
-        partitions: [],
-      };
-      state.partitions = await this.openPartitions(state, 0, partitions);
-      this.topics.set(name, state);
-      this.byId.set(state.topicId, state);
-      this.version++;
-      await this.persist();
-      return OK;
-    })();
-    this.creating.set(name, pending);
-    try {
-      return await pending;
-    } finally {
-      this.creating.delete(name);
-    }
-  }
-
-  /** Auto-create (Metadata/Produce) or wait for a concurrent creation of the same name. */
-  async getOrCreate(
-    name: string,
-    numPartitions = -1,
-    configs: TopicConfigOverrides = {},
-  ): Promise<TopicState | TopicResult> {
-    const existing = this.topics.get(name);
-    if (existing !== undefined) return existing;
-    const inFlight = this.creating.get(name);
-    const result = inFlight !== undefined ? await inFlight : await this.create(name, numPartitions, -1, configs);
-    if (result.errorCode !== ErrorCode.NONE && result.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) return result;
-    return this.topics.get(name) ?? { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null };
-  }
-
-  async delete(name: string): Promise<TopicResult> {
-    const t = this.topics.get(name);
-    if (t === undefined)
-      return {
-        errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-        errorMessage: "This server does not host this topic-partition.",
-      };
-    this.topics.delete(name);
-    this.byId.delete(t.topicId);
-    this.version++;
-    await this.persist();
-    await Promise.all(t.partitions.map((p) => p.log.delete()));
-    return OK;
-  }
-
-  async createPartitions(name: string, count: number, validateOnly: boolean): Promise<TopicResult> {
-    const t = this.topics.get(name);
-    if (t === undefined)
-      return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `The topic '${name}' does not exist.` };
-    if (count <= t.partitions.length) {
-      const message =
-        count === t.partitions.length
-          ? `Topic already has ${count} partitions.`
-          : `Topic currently has ${t.partitions.length} partitions, which is higher than the requested ${count}.`;
-      return { errorCode: ErrorCode.INVALID_PARTITIONS, errorMessage: message };
-    }
-    if (count > MAX_PARTITIONS_PER_TOPIC)
-      return {
-        errorCode: ErrorCode.INVALID_PARTITIONS,
-        errorMessage: `Number of partitions must be at most ${MAX_PARTITIONS_PER_TOPIC}.`,
-      };
-    if (validateOnly) return OK;
-    t.partitions.push(...(await this.openPartitions(t, t.partitions.length, count)));
-    this.version++;
-    await this.persist();
-    return OK;
-  }
-
-  /** Replaces a topic's config overrides (already validated by the caller). */
-  async setConfigs(name: string, configs: TopicConfigOverrides): Promise<void> {
-    const t = this.topics.get(name);
-    if (t === undefined) return;
-    t.configs = { ...configs };
-    t.logConfig = toLogConfig(this.config, t.configs);
-    for (const p of t.partitions) p.log.updateConfig(t.logConfig);
-    this.version++;
-    await this.persist();
-  }
-
-  private persist(): Promise<void> {
-    const dir = this.dataDir;
-    if (dir === null) return Promise.resolve();
-    const snapshot: PersistedTopic[] = [...this.topics.values()].map((t) => ({
-      name: t.name,
-      topicId: t.topicId,
-      partitions: t.partitions.length,
-      configs: t.configs,
-    }));
-    // Serialised so an older snapshot never overwrites a newer one.
-    this.persistChain = this.persistChain.then(async () => {
-      await mkdir(dir, { recursive: true });
-      const tmp = join(dir, "topics.json.tmp");
-      await writeFile(tmp, JSON.stringify(snapshot, null, 1));
-      await rename(tmp, join(dir, "topics.json"));
+  /**
+   * Applies an image (serially; while one is applied only the newest waiting image is kept, so a
+   * burst of changes costs one diff). Resolves once this table reflects it.
+   */
+  update(image: MetadataImage): Promise<void> {
+    this.pending = image;
+    this.chain = this.chain.then(async () => {
+      const next = this.pending;
+      this.pending = null;
+      if (next === null || this.closed) return;
+      try {
+        await this.apply(next);
+      } catch (err) {
+        this.onError(err);
+      }
     });
-    return this.persistChain;
+    return this.chain;
+  }
+
+  /** Resolves true once `check()` holds after an applied image, false after timeoutMs. */
+  waitFor(check: () => boolean, timeoutMs: number): Promise<boolean> {
+    if (check()) return Promise.resolve(true);
+    if (this.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        check,
+        resolve,
+        timer: setTimeout(() => {
+          this.waiters.delete(waiter);
+          resolve(check());
+        }, timeoutMs),
+      };
+      this.waiters.add(waiter);
+    });
+  }
+
+  private async apply(image: MetadataImage): Promise<void> {
+    const previous = this.image;
+    const events: (() => void)[] = [];
+    for (const [name, state] of this.topics) {
+      const now = image.topics.byName.get(name);
+      if (now === undefined || now.topicId !== state.topicId) await this.removeTopic(state, events);
+    }
+    for (const topic of image.topics.byName.values()) {
+      const configs = configsOf(image, ConfigResourceType.TOPIC, topic.name);
+      const before = previous.topics.byName.get(topic.name);
+      const sameConfigs = configsOf(previous, ConfigResourceType.TOPIC, topic.name) === configs;
+      if (before === topic && sameConfigs && this.topics.has(topic.name)) continue;
+      await this.applyTopic(topic, configs, events);
+    }
+    this.image = image;
+    this.version++;
+    for (const event of events) event();
+    for (const w of [...this.waiters]) {
+      if (!w.check()) continue;
+      clearTimeout(w.timer);
+      this.waiters.delete(w);
+      w.resolve(true);
+    }
+  }
+
+  private async applyTopic(topic: TopicImage, configs: ConfigMap, events: (() => void)[]): Promise<void> {
+    const existing = this.topics.get(topic.name);
+    const overrides = Object.fromEntries(configs);
+    const state = existing ?? {
+      name: topic.name,
+      topicId: topic.topicId,
+      isInternal: isInternalTopic(topic.name),
+      configs: overrides,
+      logConfig: toLogConfig(this.config, overrides),
+      partitions: [],
+    };
+    if (existing !== undefined && !sameOverrides(state.configs, overrides)) {
+      state.configs = overrides;
+      state.logConfig = toLogConfig(this.config, overrides);
+      for (const p of state.partitions) p.log?.updateConfig(state.logConfig);
+    }
+    for (const registration of topic.partitions) await this.applyPartition(state, registration, events);
+    // A new topic becomes visible only once every partition (and its log) is in place.
+    if (existing === undefined) {
+      this.topics.set(topic.name, state);
+      this.byId.set(topic.topicId, state);
+    }
+  }
+
+  private async applyPartition(t: TopicState, r: PartitionRegistration, events: (() => void)[]): Promise<void> {
+    const self = this.brokerId;
+    const known = t.partitions[r.partitionId];
+    const wasLeader = known !== undefined && isLocalLeader(known, self);
+    const p: PartitionState = known ?? {
+      index: r.partitionId,
+      leader: -1,
+      leaderEpoch: -1,
+      partitionEpoch: -1,
+      replicas: [],
+      isr: [],
+      log: null,
+    };
+    const hosted = r.replicas.includes(self);
+    if (hosted && p.log === null) p.log = await this.logs.open(t.name, r.partitionId, t.logConfig);
+    // A new partition becomes visible once its fields below are set (no await after this).
+    t.partitions[r.partitionId] = p;
+    const epochChanged = p.leaderEpoch !== r.leaderEpoch;
+    p.leader = r.leader;
+    p.leaderEpoch = r.leaderEpoch;
+    p.partitionEpoch = r.partitionEpoch;
+    p.replicas = r.replicas;
+    p.isr = r.isr;
+    if (!hosted && p.log !== null) {
+      const log = p.log;
+      p.log = null;
+      await log.delete();
+    }
+    const isLeader = isLocalLeader(p, self);
+    const state = p;
+    if (isLeader && (!wasLeader || epochChanged)) events.push(() => this.emitLeader(t.name, state));
+    else if (!isLeader && (wasLeader || (hosted && epochChanged))) events.push(() => this.emitFollower(t.name, state));
+  }
+
+  private async removeTopic(t: TopicState, events: (() => void)[]): Promise<void> {
+    this.topics.delete(t.name);
+    this.byId.delete(t.topicId);
+    for (const p of t.partitions) {
+      const wasLeader = isLocalLeader(p, this.brokerId);
+      p.leader = -1;
+      if (p.log !== null) {
+        const log = p.log;
+        p.log = null;
+        await log.delete();
+        if (wasLeader) events.push(() => this.emitFollower(t.name, p));
+      }
+    }
+  }
+
+  private emitLeader(topic: string, p: PartitionState): void {
+    for (const l of this.listeners) l.onBecomeLeader(topic, p as LeaderPartition);
+  }
+
+  private emitFollower(topic: string, p: PartitionState): void {
+    for (const l of this.listeners) l.onBecomeFollower(topic, p);
   }
 
   async close(): Promise<void> {
-    await this.persistChain;
-    for (const t of this.topics.values()) for (const p of t.partitions) await p.log.close();
+    this.closed = true;
+    await this.chain;
+    for (const w of this.waiters) {
+      clearTimeout(w.timer);
+      w.resolve(w.check());
+    }
+    this.waiters.clear();
+    for (const t of this.topics.values()) for (const p of t.partitions) await p.log?.close();
   }
+}
+
+function isLocalLeader(p: PartitionState, brokerId: number): boolean {
+  return p.leader === brokerId && p.log !== null;
+}
+
+function sameOverrides(a: TopicConfigOverrides, b: TopicConfigOverrides): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
 }

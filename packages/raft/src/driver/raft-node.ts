@@ -171,6 +171,16 @@ export class RaftNode {
     });
   }
 
+  /**
+   * Starts an election now instead of after the election timeout: a one-voter quorum has nobody
+   * to wait for, so the embedded single node becomes leader at start-up.
+   */
+  campaign(): void {
+    if (this.stopped || this.core.role === "leader") return;
+    this.core.campaign(false);
+    this.schedule();
+  }
+
   transferLeadership(to: NodeId): boolean {
     const ok = this.core.transferLeadership(to);
     this.schedule();

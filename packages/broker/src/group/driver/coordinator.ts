@@ -1,6 +1,10 @@
 // GroupCoordinator: routes group requests to the PartitionRuntime owning
 // `abs(hashCode(groupId)) % partitions(__consumer_offsets)`, creates the compacted internal topic
-// on first use (as Kafka does on the first FindCoordinator) and loads existing partitions at start.
+// on first use (as Kafka does on the first FindCoordinator). A broker coordinates only the groups
+// of the __consumer_offsets partitions it leads: it loads a partition's group state when it
+// becomes its leader and drops it when it stops leading (Kafka's onElection/onResignation);
+// any other group gets NOT_COORDINATOR.
+import type { LeaderPartition, PartitionState } from "../../metadata/topic-manager.js";
 import type { BrokerServices } from "../../services.js";
 import { ErrorCode } from "../errors.js";
 import { partitionForGroup } from "../hash.js";
@@ -31,6 +35,8 @@ export interface GroupLag {
 export class GroupCoordinator {
   private readonly runtimes = new Map<number, PartitionRuntime>();
   private creating: Promise<boolean> | null = null;
+  private readonly loads = new Map<number, Promise<void>>();
+  private unsubscribe: (() => void) | null = null;
   private nextRequestId = 1;
   private closed = false;
   readonly config: Partial<GroupConfig>;
@@ -49,9 +55,17 @@ export class GroupCoordinator {
     this.topicView = { partitionCount: (t) => services.topics.get(t)?.partitions.length };
   }
 
-  /** Loads the partitions of an existing __consumer_offsets (a restart); new brokers create it lazily. */
+  /** Follows this broker's leaderships of __consumer_offsets partitions (loads those it leads now). */
   async start(): Promise<void> {
-    if (this.services.topics.get(CONSUMER_OFFSETS) !== undefined) await this.loadAll();
+    this.unsubscribe = this.services.topics.addLeadershipListener({
+      onBecomeLeader: (topic, p) => {
+        if (topic === CONSUMER_OFFSETS) this.onElection(p);
+      },
+      onBecomeFollower: (topic, p) => {
+        if (topic === CONSUMER_OFFSETS) this.onResignation(p);
+      },
+    });
+    await Promise.all(this.loads.values());
   }
 
   get numPartitions(): number {
@@ -67,16 +81,21 @@ export class GroupCoordinator {
 
   /** Creates __consumer_offsets if needed and loads it. False when it cannot be created. */
   async ensureReady(): Promise<boolean> {
-    if (this.services.topics.get(CONSUMER_OFFSETS) !== undefined && this.runtimes.size > 0) return true;
+    if (this.services.topics.get(CONSUMER_OFFSETS) !== undefined) return true;
     this.creating ??= (async () => {
       try {
         const c = this.services.config;
-        await this.services.internalTopic(CONSUMER_OFFSETS, c["offsets.topic.num.partitions"], {
-          "cleanup.policy": "compact",
-          "segment.bytes": String(c["offsets.topic.segment.bytes"]),
-          "compression.type": "producer",
-        });
-        await this.loadAll();
+        await this.services.internalTopic(
+          CONSUMER_OFFSETS,
+          c["offsets.topic.num.partitions"],
+          {
+            "cleanup.policy": "compact",
+            "segment.bytes": String(c["offsets.topic.segment.bytes"]),
+            "compression.type": "producer",
+          },
+          c["offsets.topic.replication.factor"],
+        );
+        await Promise.all(this.loads.values());
         return true;
       } catch (err) {
         this.services.logger.error({ err }, "cannot create __consumer_offsets");
@@ -88,26 +107,38 @@ export class GroupCoordinator {
     return this.creating;
   }
 
-  private async loadAll(): Promise<void> {
-    const topic = this.services.topics.get(CONSUMER_OFFSETS);
-    if (topic === undefined) return;
-    const loads: Promise<void>[] = [];
-    for (const p of topic.partitions) {
-      if (this.runtimes.has(p.index)) continue;
-      const rt = new PartitionRuntime(
-        p.index,
-        p.log,
-        (records) => this.services.append(CONSUMER_OFFSETS, p.index, records),
-        this.config,
-        this.topicView,
-        this.services.logger,
-        this.services.clock,
-        true,
-      );
-      this.runtimes.set(p.index, rt);
-      loads.push(rt.load());
-    }
-    await Promise.all(loads);
+  /** This broker now leads partition `p`: load its groups (replaces a runtime of an older epoch). */
+  private onElection(p: LeaderPartition): void {
+    if (this.closed) return;
+    const previous = this.runtimes.get(p.index);
+    const rt = new PartitionRuntime(
+      p.index,
+      p.log,
+      (records) => this.services.append(CONSUMER_OFFSETS, p.index, records),
+      this.config,
+      this.topicView,
+      this.services.logger,
+      this.services.clock,
+      true,
+    );
+    this.runtimes.set(p.index, rt);
+    const load = (async () => {
+      if (previous !== undefined) await previous.close();
+      await rt.load();
+    })()
+      .catch((err: unknown) => this.services.logger.error({ err, partition: p.index }, "loading groups failed"))
+      .finally(() => {
+        if (this.loads.get(p.index) === load) this.loads.delete(p.index);
+      });
+    this.loads.set(p.index, load);
+  }
+
+  /** This broker no longer leads partition `p`: its groups are served by the new leader. */
+  private onResignation(p: PartitionState): void {
+    const rt = this.runtimes.get(p.index);
+    if (rt === undefined) return;
+    this.runtimes.delete(p.index);
+    rt.close().catch((err: unknown) => this.services.logger.error({ err, partition: p.index }, "unloading failed"));
   }
 
   /** The runtime for a group, or the coordinator error a client should retry on. */
@@ -178,6 +209,8 @@ export class GroupCoordinator {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.unsubscribe?.();
+    await Promise.all(this.loads.values());
     await Promise.all([...this.runtimes.values()].map((r) => r.close()));
   }
 }
