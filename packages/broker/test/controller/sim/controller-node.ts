@@ -94,6 +94,8 @@ export class ControllerNode {
   activeTerm = -1;
   /** When this node last became the active controller. */
   activatedAt = -1;
+  /** Calls answered successfully (survives crashes: a statistic of the run). */
+  answered = 0;
   tickQueued = false;
 
   constructor(
@@ -152,5 +154,60 @@ export class ControllerNode {
       return;
     }
     this.queue.push(call);
+  }
+
+  /** Steps down, or activates (fresh sessions, bootstrap records), then runs calls until one is in flight. */
+  runtimeStep(nowMs: number): void {
+    const core = this.core!;
+    if (core.role !== "leader") {
+      if (this.queue.length > 0 || this.inFlight !== null) this.refuseAll();
+      this.activeTerm = -1;
+    } else if (this.active && this.activeTerm !== core.term) {
+      this.activeTerm = core.term;
+      this.activatedAt = nowMs;
+      this.refuseAll();
+      this.controller!.activate(nowMs);
+      const bootstrap = this.controller!.bootstrap(CLUSTER_ID, new Map([["metadata.version", 25]]));
+      if (bootstrap.length > 0)
+        this.queue.unshift({ run: () => ({ records: bootstrap, response: null }), reply: null });
+    }
+    this.runNext(nowMs);
+  }
+
+  /** One operation at a time: run it, propose its records, and wait for them before the next. */
+  private runNext(nowMs: number): void {
+    const core = this.core!;
+    while (this.active && this.inFlight === null && this.persisting === null) {
+      const call = this.queue.shift();
+      if (call === undefined) return;
+      const result = call.run(this.controller!, nowMs);
+      if (result.records.length === 0) {
+        this.answered++;
+        call.reply?.({ ok: true, response: result.response, offset: this.controller!.image.offset });
+        continue;
+      }
+      const proposed = core.propose(encodeRecordBatch(result.records));
+      if (!proposed.ok) {
+        call.reply?.({ ok: false, leaderHint: proposed.leaderId });
+        continue;
+      }
+      this.inFlight = { index: proposed.index, term: proposed.term, call, response: result.response };
+    }
+  }
+
+  /** The entry at `index` was applied: answer the call whose records it carried (or refuse, if replaced). */
+  complete(index: number, term: number): void {
+    const inFlight = this.inFlight;
+    if (inFlight === null || inFlight.index !== index) return;
+    this.inFlight = null;
+    if (inFlight.term !== term) {
+      inFlight.call.reply?.({ ok: false, leaderHint: this.core?.lead ?? 0 });
+      return;
+    }
+    // A registration's epoch is the offset of the entry that carried it (KIP-631).
+    const response = inFlight.response as { errorCode?: number; brokerEpoch?: number } | null;
+    if (response?.errorCode === 0 && response.brokerEpoch === -1) response.brokerEpoch = index;
+    this.answered++;
+    inFlight.call.reply?.({ ok: true, response: inFlight.response, offset: index });
   }
 }

@@ -4,12 +4,7 @@
 // Invariants (checks.ts) run after every applied entry; everything derives from one seed.
 import { Prng } from "@gregor/testkit";
 import type { Message, Ready } from "@gregor/raft";
-import {
-  type MetadataImage,
-  type MetadataRecord,
-  QuorumController,
-  encodeRecordBatch,
-} from "../../../src/controller/index.js";
+import { type MetadataImage, type MetadataRecord, QuorumController } from "../../../src/controller/index.js";
 import { ImageHistory, checkEpochs, checkImage, fail, imageDiff } from "./checks.js";
 import {
   type Call,
@@ -156,6 +151,7 @@ export class Simulation {
       this.handle(next.ev);
       this.checkLeaders();
     }
+    for (const n of this.nodes.values()) this.stats.answered += n.answered;
     this.finalChecks();
   }
 
@@ -254,42 +250,10 @@ export class Simulation {
     else n.enqueue(inp.call);
   }
 
-  /** The runtime around the controller: step down, activate, run the next call, then raft's Ready. */
+  /** The runtime around the controller (controller-node.ts), then raft's Ready. */
   private afterStep(n: ControllerNode): void {
-    const core = n.core!;
-    if (core.role !== "leader") {
-      if (n.queue.length > 0 || n.inFlight !== null) n.refuseAll();
-      n.activeTerm = -1;
-    } else if (n.active && n.activeTerm !== core.term) {
-      n.activeTerm = core.term;
-      n.activatedAt = this.now;
-      n.refuseAll();
-      n.controller!.activate(this.now);
-      const bootstrap = n.controller!.bootstrap(CLUSTER_ID, new Map([["metadata.version", 25]]));
-      if (bootstrap.length > 0) n.queue.unshift({ run: () => ({ records: bootstrap, response: null }), reply: null });
-    }
-    this.runNext(n);
+    n.runtimeStep(this.now);
     this.pump(n);
-  }
-
-  private runNext(n: ControllerNode): void {
-    const core = n.core!;
-    while (n.active && n.inFlight === null && n.persisting === null) {
-      const call = n.queue.shift();
-      if (call === undefined) return;
-      const result = call.run(n.controller!, this.now);
-      if (result.records.length === 0) {
-        this.stats.answered++;
-        call.reply?.({ ok: true, response: result.response, offset: n.controller!.image.offset });
-        continue;
-      }
-      const proposed = core.propose(encodeRecordBatch(result.records));
-      if (!proposed.ok) {
-        call.reply?.({ ok: false, leaderHint: proposed.leaderId });
-        continue;
-      }
-      n.inFlight = { index: proposed.index, term: proposed.term, call, response: result.response };
-    }
   }
 
   private pump(n: ControllerNode): void {
@@ -348,7 +312,7 @@ export class Simulation {
       this.stats.applied++;
       checkEpochs(prev, controller.image, `node ${n.id}`);
       this.checkNodeImage(n, "apply");
-      this.complete(n, e.index, e.term);
+      n.complete(e.index, e.term);
     }
   }
 
@@ -362,21 +326,6 @@ export class Simulation {
       }
       this.recordKinds.set(kind, (this.recordKinds.get(kind) ?? 0) + 1);
     }
-  }
-
-  private complete(n: ControllerNode, index: number, term: number): void {
-    const inFlight = n.inFlight;
-    if (inFlight === null || inFlight.index !== index) return;
-    n.inFlight = null;
-    if (inFlight.term !== term) {
-      inFlight.call.reply?.({ ok: false, leaderHint: n.core?.lead ?? 0 });
-      return;
-    }
-    // A registration's epoch is the offset of the entry that carried it (KIP-631).
-    const response = inFlight.response as { errorCode?: number; brokerEpoch?: number } | null;
-    if (response?.errorCode === 0 && response.brokerEpoch === -1) response.brokerEpoch = index;
-    this.stats.answered++;
-    inFlight.call.reply?.({ ok: true, response: inFlight.response, offset: index });
   }
 
   private checkNodeImage(n: ControllerNode, what: string): void {
