@@ -188,10 +188,7 @@ describe("session expiry (tick) and fenceBroker", () => {
 
   it("a partition whose last ISR member is fenced goes leaderless; unfencing elects it again", () => {
     const h = new Harness();
-    h.brokers([1, 2]);
-    h.createTopic("t", 1, 2);
-    const first = h.partition("t", 0).leader;
-    const second = first === 1 ? 2 : 1;
+    const { first, second } = h.twoReplicaTopic();
     h.commit(h.controller.fenceBroker(first));
     expect(h.partition("t", 0)).toMatchObject({ leader: second, isr: [second], leaderEpoch: 1 });
     h.commit(h.controller.fenceBroker(second));
@@ -206,10 +203,7 @@ describe("session expiry (tick) and fenceBroker", () => {
 
   it("unclean.leader.election.enable elects an out-of-ISR replica with RECOVERING", () => {
     const h = new Harness();
-    h.brokers([1, 2]);
-    h.createTopic("t", 1, 2, { "unclean.leader.election.enable": "true" });
-    const first = h.partition("t", 0).leader;
-    const second = first === 1 ? 2 : 1;
+    const { first, second } = h.twoReplicaTopic({ "unclean.leader.election.enable": "true" });
     h.commit(h.controller.fenceBroker(first));
     h.commit(h.controller.fenceBroker(second));
     expect(h.partition("t", 0).leader).toBe(-1);

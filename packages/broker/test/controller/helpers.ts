@@ -106,6 +106,14 @@ export class Harness {
     return response.topics[0]!;
   }
 
+  /** Brokers 1 and 2 and topic t with one partition on both; `first` leads it. */
+  twoReplicaTopic(configs: Record<string, string> = {}): { first: number; second: number } {
+    this.brokers([1, 2]);
+    this.createTopic("t", 1, 2, configs);
+    const first = this.partition("t", 0).leader;
+    return { first, second: first === 1 ? 2 : 1 };
+  }
+
   partition(topic: string, partitionId: number) {
     const p = this.image.topics.byName.get(topic)?.partitions[partitionId];
     if (p === undefined) throw new Error(`no partition ${topic}-${partitionId}`);

@@ -154,10 +154,7 @@ describe("electLeaders", () => {
 
   it("unclean election picks a live out-of-ISR replica only when asked", () => {
     const h = new Harness();
-    h.brokers([1, 2]);
-    h.createTopic("t", 1, 2);
-    const first = h.partition("t", 0).leader;
-    const second = first === 1 ? 2 : 1;
+    const { first, second } = h.twoReplicaTopic();
     h.commit(h.controller.fenceBroker(first));
     h.commit(h.controller.fenceBroker(second));
     h.heartbeat(first);
