@@ -15,6 +15,7 @@ import { alterConfigsHandler } from "./33-alter-configs.js";
 import { createPartitionsHandler } from "./37-create-partitions.js";
 import { incrementalAlterConfigsHandler } from "./44-incremental-alter-configs.js";
 import { describeClusterHandler } from "./60-describe-cluster.js";
+import { describeQuorumBrokerHandler } from "./55-describe-quorum.js";
 import { offsetCommitHandler } from "./08-offset-commit.js";
 import { offsetFetchHandler } from "./09-offset-fetch.js";
 import { findCoordinatorHandler } from "./10-find-coordinator.js";
@@ -44,6 +45,8 @@ export const HANDLERS: readonly Handler[] = [
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
   describeClusterHandler,
+  // The metadata quorum (kafka-metadata-quorum.sh --bootstrap-server): answered or forwarded by the node.
+  describeQuorumBrokerHandler,
   // Consumer groups (group/): coordinator APIs.
   offsetCommitHandler,
   offsetFetchHandler,

@@ -194,6 +194,68 @@ describe("three combined brokers", () => {
     expect(got).not.toContain("to-other");
   });
 
+  it("DescribeQuorum on any broker listener names the active controller and the three voters", async () => {
+    const controllerId = (await metadata(brokers.get(1)!, [])).controllerId;
+    for (const b of live()) {
+      const c = await RawClient.connect(b.port);
+      try {
+        const res = await c.send(55, 1, {
+          topics: [{ topicName: "__cluster_metadata", partitions: [{ partitionIndex: 0 }] }],
+        });
+        const p = res.topics[0].partitions[0];
+        expect(p.errorCode).toBe(0);
+        expect(p.leaderId).toBe(controllerId);
+        expect(p.currentVoters.map((v: { replicaId: number }) => v.replicaId).sort()).toEqual([1, 2, 3]);
+      } finally {
+        c.close();
+      }
+    }
+  });
+
+  it("FindCoordinator names the coordinator partition's leader on every broker; others answer NOT_COORDINATOR", async () => {
+    const group = "spread-group";
+    const answers = [];
+    for (const b of live()) {
+      const c = await RawClient.connect(b.port);
+      try {
+        answers.push(await c.send(10, 3, { key: group, keyType: 0 }));
+      } finally {
+        c.close();
+      }
+    }
+    for (const a of answers) expect(a).toMatchObject({ errorCode: 0, nodeId: answers[0].nodeId });
+    const coordinatorId = answers[0].nodeId as number;
+    const offsets = await partitionsOf(brokers.get(1)!, "__consumer_offsets");
+    expect(offsets).toHaveLength(6);
+    expect(offsets.every((p) => p.replicaNodes.length === 3)).toBe(true); // min(RF 3, 3 live brokers)
+    for (const b of live()) {
+      const c = await RawClient.connect(b.port);
+      try {
+        const hb = await c.send(12, 3, { groupId: group, generationId: 1, memberId: "m", groupInstanceId: null });
+        if (b.nodeId === coordinatorId) expect(hb.errorCode).not.toBe(ErrorCode.NOT_COORDINATOR);
+        else expect(hb.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      } finally {
+        c.close();
+      }
+    }
+    // A consumer group bootstrapped from a non-coordinator broker reads the topic.
+    const other = live().find((b) => b.nodeId !== coordinatorId)!;
+    const kafka = new Kafka({ brokers: [other.bootstrap], logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: group, sessionTimeout: 6000, heartbeatInterval: 500 });
+    const seen: string[] = [];
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topic: "spread", fromBeginning: true });
+      await consumer.run({ eachMessage: async ({ message }) => void seen.push(String(message.value)) });
+      await until(
+        "the group consumes the 30 kcat records",
+        () => seen.filter((v) => v.startsWith("kcat-")).length >= 30,
+      );
+    } finally {
+      await consumer.disconnect();
+    }
+  });
+
   it("a closed broker's partitions get new leaders from the ISR (epoch +1) everywhere; kafkajs keeps producing", async () => {
     const before = await partitionsOf(brokers.get(1)!, "spread");
     const controllerId = (await metadata(brokers.get(1)!, [])).controllerId;
