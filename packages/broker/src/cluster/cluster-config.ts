@@ -8,6 +8,7 @@ import {
   hasRole,
   metadataLogDir,
   parseQuorumVoters,
+  quorumBootstrapServers,
   validateKRaftConfig,
 } from "../config/kraft.js";
 
@@ -50,11 +51,20 @@ function connectionGraceMs(config: BrokerConfig): number {
 /** Validates the KRaft keys together (C2's checks) and returns what a cluster node runs with. */
 export function clusterSettings(config: BrokerConfig): ClusterSettings {
   validateKRaftConfig(config);
-  const voters = parseQuorumVoters(config);
-  if (voters.length === 0) {
-    throw new ConfigError("controller.quorum.voters", "", "a non-empty list of id@host:port for a cluster node");
-  }
   const isController = hasRole(config, "controller");
+  let voters = parseQuorumVoters(config);
+  // A broker-only node may know the controllers by controller.quorum.bootstrap.servers alone
+  // (KIP-853): their ids are unknown (negative here) until DescribeQuorum names the leader.
+  if (voters.length === 0 && !isController) {
+    voters = quorumBootstrapServers(config).map((server, i) => ({ id: -(i + 1), ...server }));
+  }
+  if (voters.length === 0) {
+    throw new ConfigError(
+      "controller.quorum.voters",
+      "",
+      "a non-empty list of id@host:port for a cluster node (or controller.quorum.bootstrap.servers for a broker)",
+    );
+  }
   return {
     nodeId: config["node.id"],
     isBroker: hasRole(config, "broker"),

@@ -68,6 +68,8 @@ export class ControllerChannel {
   private connecting: Promise<Connection> | null = null;
   private target: QuorumVoter | null = null;
   private hint: number | null = null;
+  /** Controllers learned from DescribeQuorum v2's nodes (bootstrap servers have no ids). */
+  private readonly learned = new Map<number, QuorumVoter>();
   private nextVoter = 0;
   private inFlight = 0;
   private closed = false;
@@ -136,12 +138,16 @@ export class ControllerChannel {
         topics: [{ topicName: METADATA_TOPIC, partitions: [{ partitionIndex: 0 }] }],
       });
       leaderId = res.topics[0]?.partitions[0]?.leaderId ?? -1;
+      const listener = res.nodes?.find((n) => n.nodeId === leaderId)?.listeners[0];
+      if (listener !== undefined && leaderId > 0 && this.learned.size < 1000) {
+        this.learned.set(leaderId, { id: leaderId, host: listener.host, port: listener.port });
+      }
     } catch {
       // The hint is optional: fall through to the next voter.
     } finally {
       conn.close();
     }
-    if (leaderId > 0 && leaderId !== current && this.options.voters.some((v) => v.id === leaderId)) {
+    if (leaderId > 0 && leaderId !== current && this.voterById(leaderId) !== undefined) {
       this.hint = leaderId;
       this.stats.hintsFollowed++;
       return true;
@@ -149,9 +155,13 @@ export class ControllerChannel {
     return false;
   }
 
+  private voterById(id: number): QuorumVoter | undefined {
+    return this.options.voters.find((v) => v.id === id) ?? this.learned.get(id);
+  }
+
   private pickVoter(): QuorumVoter {
     const voters = this.options.voters;
-    const hinted = this.hint === null ? undefined : voters.find((v) => v.id === this.hint);
+    const hinted = this.hint === null ? undefined : this.voterById(this.hint);
     this.hint = null;
     if (hinted !== undefined) return hinted;
     const v = voters[this.nextVoter % voters.length]!;
@@ -182,7 +192,7 @@ export class ControllerChannel {
         this.connection = conn;
         this.target = voter;
         this.stats.connects++;
-        this.activeControllerId = voter.id;
+        this.activeControllerId = voter.id > 0 ? voter.id : -1; // bootstrap servers have no id
         conn.onClose = () => {
           if (this.connection === conn) this.drop();
         };

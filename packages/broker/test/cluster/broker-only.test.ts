@@ -3,9 +3,56 @@
 // __cluster_metadata-0), and loads a snapshot (FetchSnapshot) when it is too far behind.
 import type { CreateTopicsResponse } from "@gregor/protocol";
 import { describe, expect, it } from "vitest";
-import { CREATE_TOPICS, createTopicsRequest, startTestCluster, topicsNotController, until } from "./harness.js";
+import { join } from "node:path";
+import { type ClusterNode, startClusterNode } from "../../src/cluster/cluster-node.js";
+import { buildBrokerConfig } from "../../src/config/broker-config.js";
+import { formatStorage } from "../../src/metadata/meta-properties.js";
+import {
+  CREATE_TOPICS,
+  createTopicsRequest,
+  freePorts,
+  startTestCluster,
+  TEST_TIMEOUTS,
+  topicsNotController,
+  until,
+} from "./harness.js";
 
 describe("broker-only node", () => {
+  it("knows the controllers by controller.quorum.bootstrap.servers alone (KIP-853) and registers", async () => {
+    const cluster = await startTestCluster([1, 2, 3, 4], {}, [4]);
+    const dir = join(cluster.root, "node-5");
+    let node: ClusterNode | null = null;
+    try {
+      await cluster.activeController();
+      const bootstrap = [1, 2, 3].map((id) => {
+        const l = cluster.nodes.get(id)!.settings.controllerListener!;
+        return `${l.host}:${l.port}`;
+      });
+      const [port] = await freePorts(1);
+      await formatStorage({ dirs: [dir], clusterId: cluster.clusterId, nodeId: 5 });
+      const config = buildBrokerConfig({
+        "node.id": 5,
+        "process.roles": "broker",
+        "controller.quorum.bootstrap.servers": bootstrap.join(","),
+        "controller.listener.names": "CONTROLLER",
+        listeners: `PLAINTEXT://127.0.0.1:${port}`,
+        "log.dirs": dir,
+        ...TEST_TIMEOUTS,
+      });
+      node = await startClusterNode(config, { clusterId: cluster.clusterId });
+      expect(await node.lifecycle!.waitUnfenced(15_000)).toBe(true);
+      await until(
+        "node 5 in the controllers' image",
+        () => cluster.nodes.get(1)!.image().brokers.get(5)?.fenced === false,
+      );
+      await until("node 5 replays the log", () => node!.image().brokers.has(5));
+      expect(node.activeControllerId()).toBe((await cluster.activeController()).nodeId);
+    } finally {
+      await node?.close();
+      await cluster.close();
+    }
+  });
+
   it("registers, is unfenced, and its image follows the controllers' (entries, then a snapshot)", async () => {
     // A snapshot every 64 entries (the runtime's floor): 70 topics force one.
     const cluster = await startTestCluster([1, 2, 3, 4], { "metadata.log.max.record.bytes.between.snapshots": 1 }, [4]);
