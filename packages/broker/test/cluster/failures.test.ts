@@ -65,6 +65,8 @@ describe("cluster failures", () => {
     const cluster = await startTestCluster();
     try {
       const leader = await cluster.activeController();
+      // Every broker unfenced first, so the write below has records to commit (RF 1 fits).
+      await cluster.allUnfenced();
       const others = cluster.ids.filter((id) => id !== leader.nodeId);
       for (const id of others) await cluster.stop(id);
       const requestTimeoutMs = leader.settings.requestTimeoutMs;
