@@ -196,6 +196,7 @@ export class ControllerChannel {
         conn.onClose = () => {
           if (this.connection === conn) this.drop();
         };
+        if (voter.id < 0) void this.identify(conn);
         return conn;
       },
       (e: unknown) => {
@@ -205,6 +206,19 @@ export class ControllerChannel {
     );
     this.connecting = attempt;
     return attempt;
+  }
+
+  /** A bootstrap server has no id: ask it (DescribeQuorum); if it leads, that is the active id. */
+  private async identify(conn: Connection): Promise<void> {
+    try {
+      const res = await conn.request<DescribeQuorumResponse>(DESCRIBE_QUORUM, {
+        topics: [{ topicName: METADATA_TOPIC, partitions: [{ partitionIndex: 0 }] }],
+      });
+      const p = res.topics[0]?.partitions[0];
+      if (p?.errorCode === ErrorCode.NONE && this.connection === conn) this.activeControllerId = p.leaderId;
+    } catch {
+      // Only a name for logs and status; the connection itself is what matters.
+    }
   }
 
   /** Forgets the current connection without closing it. */
