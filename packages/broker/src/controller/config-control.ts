@@ -2,7 +2,7 @@
 // KIP-339): SET / DELETE / APPEND / SUBTRACT per key, one Config record per change. Topic configs
 // are checked with the broker's topic-config table; broker configs (resource name "" = every
 // broker, else a broker id) are stored as given — their dynamic validation is the broker's.
-import { ErrorCode } from "@gregor/protocol";
+import { ErrorCode, KafkaError } from "@gregor/protocol";
 import { ConfigType, TOPIC_KEYS, validateTopicConfig } from "../config/topic-config.js";
 import { configsOf, type ConfigMap, type MetadataImage } from "./image.js";
 import { ConfigResourceType, type ConfigRecord } from "./records.js";
@@ -15,22 +15,13 @@ import {
   type IncrementalAlterConfigsResponse,
 } from "./requests.js";
 
-class ConfigError extends Error {
-  constructor(
-    readonly errorCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 const listOf = (value: string | undefined): string[] =>
   value === undefined || value.trim() === "" ? [] : value.split(",").map((s) => s.trim());
 
 function checkResource(image: MetadataImage, resource: AlterConfigsResource): void {
   if (resource.resourceType === ConfigResourceType.TOPIC) {
     if (!image.topics.byName.has(resource.resourceName)) {
-      throw new ConfigError(
+      throw new KafkaError(
         ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
         `The topic '${resource.resourceName}' does not exist.`,
       );
@@ -39,14 +30,14 @@ function checkResource(image: MetadataImage, resource: AlterConfigsResource): vo
   }
   if (resource.resourceType === ConfigResourceType.BROKER) {
     if (resource.resourceName !== "" && !/^\d+$/.test(resource.resourceName)) {
-      throw new ConfigError(
+      throw new KafkaError(
         ErrorCode.INVALID_REQUEST,
         `Invalid broker resource name '${resource.resourceName}': a broker id, or "" for every broker`,
       );
     }
     return;
   }
-  throw new ConfigError(
+  throw new KafkaError(
     ErrorCode.INVALID_REQUEST,
     `Unsupported resource type ${resource.resourceType}: TOPIC (2) and BROKER (4) are supported`,
   );
@@ -63,14 +54,14 @@ function newValue(
   const isList = resourceType !== ConfigResourceType.TOPIC || TOPIC_KEYS[name]?.type === ConfigType.LIST;
   switch (op) {
     case AlterConfigOp.SET:
-      if (value === null) throw new ConfigError(ErrorCode.INVALID_REQUEST, `Null value not supported for: ${name}`);
+      if (value === null) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for: ${name}`);
       return value;
     case AlterConfigOp.DELETE:
       return null;
     case AlterConfigOp.APPEND:
     case AlterConfigOp.SUBTRACT: {
       if (!isList) {
-        throw new ConfigError(
+        throw new KafkaError(
           ErrorCode.INVALID_CONFIG,
           `Config value append/subtract is not allowed for config key: ${name}`,
         );
@@ -84,7 +75,7 @@ function newValue(
       return next.length === 0 ? null : next.join(",");
     }
     default:
-      throw new ConfigError(
+      throw new KafkaError(
         ErrorCode.INVALID_REQUEST,
         `Unknown config operation ${op}: 0 SET, 1 DELETE, 2 APPEND, 3 SUBTRACT`,
       );
@@ -98,12 +89,12 @@ function resourceRecords(image: MetadataImage, resource: AlterConfigsResource): 
   const records: ConfigRecord[] = [];
   for (const c of resource.configs) {
     if (seen.has(c.name))
-      throw new ConfigError(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${c.name}`);
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${c.name}`);
     seen.add(c.name);
     const value = newValue(resource.resourceType, current, c.name, c.configOperation, c.value);
     if (resource.resourceType === ConfigResourceType.TOPIC) {
       const error = validateTopicConfig(c.name, value);
-      if (error !== null) throw new ConfigError(ErrorCode.INVALID_CONFIG, error);
+      if (error !== null) throw new KafkaError(ErrorCode.INVALID_CONFIG, error);
     }
     if (value === null && !current.has(c.name)) continue;
     records.push({
@@ -129,8 +120,8 @@ export function incrementalAlterConfigs(
       if (!req.validateOnly) records.push(...changes);
       return { ...base, errorCode: ErrorCode.NONE, errorMessage: null };
     } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      return { ...base, errorCode: err.errorCode, errorMessage: err.message };
+      if (!(err instanceof KafkaError)) throw err;
+      return { ...base, errorCode: err.code, errorMessage: err.message };
     }
   });
   return { records, response: { responses } };

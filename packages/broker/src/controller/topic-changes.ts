@@ -1,7 +1,7 @@
 // DeleteTopics and CreatePartitions (Kafka's ReplicationControlManager.deleteTopic /
 // createPartitions). New partitions are placed like a new topic's, with the topic's replication
 // factor (that of its partition 0).
-import { ErrorCode } from "@gregor/protocol";
+import { ErrorCode, KafkaError } from "@gregor/protocol";
 import type { MetadataImage, TopicImage } from "./image.js";
 import { placeReplicas } from "./placement.js";
 import type { MetadataRecord } from "./records.js";
@@ -17,7 +17,6 @@ import type {
 } from "./requests.js";
 import {
   MAX_PARTITIONS_PER_TOPIC,
-  TopicError,
   checkAssignments,
   newPartition,
   replicationFactorError,
@@ -58,7 +57,7 @@ function newPartitionReplicas(
 ): number[][] {
   const current = topic.partitions.length;
   if (!Number.isSafeInteger(request.count) || request.count <= current) {
-    throw new TopicError(
+    throw new KafkaError(
       ErrorCode.INVALID_PARTITIONS,
       request.count === current
         ? `Topic already has ${current} partition(s).`
@@ -66,7 +65,7 @@ function newPartitionReplicas(
     );
   }
   if (request.count > MAX_PARTITIONS_PER_TOPIC) {
-    throw new TopicError(
+    throw new KafkaError(
       ErrorCode.INVALID_PARTITIONS,
       `Number of partitions must be at most ${MAX_PARTITIONS_PER_TOPIC}.`,
     );
@@ -75,7 +74,7 @@ function newPartitionReplicas(
   const added = request.count - current;
   if (request.assignments !== null) {
     if (request.assignments.length !== added) {
-      throw new TopicError(
+      throw new KafkaError(
         ErrorCode.INVALID_REPLICA_ASSIGNMENT,
         `Attempted to add ${added} additional partition(s), but only ${request.assignments.length} assignment(s) were specified.`,
       );
@@ -101,11 +100,11 @@ export function createPartitions(
   for (const request of req.topics) {
     try {
       if ((counts.get(request.name) ?? 0) > 1) {
-        throw new TopicError(ErrorCode.INVALID_REQUEST, "Duplicate topic name.");
+        throw new KafkaError(ErrorCode.INVALID_REQUEST, "Duplicate topic name.");
       }
       const topic = image.topics.byName.get(request.name);
       if (topic === undefined) {
-        throw new TopicError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${request.name}' does not exist.`);
+        throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${request.name}' does not exist.`);
       }
       const lists = newPartitionReplicas(image, topic, request, random);
       results.push({ name: request.name, errorCode: ErrorCode.NONE, errorMessage: null });
@@ -115,8 +114,8 @@ export function createPartitions(
         records.push(newPartition(image, topic.topicId, first + k, replicas));
       });
     } catch (err) {
-      if (!(err instanceof TopicError)) throw err;
-      results.push({ name: request.name, errorCode: err.errorCode, errorMessage: err.message });
+      if (!(err instanceof KafkaError)) throw err;
+      results.push({ name: request.name, errorCode: err.code, errorMessage: err.message });
     }
   }
   return { records, response: { results } };

@@ -1,7 +1,7 @@
 // CreateTopics, CreatePartitions and DeleteTopics (Kafka's ReplicationControlManager.createTopic /
 // createPartitions / deleteTopic). Placement is placement.ts; topic configs are validated by the
 // broker's own topic-config table so a value the broker would refuse never reaches the log.
-import { ErrorCode } from "@gregor/protocol";
+import { ErrorCode, KafkaError } from "@gregor/protocol";
 import { validateTopicConfig } from "../config/topic-config.js";
 import { topicNameError } from "../metadata/topic-name.js";
 import type { MetadataImage } from "./image.js";
@@ -24,15 +24,6 @@ export interface TopicDefaults {
   defaultReplicationFactor: number;
 }
 
-export class TopicError extends Error {
-  constructor(
-    readonly errorCode: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /** Brokers new replicas may go to: registered, unfenced, not shutting down. */
 export function usableBrokers(image: MetadataImage): UsableBroker[] {
   const acceptable = acceptableBrokers(image);
@@ -41,8 +32,8 @@ export function usableBrokers(image: MetadataImage): UsableBroker[] {
     .map((b) => ({ id: b.brokerId, rack: b.rack }));
 }
 
-export function replicationFactorError(rf: number, usable: number): TopicError {
-  return new TopicError(
+export function replicationFactorError(rf: number, usable: number): KafkaError {
+  return new KafkaError(
     ErrorCode.INVALID_REPLICATION_FACTOR,
     `Unable to replicate the partition ${rf} time(s): The target replication factor of ${rf} cannot be reached because only ${usable} broker(s) are registered.`,
   );
@@ -52,7 +43,7 @@ export function replicationFactorError(rf: number, usable: number): TopicError {
 export function checkAssignments(image: MetadataImage, assignments: readonly (readonly number[])[], rf?: number): void {
   let expected = rf;
   assignments.forEach((brokerIds, index) => {
-    const fail = (message: string) => new TopicError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, message);
+    const fail = (message: string) => new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, message);
     if (brokerIds.length === 0) throw fail(`The manual partition assignment includes an empty replica list.`);
     const seen = new Set<number>();
     for (const id of brokerIds) {
@@ -108,7 +99,7 @@ function topicAssignment(
 ): number[][] {
   if (topic.assignments.length > 0) {
     if (topic.numPartitions !== -1 || topic.replicationFactor !== -1) {
-      throw new TopicError(
+      throw new KafkaError(
         ErrorCode.INVALID_REQUEST,
         "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.",
       );
@@ -116,7 +107,7 @@ function topicAssignment(
     const sorted = [...topic.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
     sorted.forEach((a, i) => {
       if (a.partitionIndex !== i) {
-        throw new TopicError(
+        throw new KafkaError(
           ErrorCode.INVALID_REPLICA_ASSIGNMENT,
           "Partitions should be a consecutive 0-based integer sequence",
         );
@@ -133,7 +124,7 @@ function topicAssignment(
     throw partitionsError(numPartitions);
   }
   if (!Number.isSafeInteger(rf) || rf < 1) {
-    throw new TopicError(
+    throw new KafkaError(
       ErrorCode.INVALID_REPLICATION_FACTOR,
       "Replication factor must be larger than 0, or -1 to use the default value.",
     );
@@ -143,8 +134,8 @@ function topicAssignment(
   return placeReplicas(usable, { startPartition: 0, numPartitions, replicationFactor: rf }, random);
 }
 
-export function partitionsError(numPartitions: number): TopicError {
-  return new TopicError(
+export function partitionsError(numPartitions: number): KafkaError {
+  return new KafkaError(
     ErrorCode.INVALID_PARTITIONS,
     `Number of partitions must be in [1, ${MAX_PARTITIONS_PER_TOPIC}], got ${numPartitions}.`,
   );
@@ -153,10 +144,10 @@ export function partitionsError(numPartitions: number): TopicError {
 function checkTopicConfigs(topic: CreatableTopic): void {
   const seen = new Set<string>();
   for (const c of topic.configs) {
-    if (seen.has(c.name)) throw new TopicError(ErrorCode.INVALID_REQUEST, `Duplicate config name ${c.name}`);
+    if (seen.has(c.name)) throw new KafkaError(ErrorCode.INVALID_REQUEST, `Duplicate config name ${c.name}`);
     seen.add(c.name);
     const error = validateTopicConfig(c.name, c.value);
-    if (error !== null) throw new TopicError(ErrorCode.INVALID_CONFIG, error);
+    if (error !== null) throw new KafkaError(ErrorCode.INVALID_CONFIG, error);
   }
 }
 
@@ -194,19 +185,19 @@ export function createTopics(
     const base = { name: topic.name, topicId: "", numPartitions: -1, replicationFactor: -1 };
     try {
       if ((counts.get(topic.name) ?? 0) > 1) {
-        throw new TopicError(
+        throw new KafkaError(
           ErrorCode.INVALID_REQUEST,
           `Create topics request from client contains duplicate topic name ${topic.name}`,
         );
       }
       const nameError = topicNameError(topic.name);
-      if (nameError !== null) throw new TopicError(ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
+      if (nameError !== null) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, nameError);
       if (image.topics.byName.has(topic.name)) {
-        throw new TopicError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic.name}' already exists.`);
+        throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${topic.name}' already exists.`);
       }
       const collision = collidingTopic(image, topic.name);
       if (collision !== undefined) {
-        throw new TopicError(
+        throw new KafkaError(
           ErrorCode.INVALID_TOPIC_EXCEPTION,
           `Topic '${topic.name}' collides with existing topic: ${collision}`,
         );
@@ -240,8 +231,8 @@ export function createTopics(
         records.push(newPartition(image, topicId, partitionId, replicas));
       });
     } catch (err) {
-      if (!(err instanceof TopicError)) throw err;
-      topics.push({ ...base, errorCode: err.errorCode, errorMessage: err.message });
+      if (!(err instanceof KafkaError)) throw err;
+      topics.push({ ...base, errorCode: err.code, errorMessage: err.message });
     }
   }
   return { records, response: { topics } };
