@@ -68,12 +68,31 @@ class SimBroker {
     if (sim.chaos && sim.rng.chance(0.01)) {
       this.state = "down";
       this.downUntil = sim.now + sim.rng.int(100, 3 * SESSION_TIMEOUT_MS);
+      if (sim.rng.chance(0.5)) this.fastFence();
       return;
     }
     if (sim.chaos && this.state === "running" && sim.rng.chance(0.01)) this.state = "shuttingDown";
     if (this.waiting !== 0) return;
     if (this.state === "registering") this.send((c, now) => c.registerBroker(this.registration(), now));
     else this.send((c, now) => c.brokerHeartbeat(this.heartbeat(), now));
+  }
+
+  /**
+   * The runtime's fast path: the broker's controller connection dropped and did not come back
+   * within a grace, so the active controller fences it without waiting for the session.
+   */
+  private fastFence(): void {
+    const sim = this.sim;
+    const incarnation = this.incarnation;
+    sim.later(sim.rng.int(50, 400), () => {
+      if (this.state !== "down" || this.incarnation !== incarnation) return;
+      const target = this.controllerHint !== 0 ? this.controllerHint : sim.rng.int(1, sim.nodes.size);
+      sim.call(
+        target,
+        (c) => ({ records: c.fenceBroker(this.id), response: null }),
+        () => {},
+      );
+    });
   }
 
   private registration() {
