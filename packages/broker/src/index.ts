@@ -67,7 +67,16 @@ export { HANDLERS } from "./handlers/index.js";
 export { NO_RESPONSE, type Handler, type RequestContext, type NoResponse } from "./handlers/types.js";
 export { ErrorCode } from "./errors.js";
 export type { PartitionLog, AppendResult } from "./log/partition-log.js";
-export type { TopicManager, TopicState, PartitionState } from "./metadata/topic-manager.js";
+export type {
+  TopicManager,
+  TopicState,
+  PartitionState,
+  LeaderPartition,
+  LeaderLookup,
+  LeadershipListener,
+} from "./metadata/topic-manager.js";
+export type { TopicAdmin, CreateSpec, CreateResult, TopicResult } from "./metadata/topic-admin.js";
+export type { ClusterNode } from "./cluster/cluster-node.js";
 export { BrokerMetrics } from "./metrics/index.js";
 export { LogMaintenance, LOG_MAINTENANCE_MODULE, type CleanedPartition } from "./log/log-maintenance.js";
 export { createBrokerLogger, type BrokerLoggerOptions } from "./logger.js";

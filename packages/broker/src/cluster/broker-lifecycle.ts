@@ -121,8 +121,11 @@ export class BrokerLifecycleManager {
 
   private async run(): Promise<void> {
     while (!this.closed && !this.shouldShutDown) {
-      const ok = this.brokerEpoch < 0n ? await this.register() : await this.heartbeat();
+      const registering = this.brokerEpoch < 0n;
+      const ok = registering ? await this.register() : await this.heartbeat();
       if (this.closed || this.shouldShutDown) break;
+      // Registered: the first heartbeat (the one that can unfence) goes out at once, as in Kafka.
+      if (registering && ok) continue;
       const fast = !ok || this.isFenced || this.wantShutDown;
       await this.sleep(
         fast ? Math.min(FAST_HEARTBEAT_MS, this.options.heartbeatIntervalMs) : this.options.heartbeatIntervalMs,
