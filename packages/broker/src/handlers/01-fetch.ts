@@ -15,6 +15,7 @@ import {
   type FetchResponsePartitionData,
 } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
+import { leaderHint } from "../metadata/broker-endpoints.js";
 import type { FetchWaiter } from "../log/append-waiters.js";
 import type { PartitionLog } from "../log/partition-log.js";
 import { FetchDirectResponse, type FetchPartitionResult, type FetchTopicResult } from "../server/direct-response.js";
@@ -290,6 +291,38 @@ function caughtUp(s: BrokerServices, req: FetchRequest): boolean {
   return Number(fp.fetchOffset) === p.log.logEndOffset && p.log.logEndOffset >= p.log.logStartOffset;
 }
 
+/**
+ * KIP-951 (Fetch v12+ currentLeader as a tagged field): a response with a partition this broker
+ * does not lead is answered through the generated codec with the leader the image names. The
+ * direct encoder stays on the common path; this one is the rare re-routing case.
+ */
+function withLeaderHints(s: BrokerServices, f: FetchDirectResponse): FetchDirectResponse | FetchResponse {
+  const image = s.topics.image;
+  let hinted = false;
+  const responses = f.topics.map((t) => ({
+    topic: t.topic,
+    partitions: t.partitions.map((p): FetchResponsePartitionData => {
+      const out: FetchResponsePartitionData = {
+        partitionIndex: p.partitionIndex,
+        errorCode: p.errorCode,
+        highWatermark: BigInt(p.highWatermark),
+        lastStableOffset: BigInt(p.lastStableOffset),
+        logStartOffset: BigInt(p.logStartOffset),
+        abortedTransactions: p.abortedNull ? null : [],
+        preferredReadReplica: -1,
+        records: p.records,
+      };
+      const hint = leaderHint(image, p.errorCode, t.topic, p.partitionIndex, s.listenerName);
+      if (hint !== null) {
+        out.currentLeader = hint.currentLeader;
+        hinted = true;
+      }
+      return out;
+    }),
+  }));
+  return hinted ? { throttleTimeMs: 0, errorCode: 0, sessionId: 0, responses } : f;
+}
+
 export const fetchHandler: Handler<FetchRequest, FetchResponse | FetchDirectResponse, BrokerServices> = {
   apiKey: ApiKey.Fetch,
   minVersion: 4,
@@ -303,8 +336,11 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse | FetchDirectResp
       return waitForAppends(s, req, Math.max(1, req.minBytes), ctx.connectionId).then(() => readAll(s, req, state));
     }
     const first = readAll(s, req, state);
-    if (first instanceof Promise) return first.then((f) => waitIfShort(s, req, ctx, state, f));
-    return waitIfShort(s, req, ctx, state, first);
+    // An error answers at once (no long poll); NOT_LEADER_OR_FOLLOWER gets KIP-951's leader hint.
+    const answer = (f: FetchDirectResponse) =>
+      state.hasError ? withLeaderHints(s, f) : waitIfShort(s, req, ctx, state, f);
+    if (first instanceof Promise) return first.then(answer);
+    return answer(first);
   },
   errorResponse(req, errorCode) {
     return {

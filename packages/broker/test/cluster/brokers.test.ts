@@ -1,7 +1,7 @@
 // Three combined (broker,controller) brokers in one process on free ports, real sockets and data
 // dirs: the broker is a cluster member — Metadata lists every broker, topics are placed across
 // them by the active controller, each partition is led by the broker the image names, a
-// non-leader answers NOT_LEADER_OR_FOLLOWER with the leader (KIP-951), and a closed broker's
+// non-leader answers NOT_LEADER_OR_FOLLOWER with the leader (KIP-951, Produce and Fetch), and a closed broker's
 // partitions get new leaders from the ISR with a higher leader epoch while clients keep producing.
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -173,6 +173,10 @@ describe("three combined brokers", () => {
           rackId: "",
         });
         expect(fetched.responses[0].partitions[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        expect(fetched.responses[0].partitions[0].currentLeader).toEqual({
+          leaderId: p.leaderId,
+          leaderEpoch: p.leaderEpoch,
+        });
       } finally {
         toLeader.close();
         toOther.close();
