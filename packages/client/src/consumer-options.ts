@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clientSchema } from "./options.js";
+import { clientSchema, type ClientOptions } from "./options.js";
 
 export const consumerSchema = clientSchema
   .extend({
@@ -35,3 +35,23 @@ export const consumerSchema = clientSchema
 
 export type ConsumerOptions = z.input<typeof consumerSchema>;
 export type ResolvedConsumerOptions = z.output<typeof consumerSchema>;
+
+const CLIENT_KEYS = [
+  "bootstrapBrokers",
+  "clientId",
+  "connectTimeoutMs",
+  "requestTimeoutMs",
+  "maxInFlightRequests",
+  "metadataMaxAgeMs",
+  "retry",
+  "tls",
+  "sasl",
+  "logger",
+] as const;
+
+/** The client options among a consumer's options (what its Cluster is built from). */
+export function clientOptionsOf(options: ConsumerOptions): ClientOptions {
+  const client: Record<string, unknown> = {};
+  for (const name of CLIENT_KEYS) if (options[name] !== undefined) client[name] = options[name];
+  return client as unknown as ClientOptions;
+}

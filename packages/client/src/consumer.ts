@@ -3,19 +3,39 @@
 // as soon as a response is decoded, while the application works on buffered batches, until the
 // buffered bytes reach maxBufferedBytes (backpressure).
 import { ApiKey, type FetchResponse } from "@gregor/protocol";
-import { ASSIGNORS, type TopicPartitions } from "./assignors.js";
+import type { TopicPartitions } from "./assignors.js";
 import { Cluster } from "./cluster.js";
-import { consumerSchema, type ConsumerOptions, type ResolvedConsumerOptions } from "./consumer-options.js";
+import {
+  clientOptionsOf,
+  consumerSchema,
+  type ConsumerOptions,
+  type ResolvedConsumerOptions,
+} from "./consumer-options.js";
 import { GregorClientError, KafkaProtocolError, isStaleMetadataCode } from "./errors.js";
-import { GroupMember, type CommittedOffset } from "./group.js";
+import type { CommittedOffset, GroupMember } from "./group.js";
+import { ConsumerGroup } from "./internal/consumer-group.js";
 import { backoffMs } from "./internal/backoff.js";
-import { decodeRecords, scanRecords, type DecodeContext, type DecodedRecords } from "./internal/record-reader.js";
+import {
+  bufferedFetchOf,
+  FetchBuffer,
+  fetchableByLeader,
+  fetchRequest,
+  type BufferedFetch,
+  type PartitionData,
+} from "./internal/fetch.js";
+import {
+  newPartitionState,
+  partitionKey,
+  resolveResets,
+  setPosition,
+  type PartitionState,
+  type StartPosition,
+} from "./internal/partition-state.js";
+import { decodeRecords, type DecodedRecords } from "./internal/record-reader.js";
 import type { Message, MessageBatch } from "./message.js";
-import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, listOffsets } from "./offsets.js";
 import { parseOptions } from "./options.js";
 
-/** Where to start reading: an offset, earliest, latest, or the first record at/after a time. */
-export type StartPosition = bigint | "earliest" | "latest" | { timestamp: number };
+export type { StartPosition } from "./internal/partition-state.js";
 
 export interface PartitionAssignment {
   topic: string;
@@ -23,59 +43,31 @@ export interface PartitionAssignment {
   offset?: StartPosition;
 }
 
-interface PState {
-  topic: string;
-  partition: number;
-  fetchOffset: bigint | null;
-  reset: StartPosition | "none" | null;
-  consumed: bigint | null;
-  committed: bigint | null;
-  paused: boolean;
-  gen: number;
-  notBeforeMs: number;
-  highWatermark: bigint;
-}
-
-/** Fetched bytes of one partition, decoded into a MessageBatch when the application takes them. */
-interface Buffered {
-  records: Buffer;
-  /** Where decoding resumes (a fetch is handed out in MessageBatches of about BATCH_RECORDS). */
-  at: number;
-  ctx: DecodeContext;
-  highWatermark: bigint;
-  /** The offset after the last complete record batch. */
-  nextOffset: bigint;
-  state: PState;
-  gen: number;
-  sizeBytes: number;
-}
-
+/** The batch last handed to the application: its position counts as consumed on the next call. */
 interface Yielded {
-  state: PState;
-  gen: number;
+  state: PartitionState;
+  generation: number;
   nextOffset: bigint;
 }
 
 /**
  * A fetch is handed out in MessageBatches of whole record batches, closed once they hold this many
  * messages: the Message objects of a batch are short-lived, so they die in V8's young generation
- * instead of being promoted (a 1 MiB partition fetch of small records is ~8,000 of them).
+ * instead of being promoted.
  */
 const BATCH_RECORDS = 2048;
-const key = (t: string, p: number): string => `${t}\0${p}`;
 
 export class Consumer implements AsyncIterable<MessageBatch> {
   readonly cluster: Cluster;
-  private readonly o: ResolvedConsumerOptions;
-  private readonly parts = new Map<string, PState>();
-  private readonly buffer: Buffered[] = [];
-  private bufferHead = 0;
-  private bufferedBytes = 0;
+  private readonly options: ResolvedConsumerOptions;
+  private readonly partitions = new Map<string, PartitionState>();
+  private readonly buffer = new FetchBuffer();
   private readonly fetching = new Set<number>();
   private resolving = false;
   private waiter: (() => void) | null = null;
   private error: Error | null = null;
   private closed = false;
+  private group: ConsumerGroup | null = null;
   private member: GroupMember | null = null;
   private subscription: string[] | RegExp | null = null;
   private rejoining: Promise<void> | null = null;
@@ -85,148 +77,57 @@ export class Consumer implements AsyncIterable<MessageBatch> {
   private started = false;
 
   constructor(options: ConsumerOptions) {
-    this.o = parseOptions(consumerSchema, options, "consumer");
-    const client: Record<string, unknown> = {};
-    for (const k of [
-      "bootstrapBrokers",
-      "clientId",
-      "connectTimeoutMs",
-      "requestTimeoutMs",
-      "maxInFlightRequests",
-      "metadataMaxAgeMs",
-      "retry",
-      "tls",
-      "sasl",
-      "logger",
-    ] as const) {
-      if (options[k] !== undefined) client[k] = options[k];
-    }
-    this.cluster = new Cluster(client as unknown as ConsumerOptions);
+    this.options = parseOptions(consumerSchema, options, "consumer");
+    this.cluster = new Cluster(clientOptionsOf(options));
   }
 
   /** Reads the given partitions without a group (replaces any previous assignment). */
   assign(partitions: readonly PartitionAssignment[]): void {
     if (this.subscription !== null) throw new GregorClientError("assign() cannot be combined with subscribe()");
-    this.parts.clear();
-    for (const p of partitions) this.addPartition(p.topic, p.partition, p.offset ?? this.o.autoOffsetReset);
+    this.partitions.clear();
+    for (const p of partitions) this.addPartition(p.topic, p.partition, p.offset ?? this.options.autoOffsetReset);
     this.wake();
     this.pump();
   }
 
   /** Joins the consumer group `groupId` for these topics (or every topic matching the RegExp). */
   subscribe(topics: readonly string[] | RegExp): void {
-    if (this.o.groupId === undefined) throw new GregorClientError("subscribe() needs the groupId option");
-    if (this.subscription !== null || this.parts.size > 0)
+    if (this.options.groupId === undefined) throw new GregorClientError("subscribe() needs the groupId option");
+    if (this.subscription !== null || this.partitions.size > 0)
       throw new GregorClientError("already subscribed or assigned");
     this.subscription = topics instanceof RegExp ? topics : [...topics];
-    this.member = new GroupMember(
-      this.cluster,
-      {
-        groupId: this.o.groupId,
-        groupInstanceId: this.o.groupInstanceId ?? null,
-        sessionTimeoutMs: this.o.sessionTimeoutMs,
-        rebalanceTimeoutMs: this.o.rebalanceTimeoutMs,
-        heartbeatIntervalMs: this.o.heartbeatIntervalMs,
-        assignors: this.o.assignors.map((n) => ASSIGNORS[n]!),
-      },
-      {
-        subscription: () => this.resolveSubscription(),
-        onAssigned: (tps) => this.onAssigned(tps),
-        onRevoked: (tps) => this.onRevoked(tps),
-        onError: (e) => this.fail(e),
-        onRejoinNeeded: () => this.pump(),
-      },
-    );
+    this.group = new ConsumerGroup(this.cluster, this.options, this.options.groupId, this.subscription, {
+      partitions: this.partitions,
+      addPartition: (topic, partition, start) => this.addPartition(topic, partition, start),
+      fail: (e) => this.fail(e),
+      pump: () => this.pump(),
+    });
+    this.member = this.group.member;
   }
 
-  private async resolveSubscription(): Promise<string[]> {
-    const s = this.subscription!;
-    if (Array.isArray(s)) return s;
-    await this.cluster.refreshMetadata(null);
-    return [...this.cluster.topics.values()]
-      .filter((t) => !t.isInternal && (s as RegExp).test(t.name))
-      .map((t) => t.name)
-      .sort();
-  }
-
-  private async onAssigned(tps: TopicPartitions[]): Promise<void> {
-    const fresh: TopicPartitions[] = [];
-    for (const t of tps) {
-      const ps = t.partitions.filter((p) => !this.parts.has(key(t.topic, p)));
-      if (ps.length > 0) fresh.push({ topic: t.topic, partitions: ps });
-    }
-    if (fresh.length === 0) return;
-    const committed = await this.member!.fetchCommitted(fresh);
-    for (const t of fresh) {
-      for (const p of t.partitions) {
-        const c = committed.find((x) => x.topic === t.topic && x.partition === p);
-        const s = this.addPartition(t.topic, p, c && c.offset >= 0n ? c.offset : this.o.autoOffsetReset);
-        if (c && c.offset >= 0n) s.committed = c.offset;
-      }
-    }
-    this.cluster.log.info({ groupId: this.o.groupId, assigned: tps }, "partitions assigned");
-  }
-
-  private async onRevoked(tps: TopicPartitions[]): Promise<void> {
-    const revoked = tps
-      .flatMap((t) => t.partitions.map((p) => this.parts.get(key(t.topic, p))))
-      .filter((s): s is PState => s !== undefined);
-    if (this.o.autoCommit)
-      await this.commitStates(revoked).catch((e: Error) =>
-        this.cluster.log.warn({ err: e.message }, "commit on revoke failed"),
-      );
-    for (const s of revoked) {
-      s.gen++;
-      this.parts.delete(key(s.topic, s.partition));
-    }
-  }
-
-  private addPartition(topic: string, partition: number, start: StartPosition | "none"): PState {
-    const s: PState = {
-      topic,
-      partition,
-      fetchOffset: null,
-      reset: null,
-      consumed: null,
-      committed: null,
-      paused: false,
-      gen: 0,
-      notBeforeMs: 0,
-      highWatermark: -1n,
-    };
-    this.setPosition(s, start);
-    this.parts.set(key(topic, partition), s);
-    return s;
-  }
-
-  private setPosition(s: PState, start: StartPosition | "none"): void {
-    s.gen++;
-    if (typeof start === "bigint") {
-      s.fetchOffset = start;
-      s.consumed = start;
-      s.reset = null;
-    } else {
-      s.fetchOffset = null;
-      s.reset = start;
-    }
+  private addPartition(topic: string, partition: number, start: StartPosition | "none"): PartitionState {
+    const state = newPartitionState(topic, partition);
+    setPosition(state, start);
+    this.partitions.set(partitionKey(topic, partition), state);
+    return state;
   }
 
   /** Moves the next read of a partition (buffered records for it are dropped). */
   seek(topic: string, partition: number, offset: StartPosition): void {
-    const s = this.parts.get(key(topic, partition));
+    const s = this.partitions.get(partitionKey(topic, partition));
     if (!s) throw new GregorClientError(`${topic}-${partition} is not assigned to this consumer`);
-    this.setPosition(s, offset);
+    setPosition(s, offset);
     this.pump();
   }
 
   pause(partitions: readonly { topic: string; partition: number }[]): void {
     for (const p of partitions) {
-      const s = this.parts.get(key(p.topic, p.partition));
+      const s = this.partitions.get(partitionKey(p.topic, p.partition));
       if (!s || s.paused) continue;
       s.paused = true;
       // Drop what was fetched but not handed out; resume() refetches from the consumed position.
       if (s.consumed !== null) {
-        s.gen++;
+        s.generation++;
         s.fetchOffset = s.consumed;
       }
     }
@@ -234,23 +135,25 @@ export class Consumer implements AsyncIterable<MessageBatch> {
 
   resume(partitions: readonly { topic: string; partition: number }[]): void {
     for (const p of partitions) {
-      const s = this.parts.get(key(p.topic, p.partition));
+      const s = this.partitions.get(partitionKey(p.topic, p.partition));
       if (s) s.paused = false;
     }
     this.pump();
   }
 
   paused(): { topic: string; partition: number }[] {
-    return [...this.parts.values()].filter((s) => s.paused).map((s) => ({ topic: s.topic, partition: s.partition }));
+    return [...this.partitions.values()]
+      .filter((s) => s.paused)
+      .map((s) => ({ topic: s.topic, partition: s.partition }));
   }
 
   assignment(): { topic: string; partition: number }[] {
-    return [...this.parts.values()].map((s) => ({ topic: s.topic, partition: s.partition }));
+    return [...this.partitions.values()].map((s) => ({ topic: s.topic, partition: s.partition }));
   }
 
   /** The next offset to be handed out per partition (null while unknown). */
   position(topic: string, partition: number): bigint | null {
-    const s = this.parts.get(key(topic, partition));
+    const s = this.partitions.get(partitionKey(topic, partition));
     return s ? (s.consumed ?? s.fetchOffset) : null;
   }
 
@@ -259,7 +162,7 @@ export class Consumer implements AsyncIterable<MessageBatch> {
     if (!this.member) throw new GregorClientError("commit() needs a group: set groupId and use subscribe()");
     if (offsets) return this.member.commit(offsets);
     this.markConsumed();
-    await this.commitStates([...this.parts.values()]);
+    await this.commitStates([...this.partitions.values()]);
   }
 
   async committed(partitions: readonly TopicPartitions[]): Promise<CommittedOffset[]> {
@@ -267,23 +170,19 @@ export class Consumer implements AsyncIterable<MessageBatch> {
     return this.member.fetchCommitted(partitions);
   }
 
-  private async commitStates(states: readonly PState[]): Promise<void> {
-    if (!this.member) return;
-    const todo = states.filter((s) => s.consumed !== null && s.consumed !== s.committed);
-    if (todo.length === 0) return;
-    await this.member.commit(todo.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.consumed! })));
-    for (const s of todo) s.committed = s.consumed;
+  private async commitStates(states: readonly PartitionState[]): Promise<void> {
+    await this.group?.commitStates(states);
   }
 
   private start(): void {
     if (this.started) return;
     this.started = true;
-    if (this.member && this.o.autoCommit) {
+    if (this.member && this.options.autoCommit) {
       this.autoCommitTimer = setInterval(() => {
-        this.commitStates([...this.parts.values()]).catch((e: Error) =>
+        this.commitStates([...this.partitions.values()]).catch((e: Error) =>
           this.cluster.log.warn({ err: e.message }, "auto-commit failed"),
         );
-      }, this.o.autoCommitIntervalMs);
+      }, this.options.autoCommitIntervalMs);
       this.autoCommitTimer.unref();
     }
     this.pump();
@@ -310,36 +209,20 @@ export class Consumer implements AsyncIterable<MessageBatch> {
         },
         (e: Error) => this.fail(e),
       );
-      if (this.parts.size === 0) return;
+      if (this.partitions.size === 0) return;
     }
-    if (!this.resolving && [...this.parts.values()].some((s) => s.fetchOffset === null && !s.paused))
+    if (!this.resolving && [...this.partitions.values()].some((s) => s.fetchOffset === null && !s.paused))
       void this.resolvePositions();
-    if (this.bufferedBytes >= this.o.maxBufferedBytes) return;
+    if (this.buffer.bytes >= this.options.maxBufferedBytes) return;
     const now = Date.now();
-    const byLeader = new Map<number, PState[]>();
-    let wakeAt = Infinity;
-    let needMetadata = false;
-    for (const s of this.parts.values()) {
-      if (s.paused || s.fetchOffset === null) continue;
-      if (s.notBeforeMs > now) {
-        wakeAt = Math.min(wakeAt, s.notBeforeMs);
-        continue;
-      }
-      const leader = this.cluster.leaderOf(s.topic, s.partition);
-      if (leader < 0) {
-        needMetadata = true;
-        continue;
-      }
-      if (this.fetching.has(leader)) continue;
-      let l = byLeader.get(leader);
-      if (!l) {
-        l = [];
-        byLeader.set(leader, l);
-      }
-      l.push(s);
-    }
+    const { byLeader, wakeAt, needMetadata } = fetchableByLeader(
+      this.partitions.values(),
+      this.cluster,
+      this.fetching,
+      now,
+    );
     if (needMetadata) {
-      const topics = [...new Set([...this.parts.values()].map((s) => s.topic))];
+      const topics = [...new Set([...this.partitions.values()].map((s) => s.topic))];
       this.cluster.topicMetadata(topics, false).then(
         () => this.pump(),
         (e: Error) => this.retryLater(e),
@@ -366,42 +249,8 @@ export class Consumer implements AsyncIterable<MessageBatch> {
   private async resolvePositions(): Promise<void> {
     this.resolving = true;
     try {
-      const todo = [...this.parts.values()].filter((s) => s.fetchOffset === null && !s.paused && s.reset !== null);
-      const none = todo.find((s) => s.reset === "none");
-      if (none)
-        throw new GregorClientError(
-          `no committed offset for ${none.topic}-${none.partition} and autoOffsetReset is "none"`,
-        );
-      const gens = todo.map((s) => s.gen);
-      const ts = (r: StartPosition | "none"): bigint =>
-        r === "earliest"
-          ? EARLIEST_TIMESTAMP
-          : r === "latest"
-            ? LATEST_TIMESTAMP
-            : BigInt((r as { timestamp: number }).timestamp);
-      const answers = await listOffsets(
-        this.cluster,
-        todo.map((s) => ({ topic: s.topic, partition: s.partition, timestamp: ts(s.reset!) })),
-        this.isolation(),
-      );
-      todo.forEach((s, i) => {
-        if (s.gen !== gens[i] || this.parts.get(key(s.topic, s.partition)) !== s) return;
-        const a = answers.find((x) => x.topic === s.topic && x.partition === s.partition);
-        if (!a) return;
-        // No record at/after the timestamp: start at the end, like Kafka's consumer.
-        let offset = a.offset;
-        if (offset < 0n)
-          offset =
-            answers.find((x) => x.topic === s.topic && x.partition === s.partition && x.timestamp === LATEST_TIMESTAMP)
-              ?.offset ?? -1n;
-        if (offset < 0n) {
-          s.reset = "latest";
-          return;
-        }
-        s.fetchOffset = offset;
-        s.consumed = offset;
-        s.reset = null;
-      });
+      const todo = [...this.partitions.values()].filter((s) => s.fetchOffset === null && !s.paused && s.reset !== null);
+      await resolveResets(this.cluster, todo, this.isolation(), (s) => this.isAssigned(s));
     } catch (e) {
       if (e instanceof GregorClientError && !e.retriable) this.fail(e);
       else this.retryLater(e as Error);
@@ -411,61 +260,29 @@ export class Consumer implements AsyncIterable<MessageBatch> {
     this.pump();
   }
 
-  private isolation(): number {
-    return this.o.isolationLevel === "read_committed" ? 1 : 0;
+  private isAssigned(state: PartitionState): boolean {
+    return this.partitions.get(partitionKey(state.topic, state.partition)) === state;
   }
 
-  private async fetch(leader: number, states: PState[]): Promise<void> {
+  private isolation(): number {
+    return this.options.isolationLevel === "read_committed" ? 1 : 0;
+  }
+
+  private async fetch(leader: number, states: PartitionState[]): Promise<void> {
     this.fetching.add(leader);
-    const gens = states.map((s) => s.gen);
+    const generations = states.map((s) => s.generation);
     const offsets = states.map((s) => s.fetchOffset!);
     try {
-      const byTopic = new Map<
-        string,
-        {
-          partition: number;
-          currentLeaderEpoch: number;
-          fetchOffset: bigint;
-          lastFetchedEpoch: number;
-          logStartOffset: bigint;
-          partitionMaxBytes: number;
-        }[]
-      >();
-      states.forEach((s, i) => {
-        let l = byTopic.get(s.topic);
-        if (!l) {
-          l = [];
-          byTopic.set(s.topic, l);
-        }
-        l.push({
-          partition: s.partition,
-          currentLeaderEpoch: -1,
-          fetchOffset: offsets[i]!,
-          lastFetchedEpoch: -1,
-          logStartOffset: -1n,
-          partitionMaxBytes: this.o.maxPartitionBytes,
-        });
-      });
       const c = await this.cluster.broker(leader);
-      const res = await c.request<FetchResponse>(ApiKey.Fetch, {
-        replicaId: -1,
-        maxWaitMs: this.o.maxWaitMs,
-        minBytes: this.o.minBytes,
-        maxBytes: this.o.maxBytes,
-        isolationLevel: this.isolation(),
-        sessionId: 0,
-        sessionEpoch: -1,
-        topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-        forgottenTopicsData: [],
-        rackId: "",
-      });
+      const request = fetchRequest(states, offsets, this.options, this.isolation());
+      const res = await c.request<FetchResponse>(ApiKey.Fetch, request);
       if (res.errorCode) throw new KafkaProtocolError(res.errorCode, "Fetch");
       for (const t of res.responses) {
         for (const p of t.partitions) {
           const i = states.findIndex((s) => s.topic === t.topic && s.partition === p.partitionIndex);
           const s = states[i];
-          if (!s || s.gen !== gens[i] || this.parts.get(key(s.topic, s.partition)) !== s) continue;
-          await this.onPartitionData(s, offsets[i]!, p, gens[i]!);
+          if (!s || s.generation !== generations[i] || !this.isAssigned(s)) continue;
+          await this.onPartitionData(s, offsets[i]!, p, generations[i]!);
         }
       }
     } catch (e) {
@@ -486,17 +303,17 @@ export class Consumer implements AsyncIterable<MessageBatch> {
   }
 
   private async onPartitionData(
-    s: PState,
+    s: PartitionState,
     fetchOffset: bigint,
-    p: FetchResponse["responses"][number]["partitions"][number],
-    gen: number,
+    p: PartitionData,
+    generation: number,
   ): Promise<void> {
     if (p.errorCode !== 0) {
       if (p.errorCode === 1) {
         // OFFSET_OUT_OF_RANGE
-        if (this.o.autoOffsetReset === "none")
+        if (this.options.autoOffsetReset === "none")
           throw new KafkaProtocolError(1, `${s.topic}-${s.partition} at offset ${fetchOffset}`);
-        this.setPosition(s, this.o.autoOffsetReset);
+        setPosition(s, this.options.autoOffsetReset);
         return;
       }
       if (isStaleMetadataCode(p.errorCode) || new KafkaProtocolError(p.errorCode).retriable) {
@@ -506,42 +323,16 @@ export class Consumer implements AsyncIterable<MessageBatch> {
       }
       throw new KafkaProtocolError(p.errorCode, `Fetch ${s.topic}-${s.partition}`);
     }
-    s.highWatermark = p.highWatermark;
-    const records = p.records;
-    if (!records || (Buffer.isBuffer(records) && records.length === 0)) return;
-    const buf = Buffer.isBuffer(records) ? records : Buffer.concat(records as Buffer[]);
-    const aborted =
-      this.isolation() === 1
-        ? (p.abortedTransactions ?? []).map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset }))
-        : null;
-    const ctx: DecodeContext = {
-      topic: s.topic,
-      partition: s.partition,
-      fetchOffset,
-      checkCrcs: this.o.checkCrcs,
-      aborted,
-    };
-    const scanned = scanRecords(buf, ctx);
-    if (scanned.nextOffset > fetchOffset) s.fetchOffset = scanned.nextOffset;
-    if (scanned.sizeBytes === 0) return;
-    this.buffer.push({
-      records: buf.subarray(0, scanned.sizeBytes),
-      at: 0,
-      ctx,
-      highWatermark: p.highWatermark,
-      nextOffset: scanned.nextOffset,
-      state: s,
-      gen,
-      sizeBytes: scanned.sizeBytes,
-    });
-    this.bufferedBytes += scanned.sizeBytes;
+    const fetched = bufferedFetchOf(s, fetchOffset, p, generation, this.options.checkCrcs, this.isolation());
+    if (fetched === undefined) return;
+    this.buffer.push(fetched);
     this.wake();
   }
 
   private markConsumed(): void {
     const y = this.lastYielded;
     this.lastYielded = null;
-    if (y && y.state.gen === y.gen) y.state.consumed = y.nextOffset;
+    if (y && y.state.generation === y.generation) y.state.consumed = y.nextOffset;
   }
 
   /**
@@ -556,47 +347,41 @@ export class Consumer implements AsyncIterable<MessageBatch> {
     for (;;) {
       if (this.error) throw this.error;
       if (this.closed) return null;
-      while (this.bufferHead < this.buffer.length) {
-        const b = this.buffer[this.bufferHead]!;
+      for (let b = this.buffer.peek(); b !== undefined; b = this.buffer.peek()) {
         const batch = this.isCurrent(b) ? await this.decode(b) : null;
-        if (b.at >= b.records.length || !this.isCurrent(b)) this.dropHead(b);
+        if (b.resumeAt >= b.records.length || !this.isCurrent(b)) this.dropHead(b);
         if (batch === null) continue;
-        this.lastYielded = { state: b.state, gen: b.gen, nextOffset: batch.nextOffset };
+        this.lastYielded = { state: b.state, generation: b.generation, nextOffset: batch.nextOffset };
         return batch;
       }
-      if (deadline === Infinity) await new Promise<void>((r) => (this.waiter = r));
-      else {
-        const left = deadline - Date.now();
-        if (left <= 0) return null;
-        let timer: NodeJS.Timeout | undefined;
-        await new Promise<void>((r) => {
-          this.waiter = r;
-          timer = setTimeout(() => {
-            if (this.waiter === r) this.waiter = null;
-            r();
-          }, left);
-        });
-        clearTimeout(timer);
-      }
+      const waitMs = deadline - Date.now();
+      if (waitMs <= 0) return null;
+      await this.waitForData(waitMs);
     }
   }
 
-  private dropHead(b: Buffered): void {
-    if (this.buffer[this.bufferHead] !== b) return;
-    this.buffer[this.bufferHead++] = undefined as unknown as Buffered;
-    if (this.bufferHead === this.buffer.length) {
-      this.buffer.length = 0;
-      this.bufferHead = 0;
-    }
-    const wasFull = this.bufferedBytes >= this.o.maxBufferedBytes;
-    this.bufferedBytes -= b.sizeBytes;
-    if (wasFull && this.bufferedBytes < this.o.maxBufferedBytes) this.pump();
+  /** Waits until woken (data, error, close) or `waitMs` passed (Infinity: no timer). */
+  private async waitForData(waitMs: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await new Promise<void>((resolve) => {
+      this.waiter = resolve;
+      if (waitMs !== Infinity)
+        timer = setTimeout(() => {
+          if (this.waiter === resolve) this.waiter = null;
+          resolve();
+        }, waitMs);
+    });
+    clearTimeout(timer);
   }
 
-  private isCurrent(b: Buffered): boolean {
-    return (
-      b.state.gen === b.gen && !b.state.paused && this.parts.get(key(b.state.topic, b.state.partition)) === b.state
-    );
+  private dropHead(fetch: BufferedFetch): void {
+    const wasFull = this.buffer.bytes >= this.options.maxBufferedBytes;
+    if (!this.buffer.dropHead(fetch)) return;
+    if (wasFull && this.buffer.bytes < this.options.maxBufferedBytes) this.pump();
+  }
+
+  private isCurrent(fetch: BufferedFetch): boolean {
+    return fetch.state.generation === fetch.generation && !fetch.state.paused && this.isAssigned(fetch.state);
   }
 
   /**
@@ -604,14 +389,14 @@ export class Consumer implements AsyncIterable<MessageBatch> {
    * partition's position back at it and throws, so the next call refetches and fails again (as Java's
    * consumer does) until the application seeks past it.
    */
-  private async decode(b: Buffered): Promise<MessageBatch | null> {
+  private async decode(b: BufferedFetch): Promise<MessageBatch | null> {
     let decoded: DecodedRecords;
     try {
-      const d = decodeRecords(b.records, b.ctx, b.at, BATCH_RECORDS);
+      const d = decodeRecords(b.records, b.context, b.resumeAt, BATCH_RECORDS);
       decoded = d instanceof Promise ? await d : d;
-      b.at = decoded.resumeAt;
+      b.resumeAt = decoded.resumeAt;
     } catch (e) {
-      if (this.isCurrent(b)) this.setPosition(b.state, b.ctx.fetchOffset);
+      if (this.isCurrent(b)) setPosition(b.state, b.context.fetchOffset);
       this.pump();
       throw e;
     }
@@ -655,8 +440,8 @@ export class Consumer implements AsyncIterable<MessageBatch> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.markConsumed();
-    if (this.member && this.o.autoCommit)
-      await this.commitStates([...this.parts.values()]).catch((e: Error) =>
+    if (this.member && this.options.autoCommit)
+      await this.commitStates([...this.partitions.values()]).catch((e: Error) =>
         this.cluster.log.warn({ err: e.message }, "final commit failed"),
       );
     this.closed = true;
