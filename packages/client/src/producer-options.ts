@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { clientSchema } from "./options.js";
+import { clientSchema, type ClientOptions } from "./options.js";
 import type { Partitioner } from "./partitioner.js";
 
 export const producerSchema = clientSchema
@@ -52,3 +52,23 @@ export const producerSchema = clientSchema
 
 export type ProducerOptions = z.input<typeof producerSchema>;
 export type ResolvedProducerOptions = z.output<typeof producerSchema>;
+
+/** The client options among a producer's options (what its Cluster is built from). */
+export function clientOptionsOf(options: ProducerOptions): ClientOptions {
+  const {
+    acks: _acks,
+    lingerMs: _lingerMs,
+    batchSize: _batchSize,
+    compression: _compression,
+    idempotent: _idempotent,
+    maxInFlightRequestsPerConnection: _maxInFlight,
+    deliveryTimeoutMs: _deliveryTimeoutMs,
+    ackTimeoutMs: _ackTimeoutMs,
+    bufferMemory: _bufferMemory,
+    maxRequestSize: _maxRequestSize,
+    partitioner: _partitioner,
+    random: _random,
+    ...clientOptions
+  } = options;
+  return clientOptions;
+}

@@ -7,11 +7,26 @@ import { ApiKey, type InitProducerIdResponse, type ProduceResponse } from "@greg
 import { type CompressionCodec, compressionCodecByName } from "@gregor/protocol";
 import { Cluster } from "./cluster.js";
 import { GregorClientError, KafkaProtocolError, KafkaTimeoutError, isStaleMetadataCode } from "./errors.js";
-import { BatchBuilder, stamp, type Bytes, type HeaderInput } from "./internal/batch-builder.js";
+import { stamp, type Bytes, type HeaderInput } from "./internal/batch-builder.js";
+import {
+  addOwner,
+  failCall,
+  newBatch,
+  newProducerPartition,
+  resolveOwners,
+  type ProducerBatch,
+  type ProducerPartition,
+  type SendCall,
+} from "./internal/producer-batch.js";
 import { backoffMs } from "./internal/backoff.js";
 import { parseOptions } from "./options.js";
 import { StickyPartitions, murmur2Partitioner } from "./partitioner.js";
-import { producerSchema, type ProducerOptions, type ResolvedProducerOptions } from "./producer-options.js";
+import {
+  clientOptionsOf,
+  producerSchema,
+  type ProducerOptions,
+  type ResolvedProducerOptions,
+} from "./producer-options.js";
 
 export interface ProducerRecord {
   key?: Bytes;
@@ -29,46 +44,13 @@ export interface RecordMetadata {
   offset: bigint;
 }
 
-interface SendCall {
-  results: RecordMetadata[];
-  remaining: number;
-  done: boolean;
-  resolve: (r: RecordMetadata[]) => void;
-  reject: (e: Error) => void;
-}
-
-interface Batch {
-  builder: BatchBuilder;
-  bytes: Buffer | null;
-  sealing: Promise<Buffer> | null;
-  createdMs: number;
-  notBeforeMs: number;
-  attempts: number;
-  baseSequence: number;
-  // Runs of records belonging to one send() call: owner, index of its first record, count.
-  owners: SendCall[];
-  ownerStart: number[];
-  ownerCount: number[];
-}
-
-interface PartitionState {
-  topic: string;
-  partition: number;
-  open: Batch | null;
-  queue: Batch[];
-  inFlight: number;
-  nextSequence: number;
-  /** Idempotence: the sequence after the last acknowledged batch (what the broker expects next). */
-  ackedSequence: number;
-}
-
 export class Producer {
   readonly cluster: Cluster;
-  private readonly o: ResolvedProducerOptions;
+  private readonly options: ResolvedProducerOptions;
   private readonly codec: CompressionCodec;
   private readonly sticky: StickyPartitions;
-  private readonly partitions = new Map<string, PartitionState[]>();
-  private readonly active = new Set<PartitionState>();
+  private readonly partitions = new Map<string, ProducerPartition[]>();
+  private readonly active = new Set<ProducerPartition>();
   private readonly brokerInFlight = new Map<number, number>();
   private bufferedBytes = 0;
   private outstandingBatches = 0;
@@ -85,32 +67,17 @@ export class Producer {
   private ready = false;
 
   constructor(options: ProducerOptions) {
-    this.o = parseOptions(producerSchema, options, "producer");
-    const {
-      acks: _a,
-      lingerMs: _l,
-      batchSize: _b,
-      compression: _c,
-      idempotent: _i,
-      maxInFlightRequestsPerConnection: _m,
-      deliveryTimeoutMs: _d,
-      ackTimeoutMs: _t,
-      bufferMemory: _bm,
-      maxRequestSize: _mr,
-      partitioner: _p,
-      random: _r,
-      ...clientOptions
-    } = options;
-    this.cluster = new Cluster(clientOptions);
-    this.codec = compressionCodecByName(this.o.compression)!;
-    this.sticky = new StickyPartitions(this.o.random ?? Math.random);
+    this.options = parseOptions(producerSchema, options, "producer");
+    this.cluster = new Cluster(clientOptionsOf(options));
+    this.codec = compressionCodecByName(this.options.compression)!;
+    this.sticky = new StickyPartitions(this.options.random ?? Math.random);
   }
 
   /** Connects to the cluster and, when idempotent, obtains a producer id. Called by send() if needed. */
   connect(): Promise<void> {
     this.connecting ??= (async () => {
       await this.cluster.refreshMetadata([]);
-      if (this.o.idempotent) await this.initProducerId();
+      if (this.options.idempotent) await this.initProducerId();
     })();
     this.connecting.catch(() => {
       this.connecting = null;
@@ -134,9 +101,9 @@ export class Producer {
         return;
       }
       const e = new KafkaProtocolError(res.errorCode, "InitProducerId");
-      if (!e.retriable || attempt >= this.o.retry.retries) throw e;
+      if (!e.retriable || attempt >= this.options.retry.retries) throw e;
       await new Promise((r) =>
-        setTimeout(r, backoffMs(attempt, this.o.retry.initialRetryTimeMs, this.o.retry.maxRetryTimeMs)),
+        setTimeout(r, backoffMs(attempt, this.options.retry.initialRetryTimeMs, this.options.retry.maxRetryTimeMs)),
       );
     }
   }
@@ -156,14 +123,13 @@ export class Producer {
       await this.connect();
       this.ready = true;
     }
-    if (this.bufferedBytes >= this.o.bufferMemory) await new Promise<void>((r) => this.spaceWaiters.push(r));
+    if (this.bufferedBytes >= this.options.bufferMemory) await new Promise<void>((r) => this.spaceWaiters.push(r));
     let states = this.partitions.get(topic);
     const meta = this.cluster.topics.get(topic);
     if (states === undefined || meta === undefined || meta.partitions.length !== states.length) {
       const [t] = await this.cluster.topicMetadata([topic]);
       states = this.partitions.get(topic) ?? [];
-      for (let p = states.length; p < t!.partitions.length; p++)
-        states.push({ topic, partition: p, open: null, queue: [], inFlight: 0, nextSequence: 0, ackedSequence: 0 });
+      for (let p = states.length; p < t!.partitions.length; p++) states.push(newProducerPartition(topic, p));
       this.partitions.set(topic, states);
     }
     const count = states.length;
@@ -181,11 +147,12 @@ export class Producer {
         const r = list[i]!;
         let partition = r.partition ?? -1;
         const key = r.key === undefined ? null : typeof r.key === "string" ? Buffer.from(r.key) : r.key;
-        if (partition < 0 && this.o.partitioner) partition = this.o.partitioner({ topic, key, partitionCount: count });
+        if (partition < 0 && this.options.partitioner)
+          partition = this.options.partitioner({ topic, key, partitionCount: count });
         if (partition < 0 && key !== null) partition = murmur2Partitioner({ topic, key, partitionCount: count });
         if (partition < 0) partition = this.sticky.partition(topic, count);
         if (partition >= count) {
-          this.fail(
+          failCall(
             call,
             new GregorClientError(`partition ${partition} does not exist in topic ${topic} (${count} partitions)`),
           );
@@ -198,7 +165,7 @@ export class Producer {
   }
 
   private append(
-    p: PartitionState,
+    p: ProducerPartition,
     call: SendCall,
     index: number,
     timestamp: number,
@@ -215,34 +182,17 @@ export class Producer {
       this.active.add(p);
       b.builder.tryAppend(timestamp, key, value, headers);
     }
-    const n = b.owners.length - 1;
-    if (n >= 0 && b.owners[n] === call && b.ownerStart[n]! + b.ownerCount[n]! === index) b.ownerCount[n]!++;
-    else {
-      b.owners.push(call);
-      b.ownerStart.push(index);
-      b.ownerCount.push(1);
-    }
+    addOwner(b, call, index);
     if (b.builder.isFull()) this.closeOpen(p, now);
   }
 
-  private newBatch(now: number): Batch {
+  private newBatch(now: number): ProducerBatch {
     this.outstandingBatches++;
-    return {
-      builder: new BatchBuilder(this.o.batchSize),
-      bytes: null,
-      sealing: null,
-      createdMs: now,
-      notBeforeMs: 0,
-      attempts: 0,
-      baseSequence: -1,
-      owners: [],
-      ownerStart: [],
-      ownerCount: [],
-    };
+    return newBatch(this.options.batchSize, now);
   }
 
   /** Moves the open batch to the send queue, compressing it. */
-  private closeOpen(p: PartitionState, _now: number): void {
+  private closeOpen(p: ProducerPartition, _now: number): void {
     const b = p.open;
     if (b === null) return;
     p.open = null;
@@ -287,9 +237,9 @@ export class Producer {
   private drain(): void {
     if (this.closed && this.flushing === 0) return;
     const now = Date.now();
-    const linger = this.o.lingerMs;
+    const linger = this.options.lingerMs;
     let nextWakeMs = Infinity;
-    const requests = new Map<number, PartitionState[]>();
+    const requests = new Map<number, ProducerPartition[]>();
     let needMetadata = false;
     for (const p of this.active) {
       if (p.queue.length === 0 && p.open === null) {
@@ -303,7 +253,7 @@ export class Producer {
       }
       const busy = this.brokerInFlight.get(leader) ?? 0;
       const planned = requests.get(leader);
-      if (busy >= this.o.maxInFlightRequestsPerConnection) continue;
+      if (busy >= this.options.maxInFlightRequestsPerConnection) continue;
       if (p.queue.length === 0 && p.open !== null) {
         const due = p.open.createdMs + linger;
         if (this.flushing === 0 && due > now) {
@@ -318,7 +268,7 @@ export class Producer {
         nextWakeMs = Math.min(nextWakeMs, b.notBeforeMs);
         continue;
       }
-      if (this.o.idempotent && p.inFlight > 0 && b.attempts > 0) continue; // resend retries only after earlier batches settle
+      if (this.options.idempotent && p.inFlight > 0 && b.attempts > 0) continue; // resend retries only after earlier batches settle
       if (planned) planned.push(p);
       else requests.set(leader, [p]);
     }
@@ -335,17 +285,17 @@ export class Producer {
     }
   }
 
-  private sendRequest(leader: number, parts: PartitionState[]): void {
-    const batches: Batch[] = [];
-    const chosen: PartitionState[] = [];
+  private sendRequest(leader: number, parts: ProducerPartition[]): void {
+    const batches: ProducerBatch[] = [];
+    const chosen: ProducerPartition[] = [];
     const byTopic = new Map<string, { index: number; records: Buffer }[]>();
     let size = 0;
     for (const p of parts) {
       const b = p.queue[0]!;
-      if (size > 0 && size + b.bytes!.length > this.o.maxRequestSize) continue;
+      if (size > 0 && size + b.bytes!.length > this.options.maxRequestSize) continue;
       p.queue.shift();
       size += b.bytes!.length;
-      if (this.o.idempotent && b.baseSequence < 0) {
+      if (this.options.idempotent && b.baseSequence < 0) {
         b.baseSequence = p.nextSequence;
         p.nextSequence = (p.nextSequence + b.builder.count) % 0x80000000; // wraps like Kafka's
         stamp(b.bytes!, this.producerId, this.producerEpoch, b.baseSequence);
@@ -362,11 +312,11 @@ export class Producer {
       list.push({ index: p.partition, records: b.bytes! });
     }
     this.brokerInFlight.set(leader, (this.brokerInFlight.get(leader) ?? 0) + 1);
-    const acks = this.o.acks;
+    const acks = this.options.acks;
     const body = {
       transactionalId: null,
       acks,
-      timeoutMs: this.o.ackTimeoutMs,
+      timeoutMs: this.options.ackTimeoutMs,
       topicData: [...byTopic].map(([name, partitionData]) => ({ name, partitionData })),
     };
     const settle = (): void => {
@@ -392,7 +342,7 @@ export class Producer {
       );
   }
 
-  private onResponse(parts: PartitionState[], batches: Batch[], res: ProduceResponse | undefined): void {
+  private onResponse(parts: ProducerPartition[], batches: ProducerBatch[], res: ProduceResponse | undefined): void {
     for (let i = 0; i < batches.length; i++) {
       const p = parts[i]!;
       const b = batches[i]!;
@@ -422,7 +372,7 @@ export class Producer {
    * can be: on a first send the broker's sequence state is ahead of what it ever wrote (it accepted a
    * later batch of ours before this one), so acknowledging would silently lose the batch's records.
    */
-  private onDuplicate(p: PartitionState, b: Batch): void {
+  private onDuplicate(p: ProducerPartition, b: ProducerBatch): void {
     if (b.attempts > 1) {
       this.completeBatch(p, b, -1n);
       return;
@@ -434,22 +384,23 @@ export class Producer {
     this.failBatch(b, err);
   }
 
-  private retryOrFail(p: PartitionState, b: Batch, err: Error, code: number): void {
+  private retryOrFail(p: ProducerPartition, b: ProducerBatch, err: Error, code: number): void {
     const now = Date.now();
     let retriable = err instanceof GregorClientError && err.retriable;
     // OUT_OF_ORDER_SEQUENCE_NUMBER after an earlier batch of this partition failed: resend in order.
     // An earlier batch is unacknowledged (queued for a retry or still in flight): the gap fills in.
-    if (code === 45 && this.o.idempotent && b.baseSequence !== p.ackedSequence) retriable = true;
+    if (code === 45 && this.options.idempotent && b.baseSequence !== p.ackedSequence) retriable = true;
     if (code >= 0 && isStaleMetadataCode(code)) this.cluster.invalidate(p.topic);
-    if (!retriable || b.attempts > this.o.retry.retries || now - b.createdMs >= this.o.deliveryTimeoutMs) {
+    if (!retriable || b.attempts > this.options.retry.retries || now - b.createdMs >= this.options.deliveryTimeoutMs) {
       const e =
-        retriable && now - b.createdMs >= this.o.deliveryTimeoutMs
-          ? new KafkaTimeoutError(`delivery timed out after ${this.o.deliveryTimeoutMs} ms: ${err.message}`)
+        retriable && now - b.createdMs >= this.options.deliveryTimeoutMs
+          ? new KafkaTimeoutError(`delivery timed out after ${this.options.deliveryTimeoutMs} ms: ${err.message}`)
           : err;
       this.failBatch(b, e);
       return;
     }
-    b.notBeforeMs = now + backoffMs(b.attempts - 1, this.o.retry.initialRetryTimeMs, this.o.retry.maxRetryTimeMs);
+    b.notBeforeMs =
+      now + backoffMs(b.attempts - 1, this.options.retry.initialRetryTimeMs, this.options.retry.maxRetryTimeMs);
     // Keep the queue in sequence order so retried batches go out before later ones.
     let at = 0;
     while (at < p.queue.length && p.queue[at]!.attempts > 0 && p.queue[at]!.baseSequence < b.baseSequence) at++;
@@ -461,48 +412,21 @@ export class Producer {
     );
   }
 
-  private completeBatch(p: PartitionState, b: Batch, baseOffset: bigint): void {
+  private completeBatch(p: ProducerPartition, b: ProducerBatch, baseOffset: bigint): void {
     if (b.baseSequence >= 0) p.ackedSequence = (b.baseSequence + b.builder.count) % 0x80000000;
-    const topic = p.topic;
-    const partition = p.partition;
-    let offsetDelta = 0;
-    for (let r = 0; r < b.owners.length; r++) {
-      const call = b.owners[r]!;
-      const start = b.ownerStart[r]!;
-      const n = b.ownerCount[r]!;
-      if (!call.done) {
-        const results = call.results;
-        if (baseOffset < 0n) for (let i = 0; i < n; i++) results[start + i] = { topic, partition, offset: -1n };
-        else {
-          const base = baseOffset + BigInt(offsetDelta);
-          for (let i = 0; i < n; i++) results[start + i] = { topic, partition, offset: base + BigInt(i) };
-        }
-        call.remaining -= n;
-        if (call.remaining === 0) {
-          call.done = true;
-          call.resolve(results);
-        }
-      }
-      offsetDelta += n;
-    }
+    resolveOwners(b, p.topic, p.partition, baseOffset);
     this.releaseBatch(b);
   }
 
-  private failBatch(b: Batch, err: Error): void {
-    for (const call of b.owners) this.fail(call, err);
+  private failBatch(b: ProducerBatch, err: Error): void {
+    for (const call of b.owners) failCall(call, err);
     this.releaseBatch(b);
   }
 
-  private fail(call: SendCall, err: Error): void {
-    if (call.done) return;
-    call.done = true;
-    call.reject(err);
-  }
-
-  private releaseBatch(b: Batch): void {
+  private releaseBatch(b: ProducerBatch): void {
     this.bufferedBytes -= b.builder.sizeBytes;
     this.outstandingBatches--;
-    if (this.bufferedBytes < this.o.bufferMemory && this.spaceWaiters.length > 0)
+    if (this.bufferedBytes < this.options.bufferMemory && this.spaceWaiters.length > 0)
       for (const w of this.spaceWaiters.splice(0)) w();
     if (this.outstandingBatches === 0 && this.idleWaiters.length > 0) for (const w of this.idleWaiters.splice(0)) w();
   }
@@ -511,7 +435,7 @@ export class Producer {
     if (this.metadataRefresh !== null) return;
     const topics = [...this.partitions.keys()];
     this.metadataRefresh = (async () => {
-      await new Promise((r) => setTimeout(r, this.o.retry.initialRetryTimeMs));
+      await new Promise((r) => setTimeout(r, this.options.retry.initialRetryTimeMs));
       try {
         await this.cluster.refreshMetadata(topics, true);
       } catch (e) {
