@@ -6,7 +6,7 @@
 import { resolve as resolvePath } from "node:path";
 import { pino, type Logger } from "pino";
 import { type ClusterNode, startClusterNode } from "./cluster/cluster-node.js";
-import { buildBrokerConfig, type BrokerConfig, type ConfigOverrides } from "./config/broker-config.js";
+import { buildBrokerConfig, type BrokerConfig, type ConfigOverrides, type Listener } from "./config/broker-config.js";
 import { brokerListener, configWarnings, effectiveAdvertisedListeners, isSingleNodeQuorum } from "./config/kraft.js";
 import { CLUSTER_MODULE } from "./handlers/55-describe-quorum.js";
 import { HANDLERS } from "./handlers/index.js";
@@ -113,24 +113,24 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   const port = await server.listen(listener.host, listener.port);
   const node = await startNode(config, options, listener, port, inMemory, logger, server, logFactory);
   services.cluster = node.cluster;
-  (services as { clusterId: string }).clusterId = node.cluster.clusterId;
+  services.clusterId = node.cluster.clusterId;
   services.admin = new TopicAdmin(node.cluster, topics, logger, config["controller.quorum.request.timeout.ms"]);
-  node.cluster.publisher.subscribe((image) => void topics.update(image));
-  await topics.update(node.cluster.image());
-  services.setModule(CLUSTER_MODULE, node.cluster);
-  await becomeReady(config, options, node.cluster, topics, dataDir, logger);
-
-  const started: { module: BrokerModule; instance: unknown }[] = [];
-  for (const module of [...MODULES, ...(options.modules ?? [])]) {
-    const instance = await module.start(services);
-    services.setModule(module.name, instance);
-    started.push({ module, instance });
+  const running: Running = { config, logger, services, server, node, topics, logFactory, started: [] };
+  try {
+    node.cluster.publisher.subscribe((image) => void topics.update(image));
+    await topics.update(node.cluster.image());
+    services.setModule(CLUSTER_MODULE, node.cluster);
+    await becomeReady(config, options, node.cluster, topics, dataDir, logger);
+    for (const module of [...MODULES, ...(options.modules ?? [])]) {
+      const instance = await module.start(services);
+      services.setModule(module.name, instance);
+      running.started.push({ module, instance });
+    }
+  } catch (err) {
+    await shutdown(running);
+    throw err;
   }
-  const advertised = effectiveAdvertisedListeners(node.config).find((l) => l.name === listener.name);
-  const boundHost =
-    listener.host === "" || listener.host === "0.0.0.0" || listener.host === "::" ? "localhost" : listener.host;
-  const host = advertised !== undefined && advertised.host !== "" ? advertised.host : boundHost;
-  const advertisedPort = advertised !== undefined && advertised.port !== 0 ? advertised.port : port;
+  const { host, port: advertisedPort } = advertisedAddress(node.config, listener, port);
   services.endpoint = { nodeId: config["node.id"], host, port: advertisedPort, rack: config["broker.rack"] };
   const startupMs = performance.now() - t0;
   logger.info(
@@ -146,33 +146,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     },
     `broker started in ${startupMs.toFixed(1)} ms`,
   );
-
   let closing: Promise<void> | null = null;
-  const close = (): Promise<void> => {
-    closing ??= (async () => {
-      // Kafka's order: hand leaderships over while still serving, then stop.
-      const ok = await node.cluster.lifecycle?.controlledShutdown(
-        Math.min(CONTROLLED_SHUTDOWN_MAX_MS, config["broker.session.timeout.ms"]),
-      );
-      if (ok === false) logger.warn("controlled shutdown not confirmed by the controller in time; stopping anyway");
-      services.closing = true;
-      services.appendWaiters.completeAll();
-      await server.close();
-      for (const { module, instance } of started.reverse()) {
-        try {
-          await module.close?.(instance);
-        } catch (err) {
-          logger.error({ err, module: module.name }, "module close failed");
-        }
-      }
-      await node.cluster.close();
-      await topics.close();
-      await logFactory.close();
-      await node.cleanup();
-      logger.info({}, "broker stopped");
-    })();
-    return closing;
-  };
   return {
     bootstrap: `${host === "localhost" ? "127.0.0.1" : host}:${advertisedPort}`,
     host,
@@ -183,8 +157,63 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     services,
     cluster: node.cluster,
     startupMs,
-    close,
+    close: () => {
+      closing ??= shutdown(running);
+      return closing;
+    },
   };
+}
+
+/** Where clients reach this broker: its advertised listener of the same name, else the bound one. */
+function advertisedAddress(config: BrokerConfig, listener: Listener, port: number): { host: string; port: number } {
+  const advertised = effectiveAdvertisedListeners(config).find((l) => l.name === listener.name);
+  const boundHost =
+    listener.host === "" || listener.host === "0.0.0.0" || listener.host === "::" ? "localhost" : listener.host;
+  return {
+    host: advertised !== undefined && advertised.host !== "" ? advertised.host : boundHost,
+    port: advertised !== undefined && advertised.port !== 0 ? advertised.port : port,
+  };
+}
+
+interface Running {
+  config: BrokerConfig;
+  logger: Logger;
+  services: BrokerServices;
+  server: BrokerServer;
+  node: StartedNode;
+  topics: TopicManager;
+  logFactory: LogFactory;
+  started: { module: BrokerModule; instance: unknown }[];
+}
+
+/** Kafka's order: hand leaderships over while still serving, then stop listener, modules, node, logs. */
+async function shutdown(r: Running): Promise<void> {
+  const ok = await r.node.cluster.lifecycle?.controlledShutdown(
+    Math.min(CONTROLLED_SHUTDOWN_MAX_MS, r.config["broker.session.timeout.ms"]),
+  );
+  if (ok === false) r.logger.warn("controlled shutdown not confirmed by the controller in time; stopping anyway");
+  r.services.closing = true;
+  r.services.appendWaiters.completeAll();
+  await r.server.close();
+  for (const { module, instance } of r.started.reverse()) {
+    try {
+      await module.close?.(instance);
+    } catch (err) {
+      r.logger.error({ err, module: module.name }, "module close failed");
+    }
+  }
+  await r.node.cluster.close();
+  await r.topics.close();
+  await r.logFactory.close();
+  await r.node.cleanup();
+  r.logger.info({}, "broker stopped");
+}
+
+interface StartedNode {
+  cluster: ClusterNode;
+  /** The config the node runs with (bound ports, embedded quorum). */
+  config: BrokerConfig;
+  cleanup: () => Promise<void>;
 }
 
 /** Bounded like the cluster node's own controlled shutdown, well inside a SIGTERM's 15 s. */
@@ -200,7 +229,7 @@ async function startNode(
   logger: Logger,
   server: BrokerServer,
   logFactory: LogFactory,
-): Promise<{ cluster: ClusterNode; config: BrokerConfig; cleanup: () => Promise<void> }> {
+): Promise<StartedNode> {
   const node = await nodeConfig(config, listener, port, inMemory);
   try {
     const clusterId = options.clusterId;

@@ -50,7 +50,8 @@ export class BrokerServices {
 
   constructor(
     readonly config: BrokerConfig,
-    readonly clusterId: string,
+    /** Set again by start-up once the cluster node has read (or written) meta.properties. */
+    public clusterId: string,
     readonly topics: TopicManager,
     readonly logger: Logger,
     /** Wall clock (ms); injectable for tests. */
