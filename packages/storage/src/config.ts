@@ -48,7 +48,7 @@ export interface LogConfig {
   /**
    * Bytes written per group-commit writev (at least one append). Two groups are written at once,
    * so appenders validate the next batches while earlier groups are being written; 4 MiB groups
-   * keep the thread-pool hand-offs (tens of microseconds each on a VM) rare under heavy load.
+   * keep the thread-pool hand-offs rare under heavy load.
    */
   maxGroupCommitBytes: number;
   /** Bound on appended bytes waiting for the writer; beyond it appends wait, in order. */

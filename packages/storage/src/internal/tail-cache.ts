@@ -117,9 +117,9 @@ export class TailCache {
     // A large append handed over by its caller becomes a slab of its own (no copy), never
     // recycled (the caller's references to it live on) but released when dropped (releaseAdopted).
     // One not handed over and large for the cache (it would stay cached for less than 32 appends
-    // of its size) is not cached at all: copying megabytes per append cost more than the file
-    // reads it saves a tailing reader (1 MiB appends into the default 16 MiB cache ran at ~60% of
-    // a plain write loop with the copy, ~90% without), and the cache starts afresh after it.
+    // of its size) is not cached at all: copying megabytes per append costs the appender more than
+    // the file reads it saves a tailing reader (figures in bench/RESULTS.md), and the cache starts
+    // afresh after it.
     if (!adopt && buf.length >= Math.max(UNCACHED_APPEND_BYTES, this.maxBytes / 32)) {
       this.clear();
       return undefined;
@@ -310,9 +310,9 @@ export class TailCache {
 /**
  * Frees the memory of a dropped adopted append now rather than whenever the GC gets to its
  * Buffer: a buffer that lived in the cache for a while is likely in V8's old generation by then,
- * and with a steady stream of large appends each new append drew fresh, cold memory (measured:
- * ~1.5x the page faults and 3x the mark-compacts per GiB, 1 MiB appends ~25% slower than with the
- * cache off). Moving the memory into a new, unreferenced ArrayBuffer (a transfer, no copy)
+ * and with a steady stream of large appends each new append drew fresh, cold memory (more page
+ * faults and mark-compacts per GiB, slower appends than with the cache off; see bench/RESULTS.md).
+ * Moving the memory into a new, unreferenced ArrayBuffer (a transfer, no copy)
  * leaves it to the next scavenge. Only for a buffer spanning an ArrayBuffer of its own: the caller
  * handed it over (`transfer`), nothing the cache lent out refers to it, and it is written. Its
  * holders' views read as empty from then on.
