@@ -1,11 +1,11 @@
 // One log segment: `<20-digit baseOffset>.log` plus its `.index` and `.timeindex`.
 import { open, readFile, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
-import { writev, writevSync } from "node:fs";
 import { join } from "node:path";
 import { assert } from "@gregor/protocol/util";
 import { scanHeaders, scanValid, readFully, type HeaderInfo } from "./file-scan.js";
 import type { BatchMeta } from "./batch.js";
 import { OffsetIndex } from "./offset-index.js";
+import { writevFully, writevFullySync } from "./positional-write.js";
 import { TimeIndex } from "./time-index.js";
 
 /** Append groups up to this size are written with a synchronous writev (see Segment.append). */
@@ -161,48 +161,20 @@ export class LogSegment {
     // event loop keeps serving (and validating the next appends) while megabytes are copied.
     if (totalBytes <= SYNC_WRITE_MAX_BYTES) {
       try {
-        this.writeAt(buffers, totalBytes, start);
+        writevFullySync(this.fh.fd, buffers, totalBytes, start);
         return Promise.resolve();
       } catch (e) {
         return Promise.reject(e);
       }
     }
-    return this.writeAsync(buffers, totalBytes, start);
+    return writevFully(this.fh.fd, buffers, totalBytes, start);
   }
 
   /** Writes `buffers` at `writeEnd` synchronously (no write may be in flight); commit follows. */
   writeNow(buffers: Buffer[], totalBytes: number): void {
     assert(this.writing === 0, "synchronous write with writes in flight");
     this.writing = totalBytes;
-    this.writeAt(buffers, totalBytes, this.size);
-  }
-
-  private writeAt(buffers: Buffer[], totalBytes: number, start: number): void {
-    let written = 0;
-    let pending = buffers;
-    while (written < totalBytes) {
-      const bytesWritten = writevSync(this.fh.fd, pending, start + written);
-      assert(bytesWritten > 0, "writev wrote nothing");
-      written += bytesWritten;
-      if (written < totalBytes) pending = remainder(buffers, written);
-    }
-  }
-
-  /** Async writev through fs.writev on the raw fd (lighter than FileHandle.writev's promise path). */
-  private writeAsync(buffers: Buffer[], totalBytes: number, start: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      let written = 0;
-      const next = (pending: Buffer[]): void => {
-        writev(this.fh.fd, pending, start + written, (err, bytesWritten) => {
-          if (err !== null) return reject(err);
-          if (bytesWritten <= 0) return reject(new Error("writev wrote nothing"));
-          written += bytesWritten;
-          if (written < totalBytes) next(remainder(buffers, written));
-          else resolve();
-        });
-      };
-      next(buffers);
-    });
+    writevFullySync(this.fh.fd, buffers, totalBytes, this.size);
   }
 
   /**
@@ -455,18 +427,6 @@ export class LogSegment {
     await rm(this.logPath, { force: true });
     await Promise.all([rm(this.indexPath, { force: true }), rm(this.timeIndexPath, { force: true })]);
   }
-}
-
-function remainder(buffers: Buffer[], skip: number): Buffer[] {
-  const out: Buffer[] = [];
-  for (const b of buffers) {
-    if (skip >= b.length) skip -= b.length;
-    else {
-      out.push(skip > 0 ? b.subarray(skip) : b);
-      skip = 0;
-    }
-  }
-  return out;
 }
 
 async function readOptional(path: string): Promise<Buffer | undefined> {
