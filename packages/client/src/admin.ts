@@ -24,6 +24,7 @@ import { decodeAssignment, fetchCommittedOffsets, type CommittedOffset } from ".
 import type { TopicPartitions } from "./assignors.js";
 import { listOffsets, type OffsetAnswer, type OffsetQuery } from "./offsets.js";
 import type { ClientOptions } from "./options.js";
+import { groupBy } from "./internal/group-by.js";
 
 export interface NewTopic {
   topic: string;
@@ -292,15 +293,7 @@ export class Admin {
   /** Sets a group's committed offsets (the group must have no active members, as with Kafka's tool). */
   async setOffsets(groupId: string, offsets: readonly CommittedOffset[]): Promise<void> {
     const c = await this.cluster.coordinator(groupId);
-    const byTopic = new Map<string, CommittedOffset[]>();
-    for (const o of offsets) {
-      let l = byTopic.get(o.topic);
-      if (!l) {
-        l = [];
-        byTopic.set(o.topic, l);
-      }
-      l.push(o);
-    }
+    const byTopic = groupBy(offsets, (item) => item.topic);
     const res = await c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, {
       groupId,
       generationIdOrMemberEpoch: -1,

@@ -24,6 +24,7 @@ import type { Cluster } from "./cluster.js";
 import type { Connection } from "./connection.js";
 import { GregorClientError, KafkaProtocolError, ResponseDecodeError } from "./errors.js";
 import { backoffMs, sleep } from "./internal/backoff.js";
+import { groupBy } from "./internal/group-by.js";
 
 export interface GroupOptions {
   groupId: string;
@@ -277,15 +278,7 @@ export class GroupMember {
   /** Commits offsets (the next offset to read, Kafka's convention). */
   async commit(offsets: readonly CommittedOffset[]): Promise<void> {
     if (offsets.length === 0) return;
-    const byTopic = new Map<string, CommittedOffset[]>();
-    for (const o of offsets) {
-      let l = byTopic.get(o.topic);
-      if (!l) {
-        l = [];
-        byTopic.set(o.topic, l);
-      }
-      l.push(o);
-    }
+    const byTopic = groupBy(offsets, (item) => item.topic);
     const c = await this.coord();
     const res = await c.request<OffsetCommitResponse>(ApiKey.OffsetCommit, {
       groupId: this.o.groupId,

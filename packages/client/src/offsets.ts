@@ -4,6 +4,7 @@ import { ApiKey, type ListOffsetsResponse } from "@gregor/protocol";
 import type { Cluster } from "./cluster.js";
 import { KafkaProtocolError, isStaleMetadataCode } from "./errors.js";
 import { backoffMs, sleep } from "./internal/backoff.js";
+import { groupBy } from "./internal/group-by.js";
 
 export const EARLIEST_TIMESTAMP = -2n;
 export const LATEST_TIMESTAMP = -1n;
@@ -48,15 +49,7 @@ export async function listOffsets(
     let lastErr: Error | null = null;
     await Promise.all(
       [...byLeader].map(async ([leader, qs]) => {
-        const byTopic = new Map<string, OffsetQuery[]>();
-        for (const q of qs) {
-          let l = byTopic.get(q.topic);
-          if (!l) {
-            l = [];
-            byTopic.set(q.topic, l);
-          }
-          l.push(q);
-        }
+        const byTopic = groupBy(qs, (item) => item.topic);
         const c = await cluster.broker(leader);
         // v4/v5 only add currentLeaderEpoch (we send -1); librdkafka's mock cluster mis-parses v4/v5
         // requests with several partitions, so non-flexible brokers get v3 at most.
