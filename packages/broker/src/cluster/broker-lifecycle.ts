@@ -83,6 +83,8 @@ export class BrokerLifecycleManager {
   async controlledShutdown(timeoutMs: number): Promise<boolean> {
     if (this.closed) return false;
     if (this.brokerEpoch < 0n) return true; // never registered: nothing to hand over
+    // Asked once already (the broker's close, then the node's): no second bounded wait.
+    if (this.state === "SHUTTING_DOWN") return this.shouldShutDown;
     this.wantShutDown = true;
     this.state = "PENDING_CONTROLLED_SHUTDOWN";
     this.wake?.();

@@ -190,6 +190,8 @@ function clusterNode(parts: NodeParts): ClusterNode {
         Math.min(CONTROLLED_SHUTDOWN_MAX_MS, settings.brokerSessionTimeoutMs),
       );
       if (!ok) logger.warn("controlled shutdown not confirmed by the controller in time; stopping anyway");
+      // The channel first: a heartbeat still waiting on an absent controller fails now.
+      channel?.close();
       await lifecycle.close();
     }
     channel?.close();
