@@ -41,6 +41,20 @@ export interface CompactionStats {
   skipped?: "cleanup.policy=delete" | "nothing dirty" | "aborted";
 }
 
+/** The stats of a pass that cleaned nothing (yet) from `firstDirtyOffset`. */
+export function noCompaction(firstDirtyOffset: number): CompactionStats {
+  return {
+    bytesBefore: 0,
+    bytesAfter: 0,
+    recordsRemoved: 0,
+    tombstonesRemoved: 0,
+    batchesRemoved: 0,
+    segmentsCleaned: 0,
+    firstDirtyOffset,
+    cleanedUpTo: firstDirtyOffset,
+  };
+}
+
 export interface CompactOptions {
   /** Nothing reaching this offset is cleaned (default: the log end offset). */
   highWatermark?: number;
@@ -117,16 +131,7 @@ export async function compactLog(
 ): Promise<CompactionStats> {
   const generation = host.generation();
   const range = rangeOf(host, nowMs, options.highWatermark);
-  const stats: CompactionStats = {
-    bytesBefore: 0,
-    bytesAfter: 0,
-    recordsRemoved: 0,
-    tombstonesRemoved: 0,
-    batchesRemoved: 0,
-    segmentsCleaned: 0,
-    firstDirtyOffset: range.firstDirtyOffset,
-    cleanedUpTo: range.firstDirtyOffset,
-  };
+  const stats = noCompaction(range.firstDirtyOffset);
   // With nothing dirty a pass can still expire tombstones of the clean part.
   if (range.dirtyBytes === 0 && range.cleanBytes === 0) return { ...stats, skipped: "nothing dirty" };
   const segments = [...host.segments()];

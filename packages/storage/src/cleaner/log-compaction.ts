@@ -7,7 +7,14 @@ import type { CheckpointFiles } from "../internal/checkpoint.js";
 import type { LocalLog } from "../internal/local-log.js";
 import type { LogState } from "../internal/log-state.js";
 import type { LogSegment } from "../internal/segment.js";
-import { compactLog, rangeOf, type CompactOptions, type CompactionHost, type CompactionStats } from "./cleaner.js";
+import {
+  compactLog,
+  noCompaction,
+  rangeOf,
+  type CompactOptions,
+  type CompactionHost,
+  type CompactionStats,
+} from "./cleaner.js";
 import { serializeCleanerCheckpoint, truncatePasses, type CleanableRange, type CleanerCheckpoint } from "./plan.js";
 
 /** What compaction needs from its log (Log builds it over its own parts). */
@@ -57,18 +64,7 @@ export class LogCompaction {
       .catch(() => {})
       .then(async (): Promise<CompactionStats> => {
         if (!compactionEnabled(this.log.config)) {
-          const at = this.state.firstDirtyOffset;
-          return {
-            bytesBefore: 0,
-            bytesAfter: 0,
-            recordsRemoved: 0,
-            tombstonesRemoved: 0,
-            batchesRemoved: 0,
-            segmentsCleaned: 0,
-            firstDirtyOffset: at,
-            cleanedUpTo: at,
-            skipped: "cleanup.policy=delete",
-          };
+          return { ...noCompaction(this.state.firstDirtyOffset), skipped: "cleanup.policy=delete" };
         }
         return compactLog(this.host(), nowMs, options);
       });
