@@ -15,6 +15,7 @@ import { memoryLogFactory } from "./log/memory-log.js";
 import type { LogFactory } from "./log/partition-log.js";
 import { openStorageLogFactory } from "./log/storage-log.js";
 import { nodeConfig } from "./metadata/node-config.js";
+import { ProducerIdBlocks } from "./metadata/producer-id-blocks.js";
 import { TopicAdmin } from "./metadata/topic-admin.js";
 import { TopicManager } from "./metadata/topic-manager.js";
 import { importTopicsJson } from "./metadata/topics-json-import.js";
@@ -115,6 +116,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   services.cluster = node.cluster;
   services.clusterId = node.cluster.clusterId;
   services.admin = new TopicAdmin(node.cluster, topics, logger, config["controller.quorum.request.timeout.ms"]);
+  services.producerIds = new ProducerIdBlocks(node.cluster, config["node.id"]);
   const running: Running = { config, logger, services, server, node, topics, logFactory, started: [] };
   try {
     node.cluster.publisher.subscribe((image) => void topics.update(image));

@@ -1,5 +1,5 @@
-// Producer ids for idempotent producers (InitProducerId without a transactional id) and the
-// per-partition sequence check of KIP-98: a batch must continue its producer's sequence on that
+// Idempotent producers (KIP-98): ids come in blocks from the active controller
+// (metadata/producer-id-blocks.ts); here the per-partition sequence check: a batch must continue its producer's sequence on that
 // partition; a retried batch (same sequences as one of the producer's last 5 on that partition, as Kafka
 // keeps) is a duplicate and is acknowledged with the original offset instead of being appended again.
 
@@ -24,16 +24,6 @@ export type SequenceCheck =
 
 /** Kafka keeps metadata of a producer's last 5 batches per partition (max.in.flight with idempotence). */
 const BATCHES_KEPT = 5;
-
-export class ProducerIdManager {
-  private next: bigint;
-  constructor(firstId: bigint) {
-    this.next = firstId;
-  }
-  allocate(): bigint {
-    return this.next++;
-  }
-}
 
 /** Per-partition producer state; bounded (oldest producers are forgotten past maxProducers). */
 export class PartitionProducerState {

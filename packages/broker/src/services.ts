@@ -10,7 +10,8 @@ import type { ClusterNode } from "./cluster/cluster-node.js";
 import { liveBrokerCount, type TopicAdmin } from "./metadata/topic-admin.js";
 import type { TopicManager, TopicState } from "./metadata/topic-manager.js";
 import { BrokerMetrics } from "./metrics/broker-metrics.js";
-import { PartitionProducerState, ProducerIdManager } from "./producer-ids.js";
+import type { ProducerIdBlocks } from "./metadata/producer-id-blocks.js";
+import { PartitionProducerState } from "./producer-ids.js";
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -33,7 +34,8 @@ export interface BrokerModule<T = unknown> {
 export class BrokerServices {
   readonly metrics = new BrokerMetrics();
   readonly appendWaiters: AppendWaiters;
-  readonly producerIds: ProducerIdManager;
+  /** Producer id blocks from the active controller (KIP-730); set with `cluster`. */
+  producerIds!: ProducerIdBlocks;
   private readonly producerStates = new Map<string, PartitionProducerState>();
   private readonly modules = new Map<string, unknown>();
   /** Set by the server once it listens (the advertised endpoint). */
@@ -58,8 +60,6 @@ export class BrokerServices {
     readonly clock: () => number = Date.now,
   ) {
     this.appendWaiters = new AppendWaiters(100_000);
-    // Producer ids start from the clock so a restarted broker never reuses an id (no controller yet).
-    this.producerIds = new ProducerIdManager(BigInt(clock()) * 1000n);
     this.endpoint = { nodeId: config["node.id"], host: "localhost", port: 9092, rack: config["broker.rack"] };
   }
 

@@ -7,6 +7,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { describe, expect, it } from "vitest";
 import { type Broker, startBroker } from "../../src/index.js";
 import { tempDir } from "@gregor/testkit";
+import { RawClient } from "../helpers/raw-client.js";
 
 const quiet = { "gregor.admin.port": 0 } as const;
 
@@ -34,6 +35,23 @@ async function highWatermark(b: Broker, topic: string): Promise<string | undefin
   }
 }
 
+/** InitProducerId (v4) for an idempotent producer: the id handed out. */
+async function producerId(b: Broker): Promise<bigint> {
+  const c = await RawClient.connect(b.port);
+  try {
+    const res = await c.send(22, 4, {
+      transactionalId: null,
+      transactionTimeoutMs: 60000,
+      producerId: -1n,
+      producerEpoch: -1,
+    });
+    expect(res.errorCode).toBe(0);
+    return res.producerId as bigint;
+  } finally {
+    c.close();
+  }
+}
+
 const exists = (path: string): Promise<boolean> =>
   access(path).then(
     () => true,
@@ -41,12 +59,16 @@ const exists = (path: string): Promise<boolean> =>
   );
 
 describe("single node on the metadata quorum", () => {
-  it("keeps topics, ids and leaders across a restart (epochs never go back)", async () => {
+  it("keeps topics, ids and leaders across a restart (epochs never go back); producer ids never repeat", async () => {
     const dir = tempDir();
     const first = await startBroker({ dataDir: dir, port: 0, config: quiet });
     let topicId: string;
     let epoch: number;
+    let lastProducerId: bigint;
     try {
+      const a = await producerId(first);
+      lastProducerId = await producerId(first);
+      expect(lastProducerId).toBe(a + 1n);
       await first.services.admin.create(
         { name: "kept", numPartitions: 2, replicationFactor: 1, configs: { "retention.ms": "3600000" } },
         false,
@@ -69,6 +91,8 @@ describe("single node on the metadata quorum", () => {
       expect(t.partitions.map((p) => p.leader)).toEqual([1, 1]);
       expect(t.partitions[0]!.leaderEpoch).toBeGreaterThanOrEqual(epoch);
       expect(await highWatermark(second, "kept")).toBe("2");
+      // The controller committed the first block's high water: the restarted broker gets a new block.
+      expect(await producerId(second)).toBeGreaterThan(lastProducerId);
     } finally {
       await second.close();
     }
