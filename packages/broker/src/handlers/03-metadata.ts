@@ -1,5 +1,6 @@
 // Metadata (key 3): from this broker's MetadataImage — every unfenced registered broker (its
-// endpoint on the listener the request came in on), the active controller, and per partition the
+// endpoint on the listener the request came in on), the controller id clients send admin requests
+// to (a live broker, see controllerIdForClients), and per partition the
 // real leader (-1 when none), leader epoch, replicas, ISR and offline replicas (replicas on fenced
 // or unregistered brokers). Auto-creates requested topics through the controller when
 // auto.create.topics.enable and the request allows it (v4+ flag; always before v4).
@@ -11,7 +12,7 @@ import {
   type MetadataResponseMetadataResponseTopic,
 } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
-import { liveEndpoints, offlineReplicas } from "../metadata/broker-endpoints.js";
+import { controllerIdForClients, liveEndpoints, offlineReplicas } from "../metadata/broker-endpoints.js";
 import type { TopicState } from "../metadata/topic-manager.js";
 import { isInternalTopic, topicNameError } from "../metadata/topic-name.js";
 import type { BrokerServices } from "../services.js";
@@ -107,7 +108,7 @@ export const metadataHandler: Handler<MetadataRequest, MetadataResponse, BrokerS
       throttleTimeMs: 0,
       brokers: liveEndpoints(s.topics.image, s.listenerName),
       clusterId: s.clusterId,
-      controllerId: s.cluster.activeControllerId(),
+      controllerId: controllerIdForClients(s.topics.image, s.cluster.activeControllerId(), s.nodeId),
       topics,
       clusterAuthorizedOperations: NO_OPS,
     };

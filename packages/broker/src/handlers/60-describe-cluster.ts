@@ -1,7 +1,7 @@
 // DescribeCluster (key 60), v0-1: the unfenced registered brokers and the active controller, from
 // this broker's MetadataImage.
 import { ApiKey, type DescribeClusterRequest, type DescribeClusterResponse } from "@gregor/protocol";
-import { liveEndpoints } from "../metadata/broker-endpoints.js";
+import { controllerIdForClients, liveEndpoints } from "../metadata/broker-endpoints.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
@@ -17,7 +17,7 @@ export const describeClusterHandler: Handler<DescribeClusterRequest, DescribeClu
       errorMessage: null,
       endpointType: req.endpointType ?? 1,
       clusterId: s.clusterId,
-      controllerId: s.cluster.activeControllerId(),
+      controllerId: controllerIdForClients(s.topics.image, s.cluster.activeControllerId(), s.nodeId),
       brokers: liveEndpoints(s.topics.image, s.listenerName).map((e) => ({
         brokerId: e.nodeId,
         host: e.host,

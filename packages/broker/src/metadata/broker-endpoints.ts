@@ -71,3 +71,17 @@ export class NodeEndpoints {
     return [...this.byId.values()];
   }
 }
+
+/**
+ * The controller id clients are told (Metadata, DescribeCluster). Clients send admin requests to
+ * "the controller" and KRaft brokers forward them (KIP-590), so Kafka names a live broker here:
+ * the active controller when it is a live broker too (combined mode), else this broker when live,
+ * else any live broker; -1 when there is none.
+ */
+export function controllerIdForClients(image: MetadataImage, activeControllerId: number, selfId: number): number {
+  const live = (id: number): boolean => image.brokers.get(id)?.fenced === false;
+  if (live(activeControllerId)) return activeControllerId;
+  if (live(selfId)) return selfId;
+  for (const b of image.brokers.values()) if (!b.fenced) return b.brokerId;
+  return -1;
+}
