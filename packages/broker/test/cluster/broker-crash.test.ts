@@ -22,7 +22,7 @@ async function leaders(b: Broker, topic: string): Promise<{ leaderId: number; le
       includeTopicAuthorizedOperations: false,
     });
     const parts = [...(md.topics[0]?.partitions ?? [])].sort((x, y) => x.partitionIndex - y.partitionIndex);
-    return parts.map((p) => ({ leaderId: p.leaderId, leaderEpoch: p.leaderEpoch }));
+    return parts.map((p) => ({ leaderId: p.leaderId, leaderEpoch: p.leaderEpoch ?? -1 }));
   } finally {
     c.close();
   }
