@@ -80,3 +80,4 @@ export type { ClusterNode } from "./cluster/cluster-node.js";
 export { BrokerMetrics } from "./metrics/index.js";
 export { LogMaintenance, LOG_MAINTENANCE_MODULE, type CleanedPartition } from "./log/log-maintenance.js";
 export { createBrokerLogger, type BrokerLoggerOptions } from "./logger.js";
+export * from "./cluster/start-cluster.js";
