@@ -38,6 +38,8 @@ export interface StartClusterOptions {
   host?: string | ((id: number) => string);
   /** Config for every node, given as `--override key=value` after the node's own keys. */
   config?: Readonly<Record<string, ConfigValue>>;
+  /** Config for node `id` alone, applied after `config` (e.g. `broker.rack`). */
+  nodeConfig?: (id: number) => Readonly<Record<string, ConfigValue>>;
   /** Cluster id for new dirs (default: the one already formatted in a node's dir, else a random one). */
   clusterId?: string;
   /** The repository holding bin/ and config/ (default: found above this module). */
@@ -143,7 +145,10 @@ async function nodeSpecs(options: StartClusterOptions, home: string, dataDir: st
       controllerPort,
       dataDir: dir,
       logFile: join(dataDir, `node-${id}.log`),
-      overrides: nodeOverrides(id, hostOf(id), port, controllerPort, voters, dir, options.config ?? {}),
+      overrides: nodeOverrides(id, hostOf(id), port, controllerPort, voters, dir, {
+        ...options.config,
+        ...options.nodeConfig?.(id),
+      }),
       configFile: options.configFile ?? join(home, "config/server.properties"),
       home,
       stopTimeoutMs: options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS,
