@@ -15,6 +15,7 @@ import {
 import type { Logger } from "pino";
 import type { Listener } from "../config/broker-config.js";
 import { BOOTSTRAP_FEATURES } from "../controller/driver/quorum-runtime.js";
+import { StorageError } from "../metadata/meta-properties.js";
 import type { ControllerChannel } from "./controller-channel.js";
 
 const BROKER_REGISTRATION = 62;
@@ -59,6 +60,8 @@ export class BrokerLifecycleManager {
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private readonly waiters = new Set<() => void>();
+  /** The controller refused this broker for good (another cluster's dirs): start-up fails with it. */
+  private refused: StorageError | null = null;
 
   constructor(private readonly options: BrokerLifecycleOptions) {
     this.incarnationId = options.incarnationId ?? randomUUID();
@@ -72,8 +75,13 @@ export class BrokerLifecycleManager {
   }
 
   /** Resolves true once the controller has unfenced this broker, false at the timeout. */
-  waitUnfenced(timeoutMs: number): Promise<boolean> {
-    return this.waitFor(() => !this.isFenced && this.state === "RUNNING", timeoutMs);
+  async waitUnfenced(timeoutMs: number): Promise<boolean> {
+    const ok = await this.waitFor(
+      () => this.refused !== null || (!this.isFenced && this.state === "RUNNING"),
+      timeoutMs,
+    );
+    if (this.refused !== null) throw this.refused;
+    return ok;
   }
 
   /**
@@ -163,6 +171,13 @@ export class BrokerLifecycleManager {
       res = await o.channel.send<BrokerRegistrationResponse>(BROKER_REGISTRATION, request);
     } catch (err) {
       o.logger.debug({ err }, "broker registration: no controller yet");
+      return false;
+    }
+    if (res.errorCode === ErrorCode.INCONSISTENT_CLUSTER_ID) {
+      this.refused ??= new StorageError(
+        `The controller refused to register broker ${o.brokerId}: its log dirs were formatted for cluster ${o.clusterId}, not the quorum's cluster (INCONSISTENT_CLUSTER_ID). Format them with the cluster's id.`,
+      );
+      this.notify();
       return false;
     }
     if (res.errorCode !== ErrorCode.NONE) {

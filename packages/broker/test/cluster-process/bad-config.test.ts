@@ -1,0 +1,54 @@
+// Nodes that must refuse to start, started as a user would (bin/ scripts, real processes): a node.id
+// missing from controller.quorum.voters with the controller role, and a node whose dirs were
+// formatted for another cluster than the quorum's. Each exits non-zero with a message naming why.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { startCluster } from "../../src/index.js";
+import { formatStorage, randomUuid } from "../../src/metadata/meta-properties.js";
+import { TEST_TIMEOUTS } from "../cluster/harness.js";
+import { bin, REPO } from "./helpers.js";
+
+const CONFIG = join(REPO, "config/server.properties");
+
+function overrides(pairs: Record<string, string | number>): string[] {
+  return Object.entries(pairs).flatMap(([k, v]) => ["--override", `${k}=${v}`]);
+}
+
+describe("nodes that refuse to start", () => {
+  it("a controller whose node.id is not in controller.quorum.voters: format and start both refuse", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "gregor-bad-config-"));
+    const node = overrides({
+      "process.roles": "broker,controller",
+      "node.id": 4,
+      "controller.quorum.voters": "1@127.0.0.1:19093,2@127.0.0.1:19095,3@127.0.0.1:19097",
+      listeners: "PLAINTEXT://127.0.0.1:0,CONTROLLER://127.0.0.1:0",
+      "log.dirs": dir,
+    });
+    const expected =
+      "If process.roles contains the 'controller' role, the node id 4 must be included in the set of voters controller.quorum.voters=[1, 2, 3]";
+    const format = await bin("kafka-storage.sh", ["format", "-t", randomUuid(), "-c", CONFIG, ...node]);
+    expect(format.code).toBe(1);
+    expect(format.stderr).toContain(expected);
+    const start = await bin("kafka-server-start.sh", [CONFIG, ...node]);
+    expect(start.code).toBe(1);
+    expect(start.stderr).toContain(expected);
+    expect(start.stderr).not.toContain("    at "); // one line, no stack trace
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a node formatted for another cluster: the controller refuses its registration and the process exits 1", async () => {
+    const clusterId = randomUuid();
+    const other = randomUuid();
+    const dataDir = await mkdtemp(join(tmpdir(), "gregor-bad-config-"));
+    try {
+      await formatStorage({ dirs: [join(dataDir, "node-3")], clusterId: other, nodeId: 3 });
+      const started = startCluster({ nodes: 3, mode: "process", dataDir, clusterId, config: TEST_TIMEOUTS });
+      await expect(started).rejects.toThrow(/node 3 exited with code 1 before the cluster formed/);
+      await expect(started).rejects.toThrow(`its log dirs were formatted for cluster ${other}`);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
