@@ -4,6 +4,7 @@ import { clusterTool } from "./commands/cluster.js";
 import { configsTool } from "./commands/configs.js";
 import { consumeTool } from "./commands/consume.js";
 import { groupsTool } from "./commands/groups.js";
+import { metadataQuorumTool } from "./commands/metadata-quorum.js";
 import { perfTool } from "./commands/perf.js";
 import { produceTool } from "./commands/produce.js";
 import { storageTool } from "./commands/storage.js";
@@ -20,6 +21,7 @@ const TOOLS: readonly Tool[] = [
   groupsTool,
   configsTool,
   clusterTool,
+  metadataQuorumTool,
   perfTool,
   storageTool,
 ];

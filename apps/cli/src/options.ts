@@ -113,7 +113,8 @@ export function addTool(parent: Command, tool: Tool, io: Io, done: (code: number
   if (tool.examples?.length)
     cmd.addHelpText("after", `\nExamples:\n${tool.examples.map((e) => `  ${e}`).join("\n")}\n`);
   const run = tool.run;
-  if (run) cmd.action(async (_opts: unknown, self: Command) => done(await run(self, io)));
+  // The command itself, not the action's last argument: a tool with arguments (metadata-quorum) gets them first.
+  if (run) cmd.action(async () => done(await run(cmd, io)));
   return cmd;
 }
 

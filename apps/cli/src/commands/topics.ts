@@ -1,5 +1,6 @@
-// gregor topics (kafka-topics.sh): --create / --list / --describe / --alter / --delete.
-import { Admin, type TopicInfo } from "@gregor/client";
+// gregor topics (kafka-topics.sh): --create / --list / --describe (with --under-replicated-partitions,
+// --unavailable-partitions, --under-min-isr-partitions, --at-min-isr-partitions) / --alter / --delete.
+import { Admin, type PartitionInfo, type TopicInfo } from "@gregor/client";
 import type { Command } from "commander";
 import type { Io } from "../io.js";
 import { type BootstrapOpts, type Tool, UsageError, intOption, need, oneOf, pairsOption } from "../options.js";
@@ -12,6 +13,10 @@ interface TopicsOpts extends BootstrapOpts {
   ifNotExists?: boolean;
   ifExists?: boolean;
   excludeInternal?: boolean;
+  underReplicatedPartitions?: boolean;
+  unavailablePartitions?: boolean;
+  underMinIsrPartitions?: boolean;
+  atMinIsrPartitions?: boolean;
 }
 
 const ACTIONS = ["--create", "--list", "--describe", "--alter", "--delete"] as const;
@@ -41,7 +46,20 @@ export const topicsTool: Tool = {
       .addOption(pairsOption("--config <name=value>", "A topic configuration override for the topic being created"))
       .option("--if-not-exists", "With --create: only create the topic if it does not already exist.")
       .option("--if-exists", "With --alter/--delete/--describe: only act if the topic exists.")
-      .option("--exclude-internal", "Exclude internal topics when listing or describing."),
+      .option("--exclude-internal", "Exclude internal topics when listing or describing.")
+      .option(
+        "--under-replicated-partitions",
+        "With --describe: only partitions whose ISR is smaller than their replicas.",
+      )
+      .option(
+        "--unavailable-partitions",
+        "With --describe: only partitions without a leader, or whose leader is not live.",
+      )
+      .option(
+        "--under-min-isr-partitions",
+        "With --describe: only partitions whose ISR is smaller than min.insync.replicas.",
+      )
+      .option("--at-min-isr-partitions", "With --describe: only partitions whose ISR is exactly min.insync.replicas."),
   run: topicsCommand,
 };
 
@@ -74,7 +92,7 @@ async function topicsCommand(cmd: Command, io: Io): Promise<number> {
         return 0;
       }
       case "--describe":
-        return await describe(admin, o.topic, o.excludeInternal === true, o.ifExists === true, io);
+        return await describe(admin, o, io);
       case "--alter": {
         const topic = need(o.topic, "--topic <topic>");
         if (o.partitions === undefined) throw new UsageError("--alter needs --partitions <n>");
@@ -100,41 +118,60 @@ async function topicsCommand(cmd: Command, io: Io): Promise<number> {
   }
 }
 
-async function describe(
-  admin: Admin,
-  topicArg: string | undefined,
-  excludeInternal: boolean,
-  ifExists: boolean,
-  io: Io,
-): Promise<number> {
+/** Kafka's describe filters: a partition is printed when any given filter matches it. */
+type PartitionFilter = (p: PartitionInfo, live: ReadonlySet<number>, minIsr: number) => boolean;
+
+const FILTERS: Record<string, PartitionFilter> = {
+  underReplicatedPartitions: (p) => p.isr.length < p.replicas.length,
+  unavailablePartitions: (p, live) => p.leader < 0 || !live.has(p.leader),
+  underMinIsrPartitions: (p, _live, minIsr) => p.isr.length < minIsr,
+  atMinIsrPartitions: (p, _live, minIsr) => p.isr.length === minIsr,
+};
+
+/** The topic's configs (overrides only, Kafka's Configs column) and its min.insync.replicas. */
+async function topicConfigs(admin: Admin, name: string): Promise<{ column: string; minIsr: number }> {
+  try {
+    const [d] = await admin.describeConfigs([{ type: "topic", name }]);
+    const configs = d?.configs ?? [];
+    const column = configs
+      .filter((c) => !c.isDefault && c.source !== 5 && c.source !== 4 && c.source !== -1)
+      .map((c) => `${c.name}=${c.isSensitive ? "<sensitive>" : (c.value ?? "")}`)
+      .join(",");
+    const minIsr = Number(configs.find((c) => c.name === "min.insync.replicas")?.value ?? 1);
+    return { column, minIsr: Number.isSafeInteger(minIsr) ? minIsr : 1 };
+  } catch {
+    // brokers without DescribeConfigs: no configs column content, Kafka's default min.insync.replicas
+    return { column: "", minIsr: 1 };
+  }
+}
+
+async function describe(admin: Admin, o: TopicsOpts, io: Io): Promise<number> {
+  const filters = Object.entries(FILTERS)
+    .filter(([flag]) => o[flag as keyof TopicsOpts] === true)
+    .map(([, f]) => f);
   let topics: string[];
-  if (topicArg === undefined) topics = await admin.listTopics({ includeInternal: !excludeInternal });
-  else topics = topicArg.split(",");
+  if (o.topic === undefined) topics = await admin.listTopics({ includeInternal: o.excludeInternal !== true });
+  else topics = o.topic.split(",");
   for (const name of topics) {
     let info: TopicInfo | undefined;
     try {
       [info] = await admin.describeTopics([name]);
     } catch (e) {
-      if (ifExists) continue;
+      if (o.ifExists) continue;
       throw e;
     }
     if (!info) continue;
-    let configs = "";
-    try {
-      const [d] = await admin.describeConfigs([{ type: "topic", name }]);
-      configs = (d?.configs ?? [])
-        .filter((c) => !c.isDefault && c.source !== 5 && c.source !== 4 && c.source !== -1)
-        .map((c) => `${c.name}=${c.isSensitive ? "<sensitive>" : (c.value ?? "")}`)
-        .join(",");
-    } catch {
-      // brokers without DescribeConfigs: no configs column content
-    }
+    const live = new Set(admin.cluster.brokers.keys());
+    const { column, minIsr } = await topicConfigs(admin, name);
     const rf = info.partitions[0]?.replicas.length ?? 0;
-    io.out(
-      `Topic: ${name}\tTopicId: ${info.topicId || "null"}\tPartitionCount: ${info.partitions.length}\tReplicationFactor: ${rf}\tConfigs: ${configs}\n`,
-    );
+    // Like Kafka, a filtered describe prints the matching partitions only, without the topic line.
+    if (filters.length === 0)
+      io.out(
+        `Topic: ${name}\tTopicId: ${info.topicId || "null"}\tPartitionCount: ${info.partitions.length}\tReplicationFactor: ${rf}\tConfigs: ${column}\n`,
+      );
     for (const p of info.partitions) {
       if (!p) continue;
+      if (filters.length > 0 && !filters.some((f) => f(p, live, minIsr))) continue;
       const offline = p.offlineReplicas.length > 0 ? `\tOffline: ${p.offlineReplicas.join(",")}` : "";
       io.out(
         `\tTopic: ${name}\tPartition: ${p.partition}\tLeader: ${p.leader < 0 ? "none" : p.leader}\tReplicas: ${p.replicas.join(",")}\tIsr: ${p.isr.join(",")}${offline}\n`,
