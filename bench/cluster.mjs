@@ -7,9 +7,11 @@
 //   2. controller failover: kill -9 of the active controller's process group until the next
 //      CreateTopics succeeds through a surviving broker (and until DescribeQuorum names a new
 //      leader), p50/p99 over --kills (default 20); the node restarts between kills (not timed);
-//   3. metadata propagation: CreateTopics acknowledged until every node's Metadata shows the topic.
+//   3. broker failover: kill -9 of a broker that is not the active controller until every surviving
+//      node's Metadata shows new leaders for the partitions it led, over --broker-kills (default 10);
+//   4. metadata propagation: CreateTopics acknowledged until every node's Metadata shows the topic.
 // Writes bench/results/cluster.json and the cluster section of bench/RESULTS.md.
-//   Usage: node bench/cluster.mjs [--kills 20] [--topics 50] [--starts 3] [--no-build]
+//   Usage: node bench/cluster.mjs [--kills 20] [--topics 50] [--starts 3] [--broker-kills 10] [--no-build]
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -25,6 +27,7 @@ const flag = (name, dflt) => {
 const KILLS = flag("--kills", 20);
 const TOPICS = flag("--topics", 50);
 const STARTS = flag("--starts", 3);
+const BROKER_KILLS = flag("--broker-kills", 10);
 const log = (...a) => console.error("[cluster]", ...a);
 
 if (!args.includes("--no-build")) {
@@ -139,6 +142,48 @@ async function failovers(cluster) {
   };
 }
 
+/** Leader of each partition of `topic` as `conn`'s node sees it. */
+async function leaders(conn, topic) {
+  const md = await conn.request(3, { topics: [{ name: topic }], allowAutoTopicCreation: false });
+  return md.topics[0].partitions.map((p) => p.leaderId);
+}
+
+/** kill -9 of a broker that is not the active controller until every survivor shows new leaders. */
+async function brokerFailovers(cluster) {
+  const times = [];
+  for (let i = 0; i < BROKER_KILLS; i++) {
+    const topic = `broker-failover-${i}`;
+    const controllerId = await activeController(cluster, -1);
+    const entry = cluster.node(controllerId);
+    const conn = await connect(entry);
+    const res = await conn.request(19, {
+      topics: [{ name: topic, numPartitions: 6, replicationFactor: 2, assignments: [], configs: [] }],
+      timeoutMs: 30_000,
+      validateOnly: false,
+    });
+    conn.close();
+    if (res.topics[0].errorCode !== 0) throw new Error(`CreateTopics ${topic}: error ${res.topics[0].errorCode}`);
+    const victim = cluster.nodes.find((n) => n.id !== controllerId);
+    const survivors = await Promise.all(cluster.nodes.filter((n) => n !== victim).map((n) => connect(n)));
+    const t0 = now();
+    victim.signal("SIGKILL");
+    await Promise.all(
+      survivors.map(async (c) => {
+        while ((await leaders(c, topic)).includes(victim.id)) await sleep(1);
+      }),
+    );
+    times.push(now() - t0);
+    for (const c of survivors) c.close();
+    await victim.exited;
+    await victim.restart();
+    await cluster.waitForBrokers();
+    log(
+      `broker kill ${i + 1}/${BROKER_KILLS} (node ${victim.id}): new leaders everywhere after ${ms(times.at(-1))} ms`,
+    );
+  }
+  return stats(times);
+}
+
 async function propagation(cluster) {
   const conns = await Promise.all(cluster.nodes.map((n) => connect(n)));
   const all = [];
@@ -179,11 +224,14 @@ log("cluster for failover and propagation");
 const cluster = await startCluster({ nodes: 3, mode: "process" });
 let failover;
 let metadata;
+let brokerFailover;
 try {
   log(`propagation x${TOPICS}`);
   metadata = await propagation(cluster);
   log(`controller failover x${KILLS}`);
   failover = await failovers(cluster);
+  log(`broker failover x${BROKER_KILLS}`);
+  brokerFailover = await brokerFailovers(cluster);
 } finally {
   await cluster.close();
 }
@@ -196,6 +244,7 @@ const result = {
   load: [load0, load1],
   startup,
   failover,
+  brokerFailover,
   metadata,
 };
 mkdirSync(join(ROOT, "bench/results"), { recursive: true });
@@ -206,7 +255,7 @@ const section = [
   "<!-- cluster:start -->",
   "## Local cluster: start-up, controller failover, metadata propagation (issue #14)",
   "",
-  `Command: \`node bench/cluster.mjs --kills ${KILLS} --topics ${TOPICS} --starts ${STARTS}\` — run ${result.date.slice(0, 10)} on ${result.machine}, Node ${result.node}.`,
+  `Command: \`node bench/cluster.mjs --kills ${KILLS} --topics ${TOPICS} --starts ${STARTS} --broker-kills ${BROKER_KILLS}\` — run ${result.date.slice(0, 10)} on ${result.machine}, Node ${result.node}.`,
   'Three combined nodes, each an OS process started by `startCluster({ mode: "process" })` (`kafka-storage.sh format`, then',
   "`kafka-server-start.sh config/server.properties --override ...`), with the file's timeouts: `controller.quorum.election.timeout.ms=1000`,",
   "`broker.session.timeout.ms=9000`, `broker.heartbeat.interval.ms=2000`, Kafka's defaults for the rest. Times in ms.",
@@ -223,6 +272,10 @@ const section = [
     failover.createTopics,
   ),
   row("kill -9 of the active controller -> DescribeQuorum names a new leader", failover.newLeader),
+  row(
+    "kill -9 of a broker (not the controller) -> every survivor's Metadata shows new leaders for its partitions",
+    brokerFailover,
+  ),
   row("CreateTopics acknowledged -> every node's Metadata shows the topic", metadata.allNodes),
   "",
   `Each kill, CreateTopics / new leader: ${failover.samples.map(([a, b]) => `${a.toFixed(0)} / ${b.toFixed(0)}`).join(", ")}.`,

@@ -312,7 +312,7 @@ function exitGuard(nodes: readonly RunnableNode[]): () => void {
 /**
  * Starts `nodes` combined-mode nodes and resolves when every node's Metadata lists every broker.
  * A node that exits during start-up (a bad config, a dir of another cluster) fails the call with
- * its log's last lines; the other nodes are killed.
+ * its log's last lines; the other nodes are killed and the data dir (with the logs) is kept.
  */
 export async function startCluster(options: StartClusterOptions = {}): Promise<LocalCluster> {
   const mode = options.mode ?? "process";
