@@ -1,22 +1,9 @@
 // gregor storage (bin/kafka-storage.sh): random-uuid, format, info — Kafka's storage tool on a
 // node's server.properties. Nothing here talks to a broker: it reads and writes meta.properties in
 // the node's log dirs. Failures print Kafka's one-line message and exit 1.
-import {
-  ConfigError,
-  describeMetaProperties,
-  formatStorage,
-  hasRole,
-  loadBrokerConfig,
-  logDirs,
-  METADATA_VERSION,
-  metadataLogDir,
-  parseQuorumVoters,
-  randomUuid,
-  StorageError,
-  storageDirs,
-  storageInfo,
-  type BrokerConfig,
-} from "@gregor/broker";
+// @gregor/broker (and with it storage, raft, pino, msgpackr) is loaded only when a storage action
+// runs: a static import would make every `gregor` command pay for loading the whole broker.
+import type { BrokerConfig } from "@gregor/broker";
 import type { Command } from "commander";
 import type { Io } from "../io.js";
 import { listOption, type Tool } from "../options.js";
@@ -32,12 +19,15 @@ interface FormatOpts extends ConfigOpts {
   standalone?: boolean;
 }
 
+type BrokerModule = typeof import("@gregor/broker");
+
 /** Kafka's failures are one line on stderr and exit code 1; anything else is a bug and propagates. */
-async function terse(io: Io, body: () => Promise<number>): Promise<number> {
+async function terse(io: Io, body: (broker: BrokerModule) => Promise<number>): Promise<number> {
+  const broker = await import("@gregor/broker");
   try {
-    return await body();
+    return await body(broker);
   } catch (e) {
-    if (e instanceof StorageError || e instanceof ConfigError) {
+    if (e instanceof broker.StorageError || e instanceof broker.ConfigError) {
       io.err(`${e.message}\n`);
       return 1;
     }
@@ -45,7 +35,7 @@ async function terse(io: Io, body: () => Promise<number>): Promise<number> {
   }
 }
 
-function loadConfig(opts: ConfigOpts): BrokerConfig {
+function loadConfig({ loadBrokerConfig, StorageError }: BrokerModule, opts: ConfigOpts): BrokerConfig {
   try {
     return loadBrokerConfig({ file: opts.config, env: process.env, overrides: opts.override ?? [] });
   } catch (e) {
@@ -55,7 +45,7 @@ function loadConfig(opts: ConfigOpts): BrokerConfig {
 }
 
 /** --standalone: this node alone is the new quorum, so it must be a controller and the only voter. */
-function checkStandalone(config: BrokerConfig): void {
+function checkStandalone({ hasRole, parseQuorumVoters, StorageError }: BrokerModule, config: BrokerConfig): void {
   const nodeId = config["node.id"];
   if (!hasRole(config, "controller")) {
     throw new StorageError(`--standalone needs the controller role (process.roles=${config["process.roles"]})`);
@@ -70,9 +60,10 @@ function checkStandalone(config: BrokerConfig): void {
 
 async function format(cmd: Command, io: Io): Promise<number> {
   const opts = cmd.opts<FormatOpts>();
-  return terse(io, async () => {
-    const config = loadConfig(opts);
-    if (opts.standalone === true) checkStandalone(config);
+  return terse(io, async (broker) => {
+    const { formatStorage, logDirs, metadataLogDir, METADATA_VERSION } = broker;
+    const config = loadConfig(broker, opts);
+    if (opts.standalone === true) checkStandalone(broker, config);
     const result = await formatStorage({
       dirs: logDirs(config),
       metadataLogDir: metadataLogDir(config),
@@ -91,8 +82,9 @@ async function format(cmd: Command, io: Io): Promise<number> {
 
 async function info(cmd: Command, io: Io): Promise<number> {
   const opts = cmd.opts<ConfigOpts>();
-  return terse(io, async () => {
-    const result = await storageInfo(storageDirs(loadConfig(opts)));
+  return terse(io, async (broker) => {
+    const { storageInfo, storageDirs, describeMetaProperties } = broker;
+    const result = await storageInfo(storageDirs(loadConfig(broker, opts)));
     if (result.found.length > 0) {
       io.out(`Found log director${result.found.length === 1 ? "y" : "ies"}:\n`);
       for (const dir of result.found) io.out(`  ${dir}\n`);
@@ -119,6 +111,7 @@ const randomUuidTool: Tool = {
   description: "Print a random Kafka-style UUID: 22 characters of base64url, for `format -t`.",
   bootstrap: false,
   run: async (_cmd, io) => {
+    const { randomUuid } = await import("@gregor/broker");
     io.out(`${randomUuid()}\n`);
     return 0;
   },

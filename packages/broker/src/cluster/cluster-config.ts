@@ -1,6 +1,5 @@
 // The cluster settings the runtime needs, from the typed broker config (C2's accessors in
-// config/kraft.ts). The one Gregor-specific key, `gregor.controller.connection.grace.ms`, is not
-// declared there yet and is read here from the unknown keys.
+// config/kraft.ts).
 import { ConfigError, type BrokerConfig, type Listener, type QuorumVoter } from "../config/broker-config.js";
 import {
   controllerListener,
@@ -38,16 +37,6 @@ export interface ClusterSettings {
   connectionGraceMs: number;
 }
 
-export const CONNECTION_GRACE_KEY = "gregor.controller.connection.grace.ms";
-
-function connectionGraceMs(config: BrokerConfig): number {
-  const value = config.unknown[CONNECTION_GRACE_KEY];
-  if (value === undefined || value.trim() === "") return 500;
-  const n = Number(value.trim());
-  if (!Number.isSafeInteger(n) || n < 0) throw new ConfigError(CONNECTION_GRACE_KEY, value, "an integer >= 0");
-  return n;
-}
-
 /** Validates the KRaft keys together (C2's checks) and returns what a cluster node runs with. */
 export function clusterSettings(config: BrokerConfig): ClusterSettings {
   validateKRaftConfig(config);
@@ -82,6 +71,6 @@ export function clusterSettings(config: BrokerConfig): ClusterSettings {
     electionTimeoutMs: config["controller.quorum.election.timeout.ms"],
     requestTimeoutMs: config["controller.quorum.request.timeout.ms"],
     snapshotBytes: config["metadata.log.max.record.bytes.between.snapshots"],
-    connectionGraceMs: connectionGraceMs(config),
+    connectionGraceMs: config["gregor.controller.connection.grace.ms"],
   };
 }

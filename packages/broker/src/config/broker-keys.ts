@@ -128,6 +128,9 @@ const SERVER_KEYS = {
   "transaction.state.log.num.partitions": k(int(1), 50, "an integer >= 1"),
   "transactional.id.expiration.ms": k(int(1), 604800000, "an integer >= 1"),
   "gregor.admin.port": k(int(-1, 65535), 9644, "a port in [0, 65535], or -1 to disable"),
+  // A broker whose controller connection closed and did not come back within this grace is fenced
+  // at once instead of after broker.session.timeout.ms (a crashed process closes its sockets). 0 = off.
+  "gregor.controller.connection.grace.ms": k(int(0), 500, "an integer >= 0"),
 } as const satisfies Record<string, KeyDef>;
 
 export const BROKER_KEYS = { ...KRAFT_KEYS, ...REPLICATION_KEYS, ...SERVER_KEYS } as const satisfies Record<
