@@ -154,6 +154,16 @@ export class BrokerLifecycleManager {
     });
   }
 
+  /** Sends to the active controller; null (logged at debug as `noAnswer`) when none answered. */
+  private async send<T>(apiKey: number, request: unknown, noAnswer: string): Promise<T | null> {
+    try {
+      return await this.options.channel.send<T>(apiKey, request);
+    } catch (err) {
+      this.options.logger.debug({ err }, noAnswer);
+      return null;
+    }
+  }
+
   private async register(): Promise<boolean> {
     const o = this.options;
     const request: BrokerRegistrationRequest = {
@@ -166,13 +176,12 @@ export class BrokerLifecycleManager {
       logDirs: [],
       previousBrokerEpoch: -1n,
     };
-    let res: BrokerRegistrationResponse;
-    try {
-      res = await o.channel.send<BrokerRegistrationResponse>(BROKER_REGISTRATION, request);
-    } catch (err) {
-      o.logger.debug({ err }, "broker registration: no controller yet");
-      return false;
-    }
+    const res = await this.send<BrokerRegistrationResponse>(
+      BROKER_REGISTRATION,
+      request,
+      "broker registration: no controller yet",
+    );
+    if (res === null) return false;
     if (res.errorCode === ErrorCode.INCONSISTENT_CLUSTER_ID) {
       this.refused ??= new StorageError(
         `The controller refused to register broker ${o.brokerId}: its log dirs were formatted for cluster ${o.clusterId}, not the quorum's cluster (INCONSISTENT_CLUSTER_ID). Format them with the cluster's id.`,
@@ -204,13 +213,12 @@ export class BrokerLifecycleManager {
       wantShutDown: this.wantShutDown,
       offlineLogDirs: [],
     };
-    let res: BrokerHeartbeatResponse;
-    try {
-      res = await o.channel.send<BrokerHeartbeatResponse>(BROKER_HEARTBEAT, request);
-    } catch (err) {
-      o.logger.debug({ err }, "broker heartbeat: no controller answered");
-      return false;
-    }
+    const res = await this.send<BrokerHeartbeatResponse>(
+      BROKER_HEARTBEAT,
+      request,
+      "broker heartbeat: no controller answered",
+    );
+    if (res === null) return false;
     if (res.errorCode === ErrorCode.STALE_BROKER_EPOCH || res.errorCode === ErrorCode.BROKER_ID_NOT_REGISTERED) {
       // The controller no longer knows this registration (e.g. replaced): register again.
       o.logger.warn({ errorCode: res.errorCode }, "broker heartbeat refused; registering again");

@@ -91,8 +91,8 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
-/** The node as `bin/kafka-server-start.sh` in its own process group, output appended to `logFile`. */
-export class ProcessNode implements RunnableNode {
+/** What both kinds of node share: the spec's fields, and restart() as stop() then start(). */
+abstract class SpecNode {
   readonly id: number;
   readonly host: string;
   readonly port: number;
@@ -100,13 +100,25 @@ export class ProcessNode implements RunnableNode {
   readonly dataDir: string;
   readonly logFile: string;
   readonly overrides: readonly string[];
-  private child: ChildProcess | null = null;
-  private exit: Promise<NodeExit> = NEVER;
 
-  constructor(private readonly spec: NodeSpec) {
+  constructor(protected readonly spec: NodeSpec) {
     ({ id: this.id, host: this.host, port: this.port, controllerPort: this.controllerPort } = spec);
     ({ dataDir: this.dataDir, logFile: this.logFile, overrides: this.overrides } = spec);
   }
+
+  abstract start(): Promise<void>;
+  abstract stop(): Promise<void>;
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+}
+
+/** The node as `bin/kafka-server-start.sh` in its own process group, output appended to `logFile`. */
+export class ProcessNode extends SpecNode implements RunnableNode {
+  private child: ChildProcess | null = null;
+  private exit: Promise<NodeExit> = NEVER;
 
   get pid(): number | null {
     return this.running ? (this.child?.pid ?? null) : null;
@@ -165,30 +177,13 @@ export class ProcessNode implements RunnableNode {
     this.signal("SIGKILL");
     await this.exit;
   }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
-  }
 }
 
 /** The node as startBroker() in this process: same file and overrides; `kill` can only close it. */
-export class InProcessNode implements RunnableNode {
-  readonly id: number;
-  readonly host: string;
-  readonly port: number;
-  readonly controllerPort: number;
-  readonly dataDir: string;
-  readonly logFile: string;
-  readonly overrides: readonly string[];
+export class InProcessNode extends SpecNode implements RunnableNode {
   readonly pid = null;
   readonly exited = NEVER;
   private broker: Broker | null = null;
-
-  constructor(private readonly spec: NodeSpec) {
-    ({ id: this.id, host: this.host, port: this.port, controllerPort: this.controllerPort } = spec);
-    ({ dataDir: this.dataDir, logFile: this.logFile, overrides: this.overrides } = spec);
-  }
 
   get running(): boolean {
     return this.broker !== null;
@@ -215,10 +210,5 @@ export class InProcessNode implements RunnableNode {
   /** No crash is possible inside this process: the node closes (controlled shutdown included). */
   kill(): Promise<void> {
     return this.stop();
-  }
-
-  async restart(): Promise<void> {
-    await this.stop();
-    await this.start();
   }
 }

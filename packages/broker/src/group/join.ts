@@ -16,6 +16,15 @@ import {
 import { PENDING, pendingMemberKey, type CallInfo, type ShardState, type Out, type Pending } from "./shard-state.js";
 
 type JoinResult = JoinGroupResponse | Pending;
+/** A JoinGroup of a member the group does not know yet, or of one it knows. */
+type JoinMember = (
+  s: ShardState,
+  g: ClassicGroup,
+  req: JoinGroupRequest,
+  call: CallInfo,
+  nowMs: number,
+  out: Out,
+) => JoinResult;
 
 export function joinGroup(s: ShardState, req: JoinGroupRequest, call: CallInfo, nowMs: number, out: Out): JoinResult {
   const memberId = req.memberId;
@@ -56,14 +65,7 @@ function isFull(s: ShardState, g: ClassicGroup): boolean {
   return g.size + g.pendingMembers.size >= s.config.maxGroupSize;
 }
 
-function joinUnknownMember(
-  s: ShardState,
-  g: ClassicGroup,
-  req: JoinGroupRequest,
-  call: CallInfo,
-  nowMs: number,
-  out: Out,
-): JoinResult {
+const joinUnknownMember: JoinMember = (s, g, req, call, nowMs, out) => {
   const instanceId = req.groupInstanceId ?? null;
   const newMemberId = s.newMemberId(call.clientId);
   if (instanceId !== null) {
@@ -83,16 +85,9 @@ function joinUnknownMember(
   }
   addMemberAndRebalance(s, g, newMemberId, req, call, nowMs, out);
   return PENDING;
-}
+};
 
-function joinKnownMember(
-  s: ShardState,
-  g: ClassicGroup,
-  req: JoinGroupRequest,
-  call: CallInfo,
-  nowMs: number,
-  out: Out,
-): JoinResult {
+const joinKnownMember: JoinMember = (s, g, req, call, nowMs, out) => {
   const memberId = req.memberId;
   if (g.pendingMembers.has(memberId)) {
     g.pendingMembers.delete(memberId);
@@ -123,7 +118,7 @@ function joinKnownMember(
     case "Dead":
       return joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID);
   }
-}
+};
 
 function sameProtocols(a: Protocol[], b: Protocol[]): boolean {
   if (a.length !== b.length) return false;

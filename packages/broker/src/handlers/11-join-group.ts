@@ -2,6 +2,7 @@
 // the request; see group/rebalance.ts).
 import { ApiKey, type JoinGroupRequest, type JoinGroupResponse } from "@gregor/protocol";
 import { callerOf, coordinator, isRoutingError } from "../group/driver/handler-support.js";
+import { joinError } from "../group/rebalance.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
 
@@ -11,20 +12,7 @@ function shape(r: JoinGroupResponse, version: number): JoinGroupResponse {
 }
 
 function errorOf(req: JoinGroupRequest, errorCode: number, version: number): JoinGroupResponse {
-  return shape(
-    {
-      throttleTimeMs: 0,
-      errorCode,
-      generationId: -1,
-      protocolType: null,
-      protocolName: null,
-      leader: "",
-      skipAssignment: false,
-      memberId: req.memberId,
-      members: [],
-    },
-    version,
-  );
+  return shape(joinError(req.memberId, errorCode), version);
 }
 
 export const joinGroupHandler: Handler<JoinGroupRequest, JoinGroupResponse, BrokerServices> = {
