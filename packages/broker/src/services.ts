@@ -6,7 +6,7 @@ import { ErrorCode } from "./errors.js";
 import type { Handler } from "./handlers/types.js";
 import { AppendWaiters } from "./log/append-waiters.js";
 import type { PartitionLog } from "./log/partition-log.js";
-import type { ClusterNode } from "./cluster/cluster-node.js";
+import type { ClusterNode } from "./cluster/cluster-node-types.js";
 import { liveBrokerCount, type TopicAdmin } from "./metadata/topic-admin.js";
 import type { TopicManager, TopicState } from "./metadata/topic-manager.js";
 import { BrokerMetrics } from "./metrics/broker-metrics.js";
@@ -128,16 +128,16 @@ export class BrokerServices {
     errorMessage: string | null;
   }> {
     const lookup = this.topics.leaderPartition(topic, partition);
-    if ("errorCode" in lookup)
+    if (typeof lookup === "number")
       return {
-        errorCode: lookup.errorCode,
+        errorCode: lookup,
         baseOffset: -1,
         lastOffset: -1,
         logAppendTimeMs: -1,
         logStartOffset: -1,
         errorMessage: null,
       };
-    const p = lookup.partition;
+    const p = lookup;
     try {
       const r = await p.log.append(records, p.leaderEpoch);
       this.appendWaiters.notify(topic, partition, records.length);

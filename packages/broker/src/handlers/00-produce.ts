@@ -19,7 +19,7 @@ import {
 } from "@gregor/protocol";
 import { ErrorCode } from "../errors.js";
 import { leaderHint, type NodeEndpoint, NodeEndpoints } from "../metadata/broker-endpoints.js";
-import type { TopicState } from "../metadata/topic-manager.js";
+import type { LeaderPartition, TopicState } from "../metadata/topic-manager.js";
 import { isInternalTopic, topicNameError } from "../metadata/topic-name.js";
 import { ProducePartitionResponse } from "../server/direct-response.js";
 import type { BrokerServices } from "../services.js";
@@ -55,9 +55,8 @@ async function producePartition(
   t: TopicState,
   pd: ProduceRequestPartitionProduceData,
 ): Promise<ProduceResponsePartitionProduceResponse> {
-  const lookup = s.topics.leaderPartition(t.name, pd.index);
-  if ("errorCode" in lookup) return partitionError(pd.index, lookup.errorCode);
-  const p = lookup.partition;
+  const p = s.topics.leaderPartition(t.name, pd.index);
+  if (typeof p === "number") return partitionError(pd.index, p);
   const records = recordsToBuffer(pd.records);
   if (records === null) return partitionError(pd.index, ErrorCode.INVALID_RECORD, "null record set");
   if (records.length < RECORD_BATCH_OVERHEAD)
@@ -121,14 +120,12 @@ async function producePartition(
 function produceOne(
   s: BrokerServices,
   t: TopicState,
+  p: LeaderPartition,
   pd: ProduceRequestPartitionProduceData,
   acks: number,
 ): ProducePartitionResponse | NoResponse | Promise<ProducePartitionResponse | NoResponse> {
   const name = t.name;
   const index = pd.index;
-  const lookup = s.topics.leaderPartition(name, index);
-  if ("errorCode" in lookup) return failed(name, index, acks, lookup.errorCode, null);
-  const p = lookup.partition;
   const records = pd.records === null ? null : recordsToBuffer(pd.records);
   if (records === null) return failed(name, index, acks, ErrorCode.INVALID_RECORD, "null record set");
   if (records.length < RECORD_BATCH_OVERHEAD)
@@ -181,6 +178,20 @@ async function produceIdempotent(
   );
 }
 
+type ProduceAnswer = ProduceResponse | ProducePartitionResponse | NoResponse;
+
+/** One lookup of the partition: led here -> the direct path; else the general path answers with KIP-951's leader hints. */
+function produceOneOrMany(
+  s: BrokerServices,
+  req: ProduceRequest,
+  t: TopicState,
+  pd: ProduceRequestPartitionProduceData,
+  acks: number,
+): ProduceAnswer | Promise<ProduceAnswer> {
+  const p = s.topics.leaderPartition(t.name, pd.index);
+  return typeof p === "number" ? produceMany(s, req) : produceOne(s, t, p, pd, acks);
+}
+
 export const produceHandler: Handler<ProduceRequest, ProduceResponse | ProducePartitionResponse, BrokerServices> = {
   apiKey: ApiKey.Produce,
   minVersion: 3,
@@ -194,12 +205,10 @@ export const produceHandler: Handler<ProduceRequest, ProduceResponse | ProducePa
     if (!badAcks && only !== undefined && only.partitionData.length === 1) {
       const pd = only.partitionData[0]!;
       const t = s.topics.get(only.name);
-      // Not the leader: the general path answers with KIP-951's leader hints.
-      if (t !== undefined && "errorCode" in s.topics.leaderPartition(t.name, pd.index)) return produceMany(s, req);
-      if (t !== undefined) return produceOne(s, t, pd, acks);
-      return resolveTopic(s, only.name).then((rt) =>
+      if (t !== undefined) return produceOneOrMany(s, req, t, pd, acks);
+      return resolveTopic(s, only.name).then((rt): ProduceAnswer | Promise<ProduceAnswer> =>
         typeof rt !== "number"
-          ? produceOne(s, rt, pd, acks)
+          ? produceOneOrMany(s, req, rt, pd, acks)
           : acks === 0
             ? NO_RESPONSE
             : new ProducePartitionResponse(only.name, pd.index, rt, -1, -1, -1, null),

@@ -106,11 +106,11 @@ function readPartition(
 ): FetchPartitionResult | Promise<FetchPartitionResult> {
   // Consumers fetch from the leader (KIP-392 follower fetching is not served yet).
   const lookup = s.topics.leaderPartition(topic, fp.partition, fp.currentLeaderEpoch ?? -1);
-  if ("errorCode" in lookup) {
+  if (typeof lookup === "number") {
     state.hasError = true;
-    return failedPartition(fp.partition, lookup.errorCode);
+    return failedPartition(fp.partition, lookup);
   }
-  const log = lookup.partition.log;
+  const log = lookup.log;
   const offset = Number(fp.fetchOffset);
   if (offset < log.logStartOffset || offset > log.logEndOffset) {
     state.hasError = true;
@@ -286,8 +286,8 @@ function caughtUp(s: BrokerServices, req: FetchRequest): boolean {
   if (ft.partitions.length !== 1) return false;
   const fp = ft.partitions[0]!;
   const lookup = s.topics.leaderPartition(ft.topic ?? "", fp.partition, fp.currentLeaderEpoch ?? -1);
-  if ("errorCode" in lookup || fp.partitionMaxBytes <= 0) return false;
-  const p = lookup.partition;
+  if (typeof lookup === "number" || fp.partitionMaxBytes <= 0) return false;
+  const p = lookup;
   return Number(fp.fetchOffset) === p.log.logEndOffset && p.log.logEndOffset >= p.log.logStartOffset;
 }
 

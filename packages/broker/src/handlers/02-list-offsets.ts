@@ -34,11 +34,11 @@ export const listOffsetsHandler: Handler<ListOffsetsRequest, ListOffsetsResponse
       const partitions: ListOffsetsResponseListOffsetsPartitionResponse[] = [];
       for (const rp of rt.partitions) {
         const lookup = s.topics.leaderPartition(rt.name, rp.partitionIndex, rp.currentLeaderEpoch ?? -1);
-        if ("errorCode" in lookup) {
-          partitions.push(err(rp.partitionIndex, lookup.errorCode));
+        if (typeof lookup === "number") {
+          partitions.push(err(rp.partitionIndex, lookup));
           continue;
         }
-        const p = lookup.partition;
+        const p = lookup;
         const ts = Number(rp.timestamp);
         const log = p.log;
         let found: { offset: number; timestamp: number; leaderEpoch: number } | null;

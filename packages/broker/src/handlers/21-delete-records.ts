@@ -20,11 +20,11 @@ export const deleteRecordsHandler: Handler<DeleteRecordsRequest, DeleteRecordsRe
       const partitions: DeleteRecordsResponseDeleteRecordsPartitionResult[] = [];
       for (const rp of t.partitions) {
         const lookup = s.topics.leaderPartition(t.name, rp.partitionIndex);
-        if ("errorCode" in lookup) {
-          partitions.push({ partitionIndex: rp.partitionIndex, lowWatermark: -1n, errorCode: lookup.errorCode });
+        if (typeof lookup === "number") {
+          partitions.push({ partitionIndex: rp.partitionIndex, lowWatermark: -1n, errorCode: lookup });
           continue;
         }
-        const p = lookup.partition;
+        const p = lookup;
         const target = rp.offset === -1n ? p.log.highWatermark : Number(rp.offset);
         if (target < 0 || target > p.log.highWatermark) {
           partitions.push({

@@ -25,9 +25,9 @@ export const offsetForLeaderEpochHandler: Handler<
         topic: t.topic,
         partitions: t.partitions.map((rp): OffsetForLeaderEpochResponseEpochEndOffset => {
           const lookup = s.topics.leaderPartition(t.topic, rp.partition, rp.currentLeaderEpoch ?? -1);
-          if ("errorCode" in lookup)
-            return { errorCode: lookup.errorCode, partition: rp.partition, leaderEpoch: -1, endOffset: -1n };
-          const r = lookup.partition.log.endOffsetForEpoch(rp.leaderEpoch);
+          if (typeof lookup === "number")
+            return { errorCode: lookup, partition: rp.partition, leaderEpoch: -1, endOffset: -1n };
+          const r = lookup.log.endOffsetForEpoch(rp.leaderEpoch);
           return { errorCode: 0, partition: rp.partition, leaderEpoch: r.leaderEpoch, endOffset: BigInt(r.endOffset) };
         }),
       })),

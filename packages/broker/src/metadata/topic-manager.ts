@@ -52,7 +52,8 @@ export interface LeadershipListener {
   onBecomeFollower(topic: string, partition: PartitionState): void;
 }
 
-export type LeaderLookup = { partition: LeaderPartition } | { errorCode: number };
+/** A partition this broker leads, or the Kafka error code saying why not (no object per lookup: hot path). */
+export type LeaderLookup = LeaderPartition | number;
 
 interface Waiter {
   check: () => boolean;
@@ -104,14 +105,12 @@ export class TopicManager {
    */
   leaderPartition(name: string, index: number, currentLeaderEpoch = -1): LeaderLookup {
     const p = this.partition(name, index);
-    if (p === undefined) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+    if (p === undefined) return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     if (currentLeaderEpoch >= 0 && currentLeaderEpoch !== p.leaderEpoch) {
-      const errorCode =
-        currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
-      return { errorCode };
+      return currentLeaderEpoch < p.leaderEpoch ? ErrorCode.FENCED_LEADER_EPOCH : ErrorCode.UNKNOWN_LEADER_EPOCH;
     }
-    if (p.leader !== this.brokerId || p.log === null) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER };
-    return { partition: p as LeaderPartition };
+    if (p.leader !== this.brokerId || p.log === null) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    return p as LeaderPartition;
   }
 
   /** Subscribes; the listener first hears of every partition this broker leads now. */

@@ -72,11 +72,11 @@ describe("topic table from the MetadataImage", () => {
     ]);
     // A new follower replica is announced too: replica fetchers start there (replication).
     expect(events).toEqual(["leader t-0@0", "follower t-2@0"]);
-    expect("partition" in topics.leaderPartition("t", 0)).toBe(true);
-    expect(topics.leaderPartition("t", 1)).toEqual({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
-    expect(topics.leaderPartition("t", 2)).toEqual({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER });
-    expect(topics.leaderPartition("t", 9)).toEqual({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
-    expect(topics.leaderPartition("nope", 0)).toEqual({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION });
+    expect(typeof topics.leaderPartition("t", 0)).toBe("object");
+    expect(topics.leaderPartition("t", 1)).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect(topics.leaderPartition("t", 2)).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+    expect(topics.leaderPartition("t", 9)).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    expect(topics.leaderPartition("nope", 0)).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   });
 
   it("follows leader changes with epochs, fences old and new epochs, moves replicas and deletes topics", async () => {
@@ -93,9 +93,9 @@ describe("topic table from the MetadataImage", () => {
     expect([p0!.leader, p0!.leaderEpoch, p0!.isr]).toEqual([2, 1, [2]]);
     expect([p1!.leader, p1!.leaderEpoch]).toEqual([1, 1]);
     expect(events).toEqual(["leader t-0@0", "follower t-1@0", "follower t-0@1", "leader t-1@1"]);
-    expect(topics.leaderPartition("t", 1, 0)).toEqual({ errorCode: ErrorCode.FENCED_LEADER_EPOCH });
-    expect(topics.leaderPartition("t", 1, 2)).toEqual({ errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH });
-    expect("partition" in topics.leaderPartition("t", 1, 1)).toBe(true);
+    expect(topics.leaderPartition("t", 1, 0)).toBe(ErrorCode.FENCED_LEADER_EPOCH);
+    expect(topics.leaderPartition("t", 1, 2)).toBe(ErrorCode.UNKNOWN_LEADER_EPOCH);
+    expect(typeof topics.leaderPartition("t", 1, 1)).toBe("object");
     // Partition 0 moves off this broker: its log goes.
     await apply([{ type: "PartitionChange", topicId: TOPIC_ID, partitionId: 0, replicas: [2, 3], isr: [2] }]);
     expect(topics.get("t")!.partitions[0]!.log).toBeNull();
