@@ -8,6 +8,7 @@ import {
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
 import { describeBrokerConfigs, describeTopicConfigs, ResourceType } from "./config-resources.js";
+import { resourceErrors } from "./admin-responses.js";
 import type { Handler } from "./types.js";
 
 export const describeConfigsHandler: Handler<DescribeConfigsRequest, DescribeConfigsResponse, BrokerServices> = {
@@ -46,13 +47,7 @@ export const describeConfigsHandler: Handler<DescribeConfigsRequest, DescribeCon
   errorResponse(req, errorCode) {
     return {
       throttleTimeMs: 0,
-      results: req.resources.map((r) => ({
-        errorCode,
-        errorMessage: null,
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-        configs: [],
-      })),
+      results: resourceErrors(req.resources, errorCode, null).map((r) => ({ ...r, configs: [] })),
     };
   },
 };

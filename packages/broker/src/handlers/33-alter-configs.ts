@@ -3,6 +3,7 @@ import { ApiKey, type AlterConfigsRequest, type AlterConfigsResponse } from "@gr
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
 import { applyTopicConfigs, brokerNotAlterable, ResourceType } from "./config-resources.js";
+import { resourceErrors } from "./admin-responses.js";
 import type { Handler } from "./types.js";
 
 export const alterConfigsHandler: Handler<AlterConfigsRequest, AlterConfigsResponse, BrokerServices> = {
@@ -31,14 +32,6 @@ export const alterConfigsHandler: Handler<AlterConfigsRequest, AlterConfigsRespo
     return { throttleTimeMs: 0, responses };
   },
   errorResponse(req, errorCode) {
-    return {
-      throttleTimeMs: 0,
-      responses: req.resources.map((r) => ({
-        errorCode,
-        errorMessage: null,
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-      })),
-    };
+    return { throttleTimeMs: 0, responses: resourceErrors(req.resources, errorCode, null) };
   },
 };

@@ -4,6 +4,7 @@ import { topicConfigValue } from "../config/topic-config.js";
 import { ErrorCode } from "../errors.js";
 import type { BrokerServices } from "../services.js";
 import { applyTopicConfigs, brokerNotAlterable, isListConfig, ResourceType } from "./config-resources.js";
+import { resourceErrors } from "./admin-responses.js";
 import type { Handler } from "./types.js";
 
 const SET = 0;
@@ -75,14 +76,6 @@ export const incrementalAlterConfigsHandler: Handler<
     return { throttleTimeMs: 0, responses };
   },
   errorResponse(req, errorCode) {
-    return {
-      throttleTimeMs: 0,
-      responses: req.resources.map((r) => ({
-        errorCode,
-        errorMessage: null,
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-      })),
-    };
+    return { throttleTimeMs: 0, responses: resourceErrors(req.resources, errorCode, null) };
   },
 };

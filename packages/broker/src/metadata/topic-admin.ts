@@ -14,7 +14,7 @@ import type {
   IncrementalAlterConfigsResponse,
 } from "@gregor/protocol";
 import type { Logger } from "pino";
-import type { ClusterNode } from "../cluster/cluster-node.js";
+import type { ClusterNode } from "../cluster/cluster-node-types.js";
 import type { TopicConfigOverrides } from "../config/topic-config.js";
 import { AlterConfigOp, ConfigResourceType, type MetadataImage } from "../controller/index.js";
 import { ErrorCode } from "../errors.js";
@@ -46,6 +46,12 @@ export interface CreateSpec {
   assignments?: readonly (readonly number[])[];
 }
 
+/** A per-topic result in a controller response. */
+interface TopicError {
+  errorCode: number;
+  errorMessage?: string | null;
+}
+
 const OK: TopicResult = { errorCode: ErrorCode.NONE, errorMessage: null };
 
 /** Unfenced registered brokers (the ones that can take replicas). */
@@ -66,18 +72,38 @@ export class TopicAdmin {
     private readonly applyTimeoutMs: number,
   ) {}
 
-  /** Sends one request to the active controller; a channel failure becomes NOT_CONTROLLER. */
-  private async forward<T>(
+  /**
+   * Sends a one-topic request to the active controller: the topic's result (the first of
+   * `results`), or the error to answer with — NOT_CONTROLLER when the channel fails,
+   * UNKNOWN_SERVER_ERROR when the response holds no result.
+   */
+  private async forward<T, R extends TopicError>(
     apiKey: number,
     body: unknown,
-    notController: (res: T) => boolean,
-  ): Promise<T | TopicResult> {
+    results: (res: T) => readonly R[],
+  ): Promise<{ result: R } | TopicResult> {
+    let res: T;
     try {
-      return await this.node.sendToController<T>(apiKey, body, { isNotController: notController });
+      res = await this.node.sendToController<T>(apiKey, body, {
+        isNotController: (r) => results(r).some((x) => x.errorCode === ErrorCode.NOT_CONTROLLER),
+      });
     } catch (err) {
       this.logger.debug({ err, apiKey }, "controller request failed");
       return { errorCode: ErrorCode.NOT_CONTROLLER, errorMessage: `No active controller answered: ${String(err)}` };
     }
+    const result = results(res)[0];
+    return result === undefined ? { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: null } : { result };
+  }
+
+  /** `forward` for a write answered by an error code and message only. */
+  private async forwardWrite<T>(
+    apiKey: number,
+    body: unknown,
+    results: (res: T) => readonly TopicError[],
+  ): Promise<TopicResult> {
+    const res = await this.forward(apiKey, body, results);
+    if (!("result" in res)) return res;
+    return { errorCode: res.result.errorCode, errorMessage: res.result.errorMessage ?? null };
   }
 
   /** Waits until this broker's topic table satisfies `check`; REQUEST_TIMED_OUT otherwise. */
@@ -107,13 +133,9 @@ export class TopicAdmin {
       timeoutMs: this.applyTimeoutMs,
       validateOnly,
     };
-    const res = await this.forward<CreateTopicsResponse>(CREATE_TOPICS, req, (r) =>
-      r.topics.some((t) => t.errorCode === ErrorCode.NOT_CONTROLLER),
-    );
-    const failed = { topicId: ZERO_UUID, numPartitions: -1, replicationFactor: -1 };
-    if (!("topics" in res)) return { ...failed, ...res };
-    const t = res.topics[0];
-    if (t === undefined) return { ...failed, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: null };
+    const res = await this.forward(CREATE_TOPICS, req, (r: CreateTopicsResponse) => r.topics);
+    if (!("result" in res)) return { topicId: ZERO_UUID, numPartitions: -1, replicationFactor: -1, ...res };
+    const t = res.result;
     const result: CreateResult = {
       errorCode: t.errorCode,
       errorMessage: t.errorMessage ?? null,
@@ -159,13 +181,8 @@ export class TopicAdmin {
       topicNames: [t.name],
       timeoutMs: this.applyTimeoutMs,
     };
-    const res = await this.forward<DeleteTopicsResponse>(DELETE_TOPICS, req, (r) =>
-      r.responses.some((x) => x.errorCode === ErrorCode.NOT_CONTROLLER),
-    );
-    if (!("responses" in res)) return res;
-    const r = res.responses[0];
-    if (r === undefined) return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: null };
-    if (r.errorCode !== ErrorCode.NONE) return { errorCode: r.errorCode, errorMessage: r.errorMessage ?? null };
+    const r = await this.forwardWrite(DELETE_TOPICS, req, (res: DeleteTopicsResponse) => res.responses);
+    if (r.errorCode !== ErrorCode.NONE) return r;
     return this.applied(() => this.topics.getById(t.topicId) === undefined, `the deletion of ${t.name}`);
   }
 
@@ -180,14 +197,8 @@ export class TopicAdmin {
       timeoutMs: this.applyTimeoutMs,
       validateOnly,
     };
-    const res = await this.forward<CreatePartitionsResponse>(CREATE_PARTITIONS, req, (r) =>
-      r.results.some((x) => x.errorCode === ErrorCode.NOT_CONTROLLER),
-    );
-    if (!("results" in res)) return res;
-    const r = res.results[0];
-    if (r === undefined) return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: null };
-    if (r.errorCode !== ErrorCode.NONE || validateOnly)
-      return { errorCode: r.errorCode, errorMessage: r.errorMessage ?? null };
+    const r = await this.forwardWrite(CREATE_PARTITIONS, req, (res: CreatePartitionsResponse) => res.results);
+    if (r.errorCode !== ErrorCode.NONE || validateOnly) return r;
     return this.applied(
       () => (this.topics.get(name)?.partitions.length ?? 0) >= count,
       `${count} partitions of ${name}`,
@@ -207,14 +218,12 @@ export class TopicAdmin {
       resources: [{ resourceType: ConfigResourceType.TOPIC, resourceName: name, configs }],
       validateOnly,
     };
-    const res = await this.forward<IncrementalAlterConfigsResponse>(INCREMENTAL_ALTER_CONFIGS, req, (r) =>
-      r.responses.some((x) => x.errorCode === ErrorCode.NOT_CONTROLLER),
+    const r = await this.forwardWrite(
+      INCREMENTAL_ALTER_CONFIGS,
+      req,
+      (res: IncrementalAlterConfigsResponse) => res.responses,
     );
-    if (!("responses" in res)) return res;
-    const r = res.responses[0];
-    if (r === undefined) return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: null };
-    if (r.errorCode !== ErrorCode.NONE || validateOnly)
-      return { errorCode: r.errorCode, errorMessage: r.errorMessage ?? null };
+    if (r.errorCode !== ErrorCode.NONE || validateOnly) return r;
     return this.applied(() => sameConfigs(this.topics.get(name)?.configs, next), `the configs of ${name}`);
   }
 }

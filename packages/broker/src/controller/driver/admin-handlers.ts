@@ -2,18 +2,20 @@
 // DeleteTopics 20, AlterConfigs 33, CreatePartitions 37, IncrementalAlterConfigs 44. The active
 // controller answers them through its write queue; any other node answers NOT_CONTROLLER per
 // resource so the sender retries at the active controller.
-import type {
-  AlterConfigsRequest,
-  AlterConfigsResponse,
-  CreatePartitionsRequest,
-  CreatePartitionsResponse,
-  CreateTopicsRequest,
-  CreateTopicsResponse,
-  DeleteTopicsRequest,
-  DeleteTopicsResponse,
-  IncrementalAlterConfigsRequest,
-  IncrementalAlterConfigsResponse,
+import {
+  ApiKey,
+  type AlterConfigsRequest,
+  type AlterConfigsResponse,
+  type CreatePartitionsRequest,
+  type CreatePartitionsResponse,
+  type CreateTopicsRequest,
+  type CreateTopicsResponse,
+  type DeleteTopicsRequest,
+  type DeleteTopicsResponse,
+  type IncrementalAlterConfigsRequest,
+  type IncrementalAlterConfigsResponse,
 } from "@gregor/protocol";
+import { resourceErrors, topicErrors } from "../../handlers/admin-responses.js";
 import type { Handler } from "../../handlers/types.js";
 import {
   AlterConfigOp,
@@ -22,6 +24,11 @@ import {
   type MetadataImage,
 } from "../index.js";
 import { type ControllerServices, controllerWrite, ZERO_UUID } from "./controller-services.js";
+
+/** A controller topic result, with Kafka's zero uuid where the controller leaves the id "" (on error). */
+function withTopicId<T extends { topicId: string }>(t: T): T {
+  return { ...t, topicId: t.topicId === "" ? ZERO_UUID : t.topicId };
+}
 
 export const controllerCreateTopicsHandler: Handler<CreateTopicsRequest, CreateTopicsResponse, ControllerServices> = {
   apiKey: 19,
@@ -33,11 +40,9 @@ export const controllerCreateTopicsHandler: Handler<CreateTopicsRequest, CreateT
       (controller, nowMs) =>
         controller.createTopics({ topics: req.topics, validateOnly: req.validateOnly ?? false }, nowMs),
       (errorCode, errorMessage) => ({
-        topics: req.topics.map((t) => ({
-          name: t.name,
+        topics: topicErrors(req.topics, errorCode, errorMessage).map((t) => ({
+          ...t,
           topicId: "",
-          errorCode,
-          errorMessage,
           numPartitions: -1,
           replicationFactor: -1,
         })),
@@ -45,19 +50,11 @@ export const controllerCreateTopicsHandler: Handler<CreateTopicsRequest, CreateT
     );
     return {
       throttleTimeMs: 0,
-      topics: result.topics.map((t) => ({
-        name: t.name,
-        topicId: t.topicId === "" ? ZERO_UUID : t.topicId,
-        errorCode: t.errorCode,
-        errorMessage: t.errorMessage,
-        numPartitions: t.numPartitions,
-        replicationFactor: t.replicationFactor,
-        configs: [],
-      })),
+      topics: result.topics.map((t) => ({ ...withTopicId(t), configs: [] })),
     };
   },
   errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
+    return { throttleTimeMs: 0, topics: topicErrors(req.topics, errorCode, null) };
   },
 };
 
@@ -66,6 +63,14 @@ function deleteTargets(req: DeleteTopicsRequest): { name: string | null; topicId
     return req.topics.map((t) => ({ name: t.name, topicId: t.topicId === ZERO_UUID ? null : t.topicId }));
   }
   return (req.topicNames ?? []).map((name) => ({ name, topicId: null }));
+}
+
+function deleteErrors(
+  targets: readonly { name: string | null; topicId: string | null }[],
+  errorCode: number,
+  errorMessage: string | null,
+): { name: string | null; topicId: string; errorCode: number; errorMessage: string | null }[] {
+  return targets.map((t) => ({ name: t.name, topicId: t.topicId ?? ZERO_UUID, errorCode, errorMessage }));
 }
 
 export const controllerDeleteTopicsHandler: Handler<DeleteTopicsRequest, DeleteTopicsResponse, ControllerServices> = {
@@ -77,25 +82,15 @@ export const controllerDeleteTopicsHandler: Handler<DeleteTopicsRequest, DeleteT
     const result = await controllerWrite(
       ctx.services,
       (controller, nowMs) => controller.deleteTopics({ topics }, nowMs),
-      (errorCode, errorMessage) => ({
-        responses: topics.map((t) => ({ name: t.name, topicId: t.topicId ?? ZERO_UUID, errorCode, errorMessage })),
-      }),
+      (errorCode, errorMessage) => ({ responses: deleteErrors(topics, errorCode, errorMessage) }),
     );
     return {
       throttleTimeMs: 0,
-      responses: result.responses.map((r) => ({
-        name: r.name,
-        topicId: r.topicId === "" ? ZERO_UUID : r.topicId,
-        errorCode: r.errorCode,
-        errorMessage: r.errorMessage,
-      })),
+      responses: result.responses.map(withTopicId),
     };
   },
   errorResponse(req, errorCode) {
-    return {
-      throttleTimeMs: 0,
-      responses: deleteTargets(req).map((t) => ({ name: t.name, topicId: t.topicId ?? ZERO_UUID, errorCode })),
-    };
+    return { throttleTimeMs: 0, responses: deleteErrors(deleteTargets(req), errorCode, null) };
   },
 };
 
@@ -111,50 +106,47 @@ export const controllerCreatePartitionsHandler: Handler<
     const result = await controllerWrite(
       ctx.services,
       (controller, nowMs) => controller.createPartitions({ topics: req.topics, validateOnly: req.validateOnly }, nowMs),
-      (errorCode, errorMessage) => ({ results: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage })) }),
+      (errorCode, errorMessage) => ({ results: topicErrors(req.topics, errorCode, errorMessage) }),
     );
     return { throttleTimeMs: 0, results: result.results };
   },
   errorResponse(req, errorCode) {
-    return { throttleTimeMs: 0, results: req.topics.map((t) => ({ name: t.name, errorCode, errorMessage: null })) };
+    return { throttleTimeMs: 0, results: topicErrors(req.topics, errorCode, null) };
   },
 };
+
+/**
+ * AlterConfigs 33 and IncrementalAlterConfigs 44 differ only in the controller request they make:
+ * both commit as the controller's incremental alter.
+ */
+function configsHandler<Req extends AlterConfigsRequest | IncrementalAlterConfigsRequest>(
+  apiKey: ApiKey,
+  maxVersion: number,
+  toController: (req: Req, image: MetadataImage) => ControllerAlterConfigs,
+): Handler<Req, AlterConfigsResponse & IncrementalAlterConfigsResponse, ControllerServices> {
+  return {
+    apiKey,
+    minVersion: 0,
+    maxVersion,
+    async handle(req, ctx) {
+      const result = await controllerWrite(
+        ctx.services,
+        (controller, nowMs) => controller.incrementalAlterConfigs(toController(req, controller.image), nowMs),
+        (errorCode, errorMessage) => ({ responses: resourceErrors(req.resources, errorCode, errorMessage) }),
+      );
+      return { throttleTimeMs: 0, responses: result.responses };
+    },
+    errorResponse(req, errorCode) {
+      return { throttleTimeMs: 0, responses: resourceErrors(req.resources, errorCode, null) };
+    },
+  };
+}
 
 export const controllerIncrementalAlterConfigsHandler: Handler<
   IncrementalAlterConfigsRequest,
   IncrementalAlterConfigsResponse,
   ControllerServices
-> = {
-  apiKey: 44,
-  minVersion: 0,
-  maxVersion: 1,
-  async handle(req, ctx) {
-    const result = await controllerWrite(
-      ctx.services,
-      (controller, nowMs) => controller.incrementalAlterConfigs(req, nowMs),
-      (errorCode, errorMessage) => ({
-        responses: req.resources.map((r) => ({
-          errorCode,
-          errorMessage,
-          resourceType: r.resourceType,
-          resourceName: r.resourceName,
-        })),
-      }),
-    );
-    return { throttleTimeMs: 0, responses: result.responses };
-  },
-  errorResponse(req, errorCode) {
-    return {
-      throttleTimeMs: 0,
-      responses: req.resources.map((r) => ({
-        errorCode,
-        errorMessage: null,
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-      })),
-    };
-  },
-};
+> = configsHandler<IncrementalAlterConfigsRequest>(ApiKey.IncrementalAlterConfigs, 1, (req) => req);
 
 /** AlterConfigs replaces a resource's configs: SET what is given, DELETE every other key set now. */
 function asIncremental(req: AlterConfigsRequest, image: MetadataImage): ControllerAlterConfigs {
@@ -175,34 +167,5 @@ function asIncremental(req: AlterConfigsRequest, image: MetadataImage): Controll
   };
 }
 
-export const controllerAlterConfigsHandler: Handler<AlterConfigsRequest, AlterConfigsResponse, ControllerServices> = {
-  apiKey: 33,
-  minVersion: 0,
-  maxVersion: 2,
-  async handle(req, ctx) {
-    const result = await controllerWrite(
-      ctx.services,
-      (controller, nowMs) => controller.incrementalAlterConfigs(asIncremental(req, controller.image), nowMs),
-      (errorCode, errorMessage) => ({
-        responses: req.resources.map((r) => ({
-          errorCode,
-          errorMessage,
-          resourceType: r.resourceType,
-          resourceName: r.resourceName,
-        })),
-      }),
-    );
-    return { throttleTimeMs: 0, responses: result.responses };
-  },
-  errorResponse(req, errorCode) {
-    return {
-      throttleTimeMs: 0,
-      responses: req.resources.map((r) => ({
-        errorCode,
-        errorMessage: null,
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-      })),
-    };
-  },
-};
+export const controllerAlterConfigsHandler: Handler<AlterConfigsRequest, AlterConfigsResponse, ControllerServices> =
+  configsHandler<AlterConfigsRequest>(ApiKey.AlterConfigs, 2, asIncremental);
