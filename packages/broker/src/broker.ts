@@ -8,7 +8,6 @@ import { pino, type Logger } from "pino";
 import { type ClusterNode, startClusterNode } from "./cluster/cluster-node.js";
 import { buildBrokerConfig, type BrokerConfig, type ConfigOverrides, type Listener } from "./config/broker-config.js";
 import { brokerListener, configWarnings, effectiveAdvertisedListeners, isSingleNodeQuorum } from "./config/kraft.js";
-import { CLUSTER_MODULE } from "./handlers/55-describe-quorum.js";
 import { HANDLERS } from "./handlers/index.js";
 import type { Handler } from "./handlers/types.js";
 import { memoryLogFactory } from "./log/memory-log.js";
@@ -121,7 +120,6 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   try {
     node.cluster.publisher.subscribe((image) => void topics.update(image));
     await topics.update(node.cluster.image());
-    services.setModule(CLUSTER_MODULE, node.cluster);
     await becomeReady(config, options, node.cluster, topics, dataDir, logger);
     for (const module of [...MODULES, ...(options.modules ?? [])]) {
       const instance = await module.start(services);

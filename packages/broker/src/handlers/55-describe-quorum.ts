@@ -11,17 +11,12 @@ import {
   type DescribeQuorumResponseReplicaState,
 } from "@gregor/protocol";
 import type { ClusterSettings } from "../cluster/cluster-config.js";
+import type { ClusterNode } from "../cluster/cluster-node-types.js";
 import { METADATA_TOPIC } from "../cluster/controller-channel.js";
 import type { ControllerServices } from "../controller/driver/controller-services.js";
 import type { QuorumStatus, ReplicaStatus } from "../controller/driver/quorum-status.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler } from "./types.js";
-
-/** The cluster node as a broker-listener handler reaches it (registered as module "cluster"). */
-export interface DescribeQuorumSource {
-  describeQuorum(req: DescribeQuorumRequest): Promise<DescribeQuorumResponse>;
-}
-export const CLUSTER_MODULE = "cluster";
 
 function replica(r: ReplicaStatus, version: number): DescribeQuorumResponseReplicaState {
   const out: DescribeQuorumResponseReplicaState = { replicaId: r.replicaId, logEndOffset: BigInt(r.logEndOffset) };
@@ -90,8 +85,10 @@ export const describeQuorumBrokerHandler: Handler<DescribeQuorumRequest, Describ
   minVersion: 0,
   maxVersion: 2,
   async handle(req, ctx) {
-    if (!ctx.services.hasModule(CLUSTER_MODULE)) return describeQuorumResponse(req, ctx.apiVersion, null, null);
-    return ctx.services.module<DescribeQuorumSource>(CLUSTER_MODULE).describeQuorum(req);
+    // The listener accepts a few ms before start-up sets the cluster node: answer "no quorum" then.
+    const cluster = ctx.services.cluster as ClusterNode | undefined;
+    if (cluster === undefined) return describeQuorumResponse(req, ctx.apiVersion, null, null);
+    return cluster.describeQuorum(req);
   },
   errorResponse(_req, errorCode) {
     return { errorCode, topics: [] };
