@@ -21,7 +21,15 @@ export {
 export type { RaftLogStore } from "./driver/log-store.js";
 export { FileLogStore } from "./driver/file-log-store.js";
 export { StorageLogStore } from "./driver/storage-log-store.js";
-export { TcpTransport, type PeerAddress, type TcpTransportOptions, type Transport } from "./driver/transport.js";
+export {
+  PeerOutbox,
+  TcpTransport,
+  type FrameEncoder,
+  type PeerAddress,
+  type PeerOutboxOptions,
+  type TcpTransportOptions,
+  type Transport,
+} from "./driver/transport.js";
 export { MemoryNetwork } from "./driver/memory-transport.js";
 export {
   RaftNode,

@@ -2,6 +2,8 @@
 // A per-connection queue holds a slot per request; a slot is written once it and every slot before
 // it are complete, so a slow Fetch never lets a later Metadata overtake it. Reading pauses while
 // more than `maxInFlight` requests are queued or the socket's write buffer is full (bounded memory).
+// PipelinedConnection is that machinery; Connection (the broker's listeners) and the controller
+// listener's connection decode frames into it.
 import type { Socket } from "node:net";
 import {
   ApiKey,
@@ -11,6 +13,7 @@ import {
   FrameDecoder,
   type RequestHeader,
 } from "@gregor/protocol";
+import type { Logger } from "pino";
 import { ErrorCode } from "../errors.js";
 import { NO_RESPONSE, type Handler, type RequestContext } from "../handlers/types.js";
 import type { BrokerServices } from "../services.js";
@@ -31,29 +34,32 @@ class Slot {
 }
 
 const RESOLVED = Promise.resolve();
-const HIGH_WATER_BYTES = 16 * 1024 * 1024;
 
-export class Connection {
+/**
+ * A Kafka-framed connection answering pipelined requests in request order. A subclass decodes
+ * each request (`onRequest`) and starts its handler with `run`; this class orders the answers,
+ * turns a handler's throw into its error response, writes, applies backpressure and closes.
+ */
+export abstract class PipelinedConnection<Services> {
   private readonly decoder: FrameDecoder;
   private readonly queue: Slot[] = [];
   private head = 0;
   private paused = false;
   private flushScheduled = false;
-  private closed = false;
-  private readonly clientHost: string;
-  private readonly abort = new AbortController();
+  protected closed = false;
+  protected readonly clientHost: string;
+  protected readonly abort = new AbortController();
   private readonly out = new OutBuffer();
-  private readonly produceDecoder = new ProduceDecoder();
 
   constructor(
     readonly id: number,
-    private readonly socket: Socket,
-    private readonly handlers: readonly (Handler | undefined)[],
-    private readonly services: BrokerServices,
+    protected readonly socket: Socket,
+    protected readonly logger: Logger,
+    maxFrameBytes: number,
     private readonly maxInFlight: number,
-    private readonly onClose: (c: Connection) => void,
+    private readonly highWaterBytes: number,
   ) {
-    this.decoder = new FrameDecoder(services.config["socket.request.max.bytes"]);
+    this.decoder = new FrameDecoder(maxFrameBytes);
     this.clientHost = `${socket.remoteAddress ?? "unknown"}:${socket.remotePort ?? 0}`;
     socket.setNoDelay(true);
     socket.on("data", (chunk: Buffer) => this.onData(chunk));
@@ -66,14 +72,30 @@ export class Connection {
     return this.queue.length - this.head;
   }
 
-  private onData(chunk: Buffer): void {
-    this.services.metrics.bytesIn += chunk.length;
+  /** One request frame (header included, size prefix stripped) with its header's key and version. */
+  protected abstract onRequest(frame: Buffer, apiKey: number, apiVersion: number): void;
+
+  /** After the connection closed (once). */
+  protected abstract onClosed(): void;
+
+  /** When a request's handler has finished (before anything is written). */
+  protected handled(_handler: Handler, _startedAt: number): void {}
+
+  /** When a handler failed (after the log line); true when the request gets no response. */
+  protected onHandlerFailed(_handler: Handler, _req: unknown): boolean {
+    return false;
+  }
+
+  /** Bytes written to the socket by one flush. */
+  protected wrote(_bytes: number): void {}
+
+  protected onData(chunk: Buffer): void {
     let frames: Buffer[];
     try {
       frames = this.decoder.push(chunk);
     } catch (e) {
       // Over socket.request.max.bytes (or a negative size): Kafka closes the connection.
-      this.services.logger.debug(
+      this.logger.debug(
         { connection: this.id, client: this.clientHost, err: (e as Error).message },
         "closing connection: bad frame size",
       );
@@ -82,65 +104,28 @@ export class Connection {
     }
     for (const frame of frames) {
       if (this.closed) return;
-      this.onFrame(frame);
+      if (frame.length < 8) {
+        this.reject("request shorter than its header", -1, -1);
+        return;
+      }
+      this.onRequest(frame, frame.readInt16BE(0), frame.readInt16BE(2));
     }
     if (this.inFlight >= this.maxInFlight) this.pause();
   }
 
-  private onFrame(frame: Buffer): void {
-    if (frame.length < 8) {
-      this.reject("request shorter than its header", -1, -1);
-      return;
-    }
-    const apiKey = frame.readInt16BE(0);
-    const apiVersion = frame.readInt16BE(2);
-    const handler = apiKey >= 0 ? this.handlers[apiKey] : undefined;
-    const supported = handler !== undefined && apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
-    if (!supported) {
-      if (apiKey === ApiKey.ApiVersions && handler !== undefined && apiVersion > handler.maxVersion) {
-        // KIP-511: an unknown newer ApiVersions gets UNSUPPORTED_VERSION in a v0 body with the key list.
-        const correlationId = frame.readInt32BE(4);
-        const body = {
-          errorCode: ErrorCode.UNSUPPORTED_VERSION,
-          apiKeys: handler.handle({}, { services: this.services } as RequestContext).apiKeys,
-        };
-        const slot = new Slot(ApiKey.ApiVersions, 0, correlationId);
-        slot.done = true;
-        slot.result = body;
-        this.queue.push(slot);
-        this.flush();
-        return;
-      }
-      this.reject("unsupported api key or version", apiKey, apiVersion);
-      return;
-    }
-    let header: RequestHeader;
-    let req: unknown;
-    const produce = apiKey === ApiKey.Produce ? this.produceDecoder.decode(frame, apiVersion) : null;
-    if (produce !== null) {
-      header = this.produceDecoder.header;
-      req = produce;
-    } else {
-      try {
-        const decoded = decodeRequestFrame(frame);
-        header = decoded.header;
-        req = apiCodec(apiKey)!.decodeRequest(decoded.body, apiVersion);
-      } catch (e) {
-        this.reject(`malformed request: ${(e as Error).message}`, apiKey, apiVersion);
-        return;
-      }
-    }
-    const slot = new Slot(apiKey, apiVersion, header.correlationId);
+  /** KIP-511: an unknown newer ApiVersions gets UNSUPPORTED_VERSION in a v0 body with the key list. */
+  protected answerNewerApiVersions(handler: Handler, correlationId: number, ctx: RequestContext<Services>): void {
+    const slot = new Slot(ApiKey.ApiVersions, 0, correlationId);
+    slot.done = true;
+    slot.result = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: handler.handle({}, ctx).apiKeys };
     this.queue.push(slot);
-    const ctx: RequestContext<BrokerServices> = {
-      header,
-      apiVersion,
-      clientId: header.clientId ?? null,
-      connectionId: this.id,
-      clientHost: this.clientHost,
-      services: this.services,
-      signal: this.abort.signal,
-    };
+    this.flush();
+  }
+
+  /** Queues the request's slot and runs its handler; the response is written in request order. */
+  protected run(handler: Handler, req: unknown, ctx: RequestContext<Services>): void {
+    const slot = new Slot(handler.apiKey, ctx.apiVersion, ctx.header.correlationId);
+    this.queue.push(slot);
     const startedAt = performance.now();
     let result: unknown;
     try {
@@ -163,21 +148,20 @@ export class Connection {
     slot: Slot,
     handler: Handler,
     req: unknown,
-    ctx: RequestContext<BrokerServices>,
+    ctx: RequestContext<Services>,
     startedAt: number,
     result: unknown,
     failed: boolean,
   ): void {
-    this.services.metrics.record(handler.apiKey, performance.now() - startedAt);
+    this.handled(handler, startedAt);
     if (this.closed) return;
     slot.done = true;
     if (failed) {
-      this.services.metrics.errorsByApi[handler.apiKey]! += 1;
-      this.services.logger.error(
+      this.logger.error(
         { err: result, apiKey: handler.apiKey, apiVersion: ctx.apiVersion, connection: this.id },
         "handler failed",
       );
-      if (handler.apiKey === ApiKey.Produce && (req as { acks?: number }).acks === 0) {
+      if (this.onHandlerFailed(handler, req)) {
         this.scheduleFlush();
         return;
       }
@@ -239,7 +223,7 @@ export class Connection {
       }
       this.socket.uncork();
     }
-    this.services.metrics.bytesOut += bytes;
+    this.wrote(bytes);
     if (this.head === q.length) {
       q.length = 0;
       this.head = 0;
@@ -247,7 +231,7 @@ export class Connection {
       q.splice(0, this.head);
       this.head = 0;
     }
-    if (this.socket.writableLength > HIGH_WATER_BYTES) this.pause();
+    if (this.socket.writableLength > this.highWaterBytes) this.pause();
     else this.maybeResume();
   }
 
@@ -259,17 +243,14 @@ export class Connection {
       if (result instanceof DirectResponse) result.encodeFrame(out, slot.apiVersion, slot.correlationId);
       else for (const c of encodeResponseFrame(slot.apiKey, slot.apiVersion, slot.correlationId, result)) out.raw(c);
     } catch (e) {
-      this.services.logger.error(
-        { err: e, apiKey: slot.apiKey, apiVersion: slot.apiVersion },
-        "response encoding failed",
-      );
+      this.logger.error({ err: e, apiKey: slot.apiKey, apiVersion: slot.apiVersion }, "response encoding failed");
       this.destroy();
       return false;
     }
     return true;
   }
 
-  private pause(): void {
+  protected pause(): void {
     if (this.paused || this.closed) return;
     this.paused = true;
     this.socket.pause();
@@ -277,19 +258,108 @@ export class Connection {
 
   private maybeResume(): void {
     if (!this.paused || this.closed) return;
-    if (this.inFlight < this.maxInFlight && this.socket.writableLength <= HIGH_WATER_BYTES) {
+    if (this.inFlight < this.maxInFlight && this.socket.writableLength <= this.highWaterBytes) {
       this.paused = false;
       this.socket.resume();
     }
   }
 
   /** Kafka closes the connection on unknown API keys/versions and undecodable requests. */
-  private reject(reason: string, apiKey: number, apiVersion: number): void {
-    this.services.logger.debug(
+  protected reject(reason: string, apiKey: number, apiVersion: number): void {
+    this.logger.debug(
       { connection: this.id, client: this.clientHost, apiKey, apiVersion, reason },
       "closing connection",
     );
     this.destroy();
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+    this.close();
+  }
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.abort.abort();
+    this.queue.length = 0;
+    this.head = 0;
+    this.onClosed();
+  }
+}
+
+const HIGH_WATER_BYTES = 16 * 1024 * 1024;
+
+export class Connection extends PipelinedConnection<BrokerServices> {
+  private readonly produceDecoder = new ProduceDecoder();
+
+  constructor(
+    id: number,
+    socket: Socket,
+    private readonly handlers: readonly (Handler | undefined)[],
+    private readonly services: BrokerServices,
+    maxInFlight: number,
+    private readonly onClose: (c: Connection) => void,
+  ) {
+    super(id, socket, services.logger, services.config["socket.request.max.bytes"], maxInFlight, HIGH_WATER_BYTES);
+  }
+
+  protected override onData(chunk: Buffer): void {
+    this.services.metrics.bytesIn += chunk.length;
+    super.onData(chunk);
+  }
+
+  protected onRequest(frame: Buffer, apiKey: number, apiVersion: number): void {
+    const handler = apiKey >= 0 ? this.handlers[apiKey] : undefined;
+    const supported = handler !== undefined && apiVersion >= handler.minVersion && apiVersion <= handler.maxVersion;
+    if (!supported) {
+      if (apiKey === ApiKey.ApiVersions && handler !== undefined && apiVersion > handler.maxVersion) {
+        this.answerNewerApiVersions(handler, frame.readInt32BE(4), {
+          services: this.services,
+        } as RequestContext<BrokerServices>);
+        return;
+      }
+      this.reject("unsupported api key or version", apiKey, apiVersion);
+      return;
+    }
+    let header: RequestHeader;
+    let req: unknown;
+    const produce = apiKey === ApiKey.Produce ? this.produceDecoder.decode(frame, apiVersion) : null;
+    if (produce !== null) {
+      header = this.produceDecoder.header;
+      req = produce;
+    } else {
+      try {
+        const decoded = decodeRequestFrame(frame);
+        header = decoded.header;
+        req = apiCodec(apiKey)!.decodeRequest(decoded.body, apiVersion);
+      } catch (e) {
+        this.reject(`malformed request: ${(e as Error).message}`, apiKey, apiVersion);
+        return;
+      }
+    }
+    this.run(handler, req, {
+      header,
+      apiVersion,
+      clientId: header.clientId ?? null,
+      connectionId: this.id,
+      clientHost: this.clientHost,
+      services: this.services,
+      signal: this.abort.signal,
+    });
+  }
+
+  protected override handled(handler: Handler, startedAt: number): void {
+    this.services.metrics.record(handler.apiKey, performance.now() - startedAt);
+  }
+
+  protected override onHandlerFailed(handler: Handler, req: unknown): boolean {
+    this.services.metrics.errorsByApi[handler.apiKey]! += 1;
+    return handler.apiKey === ApiKey.Produce && (req as { acks?: number }).acks === 0;
+  }
+
+  protected override wrote(bytes: number): void {
+    this.services.metrics.bytesOut += bytes;
   }
 
   /** Stops reading; in-flight requests still answer (graceful shutdown). */
@@ -305,18 +375,8 @@ export class Connection {
     }
   }
 
-  destroy(): void {
-    this.socket.destroy();
-    this.close();
-  }
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.abort.abort();
+  protected onClosed(): void {
     this.services.appendWaiters.completeConnection(this.id);
-    this.queue.length = 0;
-    this.head = 0;
     this.onClose(this);
   }
 }

@@ -1,6 +1,7 @@
 // TCP transport: one outbound connection per peer, frames of [u32 length][msgpackr batch of
 // messages], all messages queued for a peer in one event-loop turn go out as one frame.
 // Queues are bounded (raft tolerates loss: excess messages are dropped and counted).
+// The outbound half, PeerOutbox, is exported for transports that frame batches differently.
 import { createServer, connect, type Server, type Socket } from "node:net";
 import type { Message, NodeId } from "../core/types.js";
 import { decodeMessages, encodeMessages } from "./codec.js";
@@ -28,6 +29,19 @@ export interface TcpTransportOptions {
   reconnectMaxMs?: number;
 }
 
+/** Where a batch of messages goes: `PeerOutbox` writes the buffers of one frame in order. */
+export type FrameEncoder = (msgs: Message[]) => Buffer[];
+
+export interface PeerOutboxOptions {
+  /** The frame (size prefix included) carrying one batch of messages to a peer. */
+  encodeFrame: FrameEncoder;
+  maxQueuedMsgs?: number | undefined;
+  reconnectMinMs?: number | undefined;
+  reconnectMaxMs?: number | undefined;
+  /** Source address of the outbound connections (default: the OS picks). */
+  localAddress?: string | undefined;
+}
+
 class Peer {
   socket: Socket | null = null;
   connecting = false;
@@ -37,47 +51,28 @@ class Peer {
   constructor(public addr: PeerAddress) {}
 }
 
-export class TcpTransport implements Transport {
-  private server: Server | null = null;
+/**
+ * The outbound half of a transport: one connection and one bounded queue per peer; every message
+ * queued for a peer in one event-loop turn goes out as one frame. A peer that cannot be reached is
+ * retried with capped exponential backoff and its queued messages are dropped (raft retries).
+ */
+export class PeerOutbox {
   private readonly peers = new Map<NodeId, Peer>();
-  private readonly inbound = new Set<Socket>();
-  private handler: (msgs: Message[]) => void = () => {};
   private flushScheduled = false;
   private closed = false;
-  readonly host: string;
-  port: number;
   dropped = 0;
+  private readonly encodeFrame: FrameEncoder;
   private readonly maxQueued: number;
-  private readonly maxFrame: number;
   private readonly minBackoff: number;
   private readonly maxBackoff: number;
+  private readonly localAddress: string | undefined;
 
-  constructor(opts: TcpTransportOptions = {}) {
-    this.host = opts.host ?? "127.0.0.1";
-    this.port = opts.port ?? 0;
+  constructor(opts: PeerOutboxOptions) {
+    this.encodeFrame = opts.encodeFrame;
     this.maxQueued = opts.maxQueuedMsgs ?? 10_000;
-    this.maxFrame = opts.maxFrameBytes ?? 64 << 20;
     this.minBackoff = opts.reconnectMinMs ?? 20;
     this.maxBackoff = opts.reconnectMaxMs ?? 1000;
-    for (const [id, a] of opts.peers ?? []) this.peers.set(id, new Peer(a));
-  }
-
-  setHandler(handler: (msgs: Message[]) => void): void {
-    this.handler = handler;
-  }
-
-  /** Start listening; resolves with the bound port. */
-  listen(): Promise<number> {
-    return new Promise((resolve, reject) => {
-      const server = createServer((s) => this.accept(s));
-      server.once("error", reject);
-      server.listen(this.port, this.host, () => {
-        const a = server.address();
-        if (a !== null && typeof a === "object") this.port = a.port;
-        resolve(this.port);
-      });
-      this.server = server;
-    });
+    this.localAddress = opts.localAddress;
   }
 
   /** Add or move a peer (e.g. after it restarted on a new port). */
@@ -128,19 +123,20 @@ export class TcpTransport implements Transport {
     if (p.socket.writableNeedDrain) return; // wait for 'drain'; the queue stays bounded
     const msgs = p.queue;
     p.queue = [];
-    const body = encodeMessages(msgs);
-    const head = Buffer.allocUnsafe(4);
-    head.writeUInt32BE(body.length, 0);
+    const chunks = this.encodeFrame(msgs);
     p.socket.cork();
-    p.socket.write(head);
-    p.socket.write(body);
+    for (const c of chunks) p.socket.write(c);
     p.socket.uncork();
   }
 
   private connectPeer(p: Peer): void {
     if (p.connecting || p.retryTimer !== null) return;
     p.connecting = true;
-    const s = connect({ host: p.addr.host, port: p.addr.port });
+    const s = connect({
+      host: p.addr.host,
+      port: p.addr.port,
+      ...(this.localAddress !== undefined ? { localAddress: this.localAddress } : {}),
+    });
     s.setNoDelay(true);
     s.on("connect", () => {
       p.connecting = false;
@@ -164,6 +160,78 @@ export class TcpTransport implements Transport {
         this.flushPeer(p);
       }, p.backoffMs);
     });
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const p of this.peers.values()) {
+      if (p.retryTimer !== null) clearTimeout(p.retryTimer);
+      p.socket?.destroy();
+    }
+  }
+}
+
+/** TcpTransport's frame: [u32 length][msgpackr batch of messages]. */
+function encodeLengthPrefixed(msgs: Message[]): Buffer[] {
+  const body = encodeMessages(msgs);
+  const head = Buffer.allocUnsafe(4);
+  head.writeUInt32BE(body.length, 0);
+  return [head, body];
+}
+
+export class TcpTransport implements Transport {
+  private server: Server | null = null;
+  private readonly outbox: PeerOutbox;
+  private readonly inbound = new Set<Socket>();
+  private handler: (msgs: Message[]) => void = () => {};
+  private closed = false;
+  readonly host: string;
+  port: number;
+  private readonly maxFrame: number;
+
+  constructor(opts: TcpTransportOptions = {}) {
+    this.host = opts.host ?? "127.0.0.1";
+    this.port = opts.port ?? 0;
+    this.maxFrame = opts.maxFrameBytes ?? 64 << 20;
+    this.outbox = new PeerOutbox({
+      encodeFrame: encodeLengthPrefixed,
+      maxQueuedMsgs: opts.maxQueuedMsgs,
+      reconnectMinMs: opts.reconnectMinMs,
+      reconnectMaxMs: opts.reconnectMaxMs,
+    });
+    for (const [id, a] of opts.peers ?? []) this.outbox.setPeer(id, a);
+  }
+
+  /** Messages dropped: to unknown peers, over a peer's queue bound, or queued when its connection closed. */
+  get dropped(): number {
+    return this.outbox.dropped;
+  }
+
+  setHandler(handler: (msgs: Message[]) => void): void {
+    this.handler = handler;
+  }
+
+  /** Start listening; resolves with the bound port. */
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const server = createServer((s) => this.accept(s));
+      server.once("error", reject);
+      server.listen(this.port, this.host, () => {
+        const a = server.address();
+        if (a !== null && typeof a === "object") this.port = a.port;
+        resolve(this.port);
+      });
+      this.server = server;
+    });
+  }
+
+  /** Add or move a peer (e.g. after it restarted on a new port). */
+  setPeer(id: NodeId, addr: PeerAddress): void {
+    this.outbox.setPeer(id, addr);
+  }
+
+  send(msgs: Message[]): void {
+    this.outbox.send(msgs);
   }
 
   private accept(s: Socket): void {
@@ -220,10 +288,7 @@ export class TcpTransport implements Transport {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const p of this.peers.values()) {
-      if (p.retryTimer !== null) clearTimeout(p.retryTimer);
-      p.socket?.destroy();
-    }
+    this.outbox.close();
     for (const s of this.inbound) s.destroy();
     await new Promise<void>((resolve) => {
       if (this.server === null) resolve();

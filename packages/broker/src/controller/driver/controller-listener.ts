@@ -3,11 +3,14 @@
 // request order per connection, and raft's messages (a Gregor-internal key, no response).
 // It is not the broker's BrokerServer: that one is built on BrokerServices (topic manager, append
 // waiters) and decodes every frame with a generated codec, which the internal raft key has not.
+// Its connections share the broker's PipelinedConnection (ordering, backpressure, error answers).
 import { createServer, type Server, type Socket } from "node:net";
-import { apiCodec, decodeRequestFrame, encodeResponseFrame, ErrorCode, FrameDecoder } from "@gregor/protocol";
+import { apiCodec, decodeRequestFrame } from "@gregor/protocol";
 import { decodeMessages, type Message } from "@gregor/raft";
 import type { Logger } from "pino";
 import type { Handler, RequestContext } from "../../handlers/types.js";
+import { PipelinedConnection } from "../../server/connection.js";
+import { listenExclusive } from "../../server/server.js";
 import { RAFT_MESSAGES_API_KEY } from "./raft-frame.js";
 
 const API_VERSIONS = 18;
@@ -26,74 +29,28 @@ export interface ControllerListenerOptions<Services> {
   maxInFlight: number;
 }
 
-interface Slot {
-  apiKey: number;
-  apiVersion: number;
-  correlationId: number;
-  done: boolean;
-  result: unknown;
-}
-
-class ControllerConnection<Services> {
-  private readonly decoder: FrameDecoder;
-  private readonly queue: Slot[] = [];
-  private readonly abort = new AbortController();
-  private readonly clientHost: string;
-  private paused = false;
-  closed = false;
-
+class ControllerConnection<Services> extends PipelinedConnection<Services> {
   constructor(
-    readonly id: number,
-    private readonly socket: Socket,
+    id: number,
+    socket: Socket,
     private readonly listener: ControllerListener<Services>,
     private readonly options: ControllerListenerOptions<Services>,
   ) {
-    this.decoder = new FrameDecoder(options.maxFrameBytes);
-    this.clientHost = `${socket.remoteAddress ?? "unknown"}:${socket.remotePort ?? 0}`;
-    socket.setNoDelay(true);
-    socket.on("data", (chunk: Buffer) => this.onData(chunk));
-    socket.on("drain", () => this.maybeResume());
-    socket.on("error", () => this.close());
-    socket.on("close", () => this.close());
+    super(id, socket, listener.logger, options.maxFrameBytes, options.maxInFlight, HIGH_WATER_BYTES);
   }
 
-  private onData(chunk: Buffer): void {
-    let frames: Buffer[];
-    try {
-      frames = this.decoder.push(chunk);
-    } catch (e) {
-      this.reject(`bad frame size: ${(e as Error).message}`);
-      return;
-    }
-    for (const frame of frames) {
-      if (this.closed) return;
-      this.onFrame(frame);
-    }
-    if (this.queue.length >= this.options.maxInFlight) this.pause();
-  }
-
-  private onFrame(frame: Buffer): void {
-    if (frame.length < 8) {
-      this.reject("request shorter than its header");
-      return;
-    }
-    const apiKey = frame.readInt16BE(0);
-    const apiVersion = frame.readInt16BE(2);
+  protected onRequest(frame: Buffer, apiKey: number, apiVersion: number): void {
     if (apiKey === RAFT_MESSAGES_API_KEY) {
-      this.onRaftFrame(frame);
+      this.onRaftFrame(frame, apiVersion);
       return;
     }
     const handler = apiKey >= 0 ? this.listener.table[apiKey] : undefined;
-    const correlationId = frame.readInt32BE(4);
     if (handler === undefined || apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       if (apiKey === API_VERSIONS && handler !== undefined && apiVersion > handler.maxVersion) {
-        // KIP-511: a too-new ApiVersions gets UNSUPPORTED_VERSION in a v0 body with the key list.
-        const apiKeys = handler.handle({}, this.context(apiVersion, null)).apiKeys;
-        this.queue.push({ apiKey, apiVersion: 0, correlationId, done: true, result: { errorCode: 35, apiKeys } });
-        this.flush();
+        this.answerNewerApiVersions(handler, frame.readInt32BE(4), this.context(apiVersion, null));
         return;
       }
-      this.reject(`unsupported api key ${apiKey} version ${apiVersion}`);
+      this.reject("unsupported api key or version", apiKey, apiVersion);
       return;
     }
     let req: unknown;
@@ -103,35 +60,19 @@ class ControllerConnection<Services> {
       req = apiCodec(apiKey)!.decodeRequest(decoded.body, apiVersion);
       ctx = this.context(apiVersion, decoded.header);
     } catch (e) {
-      this.reject(`malformed request: ${(e as Error).message}`);
+      this.reject(`malformed request: ${(e as Error).message}`, apiKey, apiVersion);
       return;
     }
-    const slot: Slot = { apiKey, apiVersion, correlationId, done: false, result: null };
-    this.queue.push(slot);
-    let result: unknown;
-    try {
-      result = handler.handle(req, ctx);
-    } catch (e) {
-      this.complete(slot, handler, req, ctx, e, true);
-      return;
-    }
-    if (result instanceof Promise) {
-      result.then(
-        (r) => this.complete(slot, handler, req, ctx, r, false),
-        (e) => this.complete(slot, handler, req, ctx, e, true),
-      );
-    } else {
-      this.complete(slot, handler, req, ctx, result, false);
-    }
+    this.run(handler, req, ctx);
   }
 
-  private onRaftFrame(frame: Buffer): void {
+  private onRaftFrame(frame: Buffer, apiVersion: number): void {
     let msgs: Message[];
     try {
       const decoded = decodeRequestFrame(frame);
       msgs = decodeMessages(frame.subarray(decoded.body.pos));
     } catch (e) {
-      this.reject(`undecodable raft frame: ${(e as Error).message}`);
+      this.reject(`undecodable raft frame: ${(e as Error).message}`, RAFT_MESSAGES_API_KEY, apiVersion);
       return;
     }
     this.options.onRaftMessages(msgs);
@@ -154,89 +95,7 @@ class ControllerConnection<Services> {
     };
   }
 
-  private complete(
-    slot: Slot,
-    handler: Handler,
-    req: unknown,
-    ctx: RequestContext<Services>,
-    result: unknown,
-    failed: boolean,
-  ): void {
-    if (this.closed) return;
-    slot.done = true;
-    slot.result = result;
-    if (failed) {
-      this.options.logger.error(
-        { err: result, apiKey: handler.apiKey, connection: this.id },
-        "controller handler failed",
-      );
-      if (handler.errorResponse === undefined) {
-        this.destroy();
-        return;
-      }
-      try {
-        slot.result = handler.errorResponse(req, ErrorCode.UNKNOWN_SERVER_ERROR, ctx);
-      } catch {
-        this.destroy();
-        return;
-      }
-    }
-    this.flush();
-  }
-
-  private flush(): void {
-    if (this.closed) return;
-    while (this.queue.length > 0 && this.queue[0]!.done) {
-      const slot = this.queue.shift()!;
-      let chunks: Buffer[];
-      try {
-        chunks = encodeResponseFrame(slot.apiKey, slot.apiVersion, slot.correlationId, slot.result);
-      } catch (e) {
-        this.options.logger.error({ err: e, apiKey: slot.apiKey }, "controller response encoding failed");
-        this.destroy();
-        return;
-      }
-      this.socket.cork();
-      for (const c of chunks) this.socket.write(c);
-      this.socket.uncork();
-    }
-    if (this.socket.writableLength > HIGH_WATER_BYTES) this.pause();
-    else this.maybeResume();
-  }
-
-  private pause(): void {
-    if (this.paused || this.closed) return;
-    this.paused = true;
-    this.socket.pause();
-  }
-
-  private maybeResume(): void {
-    if (!this.paused || this.closed) return;
-    if (this.queue.length < this.options.maxInFlight && this.socket.writableLength <= HIGH_WATER_BYTES) {
-      this.paused = false;
-      this.socket.resume();
-    }
-  }
-
-  /** Bad input closes this connection only (Kafka closes on undecodable requests). */
-  private reject(reason: string): void {
-    this.options.logger.debug(
-      { connection: this.id, client: this.clientHost, reason },
-      "closing controller connection",
-    );
-    this.destroy();
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-    this.close();
-  }
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.abort.abort();
-    this.queue.length = 0;
+  protected onClosed(): void {
     this.listener.connections.delete(this);
   }
 }
@@ -244,6 +103,7 @@ class ControllerConnection<Services> {
 export class ControllerListener<Services> {
   readonly table: (Handler | undefined)[] = [];
   readonly connections = new Set<ControllerConnection<Services>>();
+  readonly logger: Logger;
   private readonly server: Server;
   private nextConnectionId = 1;
   private closing = false;
@@ -251,6 +111,7 @@ export class ControllerListener<Services> {
 
   constructor(private readonly options: ControllerListenerOptions<Services>) {
     for (const h of options.handlers) this.table[h.apiKey] = h;
+    this.logger = options.logger.child({ listener: "CONTROLLER" });
     this.server = createServer({ noDelay: true }, (socket) => this.accept(socket));
     this.server.on("error", (err) => options.logger.error({ err }, "controller listener error"));
   }
@@ -264,18 +125,9 @@ export class ControllerListener<Services> {
   }
 
   /** Binds the exact configured address; resolves with the bound port. */
-  listen(): Promise<number> {
-    const { host, port } = this.options;
-    return new Promise((resolve, reject) => {
-      const onError = (err: Error): void => reject(err);
-      this.server.once("error", onError);
-      this.server.listen({ host: host === "" ? undefined : host, port, exclusive: true }, () => {
-        this.server.off("error", onError);
-        const addr = this.server.address();
-        this.port = typeof addr === "object" && addr !== null ? addr.port : port;
-        resolve(this.port);
-      });
-    });
+  async listen(): Promise<number> {
+    this.port = await listenExclusive(this.server, this.options.host, this.options.port);
+    return this.port;
   }
 
   async close(): Promise<void> {
