@@ -7,20 +7,22 @@ import { randomUUID } from "node:crypto";
 import type { DescribeQuorumRequest, DescribeQuorumResponse } from "@gregor/protocol";
 import { pino, type Logger } from "pino";
 import type { BrokerConfig } from "../config/broker-config.js";
-import type { MetadataImage, MetadataRecord } from "../controller/index.js";
+import type { MetadataRecord } from "../controller/index.js";
 import { CONTROLLER_HANDLERS } from "../controller/driver/controller-handlers.js";
 import { ControllerListener } from "../controller/driver/controller-listener.js";
 import type { ControllerServices } from "../controller/driver/controller-services.js";
 import { QuorumRuntime, type QuorumRuntimeOptions } from "../controller/driver/quorum-runtime.js";
-import type { QuorumStatus } from "../controller/driver/quorum-status.js";
 import { ControllerRaftTransport } from "../controller/driver/raft-transport.js";
 import { describeQuorumResponse } from "../handlers/55-describe-quorum.js";
 import { checkStorage } from "../metadata/meta-properties.js";
 import { BrokerLifecycleManager } from "./broker-lifecycle.js";
 import { clusterSettings, type ClusterSettings } from "./cluster-config.js";
+import type { ClusterNode } from "./cluster-node-types.js";
 import { ControllerChannel, type SendOptions } from "./controller-channel.js";
 import { MetadataFetcher } from "./metadata-fetcher.js";
 import { MetadataPublisher } from "./metadata-publisher.js";
+
+export type { ClusterNode } from "./cluster-node-types.js";
 
 const DESCRIBE_QUORUM = 55;
 /** The whole close() stays well inside the 15 s a SIGTERM'd node has to exit. */
@@ -32,33 +34,6 @@ export interface ClusterNodeOptions {
   logger?: Logger;
   /** Injected for tests; defaults to Math.random. */
   random?: () => number;
-}
-
-export interface ClusterNode {
-  readonly nodeId: number;
-  readonly clusterId: string;
-  readonly settings: ClusterSettings;
-  /** Bound CONTROLLER port (controller role), else null. */
-  readonly controllerPort: number | null;
-  readonly publisher: MetadataPublisher;
-  /** Broker role: the client to the active controller. */
-  readonly channel: ControllerChannel | null;
-  readonly lifecycle: BrokerLifecycleManager | null;
-  /** This node's current MetadataImage. */
-  image(): MetadataImage;
-  /** The active controller as this node knows it, -1 if none. */
-  activeControllerId(): number;
-  /** This node is the active controller and serves writes (raft leader, log replayed). */
-  isActiveController(): boolean;
-  /** This node's view of the quorum (controller role), else null. */
-  quorumStatus(): QuorumStatus | null;
-  /** Sends a request to the active controller (broker role); see ControllerChannel.send. */
-  sendToController<T>(apiKey: number, body: unknown, options?: SendOptions<T>): Promise<T>;
-  /** Active controller only: commits records as given (the broker's one-time topics.json import). */
-  appendRecords(records: MetadataRecord[]): Promise<void>;
-  /** DescribeQuorum as the broker listener answers it: locally when leading, else forwarded. */
-  describeQuorum(req: DescribeQuorumRequest): Promise<DescribeQuorumResponse>;
-  close(): Promise<void>;
 }
 
 function notLeaderOfQuorum(res: DescribeQuorumResponse): boolean {

@@ -4,7 +4,7 @@
 // cluster or across restarts. The next block is fetched when the current one is 90% used, so
 // InitProducerId rarely waits for the controller (Kafka's RPCProducerIdManager does the same).
 import type { AllocateProducerIdsResponse } from "@gregor/protocol";
-import type { ClusterNode } from "../cluster/cluster-node.js";
+import type { ClusterNode } from "../cluster/cluster-node-types.js";
 import { ErrorCode } from "../errors.js";
 
 const ALLOCATE_PRODUCER_IDS = 67;

@@ -13,7 +13,7 @@ import {
   type MetadataRecord,
   type QuorumController,
 } from "../index.js";
-import { RecentEntries } from "./metadata-fetch.js";
+import { RecentEntries } from "./recent-entries.js";
 
 export class MetadataStateMachine implements StateMachine {
   controller: QuorumController;
