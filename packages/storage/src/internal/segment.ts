@@ -1,10 +1,11 @@
 // One log segment: `<20-digit baseOffset>.log` plus its `.index` and `.timeindex`.
-import { open, readFile, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
+import { open, rename, rm, writeFile, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { assert } from "@gregor/protocol/util";
 import { scanHeaders, scanValid, readFully, type HeaderInfo } from "./file-scan.js";
 import type { BatchMeta } from "./batch.js";
 import { OffsetIndex } from "./offset-index.js";
+import { firstBatchTimestampOf, loadIndexFiles, scanTail, tailFromIndexes } from "./segment-indexes.js";
 import { writevFully, writevFullySync } from "./positional-write.js";
 import { TimeIndex } from "./time-index.js";
 
@@ -272,49 +273,25 @@ export class LogSegment {
    * entry does not scan cleanly: the caller then runs recover().
    */
   async loadIndexes(upperBoundOffset: number): Promise<boolean> {
-    const [indexData, timeData] = await Promise.all([readOptional(this.indexPath), readOptional(this.timeIndexPath)]);
-    if (indexData === undefined || timeData === undefined) return false;
-    const offsetIndex = OffsetIndex.load(this.baseOffset, this.config.segmentIndexBytes, indexData, this.size);
-    const timeIndex = TimeIndex.load(this.baseOffset, this.config.segmentIndexBytes, timeData, upperBoundOffset);
-    if (offsetIndex === undefined || timeIndex === undefined) return false;
+    const loaded = await loadIndexFiles(this, this.config.segmentIndexBytes, upperBoundOffset);
+    if (loaded === undefined) return false;
     this.resetIndexState();
-    this.offsetIndex = offsetIndex;
-    this.timeIndex = timeIndex;
-    const n = offsetIndex.entries;
-    let from = 0;
-    if (n > 0) {
-      from = offsetIndex.positionAt(n - 1);
-      this.nextOffset = offsetIndex.offsetAt(n - 1);
-    }
-    const last = timeIndex.lastEntry();
-    if (last !== undefined) {
-      this.maxTimestamp = last.timestamp;
-      this.offsetOfMaxTimestamp = last.offset;
-    }
+    this.offsetIndex = loaded.offsetIndex;
+    this.timeIndex = loaded.timeIndex;
+    const n = loaded.offsetIndex.entries;
+    const from = tailFromIndexes(this);
     let firstChecked = n > 0;
     let consistent = true;
-    const end = await scanHeaders(this.fh, from, this.size, (h) => {
+    const end = await scanTail(this.fh, this, from, this.size, (h) => {
       if (!firstChecked) this.firstBatchTimestamp = h.maxTimestamp;
       if (firstChecked && h.position === from && h.lastOffset !== this.nextOffset) consistent = false;
       firstChecked = true;
-      if (h.maxTimestamp > this.maxTimestamp) {
-        this.maxTimestamp = h.maxTimestamp;
-        this.offsetOfMaxTimestamp = h.lastOffset;
-      }
-      this.nextOffset = h.lastOffset + 1;
       return consistent;
     });
     if (!consistent || end !== this.size || this.nextOffset > upperBoundOffset) return false;
     this.bytesSinceLastIndexEntry = this.size - from;
-    if (this.size > 0 && n > 0) await this.loadFirstBatchTimestamp();
+    if (this.size > 0 && n > 0) this.firstBatchTimestamp = await firstBatchTimestampOf(this.fh, this.size);
     return true;
-  }
-
-  private async loadFirstBatchTimestamp(): Promise<void> {
-    await scanHeaders(this.fh, 0, this.size, (h) => {
-      this.firstBatchTimestamp = h.maxTimestamp;
-      return false;
-    });
   }
 
   /** Header of the first batch whose last offset is >= `offset`, searching below `endPosition`. */
@@ -352,21 +329,9 @@ export class LogSegment {
     this.offsetIndex.truncateToPosition(h.position);
     this.timeIndex.truncateToOffset(offset);
     // Recompute the tail facts from the last surviving index entry onward.
-    const n = this.offsetIndex.entries;
-    const from = n > 0 ? this.offsetIndex.positionAt(n - 1) : 0;
-    const last = this.timeIndex.lastEntry();
-    this.maxTimestamp = last?.timestamp ?? -1;
-    this.offsetOfMaxTimestamp = last?.offset ?? this.baseOffset;
-    this.nextOffset = n > 0 ? this.offsetIndex.offsetAt(n - 1) : this.baseOffset;
+    const from = tailFromIndexes(this);
     if (this.size === 0) this.firstBatchTimestamp = -1;
-    await scanHeaders(this.fh, from, this.size, (b) => {
-      if (b.maxTimestamp > this.maxTimestamp) {
-        this.maxTimestamp = b.maxTimestamp;
-        this.offsetOfMaxTimestamp = b.lastOffset;
-      }
-      this.nextOffset = b.lastOffset + 1;
-      return true;
-    });
+    await scanTail(this.fh, this, from, this.size);
     this.bytesSinceLastIndexEntry = this.size - from;
     this.dirty = true;
     return dropped;
@@ -426,14 +391,5 @@ export class LogSegment {
     await this.close();
     await rm(this.logPath, { force: true });
     await Promise.all([rm(this.indexPath, { force: true }), rm(this.timeIndexPath, { force: true })]);
-  }
-}
-
-async function readOptional(path: string): Promise<Buffer | undefined> {
-  try {
-    return await readFile(path);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw e;
   }
 }
