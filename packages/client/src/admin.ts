@@ -17,7 +17,7 @@ import {
   type OffsetDeleteResponse,
   type AlterConfigsResponse,
 } from "@gregor/protocol";
-import { Cluster, type BrokerInfo, type TopicInfo } from "./cluster.js";
+import { Cluster, type TopicInfo } from "./cluster.js";
 import type { Connection } from "./connection.js";
 import { KafkaProtocolError } from "./errors.js";
 import { decodeAssignment, fetchCommittedOffsets, type CommittedOffset } from "./group.js";
@@ -25,54 +25,24 @@ import type { TopicPartitions } from "./assignors.js";
 import { listOffsets, type OffsetAnswer, type OffsetQuery } from "./offsets.js";
 import type { ClientOptions } from "./options.js";
 import { groupBy } from "./internal/group-by.js";
+import {
+  RESOURCE_TYPE,
+  type ClusterDescription,
+  type ConfigEntry,
+  type ConfigOp,
+  type ConfigResourceType,
+  type GroupDescription,
+  type NewTopic,
+} from "./admin-types.js";
 
-export interface NewTopic {
-  topic: string;
-  /** -1: the broker's num.partitions. */
-  numPartitions?: number;
-  /** -1: the broker's default.replication.factor. */
-  replicationFactor?: number;
-  configs?: Readonly<Record<string, string>>;
-}
-
-export type ConfigResourceType = "topic" | "broker" | "broker-logger" | "group";
-const RESOURCE_TYPE: Record<ConfigResourceType, number> = { topic: 2, broker: 4, "broker-logger": 8, group: 32 };
-
-export interface ConfigEntry {
-  name: string;
-  value: string | null;
-  readOnly: boolean;
-  isDefault: boolean;
-  isSensitive: boolean;
-  /** Kafka's ConfigSource id (1 dynamic topic, 4 static broker, 5 default, ...). */
-  source: number;
-}
-
-export interface ConfigOp {
-  name: string;
-  value: string | null;
-  op?: "set" | "delete" | "append" | "subtract";
-}
-
-export interface GroupDescription {
-  groupId: string;
-  state: string;
-  protocolType: string;
-  protocol: string;
-  members: {
-    memberId: string;
-    groupInstanceId: string | null;
-    clientId: string;
-    clientHost: string;
-    assignment: TopicPartitions[];
-  }[];
-}
-
-export interface ClusterDescription {
-  clusterId: string | null;
-  controllerId: number;
-  brokers: BrokerInfo[];
-}
+export type {
+  ClusterDescription,
+  ConfigEntry,
+  ConfigOp,
+  ConfigResourceType,
+  GroupDescription,
+  NewTopic,
+} from "./admin-types.js";
 
 export class Admin {
   readonly cluster: Cluster;

@@ -11,12 +11,12 @@ import {
   type ConsumerOptions,
   type ResolvedConsumerOptions,
 } from "./consumer-options.js";
-import { GregorClientError, KafkaProtocolError, isStaleMetadataCode } from "./errors.js";
+import { GregorClientError, KafkaProtocolError } from "./errors.js";
 import type { CommittedOffset, GroupMember } from "./group.js";
 import { ConsumerGroup } from "./internal/consumer-group.js";
 import { backoffMs } from "./internal/backoff.js";
+import { decodeBuffered, partitionFetchOf, type DecodeHost } from "./internal/consumer-decode.js";
 import {
-  bufferedFetchOf,
   FetchBuffer,
   fetchableByLeader,
   fetchRequest,
@@ -31,7 +31,6 @@ import {
   type PartitionState,
   type StartPosition,
 } from "./internal/partition-state.js";
-import { decodeRecords, type DecodedRecords } from "./internal/record-reader.js";
 import type { Message, MessageBatch } from "./message.js";
 import { parseOptions } from "./options.js";
 
@@ -49,13 +48,6 @@ interface Yielded {
   generation: number;
   nextOffset: bigint;
 }
-
-/**
- * A fetch is handed out in MessageBatches of whole record batches, closed once they hold this many
- * messages: the Message objects of a batch are short-lived, so they die in V8's young generation
- * instead of being promoted.
- */
-const BATCH_RECORDS = 2048;
 
 export class Consumer implements AsyncIterable<MessageBatch> {
   readonly cluster: Cluster;
@@ -75,6 +67,7 @@ export class Consumer implements AsyncIterable<MessageBatch> {
   private autoCommitTimer: NodeJS.Timeout | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private started = false;
+  private readonly decodeHost: DecodeHost = { isCurrent: (f) => this.isCurrent(f), pump: () => this.pump() };
 
   constructor(options: ConsumerOptions) {
     this.options = parseOptions(consumerSchema, options, "consumer");
@@ -308,22 +301,7 @@ export class Consumer implements AsyncIterable<MessageBatch> {
     p: PartitionData,
     generation: number,
   ): Promise<void> {
-    if (p.errorCode !== 0) {
-      if (p.errorCode === 1) {
-        // OFFSET_OUT_OF_RANGE
-        if (this.options.autoOffsetReset === "none")
-          throw new KafkaProtocolError(1, `${s.topic}-${s.partition} at offset ${fetchOffset}`);
-        setPosition(s, this.options.autoOffsetReset);
-        return;
-      }
-      if (isStaleMetadataCode(p.errorCode) || new KafkaProtocolError(p.errorCode).retriable) {
-        this.cluster.invalidate(s.topic);
-        s.notBeforeMs = Date.now() + this.cluster.options.retry.initialRetryTimeMs;
-        return;
-      }
-      throw new KafkaProtocolError(p.errorCode, `Fetch ${s.topic}-${s.partition}`);
-    }
-    const fetched = bufferedFetchOf(s, fetchOffset, p, generation, this.options.checkCrcs, this.isolation());
+    const fetched = partitionFetchOf(s, fetchOffset, p, generation, this.options, this.cluster, this.isolation());
     if (fetched === undefined) return;
     this.buffer.push(fetched);
     this.wake();
@@ -348,7 +326,7 @@ export class Consumer implements AsyncIterable<MessageBatch> {
       if (this.error) throw this.error;
       if (this.closed) return null;
       for (let b = this.buffer.peek(); b !== undefined; b = this.buffer.peek()) {
-        const batch = this.isCurrent(b) ? await this.decode(b) : null;
+        const batch = this.isCurrent(b) ? await decodeBuffered(this.decodeHost, b) : null;
         if (b.resumeAt >= b.records.length || !this.isCurrent(b)) this.dropHead(b);
         if (batch === null) continue;
         this.lastYielded = { state: b.state, generation: b.generation, nextOffset: batch.nextOffset };
@@ -382,39 +360,6 @@ export class Consumer implements AsyncIterable<MessageBatch> {
 
   private isCurrent(fetch: BufferedFetch): boolean {
     return fetch.state.generation === fetch.generation && !fetch.state.paused && this.isAssigned(fetch.state);
-  }
-
-  /**
-   * Decodes buffered bytes into a batch (null: nothing to hand out). A corrupt batch puts the
-   * partition's position back at it and throws, so the next call refetches and fails again (as Java's
-   * consumer does) until the application seeks past it.
-   */
-  private async decode(b: BufferedFetch): Promise<MessageBatch | null> {
-    let decoded: DecodedRecords;
-    try {
-      const d = decodeRecords(b.records, b.context, b.resumeAt, BATCH_RECORDS);
-      decoded = d instanceof Promise ? await d : d;
-      b.resumeAt = decoded.resumeAt;
-    } catch (e) {
-      if (this.isCurrent(b)) setPosition(b.state, b.context.fetchOffset);
-      this.pump();
-      throw e;
-    }
-    if (!this.isCurrent(b)) return null;
-    // Records below the committed position were skipped by the reader; control records and
-    // aborted transactions leave no message but still move the position.
-    const nextOffset = decoded.resumeAt >= b.records.length ? b.nextOffset : decoded.nextOffset;
-    if (decoded.messages.length === 0) {
-      b.state.consumed = nextOffset;
-      return null;
-    }
-    return {
-      topic: b.state.topic,
-      partition: b.state.partition,
-      messages: decoded.messages,
-      highWatermark: b.highWatermark,
-      nextOffset,
-    };
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<MessageBatch> {

@@ -3,22 +3,22 @@
 // carries at most one batch per partition, with up to maxInFlightRequestsPerConnection requests in
 // flight per broker. Idempotence (KIP-98): InitProducerId once, per-partition sequence numbers
 // stamped at first send, retried batches resent byte for byte in sequence order.
-import { ApiKey, type InitProducerIdResponse, type ProduceResponse } from "@gregor/protocol";
+import { ApiKey, type ProduceResponse } from "@gregor/protocol";
 import { type CompressionCodec, compressionCodecByName } from "@gregor/protocol";
 import { Cluster } from "./cluster.js";
-import { GregorClientError, KafkaProtocolError, KafkaTimeoutError, isStaleMetadataCode } from "./errors.js";
+import { GregorClientError } from "./errors.js";
 import { stamp, type Bytes, type HeaderInput } from "./internal/batch-builder.js";
+import { initProducerId } from "./internal/producer-id.js";
+import { failBatch, onResponse, retryOrFail, type ProduceOutcomes } from "./internal/produce-response.js";
 import {
   addOwner,
   failCall,
   newBatch,
   newProducerPartition,
-  resolveOwners,
   type ProducerBatch,
   type ProducerPartition,
   type SendCall,
 } from "./internal/producer-batch.js";
-import { backoffMs } from "./internal/backoff.js";
 import { parseOptions } from "./options.js";
 import { StickyPartitions, murmur2Partitioner } from "./partitioner.js";
 import {
@@ -65,12 +65,15 @@ export class Producer {
   private connecting: Promise<void> | null = null;
   private closed = false;
   private ready = false;
+  private readonly outcomes: ProduceOutcomes;
 
   constructor(options: ProducerOptions) {
     this.options = parseOptions(producerSchema, options, "producer");
     this.cluster = new Cluster(clientOptionsOf(options));
     this.codec = compressionCodecByName(this.options.compression)!;
     this.sticky = new StickyPartitions(this.options.random ?? Math.random);
+    const release = (b: ProducerBatch): void => this.releaseBatch(b);
+    this.outcomes = { cluster: this.cluster, options: this.options, active: this.active, release };
   }
 
   /** Connects to the cluster and, when idempotent, obtains a producer id. Called by send() if needed. */
@@ -86,26 +89,9 @@ export class Producer {
   }
 
   private async initProducerId(): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const c = await this.cluster.anyBroker();
-      const res = await c.request<InitProducerIdResponse>(ApiKey.InitProducerId, {
-        transactionalId: null,
-        transactionTimeoutMs: 60_000,
-        producerId: -1n,
-        producerEpoch: -1,
-      });
-      if (res.errorCode === 0) {
-        this.producerId = res.producerId;
-        this.producerEpoch = res.producerEpoch;
-        this.cluster.log.debug({ producerId: String(res.producerId), epoch: res.producerEpoch }, "producer id");
-        return;
-      }
-      const e = new KafkaProtocolError(res.errorCode, "InitProducerId");
-      if (!e.retriable || attempt >= this.options.retry.retries) throw e;
-      await new Promise((r) =>
-        setTimeout(r, backoffMs(attempt, this.options.retry.initialRetryTimeMs, this.options.retry.maxRetryTimeMs)),
-      );
-    }
+    const id = await initProducerId(this.cluster, this.options.retry);
+    this.producerId = id.producerId;
+    this.producerEpoch = id.producerEpoch;
   }
 
   get idempotenceState(): { producerId: bigint; producerEpoch: number } {
@@ -202,7 +188,7 @@ export class Producer {
     try {
       sealed = b.builder.seal(this.codec);
     } catch (e) {
-      this.failBatch(b, e as Error);
+      failBatch(this.outcomes, b, e as Error);
       return;
     }
     if (Buffer.isBuffer(sealed)) b.bytes = sealed;
@@ -216,7 +202,7 @@ export class Producer {
         },
         (e: Error) => {
           p.queue.splice(p.queue.indexOf(b), 1);
-          this.failBatch(b, e);
+          failBatch(this.outcomes, b, e);
         },
       );
     }
@@ -329,98 +315,17 @@ export class Producer {
       .then(
         (res) => {
           settle();
-          this.onResponse(chosen, batches, res);
+          onResponse(this.outcomes, chosen, batches, res);
           this.schedule();
         },
         (e: Error) => {
           settle();
-          for (let i = 0; i < batches.length; i++) this.retryOrFail(chosen[i]!, batches[i]!, e, -1);
+          for (let i = 0; i < batches.length; i++) retryOrFail(this.outcomes, chosen[i]!, batches[i]!, e, -1);
           this.cluster.invalidate(chosen[0]?.topic ?? "");
           this.refreshMetadataSoon();
           this.schedule();
         },
       );
-  }
-
-  private onResponse(parts: ProducerPartition[], batches: ProducerBatch[], res: ProduceResponse | undefined): void {
-    for (let i = 0; i < batches.length; i++) {
-      const p = parts[i]!;
-      const b = batches[i]!;
-      if (res === undefined) {
-        this.completeBatch(p, b, -1n);
-        continue;
-      }
-      const r = res.responses.find((t) => t.name === p.topic)?.partitionResponses.find((x) => x.index === p.partition);
-      if (r === undefined) {
-        this.retryOrFail(p, b, new GregorClientError(`no response for ${p.topic}-${p.partition}`, true), -1);
-        continue;
-      }
-      if (r.errorCode === 0) this.completeBatch(p, b, r.baseOffset);
-      else if (r.errorCode === 46) this.onDuplicate(p, b);
-      else
-        this.retryOrFail(
-          p,
-          b,
-          new KafkaProtocolError(r.errorCode, r.errorMessage ?? `${p.topic}-${p.partition}`),
-          r.errorCode,
-        );
-    }
-  }
-
-  /**
-   * DUPLICATE_SEQUENCE_NUMBER: the broker says the batch is already in the log. Only a resent batch
-   * can be: on a first send the broker's sequence state is ahead of what it ever wrote (it accepted a
-   * later batch of ours before this one), so acknowledging would silently lose the batch's records.
-   */
-  private onDuplicate(p: ProducerPartition, b: ProducerBatch): void {
-    if (b.attempts > 1) {
-      this.completeBatch(p, b, -1n);
-      return;
-    }
-    const err = new KafkaProtocolError(
-      46,
-      `${p.topic}-${p.partition}: the broker reported the batch at sequence ${b.baseSequence} as a duplicate on its first send (not written; the broker accepted a later sequence first)`,
-    );
-    this.failBatch(b, err);
-  }
-
-  private retryOrFail(p: ProducerPartition, b: ProducerBatch, err: Error, code: number): void {
-    const now = Date.now();
-    let retriable = err instanceof GregorClientError && err.retriable;
-    // OUT_OF_ORDER_SEQUENCE_NUMBER after an earlier batch of this partition failed: resend in order.
-    // An earlier batch is unacknowledged (queued for a retry or still in flight): the gap fills in.
-    if (code === 45 && this.options.idempotent && b.baseSequence !== p.ackedSequence) retriable = true;
-    if (code >= 0 && isStaleMetadataCode(code)) this.cluster.invalidate(p.topic);
-    if (!retriable || b.attempts > this.options.retry.retries || now - b.createdMs >= this.options.deliveryTimeoutMs) {
-      const e =
-        retriable && now - b.createdMs >= this.options.deliveryTimeoutMs
-          ? new KafkaTimeoutError(`delivery timed out after ${this.options.deliveryTimeoutMs} ms: ${err.message}`)
-          : err;
-      this.failBatch(b, e);
-      return;
-    }
-    b.notBeforeMs =
-      now + backoffMs(b.attempts - 1, this.options.retry.initialRetryTimeMs, this.options.retry.maxRetryTimeMs);
-    // Keep the queue in sequence order so retried batches go out before later ones.
-    let at = 0;
-    while (at < p.queue.length && p.queue[at]!.attempts > 0 && p.queue[at]!.baseSequence < b.baseSequence) at++;
-    p.queue.splice(at, 0, b);
-    this.active.add(p);
-    this.cluster.log.debug(
-      { topic: p.topic, partition: p.partition, attempt: b.attempts, err: err.message },
-      "retrying batch",
-    );
-  }
-
-  private completeBatch(p: ProducerPartition, b: ProducerBatch, baseOffset: bigint): void {
-    if (b.baseSequence >= 0) p.ackedSequence = (b.baseSequence + b.builder.count) % 0x80000000;
-    resolveOwners(b, p.topic, p.partition, baseOffset);
-    this.releaseBatch(b);
-  }
-
-  private failBatch(b: ProducerBatch, err: Error): void {
-    for (const call of b.owners) failCall(call, err);
-    this.releaseBatch(b);
   }
 
   private releaseBatch(b: ProducerBatch): void {
