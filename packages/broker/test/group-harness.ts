@@ -9,17 +9,7 @@ import {
   type GroupConfig,
   type Out,
 } from "../src/group/index.js";
-
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { Prng } from "@gregor/testkit";
 
 export const TOPICS = new Map<string, number>([
   ["t1", 6],
@@ -30,7 +20,7 @@ export function newShard(config: Partial<GroupConfig> = {}, seed = 1): GroupCoor
   return new GroupCoordinatorShard({
     config: { initialRebalanceDelayMs: 0, minSessionTimeoutMs: 1000, ...config },
     topics: { partitionCount: (t) => TOPICS.get(t) },
-    random: seededRandom(seed),
+    random: new Prng(seed, "mulberry32").random,
   });
 }
 
