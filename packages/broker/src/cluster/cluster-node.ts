@@ -12,6 +12,7 @@ import { CONTROLLER_HANDLERS } from "../controller/driver/controller-handlers.js
 import { ControllerListener } from "../controller/driver/controller-listener.js";
 import type { ControllerServices } from "../controller/driver/controller-services.js";
 import { QuorumRuntime, type QuorumRuntimeOptions } from "../controller/driver/quorum-runtime.js";
+import { quorumIdentity } from "../controller/driver/raft-frame.js";
 import { ControllerRaftTransport } from "../controller/driver/raft-transport.js";
 import { describeQuorumResponse } from "../handlers/55-describe-quorum.js";
 import { checkStorage } from "../metadata/meta-properties.js";
@@ -109,9 +110,11 @@ async function startControllerRole(
   extra: Pick<QuorumRuntimeOptions, "ownIncarnationId" | "random">,
 ): Promise<{ runtime: QuorumRuntime; listener: ControllerListener<ControllerServices> }> {
   const address = settings.controllerListener!;
+  const raftIdentity = quorumIdentity(clusterId, settings.voters);
   const transport = new ControllerRaftTransport({
     nodeId: settings.nodeId,
     voters: settings.voters,
+    identity: raftIdentity,
     localAddress: address.host,
   });
   const runtime = await QuorumRuntime.start({
@@ -132,6 +135,7 @@ async function startControllerRole(
     services,
     logger,
     onRaftMessages: (msgs) => transport.deliver(msgs),
+    raftIdentity,
     maxFrameBytes: config["socket.request.max.bytes"],
     maxInFlight: config["queued.max.requests"],
   });

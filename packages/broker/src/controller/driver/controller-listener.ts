@@ -24,6 +24,8 @@ export interface ControllerListenerOptions<Services> {
   logger: Logger;
   /** Raft messages received on any connection. */
   onRaftMessages: (msgs: Message[]) => void;
+  /** This quorum's identity (`quorumIdentity`): raft frames from another cluster or voter set are refused. */
+  raftIdentity: string;
   maxFrameBytes: number;
   /** Requests queued per connection before reading pauses. */
   maxInFlight: number;
@@ -68,11 +70,25 @@ class ControllerConnection<Services> extends PipelinedConnection<Services> {
 
   private onRaftFrame(frame: Buffer, apiVersion: number): void {
     let msgs: Message[];
+    let identity: string | null;
     try {
       const decoded = decodeRequestFrame(frame);
+      identity = decoded.header.clientId ?? null;
       msgs = decodeMessages(frame.subarray(decoded.body.pos));
     } catch (e) {
       this.reject(`undecodable raft frame: ${(e as Error).message}`, RAFT_MESSAGES_API_KEY, apiVersion);
+      return;
+    }
+    if (identity !== this.options.raftIdentity) {
+      // Kafka answers such a peer INCONSISTENT_CLUSTER_ID / INCONSISTENT_VOTER_SET; raft messages have
+      // no answer, so the connection is closed and the mismatch logged where an operator looks.
+      this.logger.error(
+        { client: this.clientHost, peer: identity, local: this.options.raftIdentity },
+        "refusing raft messages from a node of another quorum: cluster id or controller.quorum.voters differ " +
+          "(peer and local are `clusterId;voters`); give every controller the same controller.quorum.voters " +
+          "and format them with the same cluster id",
+      );
+      this.reject("raft frame from another quorum", RAFT_MESSAGES_API_KEY, apiVersion);
       return;
     }
     this.options.onRaftMessages(msgs);

@@ -11,6 +11,8 @@ import { encodeRaftFrame } from "./raft-frame.js";
 export interface ControllerRaftTransportOptions {
   nodeId: number;
   voters: readonly QuorumVoter[];
+  /** This quorum's identity (`quorumIdentity`), sent with every frame; receivers drop other quorums'. */
+  identity: string;
   maxQueuedMsgs?: number;
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
@@ -35,10 +37,11 @@ export class ControllerRaftTransport implements Transport {
 
   constructor(options: ControllerRaftTransportOptions) {
     this.clock = options.clock ?? Date.now;
+    const identity = Buffer.from(options.identity, "utf8");
     this.outbox = new PeerOutbox({
       encodeFrame: (msgs) => {
         this.correlationId = (this.correlationId + 1) | 0;
-        return encodeRaftFrame(msgs, this.correlationId);
+        return encodeRaftFrame(msgs, this.correlationId, identity);
       },
       maxQueuedMsgs: options.maxQueuedMsgs,
       reconnectMinMs: options.reconnectMinMs,
