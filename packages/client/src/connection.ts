@@ -23,6 +23,8 @@ export interface ConnectionOptions {
   tls?: tls.ConnectionOptions | boolean;
   sasl?: SaslOptions;
   logger?: Logger;
+  /** Local address to connect from over plaintext (a broker's own host: per-host network faults apply to it). */
+  localAddress?: string;
   /** Highest version the caller will use per API key (fields it does not handle above that). */
   versionCaps?: Readonly<Record<number, number>>;
 }
@@ -69,7 +71,7 @@ export class Connection {
   private frameFilled = 0;
   private header: Buffer | null = null;
   private readonly log: Logger;
-  private readonly o: Required<Omit<ConnectionOptions, "tls" | "sasl" | "logger" | "versionCaps">>;
+  private readonly o: Required<Omit<ConnectionOptions, "tls" | "sasl" | "logger" | "versionCaps" | "localAddress">>;
   private readonly caps: Readonly<Record<number, number>>;
   onClose: ((err: Error | null) => void) | null = null;
 
@@ -174,8 +176,13 @@ export class Connection {
       const { host, port, connectTimeoutMs } = this.o;
       const t = this.opts.tls;
       const sock = t
-        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ...(t === true ? {} : t) })
-        : net.connect({ host, port });
+        ? tls.connect({
+            host,
+            port,
+            servername: net.isIP(host) ? undefined : host,
+            ...(t === true ? {} : t),
+          })
+        : net.connect({ host, port, localAddress: this.opts.localAddress });
       this.socket = sock;
       sock.setNoDelay(true);
       const timer = setTimeout(() => {

@@ -25,7 +25,13 @@ import type { AppendTarget } from "./internal/append-target.js";
 import { GroupWriter } from "./internal/group-writer.js";
 import { LogAppender } from "./internal/log-appender.js";
 import { LogState } from "./internal/log-state.js";
-import { applyRetention, deleteRecordsBefore, truncateTo, type TruncatedLog } from "./internal/log-truncation.js";
+import {
+  applyRetention,
+  deleteRecordsBefore,
+  truncateFullyAndStartAt,
+  truncateTo,
+  type TruncatedLog,
+} from "./internal/log-truncation.js";
 import { join } from "node:path";
 import { TailCache } from "./internal/tail-cache.js";
 
@@ -286,6 +292,15 @@ export class Log {
   truncateTo(offset: number): Promise<void> {
     this.state.ensureOpen();
     return this.serial(() => truncateTo(this.truncatedLog(), offset));
+  }
+
+  /**
+   * Empties the log and restarts it at `offset` (log start = log end = offset): a follower whose
+   * log ends below the leader's log start offset starts over there (Kafka's truncateFullyAndStartAt).
+   */
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    this.state.ensureOpen();
+    return this.serial(() => truncateFullyAndStartAt(this.truncatedLog(), offset));
   }
 
   /** DeleteRecords: moves logStartOffset up to `offset` and deletes segments wholly below it. */

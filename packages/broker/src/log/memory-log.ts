@@ -1,6 +1,6 @@
 // An in-memory PartitionLog: batches kept as byte slices in offset order. Used when the data dir is
 // ":memory:" (fast unit tests) and as the reference the storage-backed log is compared with.
-import { setBaseOffset, setPartitionLeaderEpoch } from "@gregor/protocol";
+import { PARTITION_LEADER_EPOCH_OFFSET, setBaseOffset, setPartitionLeaderEpoch } from "@gregor/protocol";
 import { type BatchMeta, type ValidateLimits, validateBatches } from "@gregor/storage";
 import type { TopicLogConfig } from "../config/topic-config.js";
 import {
@@ -38,8 +38,14 @@ export class MemoryLog implements PartitionLog {
   get logEndOffset(): number {
     return this.end;
   }
+  /** -1 until replication first sets it: until then the log end offset. */
+  private hw = -1;
   get highWatermark(): number {
-    return this.end;
+    if (this.hw < 0) return this.end;
+    return Math.max(this.start, Math.min(this.hw, this.end));
+  }
+  setHighWatermark(offset: number): void {
+    this.hw = Math.max(this.start, Math.min(offset, this.end));
   }
   get latestEpoch(): number {
     return this.batches.at(-1)?.leaderEpoch ?? -1;
@@ -97,13 +103,59 @@ export class MemoryLog implements PartitionLog {
     return lo;
   }
 
-  read(offset: number, maxBytes: number, minOneBatch: boolean): Buffer[] {
+  /** Keeps the leader's offsets and epochs; the first batch must start at the log end offset. */
+  appendAsFollower(records: Buffer): Promise<AppendResult> {
+    let metas: BatchMeta[];
+    try {
+      metas = validateBatches(records, this.limits, false);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    const copy = Buffer.from(records);
+    const baseOffset = this.end;
+    for (const m of metas) {
+      const buf = copy.subarray(m.pos, m.pos + m.size);
+      const first = Number(buf.readBigInt64BE(0));
+      if (first < this.end)
+        return Promise.reject(
+          new LogError("INVALID_RECORD", `follower batch at ${first} below the log end ${this.end}`),
+        );
+      const lastOffset = first + m.lastOffsetDelta;
+      const leaderEpoch = buf.readInt32BE(PARTITION_LEADER_EPOCH_OFFSET);
+      this.batches.push({ baseOffset: first, lastOffset, maxTimestamp: m.maxTimestamp, leaderEpoch, buf });
+      this.end = lastOffset + 1;
+      this.bytes += m.size;
+    }
+    this.enforceRetention();
+    return Promise.resolve({ baseOffset, lastOffset: this.end - 1, logAppendTimeMs: -1, logStartOffset: this.start });
+  }
+
+  truncateTo(offset: number): Promise<void> {
+    if (offset >= this.end) return Promise.resolve();
+    if (offset <= this.start) return this.truncateFullyAndStartAt(Math.max(offset, this.start));
+    while (this.batches.length > 0 && this.batches.at(-1)!.lastOffset >= offset) {
+      const b = this.batches.pop()!;
+      this.bytes -= b.buf.length;
+      this.end = b.baseOffset;
+    }
+    return Promise.resolve();
+  }
+
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    this.batches.length = 0;
+    this.bytes = 0;
+    this.start = this.end = offset;
+    return Promise.resolve();
+  }
+
+  read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset = Infinity): Buffer[] {
     if (offset < this.start || offset > this.end)
       throw new LogError("OFFSET_OUT_OF_RANGE", `offset ${offset} out of range [${this.start}, ${this.end}]`);
     const out: Buffer[] = [];
     if (offset === this.end) return out;
     let total = 0;
     for (let i = this.indexOf(offset); i < this.batches.length; i++) {
+      if (this.batches[i]!.lastOffset >= maxOffset) break;
       const b = this.batches[i]!.buf;
       if (total + b.length > maxBytes && !(minOneBatch && out.length === 0)) break;
       out.push(b);

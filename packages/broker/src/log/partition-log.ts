@@ -19,8 +19,14 @@ export interface TimestampOffset {
 export interface PartitionLog {
   readonly logStartOffset: number;
   readonly logEndOffset: number;
-  /** Single node: every appended (and, with flush.messages=1, flushed) batch is committed. */
+  /**
+   * Offsets below it are committed (on every ISR member); consumers read only below it. Starts at
+   * the log end offset when the log is opened; the partition's leader or follower moves it with
+   * setHighWatermark.
+   */
   readonly highWatermark: number;
+  /** Sets the high watermark, clamped to [logStartOffset, logEndOffset]. */
+  setHighWatermark(offset: number): void;
   readonly latestEpoch: number;
   /** The storage engine's log when there is one (compaction runs on it); absent for in-memory logs. */
   readonly storage?: Log;
@@ -32,8 +38,20 @@ export interface PartitionLog {
    * `code` is Kafka's error name. Rewrites baseOffset in place.
    */
   append(records: Buffer, leaderEpoch: number): Promise<AppendResult>;
-  /** Whole batches starting at the one containing `offset`, up to maxBytes (at least one batch if minOneBatch). */
-  read(offset: number, maxBytes: number, minOneBatch: boolean): Buffer[] | Promise<Buffer[]>;
+  /**
+   * Follower append (replication): the batches keep the offsets and leader epochs the leader gave
+   * them (validated, CRC checked); their first offset must be the log end offset.
+   */
+  appendAsFollower(records: Buffer): Promise<AppendResult>;
+  /** Removes every batch from the one containing `offset` on (a no-op at or past the log end). */
+  truncateTo(offset: number): Promise<void>;
+  /** Empties the log and restarts it at `offset` (a follower behind the leader's log start). */
+  truncateFullyAndStartAt(offset: number): Promise<void>;
+  /**
+   * Whole batches starting at the one containing `offset`, up to maxBytes (at least one batch if
+   * minOneBatch), none reaching `maxOffset` (exclusive; consumers pass the high watermark).
+   */
+  read(offset: number, maxBytes: number, minOneBatch: boolean, maxOffset?: number): Buffer[] | Promise<Buffer[]>;
   /** First offset whose batch max timestamp >= timestamp (ListOffsets), null if none. */
   offsetForTimestamp(timestamp: number): TimestampOffset | null | Promise<TimestampOffset | null>;
   /** The batch with the largest timestamp (ListOffsets MAX_TIMESTAMP), null if empty. */

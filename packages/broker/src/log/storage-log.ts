@@ -12,6 +12,8 @@ export class StorageLog implements PartitionLog {
   // transfer: a produce request's records are a slice of a frame nobody reuses, so storage may
   // cache a large batch as it is rather than copy it.
   private appendOptions = { leaderEpoch: -1, transfer: true };
+  /** -1 until replication first sets it: until then the log end offset (every append committed). */
+  private hw = -1;
   constructor(
     /** The storage engine's log (the log cleaner works on it directly). */
     readonly storage: Log,
@@ -27,7 +29,13 @@ export class StorageLog implements PartitionLog {
     return this.storage.logEndOffset;
   }
   get highWatermark(): number {
-    return this.storage.logEndOffset;
+    // Truncation and DeleteRecords move the log's bounds under it.
+    const s = this.storage;
+    if (this.hw < 0) return s.logEndOffset;
+    return this.hw < s.logStartOffset ? s.logStartOffset : this.hw > s.logEndOffset ? s.logEndOffset : this.hw;
+  }
+  setHighWatermark(offset: number): void {
+    this.hw = Math.max(this.storage.logStartOffset, Math.min(offset, this.storage.logEndOffset));
   }
   get latestEpoch(): number {
     return this.storage.leaderEpochCache.latestEpoch ?? -1;
@@ -39,11 +47,21 @@ export class StorageLog implements PartitionLog {
     return this.storage.append(records, this.appendOptions);
   }
 
+  appendAsFollower(records: Buffer): Promise<AppendResult> {
+    return this.storage.appendAsFollower(records);
+  }
+  truncateTo(offset: number): Promise<void> {
+    return this.storage.truncateTo(offset);
+  }
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    return this.storage.truncateFullyAndStartAt(offset);
+  }
+
   /** Synchronous when the tail cache answers (a tailing consumer), else a file read. */
-  read(offset: number, maxBytes: number): Buffer[] | Promise<Buffer[]> {
-    const cached = this.storage.readCached(offset, maxBytes);
+  read(offset: number, maxBytes: number, _minOneBatch: boolean, maxOffset = Infinity): Buffer[] | Promise<Buffer[]> {
+    const cached = this.storage.readCached(offset, maxBytes, maxOffset);
     if (cached !== undefined) return cached.buffers;
-    return this.storage.read(offset, maxBytes).then((r) => r.buffers);
+    return this.storage.read(offset, maxBytes, maxOffset).then((r) => r.buffers);
   }
 
   async offsetForTimestamp(timestamp: number): Promise<TimestampOffset | null> {

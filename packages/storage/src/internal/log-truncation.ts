@@ -48,8 +48,11 @@ export async function truncateTo(log: TruncatedLog, offset: number): Promise<voi
   await log.writeCheckpoints();
 }
 
-async function truncateFullyAndStartAt(log: TruncatedLog, offset: number): Promise<void> {
+/** Log.truncateFullyAndStartAt, on the serial chain: the log becomes empty at `offset`. */
+export async function truncateFullyAndStartAt(log: TruncatedLog, offset: number): Promise<void> {
   const state = log.state;
+  state.truncations++;
+  log.cache.clear();
   await log.compaction.truncate(0);
   await log.local.replaceAllWith(offset, log.clock());
   state.logStartOffset = state.logEndOffset = state.nextOffset = state.recoveryPoint = offset;
