@@ -1,0 +1,38 @@
+export { StreamsBuilder, type Consumed } from "./dsl/builder.js";
+export { KStream, BranchedKStream, type Produced, type Grouped, type Repartitioned } from "./dsl/kstream.js";
+export { KTable, Suppressed, type ValueGetter } from "./dsl/ktable.js";
+export {
+  KGroupedStream,
+  TimeWindowedKStream,
+  windowedSerde,
+  type Materialized,
+} from "./dsl/kgrouped-stream.js";
+export {
+  Topology,
+  TopologyError,
+  type Subtopology,
+  type TopologyNode,
+  type SourceNode,
+  type ProcessorNode,
+  type SinkNode,
+} from "./topology.js";
+export type {
+  StreamRecord,
+  KeyValue,
+  RecordMetadata,
+  PunctuationType,
+  Cancellable,
+  StateStore,
+  ProcessorContext,
+  Processor,
+  ProcessorSupplier,
+  Change,
+} from "./processor.js";
+export { Serdes, SerdeError, serdeFrom, type Serde } from "./serdes.js";
+export { TimeWindows, SessionWindows, JoinWindows, type Window, type Windowed } from "./windows.js";
+export { Stores, type StoreOptions } from "./state/stores.js";
+export type { StoreBuilder, StoreKind, ManagedStore, DefaultSerdes } from "./state/store-base.js";
+export { InMemoryKeyValueStore, type KeyValueStore, type ReadOnlyKeyValueStore } from "./state/key-value-store.js";
+export { InMemoryWindowStore, type WindowStore, type ReadOnlyWindowStore } from "./state/window-store.js";
+export { StreamTask, StreamsError, changelogTopic, type RecordCollector } from "./runtime/task.js";
+export { TopologyTestDriver, TestInputTopic, TestOutputTopic, type TestDriverOptions } from "./test-driver.js";
