@@ -22,6 +22,7 @@ import type { ClusterNode } from "./cluster-node-types.js";
 import { ControllerChannel, type SendOptions } from "./controller-channel.js";
 import { MetadataFetcher } from "./metadata-fetcher.js";
 import { MetadataPublisher } from "./metadata-publisher.js";
+import { outboundLocalAddress } from "./outbound-address.js";
 
 export type { ClusterNode } from "./cluster-node-types.js";
 
@@ -72,6 +73,7 @@ export async function startClusterNode(config: BrokerConfig, options: ClusterNod
       voters: settings.voters,
       clientId: `gregor-broker-${settings.nodeId}`,
       requestTimeoutMs: settings.requestTimeoutMs,
+      localAddress: outboundLocalAddress(config),
     });
     const quorum = runtime;
     if (quorum === null) {

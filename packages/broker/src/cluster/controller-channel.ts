@@ -23,6 +23,8 @@ export interface ControllerChannelOptions {
   logger?: ClientLogger;
   /** Picks the first voter to try (default Math.random; injected in tests). */
   random?: () => number;
+  /** Source address of the connection (outboundLocalAddress): a cut link between two nodes cuts this too. */
+  localAddress?: string | undefined;
 }
 
 export interface SendOptions<T> {
@@ -181,6 +183,7 @@ export class ControllerChannel {
       // A controller write answers within its own request timeout; leave room for the network.
       requestTimeoutMs: this.options.requestTimeoutMs * 2 + 1000,
       maxInFlightRequests: this.options.maxInFlight ?? 100,
+      ...(this.options.localAddress !== undefined ? { localAddress: this.options.localAddress } : {}),
       ...(this.options.logger !== undefined ? { logger: this.options.logger } : {}),
     }).then(
       (conn) => {

@@ -9,20 +9,13 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Connection } from "@gregor/client";
-import { ApiKey, type DescribeQuorumResponse, type MetadataResponse } from "@gregor/protocol";
 import type { ConfigValue } from "../config/broker-config.js";
 import { formatStorage, randomUuid, readMetaProperties } from "../metadata/meta-properties.js";
-import {
-  InProcessNode,
-  type LocalClusterNode,
-  logTail,
-  type NodeExit,
-  type NodeSpec,
-  ProcessNode,
-  type RunnableNode,
-} from "./local-node.js";
+import { type ClusterFaultApi, ClusterFaults, perNodeLoopback } from "./faults.js";
+import { InProcessNode, type LocalClusterNode, type NodeSpec, ProcessNode, type RunnableNode } from "./local-node.js";
+import { activeControllerId, firstExit, waitForBrokers, waitForNode } from "./start-cluster-probes.js";
 
+export { type ClusterFaultApi, NetworkFaultError, perNodeLoopback } from "./faults.js";
 export type { LocalClusterNode, NodeExit } from "./local-node.js";
 
 export interface StartClusterOptions {
@@ -34,8 +27,14 @@ export interface StartClusterOptions {
   dataDir?: string;
   /** Node N listens on basePort + 2(N-1) (PLAINTEXT) and the next port (CONTROLLER); default: free ports. */
   basePort?: number;
-  /** The address node N binds and advertises (default 127.0.0.1 for every node). */
+  /** The address node N binds and advertises (default 127.0.0.1 for every node; see `network`). */
   host?: string | ((id: number) => string);
+  /**
+   * "per-node": node N binds, advertises and connects out from its own loopback address
+   * 127.A.B.(10+N) (A.B random per cluster), which isolate()/partition() need; overrides `host`.
+   * "shared" (default): every node on `host`.
+   */
+  network?: "shared" | "per-node";
   /** Config for every node, given as `--override key=value` after the node's own keys. */
   config?: Readonly<Record<string, ConfigValue>>;
   /** Config for node `id` alone, applied after `config` (e.g. `broker.rack`). */
@@ -52,7 +51,8 @@ export interface StartClusterOptions {
   stopTimeoutMs?: number;
 }
 
-export interface LocalCluster {
+/** A running local cluster; the fault methods (ClusterFaultApi) act on its nodes by id. */
+export interface LocalCluster extends ClusterFaultApi {
   readonly clusterId: string;
   readonly mode: "process" | "in-process";
   /** "host:port,host:port,..." of every node's PLAINTEXT listener. */
@@ -64,13 +64,12 @@ export interface LocalCluster {
   activeControllerId(): Promise<number>;
   /** Waits until every running node's Metadata lists every running node's broker (or throws, naming who is missing). */
   waitForBrokers(timeoutMs?: number): Promise<void>;
-  /** Stops every node (SIGTERM, bounded) and removes the data dir when startCluster made it. */
+  /** heal(), stops every node (SIGTERM, bounded) and removes the data dir when startCluster made it. */
   close(): Promise<void>;
 }
 
 const DEFAULT_START_TIMEOUT_MS = 60_000;
 const DEFAULT_STOP_TIMEOUT_MS = 20_000;
-const POLL_MS = 100;
 
 /** The repository root above `from`: the first directory holding bin/kafka-server-start.sh. */
 function findHome(from = dirname(fileURLToPath(import.meta.url))): string {
@@ -127,13 +126,18 @@ async function nodeSpecs(options: StartClusterOptions, home: string, dataDir: st
   const count = options.nodes ?? 3;
   if (!Number.isSafeInteger(count) || count < 1) throw new Error(`nodes must be an integer >= 1, got ${count}`);
   const ids = Array.from({ length: count }, (_, i) => i + 1);
+  const perNode = options.network === "per-node" ? perNodeLoopback() : null;
   const hostOf = (id: number): string =>
-    typeof options.host === "function" ? options.host(id) : (options.host ?? "127.0.0.1");
+    perNode !== null
+      ? perNode(id)
+      : typeof options.host === "function"
+        ? options.host(id)
+        : (options.host ?? "127.0.0.1");
   const base = options.basePort;
   const ports =
-    base === undefined
-      ? await freePorts(2 * count, hostOf(1))
-      : ids.flatMap((_, i) => [base + 2 * i, base + 2 * i + 1]);
+    base !== undefined
+      ? ids.flatMap((_, i) => [base + 2 * i, base + 2 * i + 1])
+      : (await Promise.all(ids.map((id) => freePorts(2, hostOf(id))))).flat();
   const voters = ids.map((id, i) => `${id}@${hostOf(id)}:${ports[2 * i + 1]}`).join(",");
   return ids.map((id, i) => {
     const dir = join(dataDir, `node-${id}`);
@@ -222,84 +226,6 @@ async function formatNewDirs(specs: readonly NodeSpec[], clusterId: string, mode
   );
 }
 
-async function request<T>(node: LocalClusterNode, apiKey: number, body: unknown): Promise<T> {
-  const c = await Connection.connect({
-    host: node.host,
-    port: node.port,
-    clientId: "gregor-start-cluster",
-    connectTimeoutMs: 1000,
-    requestTimeoutMs: 5000,
-  });
-  try {
-    return await c.request<T>(apiKey, body);
-  } finally {
-    c.close();
-  }
-}
-
-/** The broker ids `node` lists in Metadata, or why it could not say. */
-async function brokersSeenBy(node: LocalClusterNode): Promise<number[] | string> {
-  try {
-    const res = await request<MetadataResponse>(node, ApiKey.Metadata, { topics: [] });
-    return res.brokers.map((b) => b.nodeId);
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
-
-/** Polls until every running node lists every running broker; names what is missing on timeout. */
-async function waitForBrokers(nodes: readonly RunnableNode[], timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const live = nodes.filter((n) => n.running);
-    const ids = live.map((n) => n.id);
-    const missing: string[] = [];
-    for (const node of live) {
-      const seen = await brokersSeenBy(node);
-      if (typeof seen === "string")
-        missing.push(`node ${node.id} (${node.host}:${node.port}) does not answer: ${seen}`);
-      else {
-        const absent = ids.filter((id) => !seen.includes(id));
-        if (absent.length > 0)
-          missing.push(`node ${node.id} (${node.host}:${node.port}) does not list broker(s) ${absent.join(",")}`);
-      }
-    }
-    if (missing.length === 0) return;
-    if (Date.now() > deadline)
-      throw new Error(`the cluster did not form within ${timeoutMs} ms: ${missing.join("; ")}`);
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
-}
-
-/** Rejects as soon as a node's process ends (a node that refused to start), quoting its log. */
-function firstExit(nodes: readonly RunnableNode[]): Promise<never> {
-  return Promise.race(
-    nodes.map((n) =>
-      n.exited.then((exit: NodeExit) => {
-        const how = exit.signal !== null ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-        throw new Error(
-          `node ${n.id} ${how} before the cluster formed; its log (${n.logFile}) ends:\n${logTail(n.logFile)}`,
-        );
-      }),
-    ),
-  );
-}
-
-async function activeControllerId(nodes: readonly RunnableNode[]): Promise<number> {
-  for (const node of nodes.filter((n) => n.running)) {
-    try {
-      const res = await request<DescribeQuorumResponse>(node, ApiKey.DescribeQuorum, {
-        topics: [{ topicName: "__cluster_metadata", partitions: [{ partitionIndex: 0 }] }],
-      });
-      const p = res.topics[0]?.partitions[0];
-      if (res.errorCode === 0 && p !== undefined && p.errorCode === 0 && p.leaderId >= 0) return p.leaderId;
-    } catch {
-      // the next node may know
-    }
-  }
-  return -1;
-}
-
 /** Kills (SIGKILL) every process node still running when this process exits without close(). */
 function exitGuard(nodes: readonly RunnableNode[]): () => void {
   const onExit = (): void => {
@@ -325,15 +251,22 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<L
   await formatNewDirs(specs, clusterId, mode);
   const nodes: RunnableNode[] = specs.map((s) => (mode === "process" ? new ProcessNode(s) : new InProcessNode(s)));
   const releaseGuard = exitGuard(nodes);
+  const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
+  const faults = new ClusterFaults({
+    nodes,
+    perNodeAddresses: options.network === "per-node",
+    waitForNode: (node) => waitForNode(node, timeoutMs),
+    tag: clusterId,
+  });
   const stopAll = (how: "stop" | "kill") => Promise.all(nodes.map((n) => n[how]())).then(() => undefined);
   try {
-    const timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
     await Promise.race([
       Promise.all(nodes.map((n) => n.start())).then(() => waitForBrokers(nodes, timeoutMs)),
       firstExit(nodes),
     ]);
   } catch (e) {
     await stopAll("kill");
+    await faults.close();
     releaseGuard();
     throw e;
   }
@@ -349,9 +282,17 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<L
       return n;
     },
     activeControllerId: () => activeControllerId(nodes),
-    waitForBrokers: (timeoutMs = options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS) =>
-      waitForBrokers(nodes, timeoutMs),
+    waitForBrokers: (waitMs = timeoutMs) => waitForBrokers(nodes, waitMs),
+    kill: (id) => faults.kill(id),
+    restart: (id) => faults.restart(id),
+    pause: (id) => faults.pause(id),
+    resume: (id) => faults.resume(id),
+    isolate: (id) => faults.isolate(id),
+    partition: (side, other) => faults.partition(side, other),
+    heal: () => faults.heal(),
+    faults: () => faults.faults(),
     async close() {
+      await faults.close();
       await stopAll("stop");
       releaseGuard();
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
