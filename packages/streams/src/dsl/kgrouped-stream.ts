@@ -63,6 +63,20 @@ export class KGroupedStream<K, V> {
     return new TimeWindowedKStream(this, windows);
   }
 
+  /**
+   * @internal The stream to aggregate: repartitioned first when its key changed upstream, through
+   * `<app>-<name>-repartition`, named after the Grouped name or else the store (as Kafka names it).
+   */
+  input(storeName: string): KStream<K, V> {
+    if (!this.stream.repartitionRequired) return this.stream;
+    const { key, value } = this.serdes;
+    return this.stream.repartition({
+      name: this.repartitionName ?? storeName,
+      ...(key && { key }),
+      ...(value && { value }),
+    });
+  }
+
   private aggregateWith<VA>(
     update: (key: K, value: V, old: VA | null) => VA,
     materialized: Materialized<K, VA>,
@@ -89,7 +103,7 @@ export class KGroupedStream<K, V> {
       };
       return processor;
     };
-    const name = state.addProcessor(prefix, [this.stream.nodeName], supplier);
+    const name = state.addProcessor(prefix, [this.input(storeName).nodeName], supplier);
     const key = materialized.key ?? this.serdes.key;
     state.topology.addStateStore(
       Stores.keyValueStore({ name: storeName, key, value: materialized.value, logging: materialized.logging ?? true }),
@@ -165,7 +179,7 @@ export class TimeWindowedKStream<K, V> {
         },
       };
     };
-    const name = state.addProcessor(prefix, [this.grouped.stream.nodeName], supplier);
+    const name = state.addProcessor(prefix, [this.grouped.input(storeName).nodeName], supplier);
     const key = materialized.key ?? this.grouped.serdes.key;
     state.topology.addStateStore(
       Stores.windowStore({

@@ -213,9 +213,8 @@ export class KStream<K, V> {
   }
 
   groupByKey(grouped: Grouped<K, V> = {}): KGroupedStream<K, V> {
-    const stream = this.repartitionRequired ? this.repartitionForGrouping(grouped) : this;
     return new KGroupedStream(
-      stream,
+      this,
       {
         key: grouped.key ?? this.serdes.key,
         value: grouped.value ?? this.serdes.value,
@@ -244,14 +243,6 @@ export class KStream<K, V> {
   /** The latest value per key as a table (materialized in a store). */
   toTable(options: { name?: string; key?: Serde<K>; value?: Serde<V> } = {}): KTable<K, V> {
     return toTable(this.repartitionRequired ? this.repartition() : this, options);
-  }
-
-  private repartitionForGrouping(grouped: Grouped<K, V>): KStream<K, V> {
-    return this.repartition({
-      ...(grouped.key && { key: grouped.key }),
-      ...(grouped.value && { value: grouped.value }),
-      ...(grouped.name !== undefined && { name: grouped.name }),
-    });
   }
 }
 

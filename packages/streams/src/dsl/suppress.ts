@@ -7,8 +7,9 @@ import type { Windowed } from "../windows.js";
 
 type Buffered<V> = StreamRecord<Windowed<unknown>, Change<V>>;
 
+/** Buffer entries close in window-end order; ties go by key (Kafka's buffer orders by time, then key). */
 function bufferId(key: Windowed<unknown>): string {
-  return `${key.window.start}:${key.window.end}:${JSON.stringify(key.key)}`;
+  return `${JSON.stringify(key.key)}:${key.window.start}`;
 }
 
 export function suppressSupplier<V>(
@@ -27,7 +28,6 @@ export function suppressSupplier<V>(
         const id = bufferId(record.key);
         const earlier = buffer.get(id);
         // Keep the oldest oldValue and the newest newValue: one change for the whole window.
-        buffer.delete(id);
         buffer.set(id, {
           ...record,
           value: { newValue: record.value.newValue, oldValue: earlier?.value.oldValue ?? record.value.oldValue },
@@ -35,7 +35,7 @@ export function suppressSupplier<V>(
         const now = streamTime();
         const closed = [...buffer.entries()]
           .filter(([, r]) => r.key.window.end + graceMs <= now)
-          .sort(([, a], [, b]) => a.key.window.end - b.key.window.end);
+          .sort(([idA, a], [idB, b]) => a.key.window.end - b.key.window.end || (idA < idB ? -1 : 1));
         for (const [closedId, r] of closed) {
           buffer.delete(closedId);
           forward(r);
