@@ -9,6 +9,7 @@ command -v kcat >/dev/null 2>&1 || need+=(kcat)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 python3 -c 'import confluent_kafka' 2>/dev/null || need+=(python3-confluent-kafka)
 python3 -c 'import kafka' 2>/dev/null || need+=(python3-kafka)
+command -v iptables >/dev/null 2>&1 || need+=(iptables) # startCluster's network faults
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing Debian packages for the tests: ${need[*]}"
