@@ -19,6 +19,7 @@ import {
   type ElectLeadersResponse,
 } from "./requests.js";
 import { mergePartitionChange } from "./delta.js";
+import { completeReassignmentWith } from "./reassignment.js";
 
 /** Kafka's validateAlterPartitionData: NONE when the proposal may be applied. */
 function validate(image: MetadataImage, brokerId: number, p: PartitionRegistration, data: AlterPartitionData): number {
@@ -71,9 +72,14 @@ function alterOne(
   if (isr.length !== p.isr.length || isr.some((id, i) => id !== p.isr[i])) change.isr = isr;
   if (data.leaderRecoveryState !== p.leaderRecoveryState) change.leaderRecoveryState = data.leaderRecoveryState;
   if (change.isr === undefined && change.leaderRecoveryState === undefined) return resultOf(p, ErrorCode.NONE);
-  records.push(change);
+  // The ISR change may complete a reassignment (KIP-455), which can move the leader away from the
+  // sender: it gets NEW_LEADER_ELECTED and learns the new state from metadata, as in Kafka.
+  const full = completeReassignmentWith(image, topic, p, change);
+  records.push(full);
+  const next = mergePartitionChange(p, full);
+  if (next.leader !== p.leader) return { ...resultOf(next, ErrorCode.NEW_LEADER_ELECTED) };
   // The answer is sent once the change is applied: it carries the new partition epoch.
-  return resultOf(mergePartitionChange(p, change), ErrorCode.NONE);
+  return resultOf(next, ErrorCode.NONE);
 }
 
 const EMPTY_PARTITION: PartitionRegistration = {
@@ -118,19 +124,20 @@ export function alterPartition(
   return { records, response: { errorCode: ErrorCode.NONE, topics } };
 }
 
+/**
+ * Kafka's ReplicationControlManager.electLeader: PREFERRED is not needed when the first replica
+ * leads, UNCLEAN when there is a leader. An election that changes nothing fails; one that changes
+ * the leader succeeds even if it could not pick the preferred replica (an offline partition gets
+ * the next eligible one, as in Kafka's PartitionChangeBuilder).
+ */
 function electOne(
   image: MetadataImage,
   topic: TopicImage,
   p: PartitionRegistration,
   election: Election,
 ): { errorCode: number; errorMessage: string | null; record: PartitionChangeRecord | null } {
-  const preferred = p.replicas[0];
-  if (election === "preferred" ? p.leader === preferred : p.leader !== -1) {
-    return {
-      errorCode: ErrorCode.ELECTION_NOT_NEEDED,
-      errorMessage: "Leader election not needed for topic partition.",
-      record: null,
-    };
+  if (election === "preferred" ? p.leader === p.replicas[0] : p.leader !== -1) {
+    return { errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: null, record: null };
   }
   const record = buildPartitionChange({
     topicId: topic.topicId,
@@ -139,9 +146,9 @@ function electOne(
     acceptable: acceptableBrokers(image),
     election,
   });
-  const elected = record?.leader;
-  const ok = election === "preferred" ? elected === preferred : elected !== undefined && elected !== -1;
-  if (ok) return { errorCode: ErrorCode.NONE, errorMessage: null, record };
+  if (record !== null && record.leader !== undefined && record.leader !== -1) {
+    return { errorCode: ErrorCode.NONE, errorMessage: null, record };
+  }
   return election === "preferred"
     ? {
         errorCode: ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE,

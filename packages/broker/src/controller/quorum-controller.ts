@@ -13,11 +13,14 @@ import { BrokerHeartbeatManager } from "./broker-heartbeat-manager.js";
 import { brokerHeartbeat, fenceRecords, registerBroker } from "./cluster-control.js";
 import { incrementalAlterConfigs } from "./config-control.js";
 import { MetadataDelta } from "./delta.js";
+import { alterPartitionReassignments } from "./reassignment.js";
 import { EMPTY_IMAGE, type MetadataImage } from "./image.js";
 import type { MetadataRecord } from "./records.js";
 import type {
   AllocateProducerIdsRequest,
   AllocateProducerIdsResponse,
+  AlterPartitionReassignmentsRequest,
+  AlterPartitionReassignmentsResponse,
   AlterPartitionRequest,
   AlterPartitionResponse,
   BrokerHeartbeatRequest,
@@ -174,5 +177,13 @@ export class QuorumController {
 
   electLeaders(req: ElectLeadersRequest, _nowMs: number): ControllerResult<ElectLeadersResponse> {
     return electLeaders(this.current, req);
+  }
+
+  /** Starts, changes or cancels partition reassignments (KIP-455). */
+  alterPartitionReassignments(
+    req: AlterPartitionReassignmentsRequest,
+    _nowMs: number,
+  ): ControllerResult<AlterPartitionReassignmentsResponse> {
+    return alterPartitionReassignments(this.current, req);
   }
 }

@@ -1,6 +1,7 @@
 // Requests and responses of the controller's operations, shaped after Kafka's RPCs
 // (BrokerRegistration 62, BrokerHeartbeat 63, AlterPartition 56, CreateTopics 19, DeleteTopics 20,
-// CreatePartitions 37, IncrementalAlterConfigs 44, AllocateProducerIds 67, ElectLeaders 43), fields
+// CreatePartitions 37, IncrementalAlterConfigs 44, AllocateProducerIds 67, ElectLeaders 43,
+// AlterPartitionReassignments 45), fields
 // camelCased. int64 fields are plain numbers here (offsets and epochs stay far below 2^53); the
 // runtime converts the wire's bigints at the boundary. Errors are Kafka error codes.
 import type { BrokerEndpoint, BrokerFeature, MetadataRecord } from "./records.js";
@@ -228,4 +229,33 @@ export interface ElectLeadersPartitionResult {
 export interface ElectLeadersResponse {
   errorCode: number;
   replicaElectionResults: { topic: string; partitionResult: ElectLeadersPartitionResult[] }[];
+}
+
+/** One partition's target replicas (KIP-455); null cancels the reassignment in progress. */
+export interface ReassignablePartition {
+  partitionIndex: number;
+  replicas: number[] | null;
+}
+
+export interface AlterPartitionReassignmentsRequest {
+  topics: { name: string; partitions: ReassignablePartition[] }[];
+}
+
+export interface ReassignablePartitionResponse {
+  partitionIndex: number;
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface AlterPartitionReassignmentsResponse {
+  errorCode: number;
+  errorMessage: string | null;
+  responses: { name: string; partitions: ReassignablePartitionResponse[] }[];
+}
+
+export interface OngoingPartitionReassignment {
+  partitionIndex: number;
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
 }

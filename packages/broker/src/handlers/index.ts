@@ -13,7 +13,10 @@ import { offsetForLeaderEpochHandler } from "./23-offset-for-leader-epoch.js";
 import { describeConfigsHandler } from "./32-describe-configs.js";
 import { alterConfigsHandler } from "./33-alter-configs.js";
 import { createPartitionsHandler } from "./37-create-partitions.js";
+import { electLeadersHandler } from "./43-elect-leaders.js";
 import { incrementalAlterConfigsHandler } from "./44-incremental-alter-configs.js";
+import { alterPartitionReassignmentsHandler } from "./45-alter-partition-reassignments.js";
+import { listPartitionReassignmentsHandler } from "./46-list-partition-reassignments.js";
 import { describeClusterHandler } from "./60-describe-cluster.js";
 import { describeQuorumBrokerHandler } from "./55-describe-quorum.js";
 import { offsetCommitHandler } from "./08-offset-commit.js";
@@ -44,6 +47,10 @@ export const HANDLERS: readonly Handler[] = [
   alterConfigsHandler,
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
+  // Balance and movement (KIP-460, KIP-455): forwarded to the active controller.
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
   describeClusterHandler,
   // The metadata quorum (kafka-metadata-quorum.sh --bootstrap-server): answered or forwarded by the node.
   describeQuorumBrokerHandler,

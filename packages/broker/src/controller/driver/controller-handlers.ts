@@ -15,6 +15,7 @@ import {
   controllerDeleteTopicsHandler,
   controllerIncrementalAlterConfigsHandler,
 } from "./admin-handlers.js";
+import { controllerAlterPartitionReassignmentsHandler, controllerElectLeadersHandler } from "./balance-handlers.js";
 import { metadataFetchHandler, metadataFetchSnapshotHandler } from "./metadata-fetch.js";
 
 export const CONTROLLER_HANDLERS: readonly Handler[] = [
@@ -28,6 +29,8 @@ export const CONTROLLER_HANDLERS: readonly Handler[] = [
   controllerAlterConfigsHandler,
   controllerCreatePartitionsHandler,
   controllerIncrementalAlterConfigsHandler,
+  controllerElectLeadersHandler,
+  controllerAlterPartitionReassignmentsHandler,
   describeQuorumHandler,
   alterPartitionHandler,
   brokerRegistrationHandler,
