@@ -25,7 +25,13 @@ export interface TruncatedLog {
 /** Log.truncateTo, on the serial chain. */
 export async function truncateTo(log: TruncatedLog, offset: number): Promise<void> {
   const state = log.state;
-  if (offset >= state.logEndOffset) return;
+  if (offset >= state.logEndOffset) {
+    // Kafka's UnifiedLog.truncateTo: a no-op still drops epochs starting at the log end — a leader
+    // that recorded its epoch's start and appended nothing, now a follower, would otherwise keep
+    // sending that epoch as lastFetchedEpoch and never converge (KIP-101/595).
+    if (log.leaderEpochCache.truncateFromEnd(state.logEndOffset)) await log.writeEpochCheckpoint();
+    return;
+  }
   state.truncations++;
   log.cache.clear();
   if (offset < state.logStartOffset) {
