@@ -11,7 +11,7 @@ import { liveBrokerCount, type TopicAdmin } from "./metadata/topic-admin.js";
 import type { TopicManager, TopicState } from "./metadata/topic-manager.js";
 import { BrokerMetrics } from "./metrics/broker-metrics.js";
 import type { ProducerIdBlocks } from "./metadata/producer-id-blocks.js";
-import { PartitionProducerState } from "./producer-ids.js";
+import { PartitionProducerState } from "./producer-state/producer-state.js";
 
 export interface BrokerEndpoint {
   nodeId: number;
@@ -109,7 +109,10 @@ export class BrokerServices {
     let s = this.producerStates.get(key);
     if (s === undefined) {
       s = new PartitionProducerState();
+  /** The partition log's producer state (persisted, follows the log); an in-memory one for in-memory logs. */
       this.producerStates.set(key, s);
+    const persisted = this.topics.partition(topic, partition)?.log?.producerState;
+    if (persisted !== undefined) return persisted;
     }
     return s;
   }

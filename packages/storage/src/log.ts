@@ -111,6 +111,11 @@ export class Log {
     return this.state.recoveryPoint;
   }
 
+  /** Base offset of the active segment (it changes when the log rolls). */
+  get activeSegmentBaseOffset(): number {
+    return this.local.active.baseOffset;
+  }
+
   get activeSegmentBytes(): number {
     return this.local.active.size;
   }
@@ -151,6 +156,14 @@ export class Log {
       void this.serial(() => this.flushPolicy.maybeFlush(now)).catch(() => {});
     }
     this.logger.info({ dir: this.dir, changed: changedConfigKeys(previous, next) }, "log config updated");
+  }
+
+  /**
+   * Sets (or clears) the beforeAppend hook of LogOptions on an open log: the broker attaches a
+   * partition's producer state once it has loaded it from its snapshot and the log.
+   */
+  setBeforeAppend(hook: LogOptions["beforeAppend"]): void {
+    this.appender.setBeforeAppend(hook);
   }
 
   /** Calls `listener(logEndOffset)` after each group of appends is written. Returns an unsubscribe. */

@@ -2,6 +2,7 @@
 // by an in-memory log (memory-log.ts) used for `log.dirs=:memory:`-style tests.
 import type { Log } from "@gregor/storage";
 import type { TopicLogConfig } from "../config/topic-config.js";
+import type { PartitionProducerState } from "../producer-state/producer-state.js";
 
 export interface AppendResult {
   baseOffset: number;
@@ -40,6 +41,8 @@ export interface PartitionLog {
   append(records: Buffer, leaderEpoch: number): Promise<AppendResult>;
   /**
    * Follower append (replication): the batches keep the offsets and leader epochs the leader gave
+  /** Idempotent producers' state, kept current by every append and truncation (absent: in-memory logs). */
+  readonly producerState?: PartitionProducerState;
    * them (validated, CRC checked); their first offset must be the log end offset.
    */
   appendAsFollower(records: Buffer): Promise<AppendResult>;

@@ -2,6 +2,8 @@
 import { type Log, LogManager, type LogOptions, MAX_TIMESTAMP } from "@gregor/storage";
 import type { Logger } from "pino";
 import type { TopicLogConfig } from "../config/topic-config.js";
+import { ProducerStateLog } from "../producer-state/producer-state-log.js";
+import type { PartitionProducerState } from "../producer-state/producer-state.js";
 import type { AppendResult, LogFactory, PartitionLog, TimestampOffset } from "./partition-log.js";
 
 function logOptions(c: TopicLogConfig): Partial<LogOptions> {
@@ -20,7 +22,13 @@ export class StorageLog implements PartitionLog {
     private readonly manager: LogManager,
     private readonly topic: string,
     private readonly partition: number,
+    /** Idempotent producers' state, persisted beside the segments (producer-state/). */
+    private readonly producers: ProducerStateLog,
   ) {}
+
+  get producerState(): PartitionProducerState {
+    return this.producers.state;
+  }
 
   get logStartOffset(): number {
     return this.storage.logStartOffset;
@@ -50,11 +58,13 @@ export class StorageLog implements PartitionLog {
   appendAsFollower(records: Buffer): Promise<AppendResult> {
     return this.storage.appendAsFollower(records);
   }
-  truncateTo(offset: number): Promise<void> {
-    return this.storage.truncateTo(offset);
+  async truncateTo(offset: number): Promise<void> {
+    await this.storage.truncateTo(offset);
+    await this.producers.afterTruncation();
   }
-  truncateFullyAndStartAt(offset: number): Promise<void> {
-    return this.storage.truncateFullyAndStartAt(offset);
+  async truncateFullyAndStartAt(offset: number): Promise<void> {
+    await this.storage.truncateFullyAndStartAt(offset);
+    await this.producers.afterTruncation(true);
   }
 
   /** Synchronous when the tail cache answers (a tailing consumer), else a file read. */
@@ -88,8 +98,9 @@ export class StorageLog implements PartitionLog {
   flush(): Promise<void> {
     return this.storage.flush();
   }
-  close(): Promise<void> {
-    return this.storage.close();
+  async close(): Promise<void> {
+    await this.storage.close();
+    await this.producers.close();
   }
   async delete(): Promise<void> {
     await this.manager.deleteLog(this.topic, this.partition);
@@ -98,6 +109,7 @@ export class StorageLog implements PartitionLog {
     return this.storage.applyRetention(nowMs);
   }
 }
+    await this.producers.detach();
 
 export async function openStorageLogFactory(
   dataDir: string,
@@ -114,10 +126,10 @@ export async function openStorageLogFactory(
       const existing = manager.getLog(topic, partition);
       if (existing !== undefined) {
         existing.updateConfig(logOptions(config));
-        return new StorageLog(existing, manager, topic, partition);
+        return new StorageLog(existing, manager, topic, partition, await ProducerStateLog.attach(existing, logger));
       }
       const log = await manager.getOrCreateLog(topic, partition, logOptions(config) as LogOptions);
-      return new StorageLog(log, manager, topic, partition);
+      return new StorageLog(log, manager, topic, partition, await ProducerStateLog.attach(log, logger));
     },
     close: () => manager.close(),
   };

@@ -21,7 +21,7 @@ export interface AppenderParts {
   readonly writer: GroupWriter;
   clock(): number;
   /** LogOptions.beforeAppend: sees each append's stamped records before they are queued. */
-  readonly beforeAppend: ((records: Buffer, firstOffset: number) => void) | undefined;
+  beforeAppend: ((records: Buffer, firstOffset: number) => void) | undefined;
 }
 
 export class LogAppender {
@@ -29,6 +29,11 @@ export class LogAppender {
 
   constructor(parts: AppenderParts) {
     this.parts = parts;
+  }
+
+  /** Sets (or clears) the beforeAppend hook (a producer state attached after the log opened). */
+  setBeforeAppend(hook: ((records: Buffer, firstOffset: number) => void) | undefined): void {
+    this.parts.beforeAppend = hook;
   }
 
   /** Leader append (Log.append). */
@@ -70,7 +75,7 @@ export class LogAppender {
   ): Promise<AppendResult> | undefined {
     const { state, config, writer, leaderEpochCache } = this.parts;
     const epoch = options.leaderEpoch;
-    if (this.parts.beforeAppend !== undefined || config.messageTimestampType !== "CreateTime") return undefined;
+    if (config.messageTimestampType !== "CreateTime") return undefined;
     if (epoch !== undefined && epoch > (leaderEpochCache.latestEpoch ?? -1)) return undefined; // epoch checkpoint first
     const baseOffset = state.nextOffset;
     const { endOffset: offset, maxTimestamp } = stampBatches(records, metas, baseOffset, epoch, -1);
@@ -78,6 +83,7 @@ export class LogAppender {
     if (write === undefined) return undefined;
     try {
       checkCrcs(records, metas);
+      this.parts.beforeAppend?.(records, baseOffset);
     } catch (e) {
       write.abandon();
       return Promise.reject(e);
