@@ -2,7 +2,7 @@
 // simulation's leader model (sim-cluster.ts) and its in-memory logs.
 import { Prng } from "@gregor/testkit";
 import { describe, expect, it } from "vitest";
-import { appendFollowerRecords, offsetTruncationState } from "../../src/index.js";
+import { appendFollowerRecords, offsetTruncationState } from "../../src/follower/index.js";
 import { SimCluster, TP } from "./sim-cluster.js";
 import { SimLog } from "./sim-log.js";
 

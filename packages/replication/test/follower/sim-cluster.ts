@@ -13,7 +13,7 @@ import {
   ReplicaFetcher,
   type ReplicaFetchRequest,
   type TopicPartition,
-} from "../../src/index.js";
+} from "../../src/follower/index.js";
 import { SimLog } from "./sim-log.js";
 
 const NONE = 0;

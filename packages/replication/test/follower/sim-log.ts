@@ -9,7 +9,7 @@ import {
   setBaseOffset,
   setPartitionLeaderEpoch,
 } from "@gregor/protocol";
-import type { EpochEndOffset, FollowerLog } from "../../src/index.js";
+import type { EpochEndOffset, FollowerLog } from "../../src/follower/index.js";
 
 export interface SimBatch {
   base: number;
