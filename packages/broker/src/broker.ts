@@ -19,6 +19,7 @@ import { TopicAdmin } from "./metadata/topic-admin.js";
 import { TopicManager } from "./metadata/topic-manager.js";
 import { importTopicsJson } from "./metadata/topics-json-import.js";
 import { MODULES } from "./modules.js";
+import { type DataDirLocks, lockDataDirs } from "./server/data-dir-locks.js";
 import { BrokerServer } from "./server/server.js";
 import { type BrokerModule, BrokerServices } from "./services.js";
 
@@ -92,6 +93,23 @@ function resolveConfig(options: StartBrokerOptions): BrokerConfig {
 export async function startBroker(options: StartBrokerOptions = {}): Promise<Broker> {
   const t0 = performance.now();
   const config = resolveConfig(options);
+  // Before anything reads or formats the dirs: a second broker on them fails here (issue 13).
+  const inMemoryDirs = config["log.dirs"].split(",")[0]!.trim() === IN_MEMORY;
+  const dirLocks = inMemoryDirs ? null : await lockDataDirs(config);
+  try {
+    return await runBroker(options, config, dirLocks, t0);
+  } catch (err) {
+    await dirLocks?.release();
+    throw err;
+  }
+}
+
+async function runBroker(
+  options: StartBrokerOptions,
+  config: BrokerConfig,
+  dirLocks: DataDirLocks | null,
+  t0: number,
+): Promise<Broker> {
   const logger = options.logger ?? pino({ level: options.logLevel ?? "warn" }, pino.destination(2));
   for (const warning of configWarnings(config)) logger.warn({ key: warning.key }, warning.message);
   const dataDirSetting = config["log.dirs"].split(",")[0]!.trim();
@@ -116,7 +134,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   services.clusterId = node.cluster.clusterId;
   services.admin = new TopicAdmin(node.cluster, topics, logger, config["controller.quorum.request.timeout.ms"]);
   services.producerIds = new ProducerIdBlocks(node.cluster, config["node.id"]);
-  const running: Running = { config, logger, services, server, node, topics, logFactory, started: [] };
+  const running: Running = { config, logger, services, server, node, topics, logFactory, dirLocks, started: [] };
   try {
     node.cluster.publisher.subscribe((image) => void topics.update(image));
     await topics.update(node.cluster.image());
@@ -183,6 +201,7 @@ interface Running {
   node: StartedNode;
   topics: TopicManager;
   logFactory: LogFactory;
+  dirLocks: DataDirLocks | null;
   started: { module: BrokerModule; instance: unknown }[];
 }
 
@@ -194,6 +213,7 @@ async function shutdown(r: Running): Promise<void> {
   if (ok === false) r.logger.warn("controlled shutdown not confirmed by the controller in time; stopping anyway");
   r.services.closing = true;
   r.services.appendWaiters.completeAll();
+  r.services.replicas.close();
   await r.server.close();
   for (const { module, instance } of r.started.reverse()) {
     try {
@@ -206,6 +226,7 @@ async function shutdown(r: Running): Promise<void> {
   await r.topics.close();
   await r.logFactory.close();
   await r.node.cleanup();
+  await r.dirLocks?.release();
   r.logger.info({}, "broker stopped");
 }
 

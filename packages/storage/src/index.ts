@@ -1,6 +1,13 @@
 export { Log } from "./log.js";
 export type { AppendOptions, AppendResult, AppendListener, ReadResult } from "./log-types.js";
 export { LogManager } from "./log-manager.js";
+export {
+  acquireDirLock,
+  DataDirLockedError,
+  LOCK_FILE,
+  type DirLock,
+  type DirLockOptions,
+} from "./internal/dir-lock.js";
 export { validateBatches, type BatchMeta, type ValidateLimits } from "./internal/batch.js";
 export { LogCleaner, type LogCleanerOptions, type CleaningResult } from "./cleaner/log-cleaner.js";
 export type { CompactionStats, CompactOptions } from "./cleaner/cleaner.js";

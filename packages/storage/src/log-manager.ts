@@ -5,6 +5,7 @@ import { randomUUID } from "node:crypto";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { NOOP_LOGGER, type LogOptions, type Logger } from "./config.js";
+import { acquireDirLock, type DirLock } from "./internal/dir-lock.js";
 import { Log } from "./log.js";
 
 export interface TopicPartition {
@@ -18,6 +19,12 @@ export interface LogManagerOptions {
   logger?: Logger;
   /** Logs opened at once during start-up. */
   openConcurrency?: number;
+  /**
+   * Take `<dataDir>/.lock` for as long as the manager is open (default true), so a second process
+   * on the same directory fails to open it. A lock this process already holds (the broker locks
+   * its dirs first) is shared.
+   */
+  lock?: boolean;
 }
 
 const LOG_DIR = /^(.+)-(\d+)$/;
@@ -40,6 +47,7 @@ export class LogManager {
   private readonly options: LogManagerOptions;
   private readonly logger: Logger;
   private readonly deletions = new Set<Promise<void>>();
+  private dirLock: DirLock | null = null;
 
   private constructor(dataDir: string, options: LogManagerOptions) {
     this.dataDir = dataDir;
@@ -51,34 +59,39 @@ export class LogManager {
   static async open(dataDir: string, options: LogManagerOptions = {}): Promise<LogManager> {
     await mkdir(dataDir, { recursive: true });
     const manager = new LogManager(dataDir, options);
-    const entries = await readdir(dataDir, { withFileTypes: true });
-    const toOpen: TopicPartition[] = [];
-    for (const e of entries) {
-      if (!e.isDirectory()) continue;
-      if (DELETE_DIR.test(e.name)) {
-        manager.removeInBackground(join(dataDir, e.name));
-        continue;
-      }
-      const tp = parseLogDirName(e.name);
-      if (tp !== undefined) toOpen.push(tp);
-    }
-    const concurrency = Math.max(1, options.openConcurrency ?? 8);
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < toOpen.length) {
-        const tp = toOpen[next++]!;
-        const log = await Log.open(join(dataDir, logDirName(tp)), manager.logOptions());
-        manager.logs.set(logDirName(tp), log);
-      }
-    };
+    if (options.lock !== false) manager.dirLock = await acquireDirLock(dataDir, { reentrant: true });
     try {
-      await Promise.all(Array.from({ length: Math.min(concurrency, toOpen.length) }, worker));
+      await manager.openAll(options.openConcurrency ?? 8);
     } catch (e) {
       await manager.close();
       throw e;
     }
     manager.logger.info({ dataDir, logs: manager.logs.size }, "opened logs");
     return manager;
+  }
+
+  private async openAll(openConcurrency: number): Promise<void> {
+    const entries = await readdir(this.dataDir, { withFileTypes: true });
+    const toOpen: TopicPartition[] = [];
+    for (const e of entries) {
+      if (!e.isDirectory()) continue;
+      if (DELETE_DIR.test(e.name)) {
+        this.removeInBackground(join(this.dataDir, e.name));
+        continue;
+      }
+      const tp = parseLogDirName(e.name);
+      if (tp !== undefined) toOpen.push(tp);
+    }
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < toOpen.length) {
+        const tp = toOpen[next++]!;
+        const log = await Log.open(join(this.dataDir, logDirName(tp)), this.logOptions());
+        this.logs.set(logDirName(tp), log);
+      }
+    };
+    const workers = Math.min(Math.max(1, openConcurrency), toOpen.length);
+    await Promise.all(Array.from({ length: workers }, worker));
   }
 
   private logOptions(overrides: LogOptions = {}): LogOptions {
@@ -153,5 +166,7 @@ export class LogManager {
     await Promise.all([...this.logs.values()].map((l) => l.close()));
     this.logs.clear();
     await this.awaitDeletions();
+    await this.dirLock?.release();
+    this.dirLock = null;
   }
 }

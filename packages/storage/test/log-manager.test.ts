@@ -5,6 +5,11 @@ import { makeBatch } from "./batches.js";
 import { tempDir } from "./helpers.js";
 
 const cleanups: (() => Promise<void>)[] = [];
+
+/** The directory's entries without the manager's `.lock` (held while it is open). */
+async function listDir(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => name !== ".lock");
+}
 afterEach(async () => {
   for (const c of cleanups.splice(0)) await c();
 });
@@ -21,7 +26,7 @@ describe("LogManager", () => {
     await a0.append(makeBatch([{ value: "x" }, { value: "y" }]));
     await a1.append(makeBatch([{ value: "z" }]));
     await b0.append(makeBatch([{ value: "w" }]));
-    expect((await readdir(dir)).sort()).toEqual(["my-topic.v2-0", "orders-0", "orders-1"]);
+    expect((await listDir(dir)).sort()).toEqual(["my-topic.v2-0", "orders-0", "orders-1"]);
     await manager.close();
 
     manager = await LogManager.open(dir);
@@ -37,7 +42,7 @@ describe("LogManager", () => {
     expect(await manager.deleteLog("orders", 1)).toBe(false);
     expect(manager.getLog("orders", 1)).toBeUndefined();
     await manager.awaitDeletions();
-    expect((await readdir(dir)).sort()).toEqual(["my-topic.v2-0", "orders-0"]);
+    expect((await listDir(dir)).sort()).toEqual(["my-topic.v2-0", "orders-0"]);
     await manager.close();
   });
 
@@ -50,7 +55,7 @@ describe("LogManager", () => {
     const manager = await LogManager.open(dir);
     expect(manager.allLogs()).toEqual([]);
     await manager.awaitDeletions();
-    expect(await readdir(dir)).toEqual([]);
+    expect(await listDir(dir)).toEqual([]);
     await manager.close();
   });
 });
