@@ -4,6 +4,7 @@ import { clusterTool } from "./commands/cluster.js";
 import { configsTool } from "./commands/configs.js";
 import { consumeTool } from "./commands/consume.js";
 import { groupsTool } from "./commands/groups.js";
+import { leaderElectionTool } from "./commands/leader-election.js";
 import { metadataQuorumTool } from "./commands/metadata-quorum.js";
 import { perfTool } from "./commands/perf.js";
 import { produceTool } from "./commands/produce.js";
@@ -22,6 +23,7 @@ const TOOLS: readonly Tool[] = [
   configsTool,
   clusterTool,
   metadataQuorumTool,
+  leaderElectionTool,
   perfTool,
   storageTool,
 ];

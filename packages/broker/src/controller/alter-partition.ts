@@ -185,7 +185,9 @@ export function electLeaders(image: MetadataImage, req: ElectLeadersRequest): Co
     for (const partitionId of partitions) {
       const p = topic?.partitions[partitionId];
       if (topic === undefined || p === undefined) {
-        partitionResult.push({ partitionId, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null });
+        const errorMessage =
+          topic === undefined ? `No such topic as ${name}` : `No such partition as ${name}-${partitionId}`;
+        partitionResult.push({ partitionId, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage });
         continue;
       }
       const key = `${topic.topicId}:${partitionId}`;

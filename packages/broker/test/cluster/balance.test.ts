@@ -71,12 +71,18 @@ describe("balance and movement over the wire", () => {
         partitionResult: [
           { partitionId: 0, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: null },
           { partitionId: 1, errorCode: ErrorCode.ELECTION_NOT_NEEDED, errorMessage: null },
-          { partitionId: 9, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null },
+          {
+            partitionId: 9,
+            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+            errorMessage: "No such partition as moves-9",
+          },
         ],
       },
       {
         topic: "nope",
-        partitionResult: [{ partitionId: 0, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: null }],
+        partitionResult: [
+          { partitionId: 0, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: "No such topic as nope" },
+        ],
       },
     ]);
     const all = await elect(0, null);
