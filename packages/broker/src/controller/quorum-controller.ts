@@ -14,8 +14,9 @@ import { brokerHeartbeat, fenceRecords, registerBroker } from "./cluster-control
 import { incrementalAlterConfigs } from "./config-control.js";
 import { MetadataDelta } from "./delta.js";
 import { alterPartitionReassignments } from "./reassignment.js";
+import { balancePartitionLeaders, DEFAULT_LEADER_IMBALANCE_PER_BROKER_PERCENTAGE } from "./leader-balance.js";
 import { EMPTY_IMAGE, type MetadataImage } from "./image.js";
-import type { MetadataRecord } from "./records.js";
+import type { MetadataRecord, PartitionChangeRecord } from "./records.js";
 import type {
   AllocateProducerIdsRequest,
   AllocateProducerIdsResponse,
@@ -50,6 +51,8 @@ export interface QuorumControllerOptions {
   defaultReplicationFactor?: number;
   /** num.partitions for CreateTopics with numPartitions -1. */
   numPartitions?: number;
+  /** leader.imbalance.per.broker.percentage for the automatic preferred-leader rebalance. */
+  leaderImbalancePerBrokerPercentage?: number;
   /** Uniform in [0, 1): topic ids and replica placement. Seeded in tests. */
   random: () => number;
 }
@@ -185,5 +188,16 @@ export class QuorumController {
     _nowMs: number,
   ): ControllerResult<AlterPartitionReassignmentsResponse> {
     return alterPartitionReassignments(this.current, req);
+  }
+
+  /**
+   * One automatic preferred-leader rebalance check (auto.leader.rebalance.enable): the elections
+   * that bring each over-imbalanced broker its preferred leaderships back. The runtime calls it
+   * every leader.imbalance.check.interval.seconds on the active controller.
+   */
+  balancePartitionLeaders(_nowMs: number): PartitionChangeRecord[] {
+    const percentage =
+      this.options.leaderImbalancePerBrokerPercentage ?? DEFAULT_LEADER_IMBALANCE_PER_BROKER_PERCENTAGE;
+    return balancePartitionLeaders(this.current, percentage);
   }
 }
