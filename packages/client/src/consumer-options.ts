@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { TopicPartitions } from "./assignors.js";
 import { clientSchema, type ClientOptions } from "./options.js";
 
 export const consumerSchema = clientSchema
@@ -30,8 +31,19 @@ export const consumerSchema = clientSchema
       .min(1)
       .default(64 * 1024 * 1024),
     checkCrcs: z.boolean().default(true),
+    /** Java's ConsumerRebalanceListener: told before partitions go and after new ones come. */
+    rebalanceListener: z
+      .custom<RebalanceListener>((l) => typeof l === "object" && l !== null, "must be an object")
+      .optional(),
   })
   .strict();
+
+export interface RebalanceListener {
+  /** Before the partitions are taken away: their records are no longer handed out after this. */
+  onPartitionsRevoked?(partitions: TopicPartitions[]): Promise<void> | void;
+  /** After newly assigned partitions were added (starting from their committed offsets). */
+  onPartitionsAssigned?(partitions: TopicPartitions[]): Promise<void> | void;
+}
 
 export type ConsumerOptions = z.input<typeof consumerSchema>;
 export type ResolvedConsumerOptions = z.output<typeof consumerSchema>;

@@ -24,7 +24,7 @@ export {
 export { Producer, type ProducerRecord, type RecordMetadata } from "./producer.js";
 export type { ProducerOptions } from "./producer-options.js";
 export { Consumer, type PartitionAssignment, type StartPosition } from "./consumer.js";
-export type { ConsumerOptions } from "./consumer-options.js";
+export type { ConsumerOptions, RebalanceListener } from "./consumer-options.js";
 export { Message, type MessageBatch, type MessageHeader } from "./message.js";
 export {
   rangeAssignor,

@@ -36,3 +36,7 @@ export { InMemoryKeyValueStore, type KeyValueStore, type ReadOnlyKeyValueStore }
 export { InMemoryWindowStore, type WindowStore, type ReadOnlyWindowStore } from "./state/window-store.js";
 export { StreamTask, StreamsError, changelogTopic, type RecordCollector } from "./runtime/task.js";
 export { TopologyTestDriver, TestInputTopic, TestOutputTopic, type TestDriverOptions } from "./test-driver.js";
+export { KafkaStreams, type StreamsState } from "./runtime/kafka-streams.js";
+export type { StreamsConfig, ProcessingGuarantee } from "./runtime/streams-config.js";
+export type { TaskManagerStats } from "./runtime/task-manager.js";
+export { planTopics, type TopicPlan } from "./runtime/internal-topics.js";

@@ -3,7 +3,7 @@
 // the consumer's partition map from their committed offsets, revocations committed first.
 import { ASSIGNORS, type TopicPartitions } from "../assignors.js";
 import type { Cluster } from "../cluster.js";
-import type { ResolvedConsumerOptions } from "../consumer-options.js";
+import type { RebalanceListener, ResolvedConsumerOptions } from "../consumer-options.js";
 import { GroupMember } from "../group.js";
 import { partitionKey, type PartitionState, type StartPosition } from "./partition-state.js";
 
@@ -71,7 +71,7 @@ export class ConsumerGroup {
       const ps = t.partitions.filter((p) => !partitions.has(partitionKey(t.topic, p)));
       if (ps.length > 0) fresh.push({ topic: t.topic, partitions: ps });
     }
-    if (fresh.length === 0) return;
+    if (fresh.length === 0) return this.listen("onPartitionsAssigned", fresh);
     const committed = await this.member.fetchCommitted(fresh);
     for (const t of fresh) {
       for (const p of t.partitions) {
@@ -82,10 +82,12 @@ export class ConsumerGroup {
       }
     }
     this.cluster.log.info({ groupId: this.options.groupId, assigned }, "partitions assigned");
+    await this.listen("onPartitionsAssigned", fresh);
   }
 
   private async onRevoked(revokedPartitions: TopicPartitions[]): Promise<void> {
     const partitions = this.consumer.partitions;
+    await this.listen("onPartitionsRevoked", revokedPartitions);
     const revoked = revokedPartitions
       .flatMap((t) => t.partitions.map((p) => partitions.get(partitionKey(t.topic, p))))
       .filter((s): s is PartitionState => s !== undefined);
@@ -96,6 +98,14 @@ export class ConsumerGroup {
     for (const s of revoked) {
       s.generation++;
       partitions.delete(partitionKey(s.topic, s.partition));
+    }
+  }
+
+  private async listen(event: keyof RebalanceListener, partitions: TopicPartitions[]): Promise<void> {
+    try {
+      await this.options.rebalanceListener?.[event]?.(partitions);
+    } catch (e) {
+      this.cluster.log.warn({ err: (e as Error).message, event }, "rebalance listener failed");
     }
   }
 

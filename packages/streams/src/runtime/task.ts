@@ -78,6 +78,10 @@ export class StreamTask {
       );
   }
 
+  get partition(): number {
+    return this.options.partition;
+  }
+
   /** The changelog topic of each logged store of this task. */
   changelogs(): { store: ManagedStore; topic: string }[] {
     const out: { store: ManagedStore; topic: string }[] = [];

@@ -1,0 +1,146 @@
+// KafkaStreams against a real Gregor broker over sockets: word count across instances of one
+// application, rebalancing when an instance leaves, state restored from the changelog on restart.
+import { Admin, Consumer, Producer } from "@gregor/client";
+import { type Broker, startBroker } from "@gregor/broker";
+import { suiteBroker, until } from "@gregor/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { KafkaStreams, Serdes, StreamsBuilder, type StreamsConfig } from "../src/index.js";
+
+let broker: Broker;
+let admin: Admin;
+suiteBroker(
+  startBroker,
+  { config: { "group.initial.rebalance.delay.ms": 0, "group.min.session.timeout.ms": 1000 } },
+  (started) => (broker = started),
+);
+beforeAll(() => {
+  admin = new Admin({ bootstrapBrokers: [broker.bootstrap] });
+});
+afterAll(async () => {
+  await admin.close();
+});
+
+const str = Serdes.string();
+const long = Serdes.int64();
+
+function wordCount(input: string, output: string) {
+  const b = new StreamsBuilder();
+  b.stream(input, { key: str, value: str })
+    .flatMapValues((line) => line.split(" "))
+    .groupBy((_k, word) => word, { key: str, value: str })
+    .count({ name: "counts" })
+    .toStream()
+    .to(output, { key: str, value: long });
+  return b.build();
+}
+
+function config(applicationId: string): StreamsConfig {
+  return {
+    applicationId,
+    bootstrapServers: [broker.bootstrap],
+    commitIntervalMs: 100,
+    pollMs: 50,
+    consumer: { heartbeatIntervalMs: 100, sessionTimeoutMs: 3000, rebalanceTimeoutMs: 5000, maxWaitMs: 50 },
+  };
+}
+
+/** Reads `topic` from the start, keeping the latest value per key, until `done` holds. */
+async function latest(topic: string, done: (m: Map<string, number>) => boolean): Promise<Map<string, number>> {
+  const consumer = new Consumer({ bootstrapBrokers: [broker.bootstrap], maxWaitMs: 50 });
+  consumer.assign(
+    (await admin.describeTopics([topic]))[0]!.partitions.map((p) => ({
+      topic,
+      partition: p.partition,
+      offset: "earliest" as const,
+    })),
+  );
+  const table = new Map<string, number>();
+  try {
+    await until(
+      async () => {
+        for (const m of (await consumer.nextBatch({ timeoutMs: 200 }))?.messages ?? [])
+          table.set(m.key!.toString(), Number(m.value!.readBigInt64BE()));
+        return done(table);
+      },
+      { what: () => `counts in ${topic}: ${JSON.stringify([...table])}`, timeoutMs: 30_000, intervalMs: 0 },
+    );
+  } finally {
+    await consumer.close();
+  }
+  return table;
+}
+
+async function produceLines(topic: string, lines: string[]): Promise<void> {
+  const producer = new Producer({ bootstrapBrokers: [broker.bootstrap] });
+  await producer.send(
+    topic,
+    lines.map((value, i) => ({ key: `line-${i}`, value })),
+  );
+  await producer.close();
+}
+
+const sameCounts = (expected: Map<string, number>) => (m: Map<string, number>) =>
+  [...expected].every(([k, n]) => m.get(k) === n);
+
+describe("KafkaStreams against a broker", () => {
+  it("word count over two instances, one leaving, then a restart restoring from the changelog", async () => {
+    await admin.createTopics([
+      { topic: "wc-in", numPartitions: 3, replicationFactor: 1 },
+      { topic: "wc-out", numPartitions: 3, replicationFactor: 1 },
+    ]);
+    const words = ["alpha", "beta", "gamma", "delta", "eps"];
+    const lines = (n: number, offset: number) =>
+      Array.from({ length: n }, (_, i) => `${words[(i + offset) % 5]} ${words[(i * 3 + offset) % 5]}`);
+    const expected = new Map<string, number>();
+    const count = (ls: string[]) => {
+      for (const l of ls) for (const w of l.split(" ")) expected.set(w, (expected.get(w) ?? 0) + 1);
+    };
+
+    const a = new KafkaStreams(wordCount("wc-in", "wc-out"), config("wc-app"));
+    const b = new KafkaStreams(wordCount("wc-in", "wc-out"), config("wc-app"));
+    await a.start();
+    await b.start();
+    const first = lines(200, 0);
+    count(first);
+    await produceLines("wc-in", first);
+    await latest("wc-out", sameCounts(expected));
+    expect(new Set(await admin.listTopics())).toEqual(
+      new Set(["wc-in", "wc-out", "wc-app-counts-repartition", "wc-app-counts-changelog"]),
+    );
+    // Interactive queries: each word lives in exactly one instance's task.
+    for (const [w, n] of expected) {
+      const where = [a, b].filter((s) => s.queryMetadataForKey("counts", w, str).local);
+      expect(where).toHaveLength(1);
+      expect(where[0]!.keyValueStore<string, number>("counts").get(w)).toBe(n);
+    }
+
+    await b.close(); // graceful: commits, leaves; a takes every task
+    const second = lines(100, 1);
+    count(second);
+    await produceLines("wc-in", second);
+    await latest("wc-out", sameCounts(expected));
+    await until(() => a.keyValueStore<string, number>("counts").approximateNumEntries() === words.length, {
+      what: "a owns every word",
+    });
+    await a.close();
+
+    const c = new KafkaStreams(wordCount("wc-in", "wc-out"), config("wc-app"));
+    await c.start();
+    const third = lines(50, 2);
+    count(third);
+    await produceLines("wc-in", third);
+    await latest("wc-out", sameCounts(expected));
+    expect(c.stats().restoredRecords).toBeGreaterThan(0);
+    await c.close();
+    expect(c.state).toBe("NOT_RUNNING");
+  });
+
+  it("refuses a missing source topic and exactly_once_v2 with messages naming them", async () => {
+    const s = new KafkaStreams(wordCount("no-such-topic", "x"), config("missing-app"));
+    await expect(s.start()).rejects.toThrow(/MISSING_SOURCE_TOPICS: source topics no-such-topic/);
+    expect(s.state).toBe("ERROR");
+    expect(
+      () => new KafkaStreams(wordCount("a", "b"), { ...config("eos"), processingGuarantee: "exactly_once_v2" }),
+    ).toThrow(/exactly_once_v2 needs transactional producers/);
+  });
+});
