@@ -19,6 +19,7 @@ import { TopicAdmin } from "./metadata/topic-admin.js";
 import { TopicManager } from "./metadata/topic-manager.js";
 import { importTopicsJson } from "./metadata/topics-json-import.js";
 import { MODULES } from "./modules.js";
+import { ReplicaFetcherManager } from "./replication/fetcher-manager.js";
 import { type DataDirLocks, lockDataDirs } from "./server/data-dir-locks.js";
 import { BrokerServer } from "./server/server.js";
 import { type BrokerModule, BrokerServices } from "./services.js";
@@ -122,6 +123,8 @@ async function runBroker(
   const topics = new TopicManager(config, logFactory, config["node.id"], (err) =>
     logger.error({ err }, "applying a metadata image failed"),
   );
+  // Subscribed before the leader side (in BrokerServices): a partition stops fetching before it leads.
+  const fetchers = new ReplicaFetcherManager(config, topics, logger);
   const services = new BrokerServices(config, "", topics, logger);
   const handlers = options.handlers ?? HANDLERS;
   services.handlers = handlers;
@@ -135,6 +138,7 @@ async function runBroker(
   services.admin = new TopicAdmin(node.cluster, topics, logger, config["controller.quorum.request.timeout.ms"]);
   services.producerIds = new ProducerIdBlocks(node.cluster, config["node.id"]);
   const running: Running = { config, logger, services, server, node, topics, logFactory, dirLocks, started: [] };
+  running.fetchers = fetchers;
   try {
     node.cluster.publisher.subscribe((image) => void topics.update(image));
     await topics.update(node.cluster.image());
@@ -203,6 +207,7 @@ interface Running {
   logFactory: LogFactory;
   dirLocks: DataDirLocks | null;
   started: { module: BrokerModule; instance: unknown }[];
+  fetchers?: ReplicaFetcherManager;
 }
 
 /** Kafka's order: hand leaderships over while still serving, then stop listener, modules, node, logs. */
@@ -215,6 +220,7 @@ async function shutdown(r: Running): Promise<void> {
   r.services.appendWaiters.completeAll();
   r.services.replicas.close();
   await r.server.close();
+  await r.fetchers?.close();
   for (const { module, instance } of r.started.reverse()) {
     try {
       await module.close?.(instance);

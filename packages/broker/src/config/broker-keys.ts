@@ -67,6 +67,7 @@ const REPLICATION_KEYS = {
   "leader.imbalance.check.interval.seconds": k(long(1), 300, "an integer >= 1"),
   "replica.lag.time.max.ms": k(long(1), 30000, "an integer >= 1"),
   "replica.fetch.max.bytes": k(int(0), 1048576, "an integer >= 0"),
+  "replica.fetch.response.max.bytes": k(int(0), 10485760, "an integer >= 0"),
   "replica.fetch.wait.max.ms": k(int(0), 500, "an integer >= 0"),
   "replica.fetch.min.bytes": k(int(1), 1, "an integer >= 1"),
   "num.replica.fetchers": k(int(1), 1, "an integer >= 1"),
