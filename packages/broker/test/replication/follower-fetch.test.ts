@@ -1,24 +1,11 @@
 // Followers copy their leaders over real sockets: a 3-node in-process cluster, a topic with
 // replication factor 3, records produced to the leaders; every node's partition directory ends up
 // with the same log end offset and byte-identical segment files (batches appended verbatim).
-import { readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { Admin, Producer } from "@gregor/client";
 import { describe, expect, it } from "vitest";
-import { type LocalCluster, startCluster } from "../../src/index.js";
+import { startCluster } from "../../src/index.js";
 import { TEST_TIMEOUTS, until } from "../cluster/harness.js";
-
-/** Concatenated .log segment files of a node's replica of the partition ("" when it has none). */
-export async function segmentBytes(cluster: LocalCluster, nodeId: number, topic: string, p: number): Promise<Buffer> {
-  const dir = join(cluster.node(nodeId).dataDir, `${topic}-${p}`);
-  let files: string[];
-  try {
-    files = (await readdir(dir)).filter((f) => f.endsWith(".log")).sort();
-  } catch {
-    return Buffer.alloc(0);
-  }
-  return Buffer.concat(await Promise.all(files.map((f) => readFile(join(dir, f)))));
-}
+import { segmentBytes } from "./follower-helpers.js";
 
 describe("replica fetchers (in-process cluster)", () => {
   it("replicate every partition to every replica byte for byte", async () => {
