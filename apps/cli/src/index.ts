@@ -8,6 +8,7 @@ import { leaderElectionTool } from "./commands/leader-election.js";
 import { metadataQuorumTool } from "./commands/metadata-quorum.js";
 import { perfTool } from "./commands/perf.js";
 import { produceTool } from "./commands/produce.js";
+import { reassignPartitionsTool } from "./commands/reassign-partitions.js";
 import { storageTool } from "./commands/storage.js";
 import { topicsTool } from "./commands/topics.js";
 import { processIo, type Io } from "./io.js";
@@ -24,6 +25,7 @@ const TOOLS: readonly Tool[] = [
   clusterTool,
   metadataQuorumTool,
   leaderElectionTool,
+  reassignPartitionsTool,
   perfTool,
   storageTool,
 ];
