@@ -8,8 +8,9 @@ import { AppendWaiters } from "./log/append-waiters.js";
 import type { PartitionLog } from "./log/partition-log.js";
 import type { ClusterNode } from "./cluster/cluster-node-types.js";
 import { liveBrokerCount, type TopicAdmin } from "./metadata/topic-admin.js";
-import type { TopicManager, TopicState } from "./metadata/topic-manager.js";
+import type { LeaderPartition, TopicManager, TopicState } from "./metadata/topic-manager.js";
 import { BrokerMetrics } from "./metrics/broker-metrics.js";
+import { ReplicaManager } from "./replication/replica-manager.js";
 import type { ProducerIdBlocks } from "./metadata/producer-id-blocks.js";
 import { PartitionProducerState } from "./producer-state/producer-state.js";
 
@@ -34,6 +35,8 @@ export interface BrokerModule<T = unknown> {
 export class BrokerServices {
   readonly metrics = new BrokerMetrics();
   readonly appendWaiters: AppendWaiters;
+  /** The leader side of replication: HW, ISR, delayed produces of the partitions led here. */
+  readonly replicas: ReplicaManager;
   /** Producer id blocks from the active controller (KIP-730); set with `cluster`. */
   producerIds!: ProducerIdBlocks;
   private readonly producerStates = new Map<string, PartitionProducerState>();
@@ -60,6 +63,8 @@ export class BrokerServices {
     readonly clock: () => number = Date.now,
   ) {
     this.appendWaiters = new AppendWaiters(100_000);
+    this.replicas = new ReplicaManager(this);
+    topics.addLeadershipListener(this.replicas);
     this.endpoint = { nodeId: config["node.id"], host: "localhost", port: 9092, rack: config["broker.rack"] };
   }
 
@@ -104,15 +109,15 @@ export class BrokerServices {
     return this.topics.partition(topic, index)?.log ?? undefined;
   }
 
+  /** The partition log's producer state (persisted, follows the log); an in-memory one for in-memory logs. */
   producerState(topic: string, partition: number): PartitionProducerState {
+    const persisted = this.topics.partition(topic, partition)?.log?.producerState;
+    if (persisted !== undefined) return persisted;
     const key = `${topic}\u0000${partition}`;
     let s = this.producerStates.get(key);
     if (s === undefined) {
       s = new PartitionProducerState();
-  /** The partition log's producer state (persisted, follows the log); an in-memory one for in-memory logs. */
       this.producerStates.set(key, s);
-    const persisted = this.topics.partition(topic, partition)?.log?.producerState;
-    if (persisted !== undefined) return persisted;
     }
     return s;
   }
@@ -143,7 +148,7 @@ export class BrokerServices {
     const p = lookup;
     try {
       const r = await p.log.append(records, p.leaderEpoch);
-      this.appendWaiters.notify(topic, partition, records.length);
+      this.afterLeaderAppend(topic, p, records.length);
       return {
         errorCode: ErrorCode.NONE,
         baseOffset: r.baseOffset,
@@ -162,6 +167,16 @@ export class BrokerServices {
         errorMessage: (e as Error).message,
       };
     }
+  }
+
+  /**
+   * After a leader append of `bytes`: a single-replica partition's records are committed (its HW
+   * follows the log end) and consumers wake; a replicated one wakes its followers and moves its HW
+   * only as the ISR allows.
+   */
+  afterLeaderAppend(topic: string, p: LeaderPartition, bytes: number): void {
+    if (p.replicas.length <= 1) this.appendWaiters.notify(topic, p.index, bytes);
+    else this.replicas.afterLeaderAppend(topic, p, bytes);
   }
 
   /** Kafka's error code for an append failure (a LogError/StorageError code); logs storage errors. */

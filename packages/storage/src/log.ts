@@ -191,6 +191,16 @@ export class Log {
     return this.appender.appendAsFollower(records);
   }
 
+  /**
+   * A new leader's epoch starts at `startOffset` (Kafka's maybeAssignEpochStartOffset, KIP-101):
+   * recorded in the epoch cache and its checkpoint, after every queued append.
+   */
+  assignEpochStartOffset(epoch: number, startOffset: number): Promise<void> {
+    return this.serial(async () => {
+      if (this.leaderEpochCache.assign(epoch, startOffset)) await this.writeEpochCheckpoint();
+    });
+  }
+
   /** Runs `fn` after every earlier operation, with all queued appends written first. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     return this.writer.serial(fn);

@@ -1,6 +1,9 @@
 // Produce (key 0): validate each partition's record set by batch header + CRC, check idempotent
 // sequences, append (offsets assigned by rewriting baseOffset in place), answer per partition.
-// acks=0 gets no response. Advertised from v0 (librdkafka's compression probe, KAFKA-18659) but
+// acks=0 gets no response; acks=1 answers after the leader's append; acks=all (-1) is refused
+// before the append with fewer in-sync replicas than min.insync.replicas (NOT_ENOUGH_REPLICAS)
+// and answers once the high watermark passes the batch (delayed produce, replica-manager.ts).
+// Advertised from v0 (librdkafka's compression probe, KAFKA-18659) but
 // v0-2 (message format v0/v1) are not implemented, as in Kafka 4.
 import {
   ApiKey,
@@ -50,13 +53,35 @@ async function resolveTopic(s: BrokerServices, name: string): Promise<TopicState
   return "errorCode" in created ? created.errorCode : created;
 }
 
+/** Kafka's check before an acks=all append: enough in-sync replicas (NONE), else NOT_ENOUGH_REPLICAS. */
+function insyncError(s: BrokerServices, t: TopicState, p: LeaderPartition, acks: number): number {
+  if (acks !== -1) return ErrorCode.NONE;
+  return s.replicas.isrSize(p) < s.replicas.minInsyncReplicas(t) ? ErrorCode.NOT_ENOUGH_REPLICAS : ErrorCode.NONE;
+}
+
+/** acks=all: NONE once the HW passed `lastOffset` (at once on a single replica), else the delayed produce's error. */
+function committed(
+  s: BrokerServices,
+  p: LeaderPartition,
+  lastOffset: number,
+  acks: number,
+  timeoutMs: number,
+): number | Promise<number> {
+  if (acks !== -1 || p.replicas.length <= 1) return ErrorCode.NONE;
+  return s.replicas.waitForCommit(p, lastOffset + 1, timeoutMs);
+}
+
 async function producePartition(
   s: BrokerServices,
   t: TopicState,
   pd: ProduceRequestPartitionProduceData,
+  acks: number,
+  timeoutMs: number,
 ): Promise<ProduceResponsePartitionProduceResponse> {
   const p = s.topics.leaderPartition(t.name, pd.index);
   if (typeof p === "number") return partitionError(pd.index, p);
+  const notEnough = insyncError(s, t, p, acks);
+  if (notEnough !== ErrorCode.NONE) return partitionError(pd.index, notEnough);
   const records = recordsToBuffer(pd.records);
   if (records === null) return partitionError(pd.index, ErrorCode.INVALID_RECORD, "null record set");
   if (records.length < RECORD_BATCH_OVERHEAD)
@@ -79,6 +104,9 @@ async function producePartition(
       const baseOffset = await check.baseOffset;
       // The original is still failing or failed: the client retries and the retry is appended.
       if (baseOffset < 0) return partitionError(pd.index, ErrorCode.NOT_ENOUGH_REPLICAS);
+      // A duplicate is answered like its original: once replicated (Kafka waits on it the same way).
+      const dupCode = await committed(s, p, baseOffset + (lastSeq - firstSeq), acks, timeoutMs);
+      if (dupCode !== ErrorCode.NONE) return partitionError(pd.index, dupCode);
       return {
         index: pd.index,
         errorCode: 0,
@@ -101,6 +129,8 @@ async function producePartition(
   settle?.(r.errorCode === ErrorCode.NONE ? r.baseOffset : -1);
   if (r.errorCode !== ErrorCode.NONE) return partitionError(pd.index, r.errorCode, r.errorMessage);
   s.metrics.recordsProduced += r.lastOffset - r.baseOffset + 1;
+  const commitCode = await committed(s, p, r.lastOffset, acks, timeoutMs);
+  if (commitCode !== ErrorCode.NONE) return partitionError(pd.index, commitCode);
   return {
     index: pd.index,
     errorCode: 0,
@@ -123,6 +153,7 @@ function produceOne(
   p: LeaderPartition,
   pd: ProduceRequestPartitionProduceData,
   acks: number,
+  timeoutMs: number,
 ): ProducePartitionResponse | NoResponse | Promise<ProducePartitionResponse | NoResponse> {
   const name = t.name;
   const index = pd.index;
@@ -131,17 +162,30 @@ function produceOne(
   if (records.length < RECORD_BATCH_OVERHEAD)
     return failed(name, index, acks, ErrorCode.CORRUPT_MESSAGE, "record set shorter than a batch header");
   const log = p.log;
+  const notEnough = insyncError(s, t, p, acks);
+  if (notEnough !== ErrorCode.NONE) return failed(name, index, acks, notEnough, null);
   const singleBatch = LOG_OVERHEAD + records.readInt32BE(BATCH_LENGTH_OFFSET) === records.length;
   // The producer id's sign is its top byte's: no BigInt unless the producer is idempotent.
   const idempotent = singleBatch && records.readInt8(PRODUCER_ID_OFFSET) >= 0;
-  if (idempotent) return produceIdempotent(s, t, pd, records, acks);
+  if (idempotent) return produceIdempotent(s, t, pd, records, acks, timeoutMs);
   return log.append(records, p.leaderEpoch).then(
-    (r) => {
-      s.appendWaiters.notify(name, index, records.length);
+    (r): ProducePartitionResponse | NoResponse | Promise<ProducePartitionResponse | NoResponse> => {
       s.metrics.recordsProduced += r.lastOffset - r.baseOffset + 1;
-      return acks === 0
-        ? NO_RESPONSE
-        : new ProducePartitionResponse(name, index, 0, r.baseOffset, r.logAppendTimeMs, log.logStartOffset, null);
+      if (p.replicas.length <= 1) {
+        s.appendWaiters.notify(name, index, records.length);
+        return acks === 0
+          ? NO_RESPONSE
+          : new ProducePartitionResponse(name, index, 0, r.baseOffset, r.logAppendTimeMs, log.logStartOffset, null);
+      }
+      s.replicas.afterLeaderAppend(name, p, records.length);
+      const answer = (code: number) =>
+        code !== ErrorCode.NONE
+          ? failed(name, index, acks, code, null)
+          : acks === 0
+            ? NO_RESPONSE
+            : new ProducePartitionResponse(name, index, 0, r.baseOffset, r.logAppendTimeMs, log.logStartOffset, null);
+      const code = committed(s, p, r.lastOffset, acks, timeoutMs);
+      return typeof code === "number" ? answer(code) : code.then(answer);
     },
     (e: unknown) => failed(name, index, acks, s.appendErrorCode(e, name, index), (e as Error).message),
   );
@@ -164,8 +208,9 @@ async function produceIdempotent(
   pd: ProduceRequestPartitionProduceData,
   records: Buffer,
   acks: number,
+  timeoutMs: number,
 ): Promise<ProducePartitionResponse | NoResponse> {
-  const r = await producePartition(s, t, { index: pd.index, records });
+  const r = await producePartition(s, t, { index: pd.index, records }, acks, timeoutMs);
   if (acks === 0) return NO_RESPONSE;
   return new ProducePartitionResponse(
     t.name,
@@ -189,7 +234,7 @@ function produceOneOrMany(
   acks: number,
 ): ProduceAnswer | Promise<ProduceAnswer> {
   const p = s.topics.leaderPartition(t.name, pd.index);
-  return typeof p === "number" ? produceMany(s, req) : produceOne(s, t, p, pd, acks);
+  return typeof p === "number" ? produceMany(s, req) : produceOne(s, t, p, pd, acks, req.timeoutMs);
 }
 
 export const produceHandler: Handler<ProduceRequest, ProduceResponse | ProducePartitionResponse, BrokerServices> = {
@@ -237,7 +282,7 @@ async function produceMany(s: BrokerServices, req: ProduceRequest): Promise<Prod
       const partitionResponses =
         typeof t === "number"
           ? td.partitionData.map((pd) => partitionError(pd.index, t))
-          : await Promise.all(td.partitionData.map((pd) => producePartition(s, t, pd)));
+          : await Promise.all(td.partitionData.map((pd) => producePartition(s, t, pd, req.acks, req.timeoutMs)));
       return { name: td.name, partitionResponses };
     }),
   );

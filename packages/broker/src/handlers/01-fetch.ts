@@ -2,6 +2,9 @@
 // slices from the log (the in-memory tail for tailing consumers) and sends them without copying.
 // Long poll: with fewer than minBytes available, the request waits in the append purgatory until
 // appends bring enough bytes or maxWaitMs passes. Sessionless (sessionId 0, KIP-227 allows it).
+// Consumers (replicaId -1) read only below the high watermark and wake when it moves; followers
+// (replicaId >= 0, replication) read up to the log end, their fetch offset moves the HW
+// (replication/leader-fetch.ts), and they wake on appends.
 import {
   ApiKey,
   BATCH_LENGTH_OFFSET,
@@ -19,6 +22,7 @@ import { leaderHint } from "../metadata/broker-endpoints.js";
 import type { FetchWaiter } from "../log/append-waiters.js";
 import type { PartitionLog } from "../log/partition-log.js";
 import { FetchDirectResponse, type FetchPartitionResult, type FetchTopicResult } from "../server/direct-response.js";
+import { type DivergingPartitionResult, followerFetch } from "../replication/leader-fetch.js";
 import type { BrokerServices } from "../services.js";
 import type { Handler, RequestContext } from "./types.js";
 
@@ -49,6 +53,8 @@ interface ReadState {
   hasError: boolean;
   /** What is left of the request's maxBytes. */
   budget: number;
+  /** The fetching follower's broker id, -1 for a consumer. */
+  replicaId: number;
 }
 
 function errorPartition(partitionIndex: number, errorCode: number): FetchResponsePartitionData {
@@ -112,25 +118,37 @@ function readPartition(
   }
   const log = lookup.log;
   const offset = Number(fp.fetchOffset);
-  if (offset < log.logStartOffset || offset > log.logEndOffset) {
-    state.hasError = true;
-    return partitionResult(fp.partition, ErrorCode.OFFSET_OUT_OF_RANGE, log, EMPTY);
+  // A consumer reads below the HW; a follower up to the log end.
+  let maxOffset: number;
+  if (state.replicaId >= 0) {
+    const answer = followerFetch(s, topic, lookup, fp, state.replicaId);
+    if (answer !== null) {
+      state.hasError = true;
+      return answer;
+    }
+    maxOffset = log.logEndOffset;
+  } else {
+    if (offset < log.logStartOffset || offset > log.logEndOffset) {
+      state.hasError = true;
+      return partitionResult(fp.partition, ErrorCode.OFFSET_OUT_OF_RANGE, log, EMPTY);
+    }
+    maxOffset = log.highWatermark;
   }
   const maxBytes = Math.min(fp.partitionMaxBytes, state.budget);
-  if (offset === log.logEndOffset || fp.partitionMaxBytes <= 0) return partitionResult(fp.partition, 0, log, EMPTY);
+  if (offset >= maxOffset || fp.partitionMaxBytes <= 0) return partitionResult(fp.partition, 0, log, EMPTY);
   let read: Buffer[] | Promise<Buffer[]>;
   try {
-    read = log.read(offset, Math.max(0, maxBytes), state.bytes === 0);
+    read = log.read(offset, Math.max(0, maxBytes), state.bytes === 0, maxOffset);
   } catch (e) {
     return readFailed(s, topic, fp, state, log, e);
   }
   if (read instanceof Promise) {
     return read.then(
-      (slices) => withSlices(s, topic, fp, state, log, slices, maxBytes),
+      (slices) => withSlices(s, topic, fp, state, log, slices, maxBytes, maxOffset),
       (e: unknown) => readFailed(s, topic, fp, state, log, e),
     );
   }
-  return withSlices(s, topic, fp, state, log, read, maxBytes);
+  return withSlices(s, topic, fp, state, log, read, maxBytes, maxOffset);
 }
 
 function withSlices(
@@ -141,9 +159,10 @@ function withSlices(
   log: PartitionLog,
   slices: Buffer[],
   maxBytes: number,
+  maxOffset: number,
 ): FetchPartitionResult | Promise<FetchPartitionResult> {
   if (slices.length > 0 && nextOffsetIfAllEmpty(slices) >= 0) {
-    return skipEmptyBatches(log, slices, maxBytes).then(
+    return skipEmptyBatches(log, slices, maxBytes, maxOffset).then(
       (all) => accounted(fp, state, log, all),
       (e: unknown) => readFailed(s, topic, fp, state, log, e),
     );
@@ -187,14 +206,19 @@ function readFailed(
  * only of record-less batches; when a read returns nothing but those, read on (within maxBytes) so
  * the response reaches the next batch with records.
  */
-async function skipEmptyBatches(log: PartitionLog, slices: Buffer[], maxBytes: number): Promise<Buffer[]> {
+async function skipEmptyBatches(
+  log: PartitionLog,
+  slices: Buffer[],
+  maxBytes: number,
+  maxOffset: number,
+): Promise<Buffer[]> {
   let next = nextOffsetIfAllEmpty(slices);
   if (next < 0) return slices;
   const out = [...slices];
   let bytes = 0;
   for (const b of out) bytes += b.length;
-  for (let i = 0; i < MAX_EMPTY_SKIP_READS && next >= 0 && next < log.logEndOffset && bytes < maxBytes; i++) {
-    const r = log.read(next, maxBytes - bytes, false);
+  for (let i = 0; i < MAX_EMPTY_SKIP_READS && next >= 0 && next < maxOffset && bytes < maxBytes; i++) {
+    const r = log.read(next, maxBytes - bytes, false, maxOffset);
     let more: Buffer[];
     if (r instanceof Promise) more = await r;
     else more = r;
@@ -215,6 +239,7 @@ function readAll(
   state.bytes = 0;
   state.hasError = false;
   state.budget = req.maxBytes ?? 0x7fffffff;
+  state.replicaId = req.replicaId ?? -1;
   return readFrom(s, req, state, [], 0, 0);
 }
 
@@ -253,8 +278,11 @@ function waitForAppends(
   connectionId: number,
 ): Promise<void> {
   const keys: string[] = [];
+  const w = s.appendWaiters;
+  const follower = (req.replicaId ?? -1) >= 0;
   for (const ft of req.topics)
-    for (const fp of ft.partitions) keys.push(s.appendWaiters.keyOf(ft.topic ?? "", fp.partition));
+    for (const fp of ft.partitions)
+      keys.push(follower ? w.replicaKeyOf(ft.topic ?? "", fp.partition) : w.keyOf(ft.topic ?? "", fp.partition));
   return new Promise<void>((resolve) => {
     const waiter: FetchWaiter = { keys, neededBytes, connectionId, complete: resolve };
     if (!s.appendWaiters.add(waiter, Math.min(req.maxWaitMs, 300_000))) resolve();
@@ -279,16 +307,20 @@ function waitIfShort(
   );
 }
 
-/** One partition, fetched at its log end offset with a valid epoch: a first read would be empty. */
+/**
+ * A consumer's fetch of one partition at its high watermark with a valid epoch: a first read would
+ * be empty. (A follower's fetch always reads first: its offset moves the HW.)
+ */
 function caughtUp(s: BrokerServices, req: FetchRequest): boolean {
-  if (req.topics.length !== 1) return false;
+  if (req.topics.length !== 1 || (req.replicaId ?? -1) >= 0) return false;
   const ft = req.topics[0]!;
   if (ft.partitions.length !== 1) return false;
   const fp = ft.partitions[0]!;
   const lookup = s.topics.leaderPartition(ft.topic ?? "", fp.partition, fp.currentLeaderEpoch ?? -1);
   if (typeof lookup === "number" || fp.partitionMaxBytes <= 0) return false;
-  const p = lookup;
-  return Number(fp.fetchOffset) === p.log.logEndOffset && p.log.logEndOffset >= p.log.logStartOffset;
+  const log = lookup.log;
+  const offset = Number(fp.fetchOffset);
+  return offset >= log.highWatermark && offset <= log.logEndOffset && log.logEndOffset >= log.logStartOffset;
 }
 
 /**
@@ -317,6 +349,11 @@ function withLeaderHints(s: BrokerServices, f: FetchDirectResponse): FetchDirect
         out.currentLeader = hint.currentLeader;
         hinted = true;
       }
+      const diverging = (p as DivergingPartitionResult).divergingEpoch;
+      if (diverging !== undefined) {
+        out.divergingEpoch = { epoch: diverging.epoch, endOffset: BigInt(diverging.endOffset) };
+        hinted = true;
+      }
       return out;
     }),
   }));
@@ -329,7 +366,7 @@ export const fetchHandler: Handler<FetchRequest, FetchResponse | FetchDirectResp
   maxVersion: 12,
   handle(req, ctx) {
     const s = ctx.services;
-    const state: ReadState = { bytes: 0, hasError: false, budget: 0 };
+    const state: ReadState = { bytes: 0, hasError: false, budget: 0, replicaId: -1 };
     if (req.maxWaitMs > 0 && caughtUp(s, req) && !s.closing && ctx.signal?.aborted !== true) {
       // A tailing consumer of one partition (the common long poll): wait first, without building
       // the empty answer a first read would give (same outcome as the general path below).

@@ -1,5 +1,6 @@
-// ListOffsets (key 2), v1-7: earliest (-2), latest (-1; the last stable offset = high watermark on a
-// single node), max timestamp (-3, v7+), or the first offset with timestamp >= target.
+// ListOffsets (key 2), v1-7: earliest (-2), latest (-1: the high watermark for a consumer, the log
+// end offset for a replica, as Kafka answers), max timestamp (-3, v7+), or the first offset with
+// timestamp >= target. A consumer is never told of an offset at or past the high watermark.
 import {
   ApiKey,
   type ListOffsetsRequest,
@@ -41,14 +42,22 @@ export const listOffsetsHandler: Handler<ListOffsetsRequest, ListOffsetsResponse
         const p = lookup;
         const ts = Number(rp.timestamp);
         const log = p.log;
+        const fromConsumer = req.replicaId < 0;
         let found: { offset: number; timestamp: number; leaderEpoch: number } | null;
-        if (ts === LATEST) found = { offset: log.highWatermark, timestamp: -1, leaderEpoch: p.leaderEpoch };
+        if (ts === LATEST)
+          found = {
+            offset: fromConsumer ? log.highWatermark : log.logEndOffset,
+            timestamp: -1,
+            leaderEpoch: p.leaderEpoch,
+          };
         else if (ts === EARLIEST) found = { offset: log.logStartOffset, timestamp: -1, leaderEpoch: p.leaderEpoch };
         else if (ts === MAX_TIMESTAMP) found = await log.maxTimestampOffset();
         else if (ts < 0) {
           partitions.push(err(rp.partitionIndex, ErrorCode.INVALID_REQUEST));
           continue;
         } else found = await log.offsetForTimestamp(ts);
+        if (fromConsumer && found !== null && ts !== LATEST && ts !== EARLIEST && found.offset >= log.highWatermark)
+          found = null;
         partitions.push(
           found === null
             ? {

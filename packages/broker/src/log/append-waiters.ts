@@ -84,10 +84,39 @@ export class AppendWaiters {
     return true;
   }
 
-  /** Called after an append of `bytes` to (topic, partition). */
+  /** Interned keys of followers' fetches (woken by leader appends, not by HW moves). */
+  private readonly replicaKeys = new Map<string, string[]>();
+
+  /** The key a follower's fetch of (topic, partition) waits on, interned like keyOf. */
+  replicaKeyOf(topic: string, partition: number): string {
+    let byPartition = this.replicaKeys.get(topic);
+    if (byPartition === undefined) {
+      if (this.replicaKeys.size >= 100_000) this.replicaKeys.clear();
+      byPartition = [];
+      this.replicaKeys.set(topic, byPartition);
+    }
+    const key = byPartition[partition] ?? `${AppendWaiters.key(topic, partition)}\u0000replica`;
+    if (partition >= 0 && partition < 100_000) byPartition[partition] = key;
+    return key;
+  }
+
+  /** Called after a leader append of `bytes` to a replicated partition: wakes followers' fetches. */
+  notifyReplicas(topic: string, partition: number, bytes: number): void {
+    if (this.live.size === 0) return;
+    this.notifyKey(this.replicaKeyOf(topic, partition), bytes);
+  }
+
+  /**
+   * Called when (topic, partition) has `bytes` more for consumers: after an append of a
+   * single-replica partition, after a HW move (replication) of a replicated one.
+   */
   notify(topic: string, partition: number, bytes: number): void {
     if (this.live.size === 0) return;
-    const set = this.byKey.get(this.keyOf(topic, partition));
+    this.notifyKey(this.keyOf(topic, partition), bytes);
+  }
+
+  private notifyKey(key: string, bytes: number): void {
+    const set = this.byKey.get(key);
     if (set === undefined || set.size === 0) return;
     // Deleting the entry being visited is safe in a Set iteration; complete() runs no code synchronously.
     for (const e of set) {

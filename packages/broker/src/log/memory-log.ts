@@ -47,6 +47,13 @@ export class MemoryLog implements PartitionLog {
   setHighWatermark(offset: number): void {
     this.hw = Math.max(this.start, Math.min(offset, this.end));
   }
+  followLogEnd(): void {
+    this.hw = -1;
+  }
+  /** Epochs here come from the batches themselves; an epoch with no batch yet is not recorded. */
+  assignEpochStartOffset(_epoch: number, _startOffset: number): Promise<void> {
+    return Promise.resolve();
+  }
   get latestEpoch(): number {
     return this.batches.at(-1)?.leaderEpoch ?? -1;
   }

@@ -28,9 +28,21 @@ export interface PartitionLog {
   readonly highWatermark: number;
   /** Sets the high watermark, clamped to [logStartOffset, logEndOffset]. */
   setHighWatermark(offset: number): void;
+  /**
+   * The high watermark follows the log end offset from now on: a leader whose ISR can only be
+   * itself (a single-replica partition) commits each append at once, with no work per append.
+   */
+  followLogEnd(): void;
+  /**
+   * A new leader's epoch starts at `startOffset` (Kafka's maybeAssignEpochStartOffset, KIP-101):
+   * recorded in the leader-epoch cache (and its checkpoint) before any batch of the epoch exists.
+   */
+  assignEpochStartOffset(epoch: number, startOffset: number): Promise<void>;
   readonly latestEpoch: number;
   /** The storage engine's log when there is one (compaction runs on it); absent for in-memory logs. */
   readonly storage?: Log;
+  /** Idempotent producers' state, kept current by every append and truncation (absent: in-memory logs). */
+  readonly producerState?: PartitionProducerState;
   /** Deletes segments past retention.ms / retention.bytes; returns the count deleted. */
   applyRetention?(nowMs: number): Promise<number>;
   /**
@@ -41,8 +53,6 @@ export interface PartitionLog {
   append(records: Buffer, leaderEpoch: number): Promise<AppendResult>;
   /**
    * Follower append (replication): the batches keep the offsets and leader epochs the leader gave
-  /** Idempotent producers' state, kept current by every append and truncation (absent: in-memory logs). */
-  readonly producerState?: PartitionProducerState;
    * them (validated, CRC checked); their first offset must be the log end offset.
    */
   appendAsFollower(records: Buffer): Promise<AppendResult>;

@@ -40,10 +40,16 @@ export class StorageLog implements PartitionLog {
     // Truncation and DeleteRecords move the log's bounds under it.
     const s = this.storage;
     if (this.hw < 0) return s.logEndOffset;
-    return this.hw < s.logStartOffset ? s.logStartOffset : this.hw > s.logEndOffset ? s.logEndOffset : this.hw;
+    return Math.max(s.logStartOffset, Math.min(this.hw, s.logEndOffset));
   }
   setHighWatermark(offset: number): void {
     this.hw = Math.max(this.storage.logStartOffset, Math.min(offset, this.storage.logEndOffset));
+  }
+  followLogEnd(): void {
+    this.hw = -1;
+  }
+  assignEpochStartOffset(epoch: number, startOffset: number): Promise<void> {
+    return this.storage.assignEpochStartOffset(epoch, startOffset);
   }
   get latestEpoch(): number {
     return this.storage.leaderEpochCache.latestEpoch ?? -1;
@@ -103,13 +109,13 @@ export class StorageLog implements PartitionLog {
     await this.producers.close();
   }
   async delete(): Promise<void> {
+    await this.producers.detach();
     await this.manager.deleteLog(this.topic, this.partition);
   }
   applyRetention(nowMs: number): Promise<number> {
     return this.storage.applyRetention(nowMs);
   }
 }
-    await this.producers.detach();
 
 export async function openStorageLogFactory(
   dataDir: string,
