@@ -82,11 +82,12 @@ reader.assign(
 );
 const deadline = Date.now() + 10_000;
 let seen = 0;
-while (Date.now() < deadline && seen < 6) {
+while (Date.now() < deadline && seen < 5) {
   for (const m of (await reader.nextBatch({ timeoutMs: 200 }))?.messages ?? []) {
     console.log(`${m.topic.replace(`-${run}`, "")}  ${m.key?.toString()}  ${m.value?.toString()}`);
     seen++;
   }
 }
+if (streams.error) console.error(`streams failed: ${streams.error.message}`);
 await reader.close();
 await streams.close();

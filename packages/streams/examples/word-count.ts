@@ -42,7 +42,13 @@ const streams = new KafkaStreams(builder.build(), {
   commitIntervalMs: Number(env["COMMIT_INTERVAL_MS"] ?? 1000),
   consumer: { sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 },
 });
-streams.onStateChange((next, previous) => console.log(`state ${previous} -> ${next}`));
+streams.onStateChange((next, previous) => {
+  console.log(`state ${previous} -> ${next}`);
+  if (next === "ERROR") {
+    console.error(`word count failed: ${streams.error?.message}`);
+    process.exit(1);
+  }
+});
 await streams.start();
 console.log(`word count running: ${input} -> ${output} (Ctrl-C stops)`);
 

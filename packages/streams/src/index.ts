@@ -1,12 +1,9 @@
 export { StreamsBuilder, type Consumed } from "./dsl/builder.js";
 export { KStream, BranchedKStream, type Produced, type Grouped, type Repartitioned } from "./dsl/kstream.js";
 export { KTable, Suppressed, type ValueGetter } from "./dsl/ktable.js";
-export {
-  KGroupedStream,
-  TimeWindowedKStream,
-  windowedSerde,
-  type Materialized,
-} from "./dsl/kgrouped-stream.js";
+export { KGroupedStream, TimeWindowedKStream, type Materialized } from "./dsl/kgrouped-stream.js";
+export { SessionWindowedKStream } from "./dsl/session-windowed.js";
+export { windowedSerde, sessionWindowedSerde } from "./dsl/windowed-serdes.js";
 export {
   Topology,
   TopologyError,
@@ -33,6 +30,12 @@ export { TimeWindows, SessionWindows, JoinWindows, type Window, type Windowed } 
 export { Stores, type StoreOptions } from "./state/stores.js";
 export type { StoreBuilder, StoreKind, ManagedStore, DefaultSerdes } from "./state/store-base.js";
 export { InMemoryKeyValueStore, type KeyValueStore, type ReadOnlyKeyValueStore } from "./state/key-value-store.js";
+export {
+  InMemorySessionStore,
+  type Session,
+  type SessionStore,
+  type ReadOnlySessionStore,
+} from "./state/session-store.js";
 export { InMemoryWindowStore, type WindowStore, type ReadOnlyWindowStore } from "./state/window-store.js";
 export { StreamTask, StreamsError, changelogTopic, type RecordCollector } from "./runtime/task.js";
 export { TopologyTestDriver, TestInputTopic, TestOutputTopic, type TestDriverOptions } from "./test-driver.js";

@@ -5,6 +5,7 @@
 // the test says so; stream time moves with record timestamps.
 import type { Serde } from "./serdes.js";
 import type { ReadOnlyKeyValueStore } from "./state/key-value-store.js";
+import type { ReadOnlySessionStore } from "./state/session-store.js";
 import type { ReadOnlyWindowStore } from "./state/window-store.js";
 import { type RecordCollector, StreamTask, StreamsError } from "./runtime/task.js";
 import type { Topology } from "./topology.js";
@@ -119,6 +120,10 @@ export class TopologyTestDriver {
 
   getWindowStore<K, V>(name: string): ReadOnlyWindowStore<K, V> {
     return this.store(name, "window") as unknown as ReadOnlyWindowStore<K, V>;
+  }
+
+  getSessionStore<K, V>(name: string): ReadOnlySessionStore<K, V> {
+    return this.store(name, "session") as unknown as ReadOnlySessionStore<K, V>;
   }
 
   close(): void {

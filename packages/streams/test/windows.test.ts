@@ -1,7 +1,17 @@
 // Windowed aggregations through the TopologyTestDriver: tumbling and hopping windows, grace
 // periods with out-of-order and late records, suppress(untilWindowCloses).
 import { describe, expect, it } from "vitest";
-import { Serdes, StreamsBuilder, Suppressed, TimeWindows, TopologyTestDriver, windowedSerde } from "../src/index.js";
+import {
+  SessionWindows,
+  Serdes,
+  StreamsBuilder,
+  Suppressed,
+  TimeWindows,
+  TopologyTestDriver,
+  type Windowed,
+  sessionWindowedSerde,
+  windowedSerde,
+} from "../src/index.js";
 
 const str = Serdes.string();
 const long = Serdes.int64();
@@ -89,5 +99,51 @@ describe("time windows", () => {
     const b = new StreamsBuilder();
     const table = b.stream("in", { key: str, value: str }).groupByKey().count();
     expect(() => table.suppress(Suppressed.untilWindowCloses())).toThrow(/needs a windowed table/);
+  });
+});
+
+describe("session windows", () => {
+  function sessions(gapMs: number, graceMs: number) {
+    const b = new StreamsBuilder();
+    b.stream("clicks", { key: str, value: str })
+      .groupByKey()
+      .windowedBy(SessionWindows.ofInactivityGapAndGrace(gapMs, graceMs))
+      .count({ name: "sessions" })
+      .toStream()
+      .to("out", { key: sessionWindowedSerde(str), value: long });
+    const driver = new TopologyTestDriver(b.build());
+    return {
+      driver,
+      input: driver.createInputTopic("clicks", str, str),
+      out: driver.createOutputTopic("out", sessionWindowedSerde(str), long),
+    };
+  }
+  const show = (rs: { key: Windowed<string> | null; value: number | null }[]) =>
+    rs.map((r) => `${r.key!.key}[${r.key!.window.start},${r.key!.window.end}]=${r.value}`);
+
+  it("records within the gap extend a session; a bridging record merges two sessions", () => {
+    const { driver, input, out } = sessions(10, 100);
+    input.pipeInput("u", "x", 0);
+    input.pipeInput("u", "x", 5);
+    input.pipeInput("u", "x", 24); // more than the gap after 5: a new session
+    input.pipeInput("u", "x", 14); // within 10 of both: merges [0,5] and [24,24]
+    expect(show(out.readRecordsToList())).toEqual([
+      "u[0,0]=1",
+      "u[0,0]=null",
+      "u[0,5]=2",
+      "u[24,24]=1",
+      "u[0,5]=null",
+      "u[24,24]=null",
+      "u[0,24]=4",
+    ]);
+    expect(driver.getSessionStore<string, number>("sessions").fetch("u")).toEqual([{ start: 0, end: 24, value: 4 }]);
+  });
+
+  it("a record whose session closed (end < stream time - grace) is dropped", () => {
+    const { input, out } = sessions(10, 5);
+    input.pipeInput("u", "x", 0);
+    input.pipeInput("v", "x", 100);
+    input.pipeInput("u", "x", 3); // session [0,3] ends before 100 - 5
+    expect(show(out.readRecordsToList())).toEqual(["u[0,0]=1", "v[100,100]=1"]);
   });
 });

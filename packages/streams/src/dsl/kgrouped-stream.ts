@@ -6,9 +6,11 @@ import { type Serde, Serdes } from "../serdes.js";
 import type { KeyValueStore } from "../state/key-value-store.js";
 import { Stores } from "../state/stores.js";
 import type { WindowStore } from "../state/window-store.js";
-import type { TimeWindows, Windowed } from "../windows.js";
+import { type SessionWindows, TimeWindows, type Windowed } from "../windows.js";
 import type { CarriedSerdes } from "./internal.js";
 import { storeGetter } from "./joins.js";
+import { SessionWindowedKStream } from "./session-windowed.js";
+import { windowedSerde } from "./windowed-serdes.js";
 import type { KStream } from "./kstream.js";
 import { KTable } from "./ktable.js";
 
@@ -59,8 +61,12 @@ export class KGroupedStream<K, V> {
     );
   }
 
-  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V> {
-    return new TimeWindowedKStream(this, windows);
+  windowedBy(windows: TimeWindows): TimeWindowedKStream<K, V>;
+  windowedBy(windows: SessionWindows): SessionWindowedKStream<K, V>;
+  windowedBy(windows: TimeWindows | SessionWindows): TimeWindowedKStream<K, V> | SessionWindowedKStream<K, V> {
+    return windows instanceof TimeWindows
+      ? new TimeWindowedKStream(this, windows)
+      : new SessionWindowedKStream(this, windows);
   }
 
   /**
@@ -202,27 +208,4 @@ export class TimeWindowedKStream<K, V> {
     const windowedKey = key === undefined ? undefined : windowedSerde(key, windows.sizeMs);
     return new KTable(state, name, { key: windowedKey, value: materialized.value }, getter, storeName, windows.graceMs);
   }
-}
-
-/** Kafka's time-windowed key layout: the inner key's bytes, then the 8-byte window start. */
-export function windowedSerde<K>(inner: Serde<K>, windowSizeMs?: number): Serde<Windowed<K>> {
-  return {
-    serialize(topic, data) {
-      if (data === null) return null;
-      const key = inner.serialize(topic, data.key) ?? Buffer.alloc(0);
-      const out = Buffer.allocUnsafe(key.length + 8);
-      key.copy(out, 0);
-      out.writeBigInt64BE(BigInt(data.window.start), key.length);
-      return out;
-    },
-    deserialize(topic, data) {
-      if (data === null) return null;
-      const start = Number(data.readBigInt64BE(data.length - 8));
-      const key = inner.deserialize(topic, data.subarray(0, data.length - 8)) as K;
-      return {
-        key,
-        window: { start, end: windowSizeMs === undefined ? Number.MAX_SAFE_INTEGER : start + windowSizeMs },
-      };
-    },
-  };
 }

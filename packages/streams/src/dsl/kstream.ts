@@ -229,20 +229,28 @@ export class KStream<K, V> {
 
   /** Stream-table join: each stream record looks up the table's current value for its key. */
   join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT) => VR): KStream<K, VR> {
-    return streamTableJoin(this.repartitionRequired ? this.repartition() : this, table, joiner, false) as KStream<
-      K,
-      VR
-    >;
+    return streamTableJoin(this.joinSide(table), table, joiner, false) as KStream<K, VR>;
   }
 
   /** Like join, but a record with no table row joins with null. */
   leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => VR): KStream<K, VR> {
-    return streamTableJoin(this.repartitionRequired ? this.repartition() : this, table, joiner, true);
+    return streamTableJoin(this.joinSide(table), table, joiner, true);
   }
 
   /** The latest value per key as a table (materialized in a store). */
   toTable(options: { name?: string; key?: Serde<K>; value?: Serde<V> } = {}): KTable<K, V> {
-    return toTable(this.repartitionRequired ? this.repartition() : this, options);
+    if (!this.repartitionRequired) return toTable(this, options);
+    const key = options.key ?? this.serdes.key;
+    const value = options.value ?? this.serdes.value;
+    return toTable(this.repartition({ ...(key && { key }), ...(value && { value }) }), options);
+  }
+
+  /** This stream, repartitioned first if its key changed (the table's key serde writes the keys). */
+  private joinSide<VT>(table: KTable<K, VT>): KStream<K, V> {
+    if (!this.repartitionRequired) return this;
+    const key = this.serdes.key ?? table.serdes.key;
+    const value = this.serdes.value;
+    return this.repartition({ ...(key && { key }), ...(value && { value }) });
   }
 }
 

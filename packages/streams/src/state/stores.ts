@@ -3,6 +3,7 @@
 import type { Serde } from "../serdes.js";
 import { InMemoryKeyValueStore } from "./key-value-store.js";
 import { type StoreBuilder, serdeOr } from "./store-base.js";
+import { InMemorySessionStore } from "./session-store.js";
 import { InMemoryWindowStore } from "./window-store.js";
 
 export interface StoreOptions<K, V> {
@@ -49,6 +50,22 @@ export const Stores = {
           serdeOr(options.key, defaults.key, `key of store ${options.name}`),
           serdeOr(options.value, defaults.value, `value of store ${options.name}`),
           options.windowSizeMs,
+          options.retentionMs,
+        ),
+    };
+  },
+
+  sessionStore<K, V>(options: StoreOptions<K, V> & { retentionMs: number }): StoreBuilder<InMemorySessionStore<K, V>> {
+    return {
+      name: options.name,
+      kind: "session",
+      logged: options.logging ?? true,
+      changelogConfig: { "cleanup.policy": "compact,delete", "retention.ms": String(options.retentionMs + 86_400_000) },
+      build: (defaults) =>
+        new InMemorySessionStore(
+          options.name,
+          serdeOr(options.key, defaults.key, `key of store ${options.name}`),
+          serdeOr(options.value, defaults.value, `value of store ${options.name}`),
           options.retentionMs,
         ),
     };
