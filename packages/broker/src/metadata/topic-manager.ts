@@ -211,6 +211,8 @@ export class TopicManager {
     const self = this.brokerId;
     const known = t.partitions[r.partitionId];
     const wasLeader = known !== undefined && isLocalLeader(known, self);
+    // A reassignment (KIP-455) adds or removes this broker's replica without a new leader epoch.
+    const wasHosted = known !== undefined && known.log !== null;
     const p: PartitionState = known ?? {
       index: r.partitionId,
       leader: -1,
@@ -233,12 +235,15 @@ export class TopicManager {
     if (!hosted && p.log !== null) {
       const log = p.log;
       p.log = null;
+      // A follower replica moved away stops fetching before its log is deleted.
+      if (!wasLeader) this.emitFollower(t.name, p);
       await log.delete();
     }
     const isLeader = isLocalLeader(p, self);
     const state = p;
     if (isLeader && (!wasLeader || epochChanged)) events.push(() => this.emitLeader(t.name, state));
-    else if (!isLeader && (wasLeader || (hosted && epochChanged))) events.push(() => this.emitFollower(t.name, state));
+    else if (!isLeader && (wasLeader || (hosted && (epochChanged || !wasHosted))))
+      events.push(() => this.emitFollower(t.name, state));
   }
 
   private async removeTopic(t: TopicState, events: (() => void)[]): Promise<void> {

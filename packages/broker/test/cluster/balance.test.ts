@@ -2,7 +2,7 @@
 // sockets on a 3-node in-process cluster: each broker forwards to the active controller and answers
 // once its own topic table shows the change. Node 3 is stopped part-way, so a move onto it stays in
 // progress (it cannot catch up) whatever replication does, and can be listed and cancelled.
-import { Admin, type Connection } from "@gregor/client";
+import { Admin, type Connection, Producer } from "@gregor/client";
 import {
   type AlterPartitionReassignmentsResponse,
   ApiKey,
@@ -13,6 +13,7 @@ import {
 } from "@gregor/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalCluster, startCluster } from "../../src/index.js";
+import { segmentBytes } from "../replication/follower-helpers.js";
 import { TEST_TIMEOUTS, until } from "./harness.js";
 
 let cluster: LocalCluster;
@@ -30,7 +31,9 @@ const elect = (electionType: number, topicPartitions: { topic: string; partition
   conn.request<ElectLeadersResponse>(ApiKey.ElectLeaders, { electionType, topicPartitions, timeoutMs: 10_000 });
 
 beforeAll(async () => {
-  cluster = await startCluster({ nodes: 3, mode: "in-process", config: TEST_TIMEOUTS });
+  // No automatic rebalance here: the elections below are the test's own.
+  const config = { ...TEST_TIMEOUTS, "auto.leader.rebalance.enable": false };
+  cluster = await startCluster({ nodes: 3, mode: "in-process", config });
   admin = new Admin({ bootstrapBrokers: [`127.0.0.1:${cluster.node(1).port}`], clientId: "balance-test" });
   await admin.cluster.refreshMetadata([]);
   conn = await admin.cluster.broker(1);
@@ -110,6 +113,71 @@ describe("balance and movement over the wire", () => {
       (await reassign([{ partitionIndex: 0, replicas: [1] }], "nope")).responses[0]?.partitions[0]?.errorCode,
     ).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect((await list()).topics).toEqual([]);
+  });
+
+  it("reordering the replicas completes at once; ElectLeaders PREFERRED then moves the leader to the new first replica", async () => {
+    const r = await reassign([{ partitionIndex: 1, replicas: [1, 2] }]);
+    expect(r.responses[0]?.partitions[0]?.errorCode).toBe(0);
+    expect((await list()).topics).toEqual([]);
+    const [reordered] = await admin.describeTopics(["moves"]);
+    expect(reordered?.partitions[1]).toMatchObject({ replicas: [1, 2], leader: 2 });
+    const elected = await elect(0, [{ topic: "moves", partitions: [1] }]);
+    expect(elected.replicaElectionResults).toEqual([
+      { topic: "moves", partitionResult: [{ partitionId: 1, errorCode: 0, errorMessage: null }] },
+    ]);
+    // The broker answered once its own table had the change: its Metadata shows it at once.
+    const [after] = await admin.describeTopics(["moves"]);
+    expect(after?.partitions[1]).toMatchObject({ replicas: [1, 2], leader: 1 });
+    expect(
+      (await elect(0, [{ topic: "moves", partitions: [1] }])).replicaElectionResults[0]?.partitionResult[0]?.errorCode,
+    ).toBe(ErrorCode.ELECTION_NOT_NEEDED);
+  });
+
+  it("a move [1,2] -> [2,3] completes once 3 caught up: replicas [2,3], 3 holds the records, 1's replica is gone", async () => {
+    const created = await conn.request<CreateTopicsResponse>(ApiKey.CreateTopics, {
+      topics: [
+        {
+          name: "moved",
+          numPartitions: -1,
+          replicationFactor: -1,
+          assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }],
+          configs: [],
+        },
+      ],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    expect(created.topics[0]?.errorCode).toBe(0);
+    const producer = new Producer({ bootstrapBrokers: [`127.0.0.1:${cluster.node(1).port}`], acks: -1, lingerMs: 2 });
+    try {
+      for (let i = 0; i < 500; i += 100) {
+        await producer.send(
+          "moved",
+          Array.from({ length: 100 }, (_, j) => ({ value: `v${i + j}` })),
+        );
+      }
+    } finally {
+      await producer.close();
+    }
+    const r = await reassign([{ partitionIndex: 0, replicas: [2, 3] }], "moved");
+    expect(r.responses[0]?.partitions[0]?.errorCode).toBe(0);
+    const [done] = await until(
+      "the move to complete",
+      async () => {
+        const t = await admin.describeTopics(["moved"]);
+        const p = t[0]?.partitions[0];
+        return p !== undefined && p.replicas.join() === "2,3" && p.isr.length === 2 ? t : undefined;
+      },
+      30_000,
+    );
+    expect([2, 3]).toContain(done?.partitions[0]?.leader);
+    expect((await list([{ name: "moved", partitionIndexes: [0] }])).topics).toEqual([]);
+    const two = await until("node 3's replica equal to node 2's", async () => {
+      const [b, c] = await Promise.all([2, 3].map((id) => segmentBytes(cluster, id, "moved", 0)));
+      return b!.length > 0 && b!.equals(c!) ? b : undefined;
+    });
+    expect(two.length).toBeGreaterThan(500);
+    await until("node 1's replica deleted", async () => (await segmentBytes(cluster, 1, "moved", 0)).length === 0);
   });
 
   it("a move onto a stopped broker stays listed until cancelled; cancel restores the replicas", async () => {
