@@ -35,6 +35,10 @@ export interface ClusterSettings {
    * this grace is fenced at once instead of after its session timeout (crash failover). 0 = off.
    */
   connectionGraceMs: number;
+  /** auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds (in ms), leader.imbalance.per.broker.percentage. */
+  autoLeaderRebalanceEnable: boolean;
+  leaderImbalanceCheckIntervalMs: number;
+  leaderImbalancePerBrokerPercentage: number;
 }
 
 /** Validates the KRaft keys together (C2's checks) and returns what a cluster node runs with. */
@@ -72,5 +76,8 @@ export function clusterSettings(config: BrokerConfig): ClusterSettings {
     requestTimeoutMs: config["controller.quorum.request.timeout.ms"],
     snapshotBytes: config["metadata.log.max.record.bytes.between.snapshots"],
     connectionGraceMs: config["gregor.controller.connection.grace.ms"],
+    autoLeaderRebalanceEnable: config["auto.leader.rebalance.enable"],
+    leaderImbalanceCheckIntervalMs: config["leader.imbalance.check.interval.seconds"] * 1000,
+    leaderImbalancePerBrokerPercentage: config["leader.imbalance.per.broker.percentage"],
   };
 }

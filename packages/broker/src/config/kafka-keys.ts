@@ -30,7 +30,6 @@ const KAFKA_KEYS = new Set([
   "group.coordinator.rebalance.protocols",
   "group.coordinator.threads",
   "initial.broker.registration.timeout.ms",
-  "leader.imbalance.per.broker.percentage",
   "log.cleaner.dedupe.buffer.size",
   "log.cleaner.io.buffer.load.factor",
   "log.cleaner.io.buffer.size",

@@ -48,6 +48,8 @@ export class QuorumRuntime {
   private tail: Promise<void> = Promise.resolve();
   private tickTimer: NodeJS.Timeout | null = null;
   private ticking = false;
+  private balanceTimer: NodeJS.Timeout | null = null;
+  private balancing = false;
   private closed = false;
   readonly brokerConnections: BrokerConnections;
   private readonly caughtUp = new CaughtUpTracker();
@@ -75,6 +77,7 @@ export class QuorumRuntime {
           brokerSessionTimeoutMs: settings.brokerSessionTimeoutMs,
           defaultReplicationFactor: options.defaultReplicationFactor,
           numPartitions: options.numPartitions,
+          leaderImbalancePerBrokerPercentage: settings.leaderImbalancePerBrokerPercentage,
           random,
         }),
       options.publisher,
@@ -198,6 +201,32 @@ export class QuorumRuntime {
     await this.fenceOwnStaleRegistration();
     const everyMs = Math.max(10, Math.min(250, Math.floor(this.options.settings.brokerSessionTimeoutMs / 8)));
     if (this.tickTimer === null) this.tickTimer = setInterval(() => this.tick(), everyMs);
+    const { autoLeaderRebalanceEnable, leaderImbalanceCheckIntervalMs } = this.options.settings;
+    if (autoLeaderRebalanceEnable && this.balanceTimer === null) {
+      this.balanceTimer = setInterval(() => this.balanceLeaders(), leaderImbalanceCheckIntervalMs);
+    }
+  }
+
+  /**
+   * auto.leader.rebalance.enable: every leader.imbalance.check.interval.seconds the active
+   * controller moves leadership back to preferred replicas (QuorumController.balancePartitionLeaders).
+   */
+  private balanceLeaders(): void {
+    if (this.balancing || !this.isActive) return;
+    this.balancing = true;
+    let moved = 0;
+    this.write((c, nowMs) => {
+      const records = c.balancePartitionLeaders(nowMs);
+      moved = records.length;
+      return { records, response: null };
+    })
+      .then(() => {
+        if (moved > 0) this.options.logger.info({ partitions: moved }, "moved leadership back to preferred replicas");
+      })
+      .catch((err: unknown) => this.options.logger.debug({ err }, "preferred-leader rebalance write failed"))
+      .finally(() => {
+        this.balancing = false;
+      });
   }
 
   /** An empty log gets the bootstrap records (KIP-778); retried from tick() until they commit. */
@@ -230,6 +259,8 @@ export class QuorumRuntime {
     this.activeTerm = -1;
     if (this.tickTimer !== null) clearInterval(this.tickTimer);
     this.tickTimer = null;
+    if (this.balanceTimer !== null) clearInterval(this.balanceTimer);
+    this.balanceTimer = null;
     this.brokerConnections.clear();
     this.observers.clear();
   }
