@@ -81,14 +81,20 @@ async function sweepStaleRules(): Promise<void> {
   }
 }
 
+/** Any address but the one named: `*` in a link key, `! -s` / `! -d` in a rule. */
+export const ELSEWHERE = "*";
+
 /** One direction of a cut: what `iptables -I INPUT` / `-D INPUT` take after the chain name. */
 function dropRule(from: string, to: string, comment: string): string[] {
-  return ["-i", "lo", "-s", from, "-d", to, "-m", "comment", "--comment", comment, "-j", "DROP"];
+  const source = from === ELSEWHERE ? ["!", "-s", to] : ["-s", from];
+  const destination = to === ELSEWHERE ? ["!", "-d", from] : ["-d", to];
+  return ["-i", "lo", ...source, ...destination, "-m", "comment", "--comment", comment, "-j", "DROP"];
 }
 
 /**
  * The links a local cluster has cut, as iptables rules. `cut(a, b)` drops packets from address
- * `a` to address `b` on lo (one direction); `healAll()` removes every rule it added.
+ * `a` to address `b` on lo (one direction; either side may be ELSEWHERE: any other address);
+ * `healAll()` removes every rule it added.
  */
 export class LinkCutter {
   private readonly rules = new Map<string, string[]>();

@@ -4,7 +4,7 @@
 // process group; the network faults are iptables rules on per-node loopback addresses
 // (faults-network.ts). heal() undoes every fault but kills: frozen nodes continue, cut links join.
 import { randomInt } from "node:crypto";
-import { LinkCutter, NetworkFaultError } from "./faults-network.js";
+import { ELSEWHERE, LinkCutter, NetworkFaultError } from "./faults-network.js";
 import type { RunnableNode } from "./local-node.js";
 
 export { NetworkFaultError } from "./faults-network.js";
@@ -19,13 +19,17 @@ export interface ClusterFaultApi {
   pause(id: number): Promise<void>;
   /** SIGCONT: the paused node continues where it stopped. */
   resume(id: number): Promise<void>;
-  /** Cuts every link between `id` and the other nodes (both directions). Clients still reach it. */
-  isolate(id: number): Promise<void>;
+  /**
+   * Cuts every link between `id` and the other nodes (both directions). Clients still reach it,
+   * unless `clients: true`: then every other address is cut off it too (the test process's own
+   * connections included) — a node alone on its side of the partition.
+   */
+  isolate(id: number, options?: { clients?: boolean }): Promise<void>;
   /** Cuts every link between a node of `side` and a node of `other` (both directions). */
   partition(side: readonly number[], other: readonly number[]): Promise<void>;
   /** Resumes every paused node and joins every cut link (killed nodes stay down: restart them). */
   heal(): Promise<void>;
-  /** The nodes paused now, and the directed links cut now ("1>2": node 1's packets to node 2 are dropped). */
+  /** The nodes paused now, and the directed links cut now ("1>2": node 1's packets to node 2 are dropped; "clients>1": everyone else's to node 1). */
   faults(): { paused: number[]; cut: string[] };
 }
 
@@ -101,9 +105,14 @@ export class ClusterFaults implements ClusterFaultApi {
     n.signal("SIGCONT");
   }
 
-  async isolate(id: number): Promise<void> {
+  async isolate(id: number, options: { clients?: boolean } = {}): Promise<void> {
     const others = this.options.nodes.filter((n) => n.id !== id).map((n) => n.id);
     await this.partition([id], others);
+    if (options.clients === true) {
+      const host = this.node(id).host;
+      await this.links.cut(host, ELSEWHERE);
+      await this.links.cut(ELSEWHERE, host);
+    }
   }
 
   async partition(side: readonly number[], other: readonly number[]): Promise<void> {
@@ -127,7 +136,8 @@ export class ClusterFaults implements ClusterFaultApi {
   }
 
   faults(): { paused: number[]; cut: string[] } {
-    const idOf = (host: string): number => this.options.nodes.find((n) => n.host === host)?.id ?? -1;
+    const idOf = (host: string): string =>
+      host === ELSEWHERE ? "clients" : String(this.options.nodes.find((n) => n.host === host)?.id ?? host);
     const cut = this.links.cuts.map((key) => {
       const [from, to] = key.split(">") as [string, string];
       return `${idOf(from)}>${idOf(to)}`;

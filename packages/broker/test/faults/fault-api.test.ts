@@ -116,6 +116,18 @@ describe("fault injection, real processes", () => {
     await untilBrokers(c.node(1), [1, 2, 3]);
   });
 
+  it("isolate(id, { clients: true }) cuts the clients off it too; heal() lets them in again", async () => {
+    const c = cluster();
+    await c.isolate(2, { clients: true });
+    expect(c.faults().cut.sort()).toEqual(["1>2", "2>1", "2>3", "2>clients", "3>2", "clients>2"]);
+    expect(faultRules(c.clusterId)).toHaveLength(6);
+    expect(await brokersOf(c.node(2), 500)).toBeNull();
+    expect(await brokersOf(c.node(1))).not.toBeNull();
+    await c.heal();
+    expect(faultRules(c.clusterId)).toEqual([]);
+    await untilBrokers(c.node(2), [1, 2, 3]);
+  });
+
   it("partition([a], [b, c]): the majority side has the active controller; heal() rejoins the minority", async () => {
     const c = cluster();
     const leader = await until(async () => ((await c.activeControllerId()) > 0 ? c.activeControllerId() : null), {

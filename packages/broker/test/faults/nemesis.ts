@@ -5,11 +5,11 @@
 //   kill     kill -9 of a partition leader -> the first acknowledgement, on each partition it
 //            led, of a value the workload sent after the kill (fast fencing: the dead process's
 //            controller connection closes);
-//   cut      a silent network cut of a partition leader from the other nodes (clients still reach
-//            it) -> the first acknowledgement on each partition it led by a probe producer that
-//            knows only the other nodes (the cluster's failover: session timeout, election), and
-//            -> the workload's first acknowledgement (the client's view: it also waits out its
-//            request timeout on the cut-off leader, which can no longer complete acks=all).
+//   cut      a silent network cut of a partition leader from the other nodes -> the first
+//            acknowledgement on each partition it led by a probe producer sent to the leader the
+//            other nodes name (the cluster's failover: session timeout, election); and, when the
+//            clients are cut off it too, -> the workload's first acknowledgement (the client's
+//            view: it also waits out its request timeout on the cut-off leader).
 import { Producer } from "@gregor/client";
 import type { Prng } from "@gregor/testkit";
 import type { LocalCluster } from "../../src/index.js";
@@ -112,17 +112,30 @@ async function pauseNode(ctx: NemesisContext): Promise<void> {
   await ctx.cluster.resume(id);
 }
 
-/** One idempotent acks=all write to `partition` through the nodes other than `cutOff`; its ack time. */
-async function probe(ctx: NemesisContext, cutOff: number, partition: number, value: string): Promise<number | null> {
-  const others = ctx.cluster.nodes.filter((n) => n.id !== cutOff).map((n) => `${n.host}:${n.port}`);
+/**
+ * The cluster's failover after `cutOff` was cut off at `sinceMs`: waits until the other nodes name
+ * a new leader for `partition`, then writes one value to it (idempotent, acks=all) through a
+ * producer that knows only that leader; the ack time, or null past failoverWaitMs. (A client that
+ * can still reach the cut-off node may keep reading its stale metadata: that is the client's
+ * view, measured by the workload.)
+ */
+async function probe(ctx: NemesisContext, cutOff: number, partition: number, sinceMs: number): Promise<number | null> {
+  const others = ctx.cluster.nodes.filter((n) => n.id !== cutOff);
+  const moved = (v: PartitionView[]): boolean => {
+    const leader = v[partition]?.leader ?? -1;
+    return leader >= 0 && leader !== cutOff;
+  };
+  const left = (): number => sinceMs + ctx.failoverWaitMs - performance.now();
+  const { view, met } = await waitForView(others, ctx.topic, moved, left());
+  const leader = met ? others.find((n) => n.id === view?.[partition]?.leader) : undefined;
+  if (leader === undefined || left() <= 0) return null;
+  const value = `${ctx.workload.tag}-probe-${partition}-${Math.round(sinceMs)}`;
   const producer = new Producer({
-    bootstrapBrokers: others,
+    bootstrapBrokers: [`${leader.host}:${leader.port}`],
     clientId: "fault-suite-probe",
     idempotent: true,
-    requestTimeoutMs: 1000,
-    ackTimeoutMs: 1000,
-    deliveryTimeoutMs: ctx.failoverWaitMs,
-    retry: { retries: 1_000_000, initialRetryTimeMs: 50, maxRetryTimeMs: 200 },
+    deliveryTimeoutMs: Math.max(1, Math.round(left())),
+    retry: { retries: 1_000_000, initialRetryTimeMs: 20, maxRetryTimeMs: 200 },
   });
   ctx.workload.attempted.add(value);
   try {
@@ -137,17 +150,23 @@ async function probe(ctx: NemesisContext, cutOff: number, partition: number, val
   }
 }
 
+/**
+ * A silent cut of a leader from the other nodes; half the time (by the seed) from the clients too,
+ * and only then is the workload's failover counted (a client that still reaches the cut-off leader
+ * may keep its stale metadata for as long as the cut lasts).
+ */
 async function isolateLeader(ctx: NemesisContext): Promise<void> {
   const { leader, led } = await pickLeader(ctx);
-  ctx.log(`cut node ${leader} off the other nodes (leads ${led.join(",")})`);
+  const clients = ctx.prng.chance(0.5);
+  ctx.log(`cut node ${leader} off the other nodes${clients ? " and the clients" : ""} (leads ${led.join(",")})`);
   const t = performance.now();
-  await ctx.cluster.isolate(leader);
-  const probes = led.map(async (p, i) => {
-    const acked = await probe(ctx, leader, p, `${ctx.workload.tag}-probe-${p}-${i}-${Math.round(t)}`);
+  await ctx.cluster.isolate(leader, { clients });
+  const probes = led.map(async (p) => {
+    const acked = await probe(ctx, leader, p, t);
     if (acked === null) ctx.failovers.timedOut.cutCluster++;
     else ctx.failovers.cutCluster.push(acked - t);
   });
-  await Promise.all([...probes, awaitWorkloadAcks(ctx, led, t, "cutClient")]);
+  await Promise.all([...probes, clients ? awaitWorkloadAcks(ctx, led, t, "cutClient") : Promise.resolve()]);
   await ctx.cluster.heal();
 }
 
