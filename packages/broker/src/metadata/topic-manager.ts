@@ -255,6 +255,8 @@ export class TopicManager {
       if (p.log !== null) {
         const log = p.log;
         p.log = null;
+        // A follower replica of a deleted topic stops fetching before its log is deleted.
+        if (!wasLeader) this.emitFollower(t.name, p);
         await log.delete();
         if (wasLeader) events.push(() => this.emitFollower(t.name, p));
       }
