@@ -40,6 +40,7 @@ export const keyOf = (tp: TopicPartition): string => `${tp.topic}\u0000${tp.part
 
 export class ReplicaFetcher {
   private readonly partitions = new Map<string, PartitionFetchState>();
+  private closed = false;
 
   constructor(
     readonly sourceBrokerId: number,
@@ -77,7 +78,9 @@ export class ReplicaFetcher {
     return this.partitions.delete(keyOf(tp));
   }
 
+  /** Stops fetching: the round in flight ends without touching a log or reporting the closed socket. */
   close(): void {
+    this.closed = true;
     this.partitions.clear();
     this.transport.close();
   }
@@ -148,6 +151,7 @@ export class ReplicaFetcher {
   private backOffAll(parts: PartitionFetchState[], message: string, err: unknown): number {
     const until = this.nowMs() + this.config.backoffMs;
     for (const p of parts) p.delayedUntilMs = until;
+    if (this.closed) return this.config.backoffMs;
     this.events.onError?.(null, `${message} (broker ${this.sourceBrokerId})`, err);
     return this.config.backoffMs;
   }
@@ -201,6 +205,8 @@ export class ReplicaFetcher {
         return;
       }
     }
+    // Removed while appending (this broker now leads it): the leader side owns its HW now.
+    if (!this.isCurrent(p)) return;
     if (r.highWatermark >= 0) log.setHighWatermark(Math.min(r.highWatermark, log.logEndOffset));
     // The leader's DeleteRecords / retention moved its log start: follow it up to our HW.
     if (r.logStartOffset > log.logStartOffset && r.logStartOffset <= log.highWatermark)
@@ -282,6 +288,7 @@ export class ReplicaFetcher {
       // Our offset is inside the leader's log after all (it moved meanwhile): fetch again, not hot.
       this.backOff(p);
     } catch (err) {
+      if (!this.isCurrent(p)) return;
       this.backOff(p);
       this.events.onError?.(p.tp, "ListOffsets to the leader failed", err);
     }
