@@ -65,6 +65,7 @@ export class BrokerServices {
     this.appendWaiters = new AppendWaiters(100_000);
     this.replicas = new ReplicaManager(this);
     topics.addLeadershipListener(this.replicas);
+    this.metrics.partitionCounts = () => this.replicas.counts();
     this.endpoint = { nodeId: config["node.id"], host: "localhost", port: 9092, rack: config["broker.rack"] };
   }
 

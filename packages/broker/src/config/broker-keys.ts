@@ -67,6 +67,7 @@ const REPLICATION_KEYS = {
   "leader.imbalance.check.interval.seconds": k(long(1), 300, "an integer >= 1"),
   "leader.imbalance.per.broker.percentage": k(int(0, 100), 10, "an integer in [0, 100]"),
   "replica.lag.time.max.ms": k(long(1), 30000, "an integer >= 1"),
+  "replica.high.watermark.checkpoint.interval.ms": k(long(1), 5000, "an integer >= 1"),
   "replica.fetch.max.bytes": k(int(0), 1048576, "an integer >= 0"),
   "replica.fetch.response.max.bytes": k(int(0), 10485760, "an integer >= 0"),
   "replica.fetch.wait.max.ms": k(int(0), 500, "an integer >= 0"),

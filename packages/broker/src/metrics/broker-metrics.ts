@@ -20,6 +20,8 @@ export class BrokerMetrics {
   retentionSegmentsDeleted = 0;
   cleanerRuns = 0;
   cleanerBytesRemoved = 0;
+  /** Partitions led here whose ISR is short (Kafka's UnderReplicatedPartitions etc.); set by the broker. */
+  partitionCounts: (() => { underReplicated: number; underMinIsr: number; atMinIsr: number }) | null = null;
 
   get activeConnections(): number {
     return this.connectionsOpened - this.connectionsClosed;
@@ -68,6 +70,17 @@ export class BrokerMetrics {
       "# TYPE gregor_log_cleaner_bytes_removed_total counter",
       `gregor_log_cleaner_bytes_removed_total ${this.cleanerBytesRemoved}`,
     );
+    const counts = this.partitionCounts?.();
+    if (counts !== undefined) {
+      lines.push(
+        "# TYPE gregor_under_replicated_partitions gauge",
+        `gregor_under_replicated_partitions ${counts.underReplicated}`,
+        "# TYPE gregor_under_min_isr_partitions gauge",
+        `gregor_under_min_isr_partitions ${counts.underMinIsr}`,
+        "# TYPE gregor_at_min_isr_partitions gauge",
+        `gregor_at_min_isr_partitions ${counts.atMinIsr}`,
+      );
+    }
     return lines.join("\n") + "\n";
   }
 }

@@ -6,11 +6,14 @@
 //
 // Single-replica partitions (the single-node broker) keep no state here: their log's HW follows
 // its log end offset, so an append commits at once and costs nothing extra.
+import { resolve } from "node:path";
 import { DelayedProduceQueue, PartitionLeaderState } from "@gregor/replication";
 import { topicConfigValue, type TopicConfigOverrides } from "../config/topic-config.js";
 import { ErrorCode } from "../errors.js";
 import type { LeaderPartition, LeadershipListener, PartitionState, TopicState } from "../metadata/topic-manager.js";
 import type { BrokerServices } from "../services.js";
+import type { PartitionLog } from "../log/partition-log.js";
+import { HighWatermarkCheckpoint, type HwEntry } from "./hw-checkpoint.js";
 import { IsrChanges } from "./leader-isr.js";
 
 /** Delayed produces waiting per partition (beyond it an acks=all produce times out at once). */
@@ -33,9 +36,51 @@ export class ReplicaManager implements LeadershipListener {
   private readonly minIsrCache = new WeakMap<TopicConfigOverrides, number>();
   private readonly isr: IsrChanges;
   private closed = false;
+  /** Null for in-memory logs (log.dirs=:memory:). */
+  private readonly checkpoint: HighWatermarkCheckpoint | null;
+  private checkpointTimer: ReturnType<typeof setInterval> | undefined;
+  /** Logs whose HW was started from the checkpoint (once per opened log). */
+  private readonly started = new WeakSet<PartitionLog>();
 
   constructor(private readonly services: BrokerServices) {
     this.isr = new IsrChanges(services, this);
+    const dir = services.config["log.dirs"].split(",")[0]!.trim();
+    this.checkpoint =
+      dir === ":memory:"
+        ? null
+        : HighWatermarkCheckpoint.load(resolve(dir), (err) =>
+            services.logger.warn({ err }, "high watermark checkpoint unreadable; starting without it"),
+          );
+    if (this.checkpoint !== null) {
+      const interval = services.config["replica.high.watermark.checkpoint.interval.ms"];
+      this.checkpointTimer = setInterval(() => this.writeCheckpoint(), interval);
+      this.checkpointTimer.unref();
+    }
+  }
+
+  /** A log opened since the last image starts its HW at min(checkpoint, log end offset). */
+  private startHighWatermark(topic: string, p: PartitionState): void {
+    const log = p.log;
+    if (log === null || this.started.has(log)) return;
+    this.started.add(log);
+    const hw = this.checkpoint?.startingHighWatermark(topic, p.index);
+    if (hw !== undefined) log.setHighWatermark(hw);
+  }
+
+  private checkpointEntries(): HwEntry[] {
+    const entries: HwEntry[] = [];
+    for (const t of this.services.topics.all())
+      for (const p of t.partitions)
+        if (p.log !== null) entries.push({ topic: t.name, partition: p.index, offset: p.log.highWatermark });
+    return entries;
+  }
+
+  /** Writes every local partition's HW (Kafka's checkpointHighWatermarks). */
+  writeCheckpoint(): Promise<void> {
+    if (this.checkpoint === null || this.closed) return Promise.resolve();
+    return this.checkpoint.write(this.checkpointEntries()).catch((err: unknown) => {
+      this.services.logger.error({ err }, "writing the high watermark checkpoint failed");
+    });
   }
 
   get nodeId(): number {
@@ -49,6 +94,7 @@ export class ReplicaManager implements LeadershipListener {
 
   onBecomeLeader(topic: string, p: LeaderPartition): void {
     if (this.closed) return;
+    this.startHighWatermark(topic, p);
     // Kafka's makeLeader: the new epoch starts at the log end (KIP-101), so followers that wrote
     // past it in an older epoch find their divergence point.
     p.log.assignEpochStartOffset(p.leaderEpoch, p.log.logEndOffset).catch((err: unknown) => {
@@ -58,6 +104,7 @@ export class ReplicaManager implements LeadershipListener {
   }
 
   onBecomeFollower(topic: string, p: PartitionState): void {
+    this.startHighWatermark(topic, p);
     const leader = this.leaders.get(p);
     if (leader !== undefined) this.drop(leader, ErrorCode.NOT_LEADER_OR_FOLLOWER);
     // Long polls on the partition re-read now and learn the leader moved.
@@ -224,8 +271,15 @@ export class ReplicaManager implements LeadershipListener {
     return { underReplicated, underMinIsr, atMinIsr };
   }
 
-  /** Shutdown: stops the ISR timer and fails waiting produces. */
+  /** Shutdown: writes the HW checkpoint, stops the timers, fails waiting produces. */
   close(): void {
+    if (this.closed) return;
+    if (this.checkpointTimer !== undefined) clearInterval(this.checkpointTimer);
+    try {
+      this.checkpoint?.writeNow(this.checkpointEntries());
+    } catch (err) {
+      this.services.logger.error({ err }, "writing the high watermark checkpoint at shutdown failed");
+    }
     this.closed = true;
     this.isr.close();
     for (const leader of [...this.leaders.values()]) this.drop(leader, ErrorCode.NOT_LEADER_OR_FOLLOWER);

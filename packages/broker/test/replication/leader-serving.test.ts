@@ -4,7 +4,7 @@
 // step of Kafka's rules is visible: acks=all waits for the ISR, consumers never read past the HW,
 // followers' bad fetches get Kafka's errors and lose nothing, silent followers leave the ISR
 // through AlterPartition; released, the real fetchers catch up and rejoin it.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -229,10 +229,15 @@ describe("a partition leader with followers", () => {
     const refused = await produce(-1, ["x"]);
     expect(refused.responses[0]!.partitionResponses[0]!.errorCode).toBe(ErrorCode.NOT_ENOUGH_REPLICAS);
     expect(partitionState().log!.logEndOffset).toBe(5);
+    const metrics = () => leader.services.metrics.toPrometheus(String);
+    expect(metrics()).toContain("gregor_under_replicated_partitions 1\n");
+    expect(metrics()).toContain("gregor_under_min_isr_partitions 1\n");
 
     // The brokers' fetchers resume: both followers copy the log and rejoin the ISR.
     releaseFetchers();
     await until("every replica back in the ISR", () => partitionState().isr.length === 3, 15_000);
+    expect(metrics()).toContain("gregor_under_replicated_partitions 0\n");
+    expect(metrics()).toContain("gregor_under_min_isr_partitions 0\n");
     const ok = await produce(-1, ["e"]);
     expect(ok.responses[0]!.partitionResponses[0]!.errorCode).toBe(0);
     const leo = partitionState().log!.logEndOffset;
@@ -244,5 +249,9 @@ describe("a partition leader with followers", () => {
       await until(`follower ${id} has the leader's log end`, () => log.logEndOffset === leo);
       expect(Buffer.concat(await log.read(0, 1 << 20, true))).toEqual(leaderBytes);
     }
+    // Every broker checkpoints its HW in Kafka's file (the leader's is the committed end).
+    await leader.services.replicas.writeCheckpoint();
+    const checkpoint = await readFile(join(root, `node-${leader.nodeId}`, "replication-offset-checkpoint"), "utf8");
+    expect(checkpoint).toContain(`${TOPIC} 0 ${leo}\n`);
   }, 30_000);
 });
