@@ -7,6 +7,8 @@ import { type BuilderState, type CarriedSerdes, statelessSupplier } from "./inte
 import { KGroupedStream } from "./kgrouped-stream.js";
 import type { KTable } from "./ktable.js";
 import { streamTableJoin, toTable } from "./joins.js";
+import { streamStreamJoin } from "./stream-join.js";
+import type { JoinWindows } from "../windows.js";
 
 export interface Produced<K, V> {
   key?: Serde<K>;
@@ -21,6 +23,13 @@ export interface Grouped<K, V> {
 }
 
 export interface Repartitioned<K, V> extends Grouped<K, V> {}
+
+/** Serdes of a stream-stream join's buffers (Kafka's StreamJoined). */
+export interface StreamJoined<K, V, VO> {
+  key?: Serde<K>;
+  value?: Serde<V>;
+  otherValue?: Serde<VO>;
+}
 
 export class KStream<K, V> {
   /** @internal */
@@ -227,14 +236,69 @@ export class KStream<K, V> {
     return this.selectKey(selector).groupByKey(grouped);
   }
 
-  /** Stream-table join: each stream record looks up the table's current value for its key. */
-  join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT) => VR): KStream<K, VR> {
-    return streamTableJoin(this.joinSide(table), table, joiner, false) as KStream<K, VR>;
+  /**
+   * Stream-table join (each record looks its key up in the table), or with `windows` a
+   * stream-stream join (records of both streams whose timestamps are within the window).
+   */
+  join<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT) => VR): KStream<K, VR>;
+  join<VO, VR>(
+    other: KStream<K, VO>,
+    joiner: (value: V, other: VO) => VR,
+    windows: JoinWindows,
+    joined?: StreamJoined<K, V, VO>,
+  ): KStream<K, VR>;
+  join<VO, VR>(
+    other: KTable<K, VO> | KStream<K, VO>,
+    joiner: (value: V, other: VO) => VR,
+    windows?: JoinWindows,
+    joined: StreamJoined<K, V, VO> = {},
+  ): KStream<K, VR> {
+    if (windows === undefined)
+      return streamTableJoin(this.joinSide(other as KTable<K, VO>), other as KTable<K, VO>, joiner, false);
+    const otherStream = other as KStream<K, VO>;
+    return streamStreamJoin(
+      this.coPartitioned(joined.key),
+      otherStream.coPartitioned(joined.key ?? this.serdes.key),
+      joiner as (value: V, other: VO | null) => VR,
+      windows,
+      "inner",
+      joined,
+    );
   }
 
-  /** Like join, but a record with no table row joins with null. */
-  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => VR): KStream<K, VR> {
-    return streamTableJoin(this.joinSide(table), table, joiner, true);
+  /** Like join, but a record without a match joins with null (stream-stream: once its window closed, KIP-633). */
+  leftJoin<VT, VR>(table: KTable<K, VT>, joiner: (value: V, tableValue: VT | null) => VR): KStream<K, VR>;
+  leftJoin<VO, VR>(
+    other: KStream<K, VO>,
+    joiner: (value: V, other: VO | null) => VR,
+    windows: JoinWindows,
+    joined?: StreamJoined<K, V, VO>,
+  ): KStream<K, VR>;
+  leftJoin<VO, VR>(
+    other: KTable<K, VO> | KStream<K, VO>,
+    joiner: (value: V, other: VO | null) => VR,
+    windows?: JoinWindows,
+    joined: StreamJoined<K, V, VO> = {},
+  ): KStream<K, VR> {
+    if (windows === undefined)
+      return streamTableJoin(this.joinSide(other as KTable<K, VO>), other as KTable<K, VO>, joiner, true);
+    const otherStream = other as KStream<K, VO>;
+    return streamStreamJoin(
+      this.coPartitioned(joined.key),
+      otherStream.coPartitioned(joined.key ?? this.serdes.key),
+      joiner,
+      windows,
+      "left",
+      joined,
+    );
+  }
+
+  /** @internal This stream, repartitioned first if its key changed. */
+  coPartitioned(key: Serde<K> | undefined): KStream<K, V> {
+    if (!this.repartitionRequired) return this;
+    const k = key ?? this.serdes.key;
+    const value = this.serdes.value;
+    return this.repartition({ ...(k && { key: k }), ...(value && { value }) });
   }
 
   /** The latest value per key as a table (materialized in a store). */

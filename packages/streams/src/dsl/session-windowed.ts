@@ -33,7 +33,7 @@ export class SessionWindowedKStream<K, V> {
     const first = Symbol("empty");
     type Slot = V | typeof first;
     return this.aggregateWith<V>(
-      (key, value, agg) => (agg === (first as Slot) ? value : reducer(agg, value)),
+      (_key, value, agg) => (agg === (first as Slot) ? value : reducer(agg, value)),
       (_k, a, b) => (a === (first as Slot) ? b : b === (first as Slot) ? a : reducer(a, b)),
       () => first as unknown as V,
       { value: this.grouped.serdes.value, ...materialized } as Materialized<K, V>,
