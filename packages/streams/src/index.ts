@@ -1,6 +1,14 @@
 export { StreamsBuilder, type Consumed } from "./dsl/builder.js";
-export { KStream, BranchedKStream, type Produced, type Grouped, type Repartitioned } from "./dsl/kstream.js";
+export {
+  KStream,
+  BranchedKStream,
+  type Produced,
+  type Grouped,
+  type Repartitioned,
+  type StreamJoined,
+} from "./dsl/kstream.js";
 export { KTable, Suppressed, type ValueGetter } from "./dsl/ktable.js";
+export { GlobalKTable } from "./dsl/global-ktable.js";
 export { KGroupedStream, TimeWindowedKStream, type Materialized } from "./dsl/kgrouped-stream.js";
 export { SessionWindowedKStream } from "./dsl/session-windowed.js";
 export { windowedSerde, sessionWindowedSerde } from "./dsl/windowed-serdes.js";

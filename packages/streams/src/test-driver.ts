@@ -7,6 +7,7 @@ import type { Serde } from "./serdes.js";
 import type { ReadOnlyKeyValueStore } from "./state/key-value-store.js";
 import type { ReadOnlySessionStore } from "./state/session-store.js";
 import type { ReadOnlyWindowStore } from "./state/window-store.js";
+import { GlobalStores } from "./runtime/global-stores.js";
 import { type RecordCollector, StreamTask, StreamsError } from "./runtime/task.js";
 import type { Topology } from "./topology.js";
 
@@ -33,6 +34,7 @@ export class TopologyTestDriver {
   private readonly offsets = new Map<string, bigint>();
   private readonly pending: { topic: string; record: ProducedRecord }[] = [];
   private wallClockMs: number;
+  private readonly globals: GlobalStores;
   private processing = false;
 
   constructor(
@@ -45,6 +47,7 @@ export class TopologyTestDriver {
       send: (topic, key, value, timestamp, _partition, headers) =>
         this.collect(topic, { key, value, timestamp, headers }),
     };
+    this.globals = new GlobalStores(topology, { key: options.defaultKeySerde, value: options.defaultValueSerde });
     for (const subtopology of topology.subtopologies()) {
       const task = new StreamTask({
         applicationId: this.applicationId,
@@ -55,6 +58,7 @@ export class TopologyTestDriver {
         defaultKeySerde: options.defaultKeySerde,
         defaultValueSerde: options.defaultValueSerde,
         nowMs: () => this.wallClockMs,
+        globalStores: this.globals.stores,
       });
       for (const t of subtopology.sourceTopics)
         this.taskByTopic.set(topology.resolveTopic(this.applicationId, t), task);
@@ -69,7 +73,8 @@ export class TopologyTestDriver {
     valueSerde: Serde<V>,
     options: { startTimestampMs?: number; autoAdvanceMs?: number } = {},
   ): TestInputTopic<K, V> {
-    if (!this.taskByTopic.has(topic)) throw new StreamsError(`the topology reads no topic named ${topic}`);
+    if (!this.taskByTopic.has(topic) && !this.globals.topics().includes(topic))
+      throw new StreamsError(`the topology reads no topic named ${topic}`);
     return new TestInputTopic(
       this,
       topic,
@@ -86,6 +91,10 @@ export class TopologyTestDriver {
 
   /** @internal Pipes one serialized record (TestInputTopic does the serializing). */
   pipe(topic: string, key: Buffer | null, value: Buffer | null, timestamp: number): void {
+    if (this.globals.topics().includes(topic)) {
+      this.globals.apply(topic, key, value);
+      return;
+    }
     this.pending.push({ topic, record: { key, value, timestamp, headers: undefined } });
     this.drain();
   }
@@ -131,8 +140,8 @@ export class TopologyTestDriver {
   }
 
   private store(name: string, kind: string): unknown {
-    for (const task of this.tasks) {
-      const store = task.stores.get(name);
+    for (const candidate of [this.globals.stores, ...this.tasks.map((t) => t.stores)]) {
+      const store = candidate.get(name);
       if (store === undefined) continue;
       if (store.kind !== kind) throw new StreamsError(`store ${name} is a ${store.kind} store, not a ${kind} store`);
       return store;

@@ -53,6 +53,19 @@ export class TopologyError extends Error {
 export class Topology {
   readonly nodes = new Map<string, TopologyNode>();
   readonly stores = new Map<string, StoreBuilder>();
+  /**
+   * Global stores (KIP-99): every instance holds all of `topic` in the store, read by any task;
+   * the source topic is their changelog. Not part of any sub-topology.
+   */
+  readonly globalStores = new Map<
+    string,
+    {
+      topic: string;
+      builder: StoreBuilder;
+      keySerde: Serde<unknown> | undefined;
+      valueSerde: Serde<unknown> | undefined;
+    }
+  >();
   /** Repartition topics, by their name without the `<application.id>-` prefix. */
   readonly internalTopics = new Set<string>();
   private readonly sourceTopics = new Map<string, string>();
@@ -103,11 +116,27 @@ export class Topology {
     return this;
   }
 
+  /** A global store loaded from `topic` (no changelog of its own: the topic is one). */
+  addGlobalStore(
+    builder: StoreBuilder,
+    topic: string,
+    serdes: { key?: Serde<unknown> | undefined; value?: Serde<unknown> | undefined },
+  ): this {
+    if (this.stores.has(builder.name) || this.globalStores.has(builder.name))
+      throw new TopologyError(`store ${builder.name} already exists`);
+    const other = this.sourceTopics.get(topic);
+    if (other !== undefined) throw new TopologyError(`topic ${topic} is already read by ${other}`);
+    this.sourceTopics.set(topic, `global store ${builder.name}`);
+    this.globalStores.set(builder.name, { topic, builder, keySerde: serdes.key, valueSerde: serdes.value });
+    return this;
+  }
+
   connectProcessorAndStateStores(...pairs: (readonly [processor: string, store: string])[]): this {
     for (const [processorName, storeName] of pairs) {
       const node = this.nodes.get(processorName);
       if (node?.kind !== "processor") throw new TopologyError(`no processor named ${processorName}`);
-      if (!this.stores.has(storeName)) throw new TopologyError(`no store named ${storeName}`);
+      if (!this.stores.has(storeName) && !this.globalStores.has(storeName))
+        throw new TopologyError(`no store named ${storeName}`);
       node.stores.add(storeName);
     }
     return this;
@@ -142,6 +171,7 @@ export class Topology {
       if (node.kind !== "source") for (const p of node.parents) union(node.name, p);
       if (node.kind !== "processor") continue;
       for (const s of node.stores) {
+        if (this.globalStores.has(s)) continue; // shared by every task: joins no sub-topologies
         const owner = storeOwner.get(s);
         if (owner === undefined) storeOwner.set(s, node.name);
         else union(node.name, owner);
@@ -187,7 +217,7 @@ export class Topology {
       const node = this.nodes.get(name)!;
       if (node.kind === "source") sourceTopics.push(...node.topics);
       else if (node.kind === "sink") sinkTopics.push(node.topic);
-      else for (const s of node.stores) stores.add(s);
+      else for (const s of node.stores) if (!this.globalStores.has(s)) stores.add(s);
     }
     return { id, nodes: names, sourceTopics, sinkTopics, stores: [...stores] };
   }

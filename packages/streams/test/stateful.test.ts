@@ -190,3 +190,39 @@ describe("Processor API", () => {
     expect(() => new TopologyTestDriver(b.build())).toThrow(/not connected to a store named s/);
   });
 });
+
+describe("global tables", () => {
+  it("a stream joins a global table by a key computed from the record, no repartition", () => {
+    const b = new StreamsBuilder();
+    const products = b.globalTable("products", { key: str, value: Serdes.json<{ name: string }>(), name: "products" });
+    const orders = b.stream("orders", { key: str, value: Serdes.json<{ productId: string; qty: number }>() });
+    orders
+      .joinGlobal(
+        products,
+        (_k, o) => o.productId,
+        (o, p) => `${o.qty} x ${p.name}`,
+      )
+      .to("inner", { value: str });
+    orders
+      .leftJoinGlobal(
+        products,
+        (_k, o) => o.productId,
+        (o, p) => `${o.qty} x ${p?.name ?? "?"}`,
+      )
+      .to("left", { value: str });
+    const topology = b.build();
+    expect(topology.subtopologies()).toHaveLength(1);
+    expect(topology.internalTopics.size).toBe(0);
+    const driver = new TopologyTestDriver(topology);
+    const p = driver.createInputTopic("products", str, Serdes.json<{ name: string }>());
+    const o = driver.createInputTopic("orders", str, Serdes.json<{ productId: string; qty: number }>());
+    p.pipeInput("p1", { name: "pen" });
+    o.pipeInput("o1", { productId: "p1", qty: 2 });
+    o.pipeInput("o2", { productId: "p9", qty: 1 });
+    p.pipeInput("p1", null);
+    o.pipeInput("o3", { productId: "p1", qty: 5 });
+    expect(driver.createOutputTopic("inner", str, str).readValuesToList()).toEqual(["2 x pen"]);
+    expect(driver.createOutputTopic("left", str, str).readValuesToList()).toEqual(["2 x pen", "1 x ?", "5 x ?"]);
+    expect(driver.getKeyValueStore<string, { name: string }>("products").get("p1")).toBeNull();
+  });
+});

@@ -4,6 +4,8 @@ import type { Serde } from "../serdes.js";
 import type { StoreBuilder } from "../state/store-base.js";
 import { Topology } from "../topology.js";
 import { BuilderState } from "./internal.js";
+import { Stores } from "../state/stores.js";
+import { GlobalKTable } from "./global-ktable.js";
 import { materializedTable } from "./joins.js";
 import { KStream } from "./kstream.js";
 import type { KTable } from "./ktable.js";
@@ -42,6 +44,20 @@ export class StreamsBuilder {
       { key: consumed.key, value: consumed.value },
       storeName,
     );
+  }
+
+  /** `topic` read in full by every instance (KIP-99): join it from any stream by a computed key. */
+  globalTable<K = unknown, V = unknown>(
+    topic: string,
+    consumed: Consumed<K, V> & { name?: string } = {},
+  ): GlobalKTable<K, V> {
+    const storeName = consumed.name ?? `${topic}-STATE-STORE-${String(this.state.newName("")).slice(1)}`;
+    this.state.topology.addGlobalStore(
+      Stores.keyValueStore({ name: storeName, key: consumed.key, value: consumed.value, logging: false }),
+      topic,
+      { key: consumed.key as Serde<unknown> | undefined, value: consumed.value as Serde<unknown> | undefined },
+    );
+    return new GlobalKTable<K, V>(storeName);
   }
 
   /** A store for Processor API processors (connect it with `stream.process(supplier, name)`). */

@@ -8,6 +8,7 @@ import { KGroupedStream } from "./kgrouped-stream.js";
 import type { KTable } from "./ktable.js";
 import { streamTableJoin, toTable } from "./joins.js";
 import { streamStreamJoin } from "./stream-join.js";
+import { type GlobalKTable, streamGlobalTableJoin } from "./global-ktable.js";
 import type { JoinWindows } from "../windows.js";
 
 export interface Produced<K, V> {
@@ -291,6 +292,23 @@ export class KStream<K, V> {
       "left",
       joined,
     );
+  }
+
+  /** Stream-globalTable join: `keySelector` picks the table key from each record (KIP-99). */
+  joinGlobal<GK, GV, VR>(
+    table: GlobalKTable<GK, GV>,
+    keySelector: (key: K, value: V) => GK,
+    joiner: (value: V, tableValue: GV) => VR,
+  ): KStream<K, VR> {
+    return streamGlobalTableJoin(this.state, this, table, keySelector, joiner as (value: V, t: GV | null) => VR, false);
+  }
+
+  leftJoinGlobal<GK, GV, VR>(
+    table: GlobalKTable<GK, GV>,
+    keySelector: (key: K, value: V) => GK,
+    joiner: (value: V, tableValue: GV | null) => VR,
+  ): KStream<K, VR> {
+    return streamGlobalTableJoin(this.state, this, table, keySelector, joiner, true);
   }
 
   /** @internal This stream, repartitioned first if its key changed. */

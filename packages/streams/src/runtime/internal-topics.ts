@@ -80,6 +80,7 @@ export async function prepareTopics(
   const external = new Set<string>();
   for (const sub of topology.subtopologies())
     for (const t of sub.sourceTopics) if (!topology.internalTopics.has(t)) external.add(t);
+  for (const { topic } of topology.globalStores.values()) external.add(topic);
   const existing = new Set(await admin.listTopics());
   const missing = [...external].filter((t) => !existing.has(t));
   if (missing.length > 0)

@@ -8,6 +8,7 @@ import type { ReadOnlyKeyValueStore } from "../state/key-value-store.js";
 import type { ReadOnlyWindowStore } from "../state/window-store.js";
 import type { Topology } from "../topology.js";
 import { ProducerCollector } from "./collector.js";
+import { GlobalStores } from "./global-stores.js";
 import { prepareTopics, type TopicPlan } from "./internal-topics.js";
 import { resolveConfig, type ResolvedStreamsConfig, type StreamsConfig } from "./streams-config.js";
 import { TaskManager, type TaskManagerStats } from "./task-manager.js";
@@ -21,6 +22,7 @@ interface Clients {
   consumer: Consumer;
   restoreConsumer: Consumer;
   producer: Producer;
+  globalConsumer: Consumer | null;
 }
 
 export class KafkaStreams {
@@ -32,6 +34,8 @@ export class KafkaStreams {
   private tasks: TaskManager | null = null;
   private loop: Promise<void> | null = null;
   private plan: TopicPlan | null = null;
+  private globals: GlobalStores | null = null;
+  private globalLoop: Promise<void> | null = null;
   /** Why the instance went to ERROR. */
   error: Error | null = null;
 
@@ -79,8 +83,20 @@ export class KafkaStreams {
       autoOffsetReset: "earliest",
     });
     const collector = new ProducerCollector(producer);
+    const globals = new GlobalStores(this.topology, {
+      key: this.config.defaultKeySerde,
+      value: this.config.defaultValueSerde,
+    });
     let consumer: Consumer | null = null;
-    const tasks = new TaskManager(this.topology, this.config, collector, () => consumer!, restoreConsumer, this.log);
+    const tasks = new TaskManager(
+      this.topology,
+      this.config,
+      collector,
+      () => consumer!,
+      restoreConsumer,
+      this.log,
+      globals.stores,
+    );
     consumer = new Consumer({
       ...base,
       clientId: `${applicationId}-consumer`,
@@ -98,10 +114,28 @@ export class KafkaStreams {
         onPartitionsAssigned: (partitions) => tasks.onAssigned(partitions),
       },
     });
-    consumer.subscribe(tasks.sourceTopics());
-    this.clients = { admin, consumer, restoreConsumer, producer };
+    const globalConsumer =
+      globals.topics().length === 0
+        ? null
+        : new Consumer({ ...base, clientId: `${applicationId}-global-consumer`, autoOffsetReset: "earliest" });
+    this.clients = { admin, consumer, restoreConsumer, producer, globalConsumer };
     this.tasks = tasks;
+    this.globals = globals;
+    // Global stores are loaded in full before any task processes (a join must see the table).
+    const stopped = () => this.current === "PENDING_SHUTDOWN" || this.current === "ERROR";
+    if (globalConsumer) await globals.bootstrap(globalConsumer, stopped);
+    consumer.subscribe(tasks.sourceTopics());
     this.loop = this.runLoop(consumer, tasks);
+    if (globalConsumer)
+      this.globalLoop = globals
+        .follow(globalConsumer, stopped)
+        .catch((e: Error) => this.fail(e, "global stream thread"));
+  }
+
+  private fail(e: Error, where: string): void {
+    this.error = e;
+    this.log.error({ err: e.message }, `${where} failed`);
+    this.setState("ERROR");
   }
 
   private async runLoop(consumer: Consumer, tasks: TaskManager): Promise<void> {
@@ -123,9 +157,7 @@ export class KafkaStreams {
         }
       }
     } catch (e) {
-      this.error = e as Error;
-      this.log.error({ err: (e as Error).message }, "stream thread failed");
-      this.setState("ERROR");
+      this.fail(e as Error, "stream thread");
     }
   }
 
@@ -135,6 +167,7 @@ export class KafkaStreams {
     const failed = this.current === "ERROR";
     if (!failed) this.setState("PENDING_SHUTDOWN");
     await this.loop;
+    await this.globalLoop;
     const { clients, tasks } = this;
     if (clients && tasks) {
       if (!failed) await tasks.commit().catch((e: Error) => this.log.warn({ err: e.message }, "final commit failed"));
@@ -144,6 +177,7 @@ export class KafkaStreams {
         clients.restoreConsumer.close(),
         clients.producer.close(),
         clients.admin.close(),
+        clients.globalConsumer?.close(),
       ]);
     }
     if (!failed) this.setState("NOT_RUNNING");
@@ -151,7 +185,9 @@ export class KafkaStreams {
 
   /** Counters: records processed, restored from changelogs, time spent restoring. */
   stats(): TaskManagerStats {
-    return { ...(this.tasks?.stats ?? { processedRecords: 0, restoredRecords: 0, restoreMs: 0 }) };
+    const stats = { ...(this.tasks?.stats ?? { processedRecords: 0, restoredRecords: 0, restoreMs: 0 }) };
+    stats.restoredRecords += this.globals?.restoredRecords ?? 0;
+    return stats;
   }
 
   /** Interactive query of a key-value store over this instance's active tasks. */
@@ -207,6 +243,8 @@ export class KafkaStreams {
   }
 
   private localStores<S>(name: string, kind: string): S[] {
+    const global = this.globals?.stores.get(name);
+    if (global !== undefined) return [global as unknown as S];
     if (!this.topology.stores.has(name)) throw new StreamsError(`no store named ${name}`);
     const out: S[] = [];
     for (const task of this.tasks?.activeTasks() ?? []) {

@@ -5,6 +5,7 @@
 // task whose revocation committed cleanly is kept suspended and resumed without a restore if the
 // same partition comes back in the same rebalance (Kafka keeps suspended tasks the same way).
 import type { CommittedOffset, Consumer, Logger, MessageBatch, TopicPartitions } from "@gregor/client";
+import type { ManagedStore } from "../state/store-base.js";
 import type { Subtopology, Topology } from "../topology.js";
 import type { ProducerCollector } from "./collector.js";
 import { restoreTask } from "./restore.js";
@@ -37,6 +38,7 @@ export class TaskManager {
     private readonly consumer: () => Consumer,
     private readonly restoreConsumer: Consumer,
     private readonly log: Logger,
+    private readonly globalStores: ReadonlyMap<string, ManagedStore>,
   ) {
     for (const sub of topology.subtopologies())
       for (const t of sub.sourceTopics) this.subByTopic.set(topology.resolveTopic(config.applicationId, t), sub);
@@ -175,6 +177,7 @@ export class TaskManager {
       defaultKeySerde: this.config.defaultKeySerde,
       defaultValueSerde: this.config.defaultValueSerde,
       nowMs: () => Date.now(),
+      globalStores: this.globalStores,
     });
     return { task, restored: false, committed: new Map() };
   }

@@ -37,6 +37,8 @@ export interface TaskOptions {
   readonly defaultKeySerde: Serde<unknown> | undefined;
   readonly defaultValueSerde: Serde<unknown> | undefined;
   readonly nowMs: () => number;
+  /** The instance's global stores (shared by every task). */
+  readonly globalStores: ReadonlyMap<string, ManagedStore>;
 }
 
 export class StreamsError extends Error {
@@ -226,7 +228,7 @@ export class StreamTask {
         children[i]!.process(record);
       },
       getStateStore<S extends StateStore>(storeName: string): S {
-        const store = task.stores.get(storeName);
+        const store = task.stores.get(storeName) ?? task.options.globalStores.get(storeName);
         if (!store || !stores.has(storeName))
           throw new StreamsError(`processor ${name} is not connected to a store named ${storeName}`);
         return store as unknown as S;
