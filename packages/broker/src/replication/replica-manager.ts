@@ -215,7 +215,9 @@ export class ReplicaManager implements LeadershipListener {
 
   /** The ISR acks=all checks before appending: the leader state's when replicated, else the image's. */
   isrSize(p: PartitionState): number {
-    return this.leaders.get(p)?.state.isr.length ?? p.isr.length;
+    const state = this.leaders.get(p)?.state;
+    // An image newer than the state (not synced yet: no fetch or append since) is the fresher word.
+    return state === undefined || p.partitionEpoch > state.partitionEpoch ? p.isr.length : state.isr.length;
   }
 
   /** min.insync.replicas of a topic (the override or the broker default), cached per config map. */
