@@ -197,7 +197,14 @@ export class ReplicaFetcher {
     const log = p.log;
     if (r.records !== null && r.records.length > 0) {
       try {
-        await appendFollowerRecords(log, r.records);
+        const outcome = await appendFollowerRecords(log, r.records);
+        if (outcome.truncatedFrom !== undefined)
+          this.events.onTruncate?.(
+            p.tp,
+            outcome.truncatedFrom,
+            log.logEndOffset,
+            "a leader batch straddles our log end",
+          );
       } catch (err) {
         // A corrupt or unexpected batch is not appended; the same offset is fetched again.
         this.backOff(p);

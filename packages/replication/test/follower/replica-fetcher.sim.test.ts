@@ -25,19 +25,20 @@ async function step(sim: SimCluster, rng: Prng, tag: number): Promise<void> {
   } else if (roll < 0.85) {
     sim.deliverImage(b);
   } else if (roll < 0.92) {
-    sim.nowMs += rng.int(20, 300);
+    sim.nowMs += rng.int(20, 700);
   } else if (roll < 0.95) {
     b.corruptNext = true;
   } else if (roll < 0.98) {
     b.cut = !b.cut;
   } else if (b.view.leader === b.id && b.log.highWatermark > b.log.logStartOffset) {
-    await b.log.deleteRecordsBefore(rng.int(b.log.logStartOffset + 1, b.log.highWatermark));
+    const hw = b.log.highWatermark;
+    await b.log.deleteRecordsBefore(rng.chance(0.5) ? hw : rng.int(b.log.logStartOffset + 1, hw));
   }
 }
 
 /** Clean election: only a replica holding everything committed may lead (Kafka's ISR rule). */
 function elect(sim: SimCluster, rng: Prng): void {
-  const eligible = sim.brokers.filter((b) => b.log.logEndOffset >= sim.committedEnd);
+  const eligible = sim.brokers.filter((b) => sim.holdsCommitted(b));
   if (eligible.length === 0) return;
   sim.controller = { leader: rng.pick(eligible).id, epoch: sim.controller.epoch + 1 };
 }
@@ -59,13 +60,13 @@ function sameTail(a: SimBroker, b: SimBroker): boolean {
   return ta.length === tb.length && ta.every((buf, i) => buf.equals(tb[i]!));
 }
 
-async function runSeed(seed: number): Promise<{ appended: number; committed: number }> {
+async function runSeed(seed: number): Promise<{ committed: number; stats: Record<string, number> }> {
   const rng = new Prng(seed);
   const sim = new SimCluster(rng);
   for (const b of sim.brokers) sim.deliverImage(b);
   for (let i = 0; i < STEPS && sim.violations.length === 0; i++) {
     await step(sim, rng, i);
-    sim.checkCommittedPrefix();
+    sim.checkLeaderHoldsCommitted();
     if (process.env.SIM_DEBUG && sim.violations.length > 0) console.log(i, dump(sim));
   }
   // Heal: no more faults or appends, everyone learns the last leader, fetchers run until caught up.
@@ -78,7 +79,7 @@ async function runSeed(seed: number): Promise<{ appended: number; committed: num
   for (let round = 0; round < 300 && !converged(sim, leader); round++) {
     sim.nowMs += 200;
     for (const b of sim.brokers) for (const f of b.fetchers.values()) await f.doWork();
-    sim.checkCommittedPrefix();
+    sim.checkLeaderHoldsCommitted();
   }
   if (process.env.SIM_DEBUG) console.log(dump(sim));
   expect(sim.violations, `seed ${seed}`).toEqual([]);
@@ -88,7 +89,7 @@ async function runSeed(seed: number): Promise<{ appended: number; committed: num
     const held = leader.log.batches.find((b) => b.base === base);
     expect(held?.buf.equals(buf), `seed ${seed}: committed batch at ${base} lost`).toBe(true);
   }
-  return { appended: leader.log.logEndOffset, committed: sim.committed.size };
+  return { committed: sim.committed.size, stats: sim.stats };
 }
 
 function dump(sim: SimCluster): string {
@@ -113,9 +114,12 @@ describe("replica fetcher simulation", () => {
   it(`converges and never loses committed batches over ${SEEDS} seeds`, async () => {
     const base = Number(process.env.REPLICATION_SIM_BASE_SEED ?? 1);
     let committed = 0;
+    const stats: Record<string, number> = {};
     for (let seed = base; seed < base + SEEDS; seed++) {
       try {
-        committed += (await runSeed(seed)).committed;
+        const r = await runSeed(seed);
+        committed += r.committed;
+        for (const [k, v] of Object.entries(r.stats)) stats[k] = (stats[k] ?? 0) + v;
       } catch (err) {
         console.error(
           `replica fetcher simulation failed at seed ${seed} (REPLICATION_SIM_BASE_SEED=${seed} REPLICATION_SIM_SEEDS=1)`,
@@ -125,5 +129,10 @@ describe("replica fetcher simulation", () => {
     }
     // The simulation must actually commit data, or it proves nothing.
     expect(committed).toBeGreaterThan(SEEDS * 5);
+    if (process.env.SIM_STATS) console.log(stats);
+    if (SEEDS >= 100) {
+      const paths = ["divergingEpoch", "truncateDiverged", "outOfRange", "startOver", "corrupt", "error74", "error6"];
+      for (const path of paths) expect(stats[path] ?? 0, `simulation never ran ${path}`).toBeGreaterThan(0);
+    }
   });
 });

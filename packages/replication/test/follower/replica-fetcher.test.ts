@@ -194,15 +194,15 @@ describe("appendFollowerRecords", () => {
     await appendFollowerRecords(log, all.subarray(leader.batches[0]!.buf.length));
     expect([log.logStartOffset, log.logEndOffset]).toEqual([2, 6]);
   });
-  it("refuses a batch that starts inside a non-empty log", async () => {
+  it("truncates a non-empty log whose end falls inside a leader batch (a divergent tail)", async () => {
     const log = new SimLog();
     await log.appendAsFollower(all.subarray(0, leader.batches[0]!.buf.length + leader.batches[1]!.buf.length));
     const other = new SimLog();
     await other.truncateFullyAndStartAt(3);
-    const straddling = other.appendAsLeader(2, 0, "z"); // 3-4, while we hold 0-3
-    await expect(appendFollowerRecords(log, straddling.buf)).rejects.toThrow(/starts inside the log/);
-    expect(log.logEndOffset).toBe(4);
+    const straddling = other.appendAsLeader(2, 0, "z"); // 3-4, while we hold 0-1 and 2-3
+    expect(await appendFollowerRecords(log, straddling.buf)).toEqual({ batches: 0, bytes: 0, truncatedFrom: 4 });
+    expect(log.logEndOffset).toBe(2);
     // Batches we already hold are skipped: nothing appended.
-    expect((await appendFollowerRecords(log, leader.batches[1]!.buf)).batches).toBe(0);
+    expect((await appendFollowerRecords(log, leader.batches[0]!.buf)).batches).toBe(0);
   });
 });

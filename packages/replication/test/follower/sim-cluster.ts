@@ -22,6 +22,9 @@ const NOT_LEADER_OR_FOLLOWER = 6;
 const FENCED_LEADER_EPOCH = 74;
 const UNKNOWN_LEADER_EPOCH = 75;
 
+/** The sim's replica.lag.time.max.ms. */
+const ISR_LAG_MS = 1000;
+
 export const TP: TopicPartition = { topic: "t", partition: 0 };
 
 export interface LeaderView {
@@ -34,8 +37,9 @@ export class SimBroker {
   view: LeaderView = { leader: -1, epoch: -1 };
   cut = false;
   corruptNext = false;
-  /** The followers' log ends this broker saw while leading (Kafka's replica states). */
-  followerEnds = new Map<number, number>();
+  /** The followers' log ends (and when they fetched) this broker saw while leading. */
+  followerEnds = new Map<number, { end: number; atMs: number }>();
+  leaderSinceMs = 0;
   readonly fetchers = new Map<number, ReplicaFetcher>();
   constructor(
     readonly id: number,
@@ -52,6 +56,12 @@ export class SimCluster {
   readonly committed = new Map<number, Buffer>();
   committedEnd = 0;
   readonly violations: string[] = [];
+  /** How often each path ran (the test checks every one did, or it proves nothing). */
+  readonly stats: Record<string, number> = {};
+
+  count(what: string): void {
+    this.stats[what] = (this.stats[what] ?? 0) + 1;
+  }
 
   constructor(
     rng: Prng,
@@ -71,6 +81,7 @@ export class SimCluster {
       for (const f of b.fetchers.values()) f.removePartition(TP);
       b.log.assignEpochStartOffset(b.view.epoch, b.log.logEndOffset);
       b.followerEnds = new Map();
+      b.leaderSinceMs = this.nowMs;
       return;
     }
     for (const [source, f] of b.fetchers) if (source !== b.view.leader) f.removePartition(TP);
@@ -92,12 +103,23 @@ export class SimCluster {
   }
 
   private checkTruncation(b: SimBroker, from: number, to: number, reason: string): void {
-    // Truncation never cuts into what is committed (KIP-101's point), except starting over at the
-    // leader's log start, which lies past it.
-    if (to < this.committedEnd && to < from && !reason.includes("starts past"))
-      this.violations.push(
-        `broker ${b.id} truncated ${from} -> ${to} below committed ${this.committedEnd} (${reason})`,
-      );
+    // Truncation removes only what diverged (KIP-101's point): never a committed batch it held,
+    // except when starting over at the leader's log start, which lies past it.
+    this.count(
+      reason.includes("starts past")
+        ? "startOver"
+        : reason.includes("ends below")
+          ? "truncateToLeaderEnd"
+          : "truncateDiverged",
+    );
+    if (reason.includes("starts past")) return;
+    for (const removed of b.log.removed) {
+      const c = this.committed.get(removed.base);
+      if (c?.equals(removed.buf))
+        this.violations.push(
+          `broker ${b.id} truncated ${from} -> ${to}, removing committed batch ${removed.base} (${reason})`,
+        );
+    }
   }
 
   /** Leader side of Fetch for one partition (the test's model of Kafka's leader). */
@@ -105,23 +127,31 @@ export class SimCluster {
     const base = { topic: p.topic, partition: p.partition, divergingEpoch: null, records: null };
     const error = this.epochError(leader, p.currentLeaderEpoch);
     const log = leader.log;
-    if (error !== NONE) return { ...base, errorCode: error, highWatermark: -1, logStartOffset: -1 };
+    if (error !== NONE) {
+      this.count(`error${error}`);
+      return { ...base, errorCode: error, highWatermark: -1, logStartOffset: -1 };
+    }
     const answer = { ...base, errorCode: NONE, highWatermark: log.highWatermark, logStartOffset: log.logStartOffset };
     if (p.lastFetchedEpoch >= 0) {
       const eo = log.endOffsetForEpoch(p.lastFetchedEpoch);
       // Kafka answers an epoch it cannot place with OFFSET_OUT_OF_RANGE.
       if (eo.leaderEpoch < 0 || eo.endOffset < 0)
         return { ...base, errorCode: OFFSET_OUT_OF_RANGE, highWatermark: -1, logStartOffset: -1 };
-      if (eo.leaderEpoch < p.lastFetchedEpoch || eo.endOffset < p.fetchOffset)
+      if (eo.leaderEpoch < p.lastFetchedEpoch || eo.endOffset < p.fetchOffset) {
+        this.count("divergingEpoch");
         return { ...answer, divergingEpoch: { epoch: eo.leaderEpoch, endOffset: eo.endOffset } };
+      }
     }
-    if (p.fetchOffset < log.logStartOffset || p.fetchOffset > log.logEndOffset)
+    if (p.fetchOffset < log.logStartOffset || p.fetchOffset > log.logEndOffset) {
+      this.count("outOfRange");
       return { ...base, errorCode: OFFSET_OUT_OF_RANGE, highWatermark: -1, logStartOffset: -1 };
-    leader.followerEnds.set(replicaId, p.fetchOffset);
+    }
+    leader.followerEnds.set(replicaId, { end: p.fetchOffset, atMs: this.nowMs });
     this.maybeAdvanceHw(leader);
     let records = Buffer.concat(log.read(p.fetchOffset, p.partitionMaxBytes));
     if (leader.corruptNext && records.length > 70) {
       leader.corruptNext = false;
+      this.count("corrupt");
       records = Buffer.from(records);
       records[records.length - 3]! ^= 0xff;
     }
@@ -135,14 +165,21 @@ export class SimCluster {
     return NONE;
   }
 
-  /** HW = the smallest log end among all replicas (the sim's ISR is every replica). */
+  /**
+   * HW = the smallest log end in the ISR. A follower silent for ISR_LAG_MS leaves the ISR, but only
+   * a current leader can shrink it (Kafka's AlterPartition checks the leader epoch): a stale
+   * leader's HW waits for every replica.
+   */
   maybeAdvanceHw(leader: SimBroker): void {
+    const current = this.controller.leader === leader.id && this.controller.epoch === leader.view.epoch;
     let hw = leader.log.logEndOffset;
     for (const id of this.ids) {
       if (id === leader.id) continue;
-      const end = leader.followerEnds.get(id);
-      if (end === undefined) return;
-      hw = Math.min(hw, end);
+      const f = leader.followerEnds.get(id);
+      const lastFetchMs = f?.atMs ?? leader.leaderSinceMs;
+      if (current && this.nowMs - lastFetchMs > ISR_LAG_MS) continue;
+      if (f === undefined) return;
+      hw = Math.min(hw, f.end);
     }
     if (hw <= leader.log.highWatermark) return;
     leader.log.setHighWatermark(hw);
@@ -156,16 +193,27 @@ export class SimCluster {
     }
   }
 
-  /** Every held batch below the committed end is the committed one. */
-  checkCommittedPrefix(): void {
-    for (const broker of this.brokers) {
-      for (const b of broker.log.batches) {
-        if (b.base >= this.committedEnd) break;
-        const c = this.committed.get(b.base);
-        if (c !== undefined && !c.equals(b.buf))
-          this.violations.push(`broker ${broker.id} holds a batch at ${b.base} that differs from the committed one`);
-      }
+  /** Holds every committed batch from its log start to the committed end (Kafka's ISR member). */
+  holdsCommitted(broker: SimBroker): boolean {
+    if (broker.log.logEndOffset < this.committedEnd) return false;
+    for (const b of broker.log.batches) {
+      if (b.base >= this.committedEnd) break;
+      const c = this.committed.get(b.base);
+      if (c !== undefined && !c.equals(b.buf)) return false;
     }
+    return true;
+  }
+
+  /**
+   * The leader the controller chose keeps every committed batch. (A replica out of the ISR may hold
+   * other batches at committed offsets until it fetches: the ex-leader's unreplicated writes.)
+   */
+  checkLeaderHoldsCommitted(): void {
+    const leader = this.broker(this.controller.leader);
+    if (!this.holdsCommitted(leader))
+      this.violations.push(
+        `leader ${leader.id} lost or changed a committed batch (committed end ${this.committedEnd})`,
+      );
   }
 }
 

@@ -22,6 +22,8 @@ export class SimLog implements FollowerLog {
   batches: SimBatch[] = [];
   /** Kafka's leader-epoch cache: where each epoch starts (a lower epoch after a higher is ignored). */
   epochs: { epoch: number; start: number }[] = [];
+  /** The batches the last truncation removed (the simulation checks none was committed). */
+  removed: SimBatch[] = [];
   logStartOffset = 0;
   logEndOffset = 0;
   private hw = 0;
@@ -85,8 +87,11 @@ export class SimLog implements FollowerLog {
       return Promise.resolve();
     }
     if (offset <= this.logStartOffset) return this.truncateFullyAndStartAt(offset);
+    this.removed = [];
     while (this.batches.length > 0 && this.batches.at(-1)!.last >= offset) {
-      this.logEndOffset = this.batches.pop()!.base;
+      const b = this.batches.pop()!;
+      this.removed.push(b);
+      this.logEndOffset = b.base;
     }
     this.epochs = this.epochs.filter((e) => e.start < this.logEndOffset);
     this.hw = Math.min(this.hw, this.logEndOffset);
@@ -94,6 +99,7 @@ export class SimLog implements FollowerLog {
   }
 
   truncateFullyAndStartAt(offset: number): Promise<void> {
+    this.removed = this.batches;
     this.batches = [];
     this.epochs = [];
     this.logStartOffset = this.logEndOffset = this.hw = offset;
