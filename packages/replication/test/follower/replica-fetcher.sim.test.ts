@@ -2,9 +2,11 @@
 // re-elected while brokers learn of it late, appends on whoever believes it leads (stale leaders
 // write records that must be truncated away), corrupt responses, network cuts, DeleteRecords moving
 // the log start, and leaders with and without Fetch v12 (divergingEpoch vs OffsetForLeaderEpoch).
-// After every step no replica holds a batch that differs from a committed one and no truncation
-// cuts below the committed end; at the end, once faults heal, every replica holds the leader's log
-// byte for byte. A failure prints its seed.
+// Followers silent too long leave the ISR (only a current leader may shrink it), so DeleteRecords
+// can leave one behind the log start. After every step the elected leader holds every committed
+// batch and no truncation removed one; at the end, once faults heal, every replica holds the
+// leader's log byte for byte. Every path (diverging epoch, truncation, out-of-range, start-over,
+// corrupt response, fenced and not-leader answers) must have run. A failure prints its seed.
 import { Prng } from "@gregor/testkit";
 import { describe, expect, it } from "vitest";
 import { SimCluster, type SimBroker } from "./sim-cluster.js";
