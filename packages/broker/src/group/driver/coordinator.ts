@@ -3,17 +3,22 @@
 // on first use (as Kafka does on the first FindCoordinator). A broker coordinates only the groups
 // of the __consumer_offsets partitions it leads: it loads a partition's group state when it
 // becomes its leader and drops it when it stops leading (Kafka's onElection/onResignation);
-// any other group gets NOT_COORDINATOR.
+// any other group gets NOT_COORDINATOR. The partition's log is replicated like any other
+// (offsets.topic.replication.factor), so a new leader loads the groups its followers copied;
+// a write is acknowledged only once the ISR has it (Kafka's coordinator appends with acks=-1),
+// and only by the runtime of the current leader epoch: a deposed coordinator cannot write.
 import type { LeaderPartition, PartitionState } from "../../metadata/topic-manager.js";
 import type { BrokerServices } from "../../services.js";
 import { ErrorCode } from "../errors.js";
 import { partitionForGroup } from "../hash.js";
 import { splitOffsetKey } from "../group.js";
 import type { ApiMap, ApiName, GroupConfig, TopicView } from "../shard.js";
-import { PartitionRuntime, type Delivered } from "./partition-runtime.js";
+import { type AppendFn, PartitionRuntime, type Delivered } from "./partition-runtime.js";
 
 export const CONSUMER_OFFSETS = "__consumer_offsets";
 export const GROUP_COORDINATOR_MODULE = "group-coordinator";
+/** Kafka's offsets.commit.timeout.ms default: how long a write waits for the ISR. */
+const OFFSETS_COMMIT_TIMEOUT_MS = 5000;
 
 export interface CallerInfo {
   version: number;
@@ -114,7 +119,7 @@ export class GroupCoordinator {
     const rt = new PartitionRuntime(
       p.index,
       p.log,
-      (records) => this.services.append(CONSUMER_OFFSETS, p.index, records),
+      this.appendFor(p.index, p.leaderEpoch),
       this.config,
       this.topicView,
       this.services.logger,
@@ -131,6 +136,22 @@ export class GroupCoordinator {
         if (this.loads.get(p.index) === load) this.loads.delete(p.index);
       });
     this.loads.set(p.index, load);
+  }
+
+  /**
+   * Writes of the runtime loaded for `leaderEpoch`: refused (NOT_COORDINATOR) once this broker no
+   * longer leads the partition in that epoch; acknowledged once replicated to the ISR.
+   */
+  private appendFor(partition: number, leaderEpoch: number): AppendFn {
+    const services = this.services;
+    return async (records) => {
+      const before = services.topics.leaderPartition(CONSUMER_OFFSETS, partition);
+      if (typeof before === "number" || before.leaderEpoch !== leaderEpoch)
+        return { errorCode: ErrorCode.NOT_COORDINATOR };
+      const r = await services.append(CONSUMER_OFFSETS, partition, records);
+      if (r.errorCode !== ErrorCode.NONE || before.replicas.length <= 1) return r;
+      return { errorCode: await services.replicas.waitForCommit(before, r.lastOffset + 1, OFFSETS_COMMIT_TIMEOUT_MS) };
+    };
   }
 
   /** This broker no longer leads partition `p`: its groups are served by the new leader. */

@@ -38,6 +38,8 @@ interface QueuedWrite {
 /** Kafka's coordinator answers a failed __consumer_offsets write with a retriable coordinator error. */
 const COORDINATOR_NOT_AVAILABLE = 15;
 const COORDINATOR_LOAD_IN_PROGRESS = 14;
+/** The append fn's answer when this runtime's leader epoch is over. */
+const NOT_COORDINATOR = 16;
 
 /** Bound on results waiting for the writer (each holds at most one request's records). */
 const MAX_QUEUED_WRITES = 100_000;
@@ -170,38 +172,32 @@ export class PartitionRuntime {
       while (this.queue.length > 0) {
         const batch = this.queue;
         this.queue = [];
-        let failure: unknown = null;
-        try {
-          const records: RecordInput[] = [];
-          const nowMs = this.clock();
-          for (const w of batch) {
-            for (const rec of w.records) {
-              const kv = encodeCoordinatorRecord(rec);
-              records.push({ key: kv.key, value: kv.value, timestamp: nowMs });
-            }
-          }
-          if (records.length > 0) {
-            const r = await this.append(encodeRecordBatch({ records }));
-            if (r.errorCode !== 0) failure = new Error(`append failed with error code ${r.errorCode}`);
-            else if (this.fsyncOnCommit) await this.log.flush();
-          }
-        } catch (err) {
-          failure = err;
-        }
+        const failure = await this.write(batch);
         if (failure === null) {
           for (const w of batch) w.deliver(0);
           continue;
+        }
+        const failed = [...batch, ...this.queue];
+        this.queue = [];
+        if (failure.errorCode === NOT_COORDINATOR) {
+          // Deposed (another leader epoch): the new coordinator serves these groups from its log.
+          this.logger.warn(
+            { partition: this.partition },
+            "no longer the coordinator of this __consumer_offsets partition",
+          );
+          this.state = "closed";
+          for (const w of failed) w.deliver(NOT_COORDINATOR);
+          this.failWaiters(NOT_COORDINATOR);
+          break;
         }
         // The shard already applied these records but the log may not hold them: everything queued
         // (computed on top of that state) and every parked request fails, and the shard is rebuilt
         // from the log so memory matches what a restart would load.
         this.logger.error(
-          { err: failure, partition: this.partition },
+          { err: failure.err, partition: this.partition },
           "__consumer_offsets write failed; reloading the partition",
         );
         this.writeFailures++;
-        const failed = [...batch, ...this.queue];
-        this.queue = [];
         this.state = "loading";
         for (const w of failed) w.deliver(COORDINATOR_NOT_AVAILABLE);
         this.failWaiters(COORDINATOR_NOT_AVAILABLE);
@@ -210,6 +206,28 @@ export class PartitionRuntime {
       }
     } finally {
       this.writing = false;
+    }
+  }
+
+  /** Appends one group of queued writes as one batch; null when durable (and replicated), else why not. */
+  private async write(batch: QueuedWrite[]): Promise<{ errorCode: number; err: unknown } | null> {
+    try {
+      const records: RecordInput[] = [];
+      const nowMs = this.clock();
+      for (const w of batch) {
+        for (const rec of w.records) {
+          const kv = encodeCoordinatorRecord(rec);
+          records.push({ key: kv.key, value: kv.value, timestamp: nowMs });
+        }
+      }
+      if (records.length === 0) return null;
+      const r = await this.append(encodeRecordBatch({ records }));
+      if (r.errorCode !== 0)
+        return { errorCode: r.errorCode, err: new Error(`append failed with error code ${r.errorCode}`) };
+      if (this.fsyncOnCommit) await this.log.flush();
+      return null;
+    } catch (err) {
+      return { errorCode: COORDINATOR_NOT_AVAILABLE, err };
     }
   }
 
