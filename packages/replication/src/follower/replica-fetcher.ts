@@ -216,8 +216,13 @@ export class ReplicaFetcher {
     if (!this.isCurrent(p)) return;
     if (r.highWatermark >= 0) log.setHighWatermark(Math.min(r.highWatermark, log.logEndOffset));
     // The leader's DeleteRecords / retention moved its log start: follow it up to our HW.
-    if (r.logStartOffset > log.logStartOffset && r.logStartOffset <= log.highWatermark)
-      await log.deleteRecordsBefore(r.logStartOffset);
+    if (r.logStartOffset > log.logStartOffset && r.logStartOffset <= log.highWatermark) {
+      try {
+        await log.deleteRecordsBefore(r.logStartOffset);
+      } catch (err) {
+        this.events.onError?.(p.tp, `moving the log start to ${r.logStartOffset} failed`, err);
+      }
+    }
   }
 
   private async truncateTo(
