@@ -126,6 +126,23 @@ describe("ProducerStateLog", () => {
     await log.close();
   });
 
+  it("records a large append (written while its CRCs are checked) once it is stamped", async () => {
+    const dir = tempDir();
+    const log = await Log.open(dir);
+    const p = await ProducerStateLog.attach(log, quiet);
+    const big = encodeRecordBatch({
+      producerId: PID,
+      producerEpoch: 0,
+      baseSequence: 0,
+      records: Array.from({ length: 40 }, (_, i) => ({ timestamp: 1_700_000_000_000, value: Buffer.alloc(4096, i) })),
+    });
+    expect(big.length).toBeGreaterThan(64 * 1024);
+    const r = await log.append(big, { leaderEpoch: 0 });
+    expect(p.state.check(PID, 0, 0, 39)).toEqual({ kind: "duplicate", baseOffset: r.baseOffset });
+    await log.close();
+    await p.close();
+  });
+
   it("follows follower appends and rolls back on truncation", async () => {
     const dir = tempDir();
     const log = await Log.open(dir, { segmentBytes: 400 });
