@@ -21,6 +21,7 @@ import { importTopicsJson } from "./metadata/topics-json-import.js";
 import { MODULES } from "./modules.js";
 import { ReplicaFetcherManager } from "./replication/fetcher-manager.js";
 import { type DataDirLocks, lockDataDirs } from "./server/data-dir-locks.js";
+import { LOG_DIRS_MODULE, LogDirs } from "./server/log-dirs.js";
 import { BrokerServer } from "./server/server.js";
 import { type BrokerModule, BrokerServices } from "./services.js";
 
@@ -119,7 +120,11 @@ async function runBroker(
   const listener = brokerListener(config);
   if (listener === null) throw new Error(`no broker listener in listeners=${config.listeners}`);
 
-  const logFactory: LogFactory = dataDir === null ? memoryLogFactory : await openStorageLogFactory(dataDir, logger);
+  const storage =
+    dataDir === null
+      ? null
+      : await openStorageLogFactory(dataDir, logger, undefined, config["gregor.storage.min.free.bytes"]);
+  const logFactory: LogFactory = storage ?? memoryLogFactory;
   const topics = new TopicManager(config, logFactory, config["node.id"], (err) =>
     logger.error({ err }, "applying a metadata image failed"),
   );
@@ -128,6 +133,7 @@ async function runBroker(
   const services = new BrokerServices(config, "", topics, logger);
   const handlers = options.handlers ?? HANDLERS;
   services.handlers = handlers;
+  if (storage !== null) services.setModule(LOG_DIRS_MODULE, new LogDirs([storage.manager]));
   services.listenerName = listener.name;
   const server = new BrokerServer(services, handlers);
   // Bound before the node starts: the node registers the port clients reach (port 0 = picked now).
@@ -228,12 +234,24 @@ async function shutdown(r: Running): Promise<void> {
       r.logger.error({ err, module: module.name }, "module close failed");
     }
   }
-  await r.node.cluster.close();
-  await r.topics.close();
-  await r.logFactory.close();
-  await r.node.cleanup();
-  await r.dirLocks?.release();
-  r.logger.info({}, "broker stopped");
+  // Each step runs even if one before failed (a full disk fails the quorum's last flush): the
+  // logs still close and the locks go. Failures are logged and swallowed, as Kafka's shutdown
+  // does (CoreUtils.swallow), so SIGTERM on a full disk still stops the process (issue 13).
+  const failures: unknown[] = [];
+  const step = async (what: string, fn: () => Promise<void> | undefined): Promise<void> => {
+    try {
+      await fn();
+    } catch (err) {
+      failures.push(err);
+      r.logger.error({ err }, `shutdown: ${what} failed`);
+    }
+  };
+  await step("closing the quorum node", () => r.node.cluster.close());
+  await step("closing the topics", () => r.topics.close());
+  await step("closing the logs", () => r.logFactory.close());
+  await step("cleaning up", () => r.node.cleanup());
+  await step("releasing the data dir locks", () => r.dirLocks?.release());
+  r.logger.info({ failures: failures.length }, "broker stopped");
 }
 
 interface StartedNode {

@@ -1,4 +1,5 @@
 // BrokerServices: everything a handler may use, passed as `ctx.services`. One object per broker.
+import { isReportedStorageError } from "@gregor/storage";
 import type { Logger } from "pino";
 import type { BrokerConfig } from "./config/broker-config.js";
 import type { TopicConfigOverrides } from "./config/topic-config.js";
@@ -187,7 +188,9 @@ export class BrokerServices {
       code !== undefined && code in ErrorCode
         ? ErrorCode[code as keyof typeof ErrorCode]
         : ErrorCode.KAFKA_STORAGE_ERROR;
-    if (errorCode === ErrorCode.KAFKA_STORAGE_ERROR) this.logger.error({ err: e, topic, partition }, "append failed");
+    // A full or failed disk refuses every append while it lasts; storage logged its cause once.
+    if (errorCode === ErrorCode.KAFKA_STORAGE_ERROR && !isReportedStorageError(e))
+      this.logger.error({ err: e, topic, partition }, "append failed");
     return errorCode;
   }
 }

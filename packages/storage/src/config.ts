@@ -85,6 +85,13 @@ export interface LogOptions extends Partial<LogConfig> {
    * before it is queued for writing; throwing rejects the append (no offsets are consumed).
    */
   beforeAppend?: (records: Buffer, firstOffset: number) => void;
+  /**
+   * Called with each append's size before anything else; throwing refuses the append (the
+   * LogManager's free-space floor, gregor.storage.min.free.bytes).
+   */
+  admitAppend?: (bytes: number) => void;
+  /** Told when a write fails and the log goes offline for writes (its LogManager marks the dir). */
+  onWriteFailure?: (error: unknown) => void;
 }
 
 export function resolveConfig(options: Partial<LogConfig>, base: Readonly<LogConfig> = DEFAULT_LOG_CONFIG): LogConfig {

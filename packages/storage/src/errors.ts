@@ -63,3 +63,29 @@ export class LogClosedError extends StorageError {
     super("KAFKA_STORAGE_ERROR", message);
   }
 }
+
+/** An append to a log dir taken offline by an earlier write failure (Kafka's offline log dir, KIP-112). */
+export class LogDirOfflineError extends StorageError {
+  constructor(dir: string, cause: unknown) {
+    super("KAFKA_STORAGE_ERROR", `log dir ${dir} is offline after a failed write (${String(cause)}); restart to retry`);
+  }
+}
+
+/** An operation on a log a failed write took offline (appends refused, reads still served). */
+export class LogOfflineError extends LogClosedError {}
+
+/**
+ * Refusals a full or failed disk causes on every append while it lasts (below the free-space
+ * floor, log or dir offline): the cause was logged once when it began, so callers need not log
+ * each refusal again.
+ */
+export function isReportedStorageError(e: unknown): boolean {
+  return e instanceof LogOfflineError || e instanceof LogDirOfflineError || e instanceof DiskSpaceError;
+}
+
+/** An append refused because its log dir is below its free-space floor (gregor.storage.min.free.bytes). */
+export class DiskSpaceError extends StorageError {
+  constructor(message: string) {
+    super("KAFKA_STORAGE_ERROR", message);
+  }
+}

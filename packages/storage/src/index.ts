@@ -1,6 +1,7 @@
 export { Log } from "./log.js";
 export type { AppendOptions, AppendResult, AppendListener, ReadResult } from "./log-types.js";
 export { LogManager } from "./log-manager.js";
+export { DiskSpace, type DiskSpaceOptions } from "./internal/disk-space.js";
 export {
   acquireDirLock,
   DataDirLockedError,
@@ -37,6 +38,10 @@ export {
   InvalidRecordError,
   OffsetOutOfRangeError,
   LogClosedError,
+  LogDirOfflineError,
+  LogOfflineError,
+  DiskSpaceError,
+  isReportedStorageError,
   type StorageErrorCode,
 } from "./errors.js";
 export {

@@ -6,6 +6,8 @@ import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { NOOP_LOGGER, type LogOptions, type Logger } from "./config.js";
 import { acquireDirLock, type DirLock } from "./internal/dir-lock.js";
+import { DiskSpace } from "./internal/disk-space.js";
+import { LogDirOfflineError } from "./errors.js";
 import { Log } from "./log.js";
 
 export interface TopicPartition {
@@ -25,6 +27,14 @@ export interface LogManagerOptions {
    * its dirs first) is shared.
    */
   lock?: boolean;
+  /**
+   * Appends to the directory's logs are refused (KAFKA_STORAGE_ERROR) while its filesystem has
+   * fewer bytes available than this (gregor.storage.min.free.bytes); internal topics (`__*`:
+   * offsets commits, metadata) are exempt. Default 0: no floor.
+   */
+  minFreeBytes?: number;
+  /** How stale the free-space figure may get while appends arrive. Default 1000. */
+  diskCheckIntervalMs?: number;
 }
 
 const LOG_DIR = /^(.+)-(\d+)$/;
@@ -48,11 +58,19 @@ export class LogManager {
   private readonly logger: Logger;
   private readonly deletions = new Set<Promise<void>>();
   private dirLock: DirLock | null = null;
+  private offline: { error: unknown; atMs: number } | undefined;
+  /** The free-space floor of the directory (minFreeBytes). */
+  readonly diskSpace: DiskSpace;
 
   private constructor(dataDir: string, options: LogManagerOptions) {
     this.dataDir = dataDir;
     this.options = options;
     this.logger = options.logger ?? NOOP_LOGGER;
+    this.diskSpace = new DiskSpace(dataDir, {
+      minFreeBytes: options.minFreeBytes ?? 0,
+      logger: this.logger,
+      ...(options.diskCheckIntervalMs === undefined ? {} : { checkIntervalMs: options.diskCheckIntervalMs }),
+    });
   }
 
   /** Opens every `<topic>-<partition>` log under `dataDir`; resumes interrupted deletions. */
@@ -61,6 +79,7 @@ export class LogManager {
     const manager = new LogManager(dataDir, options);
     if (options.lock !== false) manager.dirLock = await acquireDirLock(dataDir, { reentrant: true });
     try {
+      await manager.diskSpace.refresh();
       await manager.openAll(options.openConcurrency ?? 8);
     } catch (e) {
       await manager.close();
@@ -86,7 +105,7 @@ export class LogManager {
     const worker = async (): Promise<void> => {
       while (next < toOpen.length) {
         const tp = toOpen[next++]!;
-        const log = await Log.open(join(this.dataDir, logDirName(tp)), this.logOptions());
+        const log = await Log.open(join(this.dataDir, logDirName(tp)), this.logOptions(tp.topic));
         this.logs.set(logDirName(tp), log);
       }
     };
@@ -94,10 +113,36 @@ export class LogManager {
     await Promise.all(Array.from({ length: workers }, worker));
   }
 
-  private logOptions(overrides: LogOptions = {}): LogOptions {
+  private logOptions(topic: string, overrides: LogOptions = {}): LogOptions {
     const base = this.options.logOptions ?? {};
     const logger = overrides.logger ?? base.logger ?? this.options.logger;
-    return { ...base, ...overrides, ...(logger === undefined ? {} : { logger }) };
+    const options: LogOptions = { ...base, ...overrides, ...(logger === undefined ? {} : { logger }) };
+    const floor = this.diskSpace.minFreeBytes > 0 && !topic.startsWith("__");
+    options.admitAppend ??= (bytes) => {
+      if (this.offline !== undefined) throw new LogDirOfflineError(this.dataDir, this.offline.error);
+      if (floor) this.diskSpace.admit(bytes);
+    };
+    options.onWriteFailure ??= (error) => this.markOffline(error);
+    return options;
+  }
+
+  /**
+   * Kafka's offline log dir (KIP-112): after a write failed in it (ENOSPC, EIO) every log of the
+   * directory refuses appends until a restart. Unlike Kafka its logs keep serving reads, so what
+   * was acknowledged stays readable (issue 13).
+   */
+  private markOffline(error: unknown): void {
+    if (this.offline !== undefined) return;
+    this.offline = { error, atMs: Date.now() };
+    this.logger.error(
+      { dataDir: this.dataDir, err: String(error) },
+      "log dir offline: a write failed; appends to its logs are refused until restart, reads continue",
+    );
+  }
+
+  /** Set once a write in this directory failed (see markOffline). */
+  get offlineError(): unknown {
+    return this.offline?.error;
   }
 
   getLog(topic: string, partition: number): Log | undefined {
@@ -119,7 +164,7 @@ export class LogManager {
     const name = logDirName({ topic, partition });
     const existing = this.logs.get(name);
     if (existing !== undefined) return existing;
-    const log = await Log.open(join(this.dataDir, name), this.logOptions(overrides));
+    const log = await Log.open(join(this.dataDir, name), this.logOptions(topic, overrides));
     const raced = this.logs.get(name);
     if (raced !== undefined) {
       await log.close();
@@ -166,6 +211,7 @@ export class LogManager {
     await Promise.all([...this.logs.values()].map((l) => l.close()));
     this.logs.clear();
     await this.awaitDeletions();
+    this.diskSpace.close();
     await this.dirLock?.release();
     this.dirLock = null;
   }

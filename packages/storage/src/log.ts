@@ -55,6 +55,7 @@ export class Log {
   private closing: Promise<void> | undefined;
   private readonly checkpoints: CheckpointFiles;
   private readonly compaction: LogCompaction;
+  private readonly onWriteFailure: ((error: unknown) => void) | undefined;
 
   private constructor(
     dir: string,
@@ -81,7 +82,9 @@ export class Log {
       writer: this.writer,
       clock: this.clock,
       beforeAppend: options.beforeAppend,
+      admitAppend: options.admitAppend,
     });
+    this.onWriteFailure = options.onWriteFailure;
     this.checkpoints = new CheckpointFiles(dir);
     this.compaction = new LogCompaction(this.compactedLog());
   }
@@ -215,7 +218,12 @@ export class Log {
       clock: this.clock,
       roll: (baseOffset, nowMs) => this.roll(baseOffset, nowMs),
       writeEpochCheckpoint: () => this.writeEpochCheckpoint(),
-      fail: (e) => this.goOffline(e, "log write failed"),
+      fail: (e) => {
+        this.goOffline(e, "log write failed");
+        // Acknowledged data stays readable; the torn tail goes (issue 13).
+        this.track(this.local.active.cutBackUncommitted());
+        this.onWriteFailure?.(e);
+      },
       appended: (logEndOffset) => {
         for (const listener of this.listeners) {
           try {
@@ -275,7 +283,7 @@ export class Log {
    * when the batches must be read from the file (call `read`). Throws as `read` does.
    */
   readCached(offset: number, maxBytes: number, maxOffset = Infinity): ReadResult | undefined {
-    this.state.ensureOpen();
+    this.state.ensureReadable();
     const logEndOffset = this.state.logEndOffset;
     if (offset < this.state.logStartOffset || offset > logEndOffset) {
       throw new OffsetOutOfRangeError(offset, this.state.logStartOffset, logEndOffset);
@@ -291,7 +299,7 @@ export class Log {
    * timestamp >= target. Undefined when no record qualifies.
    */
   async fetchOffsetByTimestamp(targetTimestamp: number): Promise<OffsetAndTimestamp | undefined> {
-    this.state.ensureOpen();
+    this.state.ensureReadable();
     return this.local.offsetByTimestamp(targetTimestamp, {
       logStartOffset: this.state.logStartOffset,
       logEndOffset: this.state.logEndOffset,

@@ -131,6 +131,10 @@ const SERVER_KEYS = {
   "transaction.state.log.num.partitions": k(int(1), 50, "an integer >= 1"),
   "transactional.id.expiration.ms": k(int(1), 604800000, "an integer >= 1"),
   "gregor.admin.port": k(int(-1, 65535), 9644, "a port in [0, 65535], or -1 to disable"),
+  // Produces to a log dir are refused (KAFKA_STORAGE_ERROR, retriable) while its filesystem has
+  // less available than this, so a full disk stops writes without a write failing half-done
+  // (Redpanda's storage_min_free_bytes; issue 13). Internal topics are exempt. 0 = off.
+  "gregor.storage.min.free.bytes": k(long(0), 16 * 1024 * 1024, "an integer >= 0 (0 turns the check off)"),
   // A broker whose controller connection closed and did not come back within this grace is fenced
   // at once instead of after broker.session.timeout.ms (a crashed process closes its sockets). 0 = off.
   "gregor.controller.connection.grace.ms": k(int(0), 500, "an integer >= 0"),

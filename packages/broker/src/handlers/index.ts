@@ -11,6 +11,7 @@ import { deleteRecordsHandler } from "./21-delete-records.js";
 import { initProducerIdHandler } from "./22-init-producer-id.js";
 import { offsetForLeaderEpochHandler } from "./23-offset-for-leader-epoch.js";
 import { describeConfigsHandler } from "./32-describe-configs.js";
+import { describeLogDirsHandler } from "./35-describe-log-dirs.js";
 import { alterConfigsHandler } from "./33-alter-configs.js";
 import { createPartitionsHandler } from "./37-create-partitions.js";
 import { electLeadersHandler } from "./43-elect-leaders.js";
@@ -45,6 +46,7 @@ export const HANDLERS: readonly Handler[] = [
   offsetForLeaderEpochHandler,
   describeConfigsHandler,
   alterConfigsHandler,
+  describeLogDirsHandler,
   createPartitionsHandler,
   incrementalAlterConfigsHandler,
   // Balance and movement (KIP-460, KIP-455): forwarded to the active controller.

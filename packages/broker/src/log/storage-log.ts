@@ -92,8 +92,10 @@ export class StorageLog implements PartitionLog {
     return this.storage.leaderEpochCache.endOffsetFor(epoch, this.storage.logEndOffset);
   }
 
-  deleteRecordsBefore(offset: number): Promise<number> {
-    return this.storage.deleteRecordsBefore(offset);
+  async deleteRecordsBefore(offset: number): Promise<number> {
+    const low = await this.storage.deleteRecordsBefore(offset);
+    await this.producers.cleanupSnapshots();
+    return low;
   }
 
   updateConfig(config: TopicLogConfig): void {
@@ -112,8 +114,10 @@ export class StorageLog implements PartitionLog {
     await this.producers.detach();
     await this.manager.deleteLog(this.topic, this.partition);
   }
-  applyRetention(nowMs: number): Promise<number> {
-    return this.storage.applyRetention(nowMs);
+  async applyRetention(nowMs: number): Promise<number> {
+    const deleted = await this.storage.applyRetention(nowMs);
+    if (deleted > 0) await this.producers.cleanupSnapshots();
+    return deleted;
   }
 }
 
@@ -121,9 +125,11 @@ export async function openStorageLogFactory(
   dataDir: string,
   logger: Logger,
   tailCacheBytes?: number,
+  minFreeBytes?: number,
 ): Promise<LogFactory & { manager: LogManager }> {
   const manager = await LogManager.open(dataDir, {
     logger,
+    ...(minFreeBytes === undefined ? {} : { minFreeBytes }),
     logOptions: tailCacheBytes === undefined ? {} : { tailCacheBytes },
   });
   return {

@@ -3,7 +3,9 @@
 // partition's high watermark (no separate exporter needed).
 import { ApiKey } from "@gregor/protocol";
 import type { GroupCoordinator } from "../group/driver/coordinator.js";
+import { LOG_DIRS_MODULE, type LogDirs } from "../server/log-dirs.js";
 import type { BrokerServices } from "../services.js";
+import { logDirLines } from "./log-dir-metrics.js";
 
 const API_NAMES = new Map<number, string>(Object.entries(ApiKey).map(([name, key]) => [key, name]));
 
@@ -51,5 +53,7 @@ export function renderMetrics(services: BrokerServices, groups: GroupCoordinator
     );
     for (const [k, v] of totals) lines.push(`gregor_consumer_group_lag_sum{${k}} ${v}`);
   }
+  if (services.hasModule(LOG_DIRS_MODULE))
+    lines.push(...logDirLines(services.module<LogDirs>(LOG_DIRS_MODULE).states()));
   return lines.join("\n") + "\n";
 }

@@ -345,7 +345,9 @@ export class RaftNode {
   private fail(err: Error): void {
     // A storage failure leaves the node in an unknown state: stop it (fail-stop).
     this.failure = err;
-    void this.stop();
+    // Closing the store may fail the same way (a full disk): `failure` already says why, and an
+    // unhandled rejection here would kill the whole process.
+    void this.stop().catch(() => {});
   }
 
   get error(): Error | null {

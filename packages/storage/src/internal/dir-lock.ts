@@ -106,7 +106,15 @@ function handle(dir: string, key: string): DirLock {
 /** True when `.lock` is now ours; false when it already exists. */
 async function tryCreate(path: string, text: string): Promise<boolean> {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(temp, text);
+  try {
+    await writeFile(temp, text);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOSPC") throw e;
+    // A full disk has no block for the holder record, but an empty file takes only an inode: it
+    // still excludes, and its mtime heartbeat tells a live holder from a dead one (clearIfStale).
+    await unlink(temp).catch(() => undefined);
+    return createExclusive(path, "");
+  }
   try {
     await link(temp, path);
     return true;
@@ -115,15 +123,19 @@ async function tryCreate(path: string, text: string): Promise<boolean> {
     if (code === "EEXIST") return false;
     if (code !== "EPERM" && code !== "ENOTSUP" && code !== "ENOSYS") throw e;
     // A filesystem without hard links: exclusive create (a reader may briefly see it empty).
-    try {
-      await writeFile(path, text, { flag: "wx" });
-      return true;
-    } catch (e2) {
-      if ((e2 as NodeJS.ErrnoException).code === "EEXIST") return false;
-      throw e2;
-    }
+    return createExclusive(path, text);
   } finally {
     await unlink(temp).catch(() => undefined);
+  }
+}
+
+async function createExclusive(path: string, text: string): Promise<boolean> {
+  try {
+    await writeFile(path, text, { flag: "wx" });
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw e;
   }
 }
 
@@ -132,12 +144,8 @@ async function clearIfStale(dir: string, path: string, staleMs: number): Promise
   const seen = await readLock(path);
   if (seen === undefined) return; // released meanwhile
   const holder = parseHolder(seen.text);
-  if (holder === undefined) {
-    // Torn or empty (a writer without hard links, or killed mid-write): stale once it stops changing.
-    if (Date.now() - seen.mtimeMs < Math.min(staleMs, 1000)) return sleep(50);
-    return takeOver(path, seen.text);
-  }
-  const liveness = holderLiveness(holder);
+  // Empty or torn (written on a full disk, or by a writer killed mid-write): judged by its heartbeat.
+  const liveness = holder === undefined ? "unknown" : holderLiveness(holder);
   if (liveness === "alive") throw new DataDirLockedError(dir, holder, describe(holder));
   if (liveness === "unknown") {
     // A running holder refreshes the mtime; wait (bounded by staleMs) for it to show itself.
@@ -154,7 +162,8 @@ async function clearIfStale(dir: string, path: string, staleMs: number): Promise
   return takeOver(path, seen.text);
 }
 
-function describe(holder: LockHolder): string {
+function describe(holder: LockHolder | undefined): string {
+  if (holder === undefined) return "another process (its lock names no pid: it was taken on a full disk)";
   const since = holder.acquiredAtMs > 0 ? `, since ${new Date(holder.acquiredAtMs).toISOString()}` : "";
   return `another process (pid ${holder.pid} on ${holder.hostname}${since})`;
 }

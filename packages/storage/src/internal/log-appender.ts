@@ -22,6 +22,8 @@ export interface AppenderParts {
   clock(): number;
   /** LogOptions.beforeAppend: sees each append's stamped records before they are queued. */
   beforeAppend: ((records: Buffer, firstOffset: number) => void) | undefined;
+  /** LogOptions.admitAppend: may refuse an append by its size (free-space floor). */
+  readonly admitAppend: ((bytes: number) => void) | undefined;
 }
 
 export class LogAppender {
@@ -41,6 +43,7 @@ export class LogAppender {
     try {
       const { state, config, writer } = this.parts;
       state.ensureOpen();
+      this.parts.admitAppend?.(records.length);
       // A large append's CRCs may be checked while it is written (appendCheckingWhileWriting).
       const large = records.length > SYNC_WRITE_MAX_BYTES;
       const metas = validateBatches(records, config, true, !large);
@@ -116,6 +119,7 @@ export class LogAppender {
   async appendAsFollower(records: Buffer): Promise<AppendResult> {
     const { state, leaderEpochCache } = this.parts;
     state.ensureOpen();
+    this.parts.admitAppend?.(records.length);
     const metas = validateBatches(records, this.parts.config, false);
     await this.parts.writer.waitForRoom();
     state.ensureOpen();

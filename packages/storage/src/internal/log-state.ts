@@ -1,7 +1,7 @@
 // The offsets and health of one partition log, shared as plain fields by Log and the parts of its
 // append path (appender, group-commit writer, flush policy) instead of a bag of getter/setter
 // callbacks: each part reads what it needs and moves what it owns.
-import { LogClosedError } from "../errors.js";
+import { LogClosedError, LogOfflineError } from "../errors.js";
 
 export class LogState {
   readonly dir: string;
@@ -39,9 +39,14 @@ export class LogState {
     return this.failure === undefined && !this.closed && !this.closing && !this.epochDirty;
   }
 
+  /** Throws LogClosedError once the log is closed; an offline log (a write failed) still serves reads. */
+  ensureReadable(): void {
+    if (this.closed) throw new LogClosedError(`log ${this.dir} is closed`);
+  }
+
   /** Throws LogClosedError once the log is offline or closed. */
   ensureOpen(): void {
-    if (this.failure !== undefined) throw new LogClosedError(`log ${this.dir} is offline: ${String(this.failure)}`);
+    if (this.failure !== undefined) throw new LogOfflineError(`log ${this.dir} is offline: ${String(this.failure)}`);
     if (this.closed) throw new LogClosedError(`log ${this.dir} is closed`);
   }
 }

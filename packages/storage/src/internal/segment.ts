@@ -188,6 +188,15 @@ export class LogSegment {
     this.writing = 0;
   }
 
+  /**
+   * After a failed write (ENOSPC, EIO) with nothing in flight any more: cuts the file back to
+   * the committed size, so a partial batch neither stays on disk nor holds the space it took.
+   */
+  async cutBackUncommitted(): Promise<void> {
+    this.writing = 0;
+    await this.fh.truncate(this.size);
+  }
+
   /** Indexes the oldest uncommitted write (`totalBytes` of `batches`), now on file. */
   commit(batches: readonly WrittenBatch[], totalBytes: number, nowMs: number): void {
     let position = this.size;

@@ -103,7 +103,7 @@ describe("data dir lock", () => {
     await writeFile(path, '{"pid":');
     const old = new Date(Date.now() - 5_000);
     await utimes(path, old, old);
-    const lock = await acquireDirLock(dir);
+    const lock = await acquireDirLock(dir, { staleMs: 1000 });
     expect(JSON.parse(await readFile(path, "utf8")).pid).toBe(process.pid);
     await lock.release();
   });
