@@ -139,11 +139,30 @@ describe("session windows", () => {
     expect(driver.getSessionStore<string, number>("sessions").fetch("u")).toEqual([{ start: 0, end: 24, value: 4 }]);
   });
 
-  it("a record whose session closed (end < stream time - grace) is dropped", () => {
+  it("a record whose session closed (end < stream time - gap - grace) is dropped", () => {
     const { input, out } = sessions(10, 5);
     input.pipeInput("u", "x", 0);
     input.pipeInput("v", "x", 100);
-    input.pipeInput("u", "x", 3); // session [0,3] ends before 100 - 5
+    input.pipeInput("u", "x", 3); // session [0,3] ends before 100 - 10 - 5
     expect(show(out.readRecordsToList())).toEqual(["u[0,0]=1", "v[100,100]=1"]);
+  });
+});
+
+describe("suppress over session windows", () => {
+  it("emits only the final merged session, no tombstones for sessions merged before they closed", () => {
+    const b = new StreamsBuilder();
+    b.stream("clicks", { key: str, value: str })
+      .groupByKey()
+      .windowedBy(SessionWindows.ofInactivityGapAndGrace(10, 5))
+      .count()
+      .suppress(Suppressed.untilWindowCloses())
+      .toStream()
+      .to("out", { key: sessionWindowedSerde(str), value: long });
+    const driver = new TopologyTestDriver(b.build());
+    const input = driver.createInputTopic("clicks", str, str);
+    // 16 starts a second session; 10 bridges both before either closed (end + gap + grace).
+    for (const ts of [0, 5, 16, 10, 100]) input.pipeInput("u", "x", ts);
+    const out = driver.createOutputTopic("out", sessionWindowedSerde(str), long).readRecordsToList();
+    expect(out.map((r) => [r.key!.window.start, r.key!.window.end, r.value])).toEqual([[0, 16, 4]]);
   });
 });

@@ -1,7 +1,7 @@
 // Session-windowed aggregation (Kafka's SessionWindowedKStream): a record joins every session of
 // its key within the inactivity gap, merging them into one; the merged-away sessions are deleted
 // (forwarded as tombstones) and the new one forwarded. A record whose merged session ended before
-// stream time minus grace is late and dropped.
+// stream time minus gap and grace is late and dropped.
 import type { Change, ProcessorContext, ProcessorSupplier } from "../processor.js";
 import { Serdes } from "../serdes.js";
 import type { SessionStore } from "../state/session-store.js";
@@ -80,7 +80,8 @@ export class SessionWindowedKStream<K, V> {
             start = Math.min(start, s.start);
             end = Math.max(end, s.end);
           }
-          if (end < context.currentStreamTimeMs() - graceMs) return; // late: the session is closed
+          // Late: a session is closed once stream time passes its end + gap + grace (as in Kafka).
+          if (end < context.currentStreamTimeMs() - graceMs - gap) return;
           for (const s of overlapping) {
             store.put(r.key, s.start, s.end, null);
             const window = { start: s.start, end: s.end };
@@ -117,6 +118,7 @@ export class SessionWindowedKStream<K, V> {
       },
     };
     const windowedKey = key === undefined ? undefined : sessionWindowedSerde(key);
-    return new KTable(state, name, { key: windowedKey, value: materialized.value }, getter, storeName, graceMs);
+    // suppress() waits for end + gap + grace: until then a record may still extend the session.
+    return new KTable(state, name, { key: windowedKey, value: materialized.value }, getter, storeName, gap + graceMs);
   }
 }

@@ -26,6 +26,11 @@ export function suppressSupplier<V>(
       },
       process(record) {
         const id = bufferId(record.key);
+        // A window (session) merged away before it closed was never emitted: nothing to retract.
+        if (record.value.newValue === null) {
+          buffer.delete(id);
+          return;
+        }
         const earlier = buffer.get(id);
         // Keep the oldest oldValue and the newest newValue: one change for the whole window.
         buffer.set(id, {
