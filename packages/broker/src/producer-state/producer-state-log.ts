@@ -137,9 +137,19 @@ export class ProducerStateLog {
     const dir = this.log.dir;
     return this.enqueue(async () => {
       await writeSnapshot(dir, offset, entries);
-      const first = this.log.segmentBaseOffsets()[0] ?? offset;
-      for (const old of await listSnapshots(dir)) if (old < first) await deleteSnapshot(dir, old);
+      await this.deleteSnapshotsBelowLog();
     });
+  }
+
+  /** After segments were deleted (retention, DeleteRecords): snapshots below the log go with them. */
+  cleanupSnapshots(): Promise<void> {
+    return this.enqueue(() => this.deleteSnapshotsBelowLog());
+  }
+
+  private async deleteSnapshotsBelowLog(): Promise<void> {
+    const first = this.log.segmentBaseOffsets()[0];
+    if (first === undefined) return;
+    for (const old of await listSnapshots(this.log.dir)) if (old < first) await deleteSnapshot(this.log.dir, old);
   }
 
   private enqueue(task: () => Promise<void>): Promise<void> {

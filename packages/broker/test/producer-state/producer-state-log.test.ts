@@ -143,6 +143,24 @@ describe("ProducerStateLog", () => {
     await p.close();
   });
 
+  it("deletes snapshots with the segments below them", async () => {
+    const dir = tempDir();
+    const log = await Log.open(dir, { segmentBytes: 400 });
+    const p = await ProducerStateLog.attach(log, quiet);
+    await produce(log, p, 0, 24);
+    await p.cleanupSnapshots();
+    const before = snapshots(dir);
+    expect(before.length).toBeGreaterThan(2);
+    await log.deleteRecordsBefore(40);
+    await p.cleanupSnapshots();
+    const first = log.segmentBaseOffsets()[0]!;
+    expect(first).toBeGreaterThan(0);
+    expect(snapshots(dir)).toEqual(before.filter((n) => Number(n.slice(0, 20)) >= first));
+    expect(snapshots(dir).length).toBeLessThan(before.length);
+    await log.close();
+    await p.close();
+  });
+
   it("follows follower appends and rolls back on truncation", async () => {
     const dir = tempDir();
     const log = await Log.open(dir, { segmentBytes: 400 });
