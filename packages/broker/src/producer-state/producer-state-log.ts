@@ -14,7 +14,13 @@ import {
 } from "@gregor/protocol";
 import type { Log, Logger } from "@gregor/storage";
 import { forEachProducerBatch, type LoggedBatch, PartitionProducerState } from "./producer-state.js";
-import { deleteSnapshot, listSnapshots, readSnapshot, writeSnapshot } from "./snapshot-file.js";
+import {
+  deleteSnapshot,
+  deleteTemporarySnapshots,
+  listSnapshots,
+  readSnapshot,
+  writeSnapshot,
+} from "./snapshot-file.js";
 
 /** Bytes read per step of a recovery scan (whole batches; only their headers are used). */
 const SCAN_READ_BYTES = 1024 * 1024;
@@ -78,6 +84,7 @@ export class ProducerStateLog {
     const first = log.segmentBaseOffsets()[0] ?? log.logStartOffset;
     let from = log.logStartOffset;
     this.state.clear();
+    await deleteTemporarySnapshots(log.dir);
     const offsets = await listSnapshots(log.dir);
     for (const offset of offsets)
       if (offset > end || offset < first) await this.enqueue(() => deleteSnapshot(log.dir, offset));

@@ -11,6 +11,7 @@ import type { SnapshotEntry } from "./producer-state.js";
 
 export const SNAPSHOT_SUFFIX = ".snapshot";
 const SNAPSHOT_FILE = /^(\d{20})\.snapshot$/;
+const TEMP_FILE = /^\d{20}\.snapshot\.tmp$/;
 const VERSION = 1;
 const HEADER_BYTES = 2 + 4 + 4;
 const ENTRY_BYTES = 8 + 2 + 8 + 8 + 1;
@@ -76,6 +77,12 @@ export function decodeSnapshot(buf: Buffer): SnapshotEntry[] {
   }
   if (pos !== buf.length) throw new Error(`snapshot has ${buf.length - pos} trailing bytes`);
   return entries;
+}
+
+/** Removes half-written snapshots (a crash between write and rename). */
+export async function deleteTemporarySnapshots(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) if (TEMP_FILE.test(name)) await rm(join(dir, name), { force: true });
 }
 
 /** Offsets of the snapshot files in `dir`, ascending. */
