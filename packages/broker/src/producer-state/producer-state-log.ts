@@ -23,7 +23,7 @@ import {
 } from "./snapshot-file.js";
 
 /** Bytes read per step of a recovery scan (whole batches; only their headers are used). */
-const SCAN_READ_BYTES = 1024 * 1024;
+const SCAN_READ_BYTES = 8 * 1024 * 1024;
 
 const attached = new WeakMap<Log, ProducerStateLog>();
 
