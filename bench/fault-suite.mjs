@@ -15,7 +15,7 @@
 // the loss Kafka documents, shown so the checker is seen to catch loss.
 // Writes bench/results/fault-suite.json and the fault-suite section of bench/RESULTS.md.
 //   Usage: node bench/fault-suite.mjs [--runs 100] [--seed 1] [--faults-per-run 1] [--rate 100]
-//          [--unclean-runs 3] [--no-build] [--sources] [--no-write]
+//          [--unclean-runs 3] [--scenarios kill-leader,pause-node,...] [--no-build] [--sources] [--no-write]
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
@@ -33,12 +33,21 @@ const SEED = flag("--seed", 1);
 const FAULTS_PER_RUN = flag("--faults-per-run", 1);
 const RATE = flag("--rate", 100);
 const UNCLEAN_RUNS = flag("--unclean-runs", 3);
+const scenariosAt = args.indexOf("--scenarios");
+const SCENARIOS = scenariosAt >= 0 ? args[scenariosAt + 1].split(",") : undefined;
 const SESSION_TIMEOUT_MS = 9000; // config/server.properties
 const log = (...a) => console.error("[fault-suite]", ...a);
 
-if (args.includes("--sources")) {
-  // The nodes run the TypeScript sources (no build): what a developer iterating wants.
-  process.env.NODE_OPTIONS = `${process.env.NODE_OPTIONS ?? ""} --conditions=source --import tsx`.trim();
+const SOURCES = args.includes("--sources");
+if (SOURCES && !process.execArgv.includes("--conditions=source")) {
+  // The nodes and this process run the TypeScript sources (no build): what a developer iterating wants.
+  const again = spawnSync(process.execPath, ["--conditions=source", "--import", "tsx", ...process.argv.slice(1)], {
+    stdio: "inherit",
+    env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --conditions=source --import tsx`.trim() },
+  });
+  process.exit(again.status ?? 1);
+} else if (SOURCES) {
+  // Re-run with the source condition (above): nothing to build.
 } else if (!args.includes("--no-build")) {
   const b = spawnSync(
     "pnpm",
@@ -48,7 +57,9 @@ if (args.includes("--sources")) {
   if (b.status !== 0) process.exit(1);
 }
 const { tsImport } = await import("tsx/esm/api");
-const { startCluster } = await import("../packages/broker/dist/index.js");
+const { startCluster } = SOURCES
+  ? await tsImport("../packages/broker/src/index.ts", import.meta.url)
+  : await import("../packages/broker/dist/index.js");
 const suite = await tsImport("../packages/broker/test/faults/suite.ts", import.meta.url);
 
 function percentile(sorted, p) {
@@ -103,7 +114,7 @@ let main;
 let unclean;
 try {
   log(`${RUNS} runs from seed ${SEED}`);
-  main = await runMany(cluster, RUNS, SEED, {});
+  main = await runMany(cluster, RUNS, SEED, SCENARIOS ? { scenarios: SCENARIOS } : {});
   log(`${UNCLEAN_RUNS} runs with acks=1 and unclean.leader.election.enable=true`);
   unclean = await runMany(cluster, UNCLEAN_RUNS, SEED + 1_000_000, {
     acks: 1,

@@ -73,7 +73,8 @@ export class Producer {
     this.codec = compressionCodecByName(this.options.compression)!;
     this.sticky = new StickyPartitions(this.options.random ?? Math.random);
     const release = (b: ProducerBatch): void => this.releaseBatch(b);
-    this.outcomes = { cluster: this.cluster, options: this.options, active: this.active, release };
+    const metadataStale = (): void => this.refreshMetadataSoon();
+    this.outcomes = { cluster: this.cluster, options: this.options, active: this.active, release, metadataStale };
   }
 
   /** Connects to the cluster and, when idempotent, obtains a producer id. Called by send() if needed. */

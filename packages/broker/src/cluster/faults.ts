@@ -13,7 +13,10 @@ export { NetworkFaultError } from "./faults-network.js";
 export interface ClusterFaultApi {
   /** SIGKILL of the node's process group: a crash (no controlled shutdown, sockets closed by the OS). */
   kill(id: number): Promise<void>;
-  /** Starts the node again on the same dir and ports (stopped first, SIGTERM, if it runs); resolves once it lists itself in Metadata. */
+  /**
+   * Starts the node again on the same dir and ports (stopped first, SIGTERM, if it runs); resolves
+   * once it and every other running, unpaused node list it in Metadata.
+   */
   restart(id: number): Promise<void>;
   /** SIGSTOP of the node's process group: alive but silent (a GC pause, a frozen VM). */
   pause(id: number): Promise<void>;
@@ -48,8 +51,8 @@ export interface ClusterFaultsOptions {
   nodes: readonly RunnableNode[];
   /** Whether each node has its own address (network faults need it). */
   perNodeAddresses: boolean;
-  /** Waits until `node` answers Metadata listing itself (after a restart). */
-  waitForNode: (node: RunnableNode) => Promise<void>;
+  /** Waits until `node` and each of `peers` answer Metadata listing `node` (after a restart). */
+  waitForNode: (node: RunnableNode, peers: readonly RunnableNode[]) => Promise<void>;
   /** Names this cluster's iptables rules. */
   tag: string;
 }
@@ -90,7 +93,8 @@ export class ClusterFaults implements ClusterFaultApi {
     const n = this.node(id);
     if (this.paused.delete(id)) n.signal("SIGCONT");
     await n.restart();
-    await this.options.waitForNode(n);
+    const peers = this.options.nodes.filter((p) => p !== n && p.running && !this.paused.has(p.id));
+    await this.options.waitForNode(n, peers);
   }
 
   async pause(id: number): Promise<void> {

@@ -85,18 +85,23 @@ export async function activeControllerId(nodes: readonly RunnableNode[]): Promis
   return -1;
 }
 
-/** Polls until `node` answers Metadata listing its own broker (a restarted node has registered). */
-export async function waitForNode(node: LocalClusterNode, timeoutMs: number): Promise<void> {
+/** Polls until `node` and each of `peers` answer Metadata listing `node` (a restarted node has registered). */
+export async function waitForNode(
+  node: LocalClusterNode,
+  peers: readonly LocalClusterNode[],
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const seen = await brokersSeenBy(node);
-    if (typeof seen !== "string" && seen.includes(node.id)) return;
-    if (Date.now() > deadline) {
-      const why = typeof seen === "string" ? `does not answer: ${seen}` : `lists broker(s) ${seen.join(",")} only`;
-      throw new Error(
-        `node ${node.id} (${node.host}:${node.port}) did not come back within ${timeoutMs} ms: it ${why}`,
-      );
+    const missing: string[] = [];
+    for (const asked of [node, ...peers]) {
+      const seen = await brokersSeenBy(asked);
+      if (typeof seen === "string") missing.push(`node ${asked.id} does not answer: ${seen}`);
+      else if (!seen.includes(node.id)) missing.push(`node ${asked.id} lists broker(s) ${seen.join(",")} only`);
     }
+    if (missing.length === 0) return;
+    if (Date.now() > deadline)
+      throw new Error(`node ${node.id} did not come back within ${timeoutMs} ms: ${missing.join("; ")}`);
     await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }

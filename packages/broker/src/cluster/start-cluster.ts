@@ -255,7 +255,7 @@ export async function startCluster(options: StartClusterOptions = {}): Promise<L
   const faults = new ClusterFaults({
     nodes,
     perNodeAddresses: options.network === "per-node",
-    waitForNode: (node) => waitForNode(node, timeoutMs),
+    waitForNode: (node, peers) => waitForNode(node, peers, timeoutMs),
     tag: clusterId,
   });
   const stopAll = (how: "stop" | "kill") => Promise.all(nodes.map((n) => n[how]())).then(() => undefined);

@@ -141,7 +141,7 @@ async function probe(ctx: NemesisContext, cutOff: number, partition: number, sin
   try {
     const [meta] = await producer.send(ctx.topic, { value, partition });
     const ackedMs = performance.now();
-    ctx.workload.acks.push({ value, partition, offset: Number(meta!.offset), sentMs: ackedMs, ackedMs });
+    ctx.workload.acks.push({ value, partition, offset: Number(meta!.offset), sentMs: ackedMs, ackedMs, probe: true });
     return ackedMs;
   } catch {
     return null;

@@ -41,6 +41,7 @@ export interface RunResult {
   isrFull: boolean;
   /** Sends the producer had not finished when the run stopped waiting. */
   unfinishedSends: number;
+  unfinishedByPartition: number[];
   /** send() rejections, by message. */
   sendFailures: Record<string, number>;
   durationMs: number;
@@ -118,6 +119,7 @@ export async function runOnce(cluster: LocalCluster, options: RunOptions): Promi
     failovers,
     isrFull: settled.met,
     unfinishedSends: workload.inFlight,
+    unfinishedByPartition: workload.inFlightByPartition,
     sendFailures: Object.fromEntries(workload.failures),
     durationMs: performance.now() - started,
     phases,
@@ -131,7 +133,10 @@ export function describeRun(r: RunResult): string {
   const errors = describeErrors(c);
   const isr = r.isrFull ? "" : ", ISR not full at the end";
   const failures = Object.entries(r.sendFailures).map(([m, n]) => `${n}x ${m}`);
-  const unfinished = r.unfinishedSends > 0 ? `, ${r.unfinishedSends} sends unfinished` : "";
+  const unfinished =
+    r.unfinishedSends > 0
+      ? `, ${r.unfinishedSends} sends unfinished (by partition ${r.unfinishedByPartition.join("/")})`
+      : "";
   const failed = failures.length > 0 ? `, failed sends: ${failures.join("; ")}` : "";
   const took = Object.entries(r.phases)
     .map(([k, v]) => `${k} ${v}`)

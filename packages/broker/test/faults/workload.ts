@@ -26,6 +26,8 @@ export interface WorkloadOptions {
 export interface TimedAck extends Ack {
   sentMs: number;
   ackedMs: number;
+  /** Written by another producer (the nemesis's probe), not by this workload. */
+  probe?: boolean;
 }
 
 const TICK_MS = 10;
@@ -102,7 +104,8 @@ export class Workload {
   firstAckSince(partition: number, sinceMs: number): number | null {
     let first: number | null = null;
     for (const a of this.acks)
-      if (a.partition === partition && a.sentMs >= sinceMs && (first === null || a.ackedMs < first)) first = a.ackedMs;
+      if (a.partition === partition && a.probe !== true && a.sentMs >= sinceMs && (first === null || a.ackedMs < first))
+        first = a.ackedMs;
     return first;
   }
 
@@ -122,5 +125,10 @@ export class Workload {
   /** Sends still unresolved (after stop(): ones the producer never finished). */
   get inFlight(): number {
     return this.pending.size;
+  }
+
+  /** Sends still unresolved, per partition. */
+  get inFlightByPartition(): number[] {
+    return [...this.outstanding];
   }
 }

@@ -15,6 +15,8 @@ export interface ProduceOutcomes {
   readonly active: Set<ProducerPartition>;
   /** Frees a settled batch's buffer space. */
   release(b: ProducerBatch): void;
+  /** The leader answered NOT_LEADER_OR_FOLLOWER or similar: refresh metadata (the cached leader is stale). */
+  metadataStale(): void;
 }
 
 /** Settles each batch of a Produce request (`res` undefined: acks=0). */
@@ -79,7 +81,10 @@ export function retryOrFail(
   // OUT_OF_ORDER_SEQUENCE_NUMBER after an earlier batch of this partition failed: resend in order.
   // An earlier batch is unacknowledged (queued for a retry or still in flight): the gap fills in.
   if (code === 45 && o.options.idempotent && b.baseSequence !== p.ackedSequence) retriable = true;
-  if (code >= 0 && isStaleMetadataCode(code)) o.cluster.invalidate(p.topic);
+  if (code >= 0 && isStaleMetadataCode(code)) {
+    o.cluster.invalidate(p.topic);
+    o.metadataStale();
+  }
   if (!retriable || b.attempts > o.options.retry.retries || now - b.createdMs >= o.options.deliveryTimeoutMs) {
     const e =
       retriable && now - b.createdMs >= o.options.deliveryTimeoutMs
