@@ -4,6 +4,7 @@
 // broker epoch (older versions mean "unknown", -1).
 import {
   ApiKey,
+  ErrorCode,
   type AlterPartitionRequest,
   type AlterPartitionRequestTopicData,
   type AlterPartitionResponse,
@@ -53,7 +54,13 @@ export const alterPartitionHandler: Handler<AlterPartitionRequest, AlterPartitio
       topics: result.topics.map((t, i) => ({
         topicId: t.topicId,
         topicName: req.topics[i]?.topicName ?? image.topics.byId.get(t.topicId)?.name ?? "",
-        partitions: t.partitions,
+        // Before v2 a leader moved by a completed reassignment is told FENCED_LEADER_EPOCH (KIP-497).
+        partitions:
+          ctx.apiVersion > 1
+            ? t.partitions
+            : t.partitions.map((p) =>
+                p.errorCode === ErrorCode.NEW_LEADER_ELECTED ? { ...p, errorCode: ErrorCode.FENCED_LEADER_EPOCH } : p,
+              ),
       })),
     };
   },

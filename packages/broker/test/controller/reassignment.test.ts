@@ -157,6 +157,36 @@ describe("alterPartitionReassignments", () => {
     expect(again.records).toEqual([]);
   });
 
+  it("a cancel that needs an unclean election is refused unless unclean.leader.election.enable", () => {
+    const { h, reassign, alterIsr, code } = setup([1]);
+    h.run(reassign([2, 3]));
+    // 2 caught up; 1 (being removed) then left the ISR: only an adding replica is in sync.
+    h.run(alterIsr([1, 2]));
+    h.commit([{ type: "PartitionChange", topicId: h.topicId("t"), partitionId: 0, isr: [2], leader: 2 }]);
+    const refused = reassign(null);
+    expect(code(refused)).toBe(ErrorCode.INVALID_REPLICA_ASSIGNMENT);
+    expect(refused.response.responses[0]?.partitions[0]?.errorMessage).toMatch(
+      /Unable to revert partition assignment for t:0 because it would require an unclean leader election/,
+    );
+    h.run(
+      h.controller.incrementalAlterConfigs(
+        {
+          resources: [
+            {
+              resourceType: 2,
+              resourceName: "t",
+              configs: [{ name: "unclean.leader.election.enable", configOperation: 0, value: "true" }],
+            },
+          ],
+          validateOnly: false,
+        },
+        h.nowMs,
+      ),
+    );
+    h.run(reassign(null));
+    expect(h.partition("t", 0)).toMatchObject({ replicas: [1], isr: [1], leader: 1, leaderRecoveryState: 1 });
+  });
+
   it("a new target replaces the one in progress", () => {
     const { h, reassign } = setup();
     h.run(reassign([2, 3]));
