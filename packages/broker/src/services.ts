@@ -124,11 +124,17 @@ export class BrokerServices {
     return s;
   }
 
-  /** Appends a record set to a partition and wakes waiting fetches. Used by Produce and coordinators. */
+  /**
+   * Appends a record set to a partition and wakes waiting fetches. Used by Produce and coordinators.
+   * With `commitTimeoutMs` (acks=all, as Kafka's coordinators write) a replicated partition's append
+   * answers once the high watermark passes it, or with the delayed produce's error
+   * (NOT_ENOUGH_REPLICAS_AFTER_APPEND, REQUEST_TIMED_OUT, NOT_LEADER_OR_FOLLOWER).
+   */
   async append(
     topic: string,
     partition: number,
     records: Buffer,
+    commitTimeoutMs?: number,
   ): Promise<{
     errorCode: number;
     baseOffset: number;
@@ -151,8 +157,12 @@ export class BrokerServices {
     try {
       const r = await p.log.append(records, p.leaderEpoch);
       this.afterLeaderAppend(topic, p, records.length);
+      const committed =
+        commitTimeoutMs === undefined || p.replicas.length <= 1
+          ? ErrorCode.NONE
+          : await this.replicas.waitForCommit(p, r.lastOffset + 1, commitTimeoutMs);
       return {
-        errorCode: ErrorCode.NONE,
+        errorCode: committed,
         baseOffset: r.baseOffset,
         lastOffset: r.lastOffset,
         logAppendTimeMs: r.logAppendTimeMs,
