@@ -1,8 +1,9 @@
 // KafkaStreams against a real Gregor broker over sockets: word count across instances of one
-// application, rebalancing when an instance leaves, state restored from the changelog on restart.
+// application, rebalancing when an instance leaves, state restored from the changelog on restart, and
+// a clean restart with a state directory that restores nothing from the changelog (checkpoints).
 import { Admin, Consumer, Producer } from "@gregor/client";
 import { type Broker, startBroker } from "@gregor/broker";
-import { suiteBroker, until } from "@gregor/testkit";
+import { suiteBroker, tempDir, until } from "@gregor/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KafkaStreams, Serdes, StreamsBuilder, type StreamsConfig } from "../src/index.js";
 
@@ -124,15 +125,27 @@ describe("KafkaStreams against a broker", () => {
     });
     await a.close();
 
-    const c = new KafkaStreams(wordCount("wc-in", "wc-out"), config("wc-app"));
+    const stateDir = tempDir("streams-state-");
+    const c = new KafkaStreams(wordCount("wc-in", "wc-out"), { ...config("wc-app"), stateDir });
     await c.start();
     const third = lines(50, 2);
     count(third);
     await produceLines("wc-in", third);
     await latest("wc-out", sameCounts(expected));
-    expect(c.stats().restoredRecords).toBeGreaterThan(0);
-    await c.close();
+    expect(c.stats().restoredRecords).toBeGreaterThan(0); // no checkpoint yet: the whole changelog
+    expect(c.stats().checkpointRecords).toBe(0);
+    await c.close(); // clean: leaves snapshots and checkpoints in stateDir
     expect(c.state).toBe("NOT_RUNNING");
+
+    const d = new KafkaStreams(wordCount("wc-in", "wc-out"), { ...config("wc-app"), stateDir });
+    await d.start();
+    const fourth = lines(30, 3);
+    count(fourth);
+    await produceLines("wc-in", fourth);
+    await latest("wc-out", sameCounts(expected));
+    expect(d.stats().checkpointRecords).toBe(words.length); // one entry per word, from the snapshots
+    expect(d.stats().restoredRecords).toBe(0); // nothing was written to the changelog since
+    await d.close();
   });
 
   it("refuses a missing source topic and exactly_once_v2 with messages naming them", async () => {

@@ -170,7 +170,11 @@ export class KafkaStreams {
     await this.globalLoop;
     const { clients, tasks } = this;
     if (clients && tasks) {
-      if (!failed) await tasks.commit().catch((e: Error) => this.log.warn({ err: e.message }, "final commit failed"));
+      if (!failed)
+        await tasks
+          .commit()
+          .then(() => tasks.checkpointAll())
+          .catch((e: Error) => this.log.warn({ err: e.message }, "final commit or checkpoint failed"));
       tasks.closeAll();
       await Promise.allSettled([
         clients.consumer.close(),
@@ -185,7 +189,8 @@ export class KafkaStreams {
 
   /** Counters: records processed, restored from changelogs, time spent restoring. */
   stats(): TaskManagerStats {
-    const stats = { ...(this.tasks?.stats ?? { processedRecords: 0, restoredRecords: 0, restoreMs: 0 }) };
+    const none = { processedRecords: 0, restoredRecords: 0, restoreMs: 0, checkpointRecords: 0 };
+    const stats = { ...(this.tasks?.stats ?? none) };
     stats.restoredRecords += this.globals?.restoredRecords ?? 0;
     return stats;
   }

@@ -18,6 +18,8 @@ export async function restoreTask(
   consumer: Consumer,
   task: StreamTask,
   cancelled: () => boolean,
+  /** Changelog offsets a checkpoint already covers (restore starts there instead of the beginning). */
+  from: ReadonlyMap<string, bigint> = new Map(),
 ): Promise<RestoreResult> {
   const started = Date.now();
   const changelogs = task.changelogs();
@@ -30,14 +32,19 @@ export async function restoreTask(
   const answers = await listOffsets(consumer.cluster, queries);
   const offsetOf = (topic: string, ts: bigint) =>
     answers.find((a) => a.topic === topic && a.timestamp === ts)?.offset ?? 0n;
-  const pending = new Map<string, { end: bigint; restore: (key: Buffer, value: Buffer | null) => void }>();
+  const pending = new Map<
+    string,
+    { start: bigint; end: bigint; restore: (key: Buffer, value: Buffer | null) => void }
+  >();
   for (const c of changelogs) {
     const end = offsetOf(c.topic, LATEST_TIMESTAMP);
-    if (end > offsetOf(c.topic, EARLIEST_TIMESTAMP))
-      pending.set(c.topic, { end, restore: (k, v) => c.store.restore(k, v) });
+    const earliest = offsetOf(c.topic, EARLIEST_TIMESTAMP);
+    const checkpointed = from.get(c.topic);
+    const start = checkpointed !== undefined && checkpointed > earliest ? checkpointed : earliest;
+    if (end > start) pending.set(c.topic, { start, end, restore: (k, v) => c.store.restore(k, v) });
   }
   if (pending.size === 0) return { records: 0, ms: Date.now() - started };
-  consumer.assign([...pending.keys()].map((topic) => ({ topic, partition, offset: "earliest" as const })));
+  consumer.assign([...pending].map(([topic, p]) => ({ topic, partition, offset: p.start })));
   let records = 0;
   try {
     while (pending.size > 0 && !cancelled()) {

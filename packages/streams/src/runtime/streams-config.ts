@@ -23,6 +23,11 @@ export interface StreamsConfig {
   defaultValueSerde?: Serde<unknown>;
   /** Of the internal (repartition, changelog) topics; -1: the broker's default. */
   replicationFactor?: number;
+  /**
+   * Kafka's state.dir: where a clean close leaves store snapshots and checkpoints, so the next
+   * start on this machine replays only the changelog written since. Unset: always a full restore.
+   */
+  stateDir?: string;
   /** How long one poll waits for records before the loop punctuates and commits; default 100 ms. */
   pollMs?: number;
   consumer?: Partial<ConsumerOptions>;

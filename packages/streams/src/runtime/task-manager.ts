@@ -4,10 +4,19 @@
 // rebalance takes their partitions. Under the eager protocol every rebalance revokes everything; a
 // task whose revocation committed cleanly is kept suspended and resumed without a restore if the
 // same partition comes back in the same rebalance (Kafka keeps suspended tasks the same way).
-import type { CommittedOffset, Consumer, Logger, MessageBatch, TopicPartitions } from "@gregor/client";
+import {
+  type CommittedOffset,
+  type Consumer,
+  LATEST_TIMESTAMP,
+  type Logger,
+  type MessageBatch,
+  type TopicPartitions,
+  listOffsets,
+} from "@gregor/client";
 import type { ManagedStore } from "../state/store-base.js";
 import type { Subtopology, Topology } from "../topology.js";
 import type { ProducerCollector } from "./collector.js";
+import { loadCheckpoint, taskDir, writeCheckpoint } from "./checkpoint.js";
 import { restoreTask } from "./restore.js";
 import type { ResolvedStreamsConfig } from "./streams-config.js";
 import { StreamTask } from "./task.js";
@@ -21,15 +30,18 @@ interface ManagedTask {
 
 export interface TaskManagerStats {
   processedRecords: number;
+  /** Changelog records replayed into stores (restores). */
   restoredRecords: number;
   restoreMs: number;
+  /** Store entries loaded from checkpoint snapshots in the state directory. */
+  checkpointRecords: number;
 }
 
 export class TaskManager {
   private readonly tasks = new Map<string, ManagedTask>();
   private readonly suspended = new Map<string, ManagedTask>();
   private readonly subByTopic = new Map<string, Subtopology>();
-  readonly stats: TaskManagerStats = { processedRecords: 0, restoredRecords: 0, restoreMs: 0 };
+  readonly stats: TaskManagerStats = { processedRecords: 0, restoredRecords: 0, restoreMs: 0, checkpointRecords: 0 };
 
   constructor(
     private readonly topology: Topology,
@@ -100,10 +112,16 @@ export class TaskManager {
   async restorePending(stopped: () => boolean): Promise<void> {
     for (const [id, managed] of this.tasks) {
       if (managed.restored) continue;
+      const checkpoint =
+        this.config.stateDir === undefined
+          ? { offsets: new Map<string, bigint>(), records: 0 }
+          : loadCheckpoint(taskDir(this.config.stateDir, this.config.applicationId, id), managed.task.changelogs());
+      this.stats.checkpointRecords += checkpoint.records;
       const result = await restoreTask(
         this.restoreConsumer,
         managed.task,
         () => stopped() || this.tasks.get(id) !== managed,
+        checkpoint.offsets,
       );
       if (this.tasks.get(id) !== managed) continue; // revoked while restoring
       this.stats.restoredRecords += result.records;
@@ -159,6 +177,27 @@ export class TaskManager {
     if (offsets.length === 0) return;
     await this.consumer().commit(offsets);
     for (const t of tasks) for (const [topic, offset] of t.task.consumedOffsets) t.committed.set(topic, offset);
+  }
+
+  /** After a clean final commit: snapshots and checkpoints of every running task (state.dir). */
+  async checkpointAll(): Promise<void> {
+    const stateDir = this.config.stateDir;
+    if (stateDir === undefined) return;
+    for (const [id, managed] of this.tasks) {
+      if (!managed.restored) continue;
+      const changelogs = managed.task.changelogs();
+      if (changelogs.length === 0) continue;
+      const partition = managed.task.partition;
+      const ends = await listOffsets(
+        this.restoreConsumer.cluster,
+        changelogs.map((c) => ({ topic: c.topic, partition, timestamp: LATEST_TIMESTAMP })),
+      );
+      const stores = changelogs.map((c) => ({
+        ...c,
+        offset: ends.find((e) => e.topic === c.topic)?.offset ?? 0n,
+      }));
+      writeCheckpoint(taskDir(stateDir, this.config.applicationId, id), stores, partition);
+    }
   }
 
   closeAll(): void {

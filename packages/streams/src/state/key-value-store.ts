@@ -84,6 +84,13 @@ export class InMemoryKeyValueStore<K, V> implements KeyValueStore<K, V>, Managed
     else this.entries.set(bytesKey(key), { key: this.serdes.keyFrom(key), value: v });
   }
 
+  snapshot(): { key: Buffer; value: Buffer }[] {
+    return [...this.entries.entries()].map(([id, e]) => ({
+      key: Buffer.from(id, "latin1"),
+      value: this.serdes.value(e.value)!,
+    }));
+  }
+
   close(): void {
     this.entries.clear();
   }

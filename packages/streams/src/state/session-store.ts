@@ -85,6 +85,17 @@ export class InMemorySessionStore<K, V> implements SessionStore<K, V>, ManagedSt
     this.apply(bytesKey(keyBytes), this.serdes.keyFrom(keyBytes), start, end, this.serdes.valueFrom(value));
   }
 
+  snapshot(): { key: Buffer; value: Buffer }[] {
+    const out: { key: Buffer; value: Buffer }[] = [];
+    for (const [id, entry] of this.keys)
+      for (const s of entry.sessions)
+        out.push({
+          key: sessionKeyBytes(Buffer.from(id, "latin1"), s.start, s.end),
+          value: this.serdes.value(s.value)!,
+        });
+    return out;
+  }
+
   close(): void {
     this.keys.clear();
   }

@@ -11,6 +11,8 @@ export interface ManagedStore extends StateStore {
   attach(options: { topic: string; logger: ChangeLogger | null; streamTimeMs: () => number }): void;
   /** Applies one changelog record (restore and standby). Must not log. */
   restore(key: Buffer, value: Buffer | null): void;
+  /** Every entry as its changelog record (key and value bytes): what a checkpoint snapshot holds. */
+  snapshot(): { key: Buffer; value: Buffer }[];
   close(): void;
 }
 

@@ -86,6 +86,14 @@ export class InMemoryWindowStore<K, V> implements WindowStore<K, V>, ManagedStor
     this.apply(bytesKey(keyBytes), this.serdes.keyFrom(keyBytes), start, this.serdes.valueFrom(value));
   }
 
+  snapshot(): { key: Buffer; value: Buffer }[] {
+    const out: { key: Buffer; value: Buffer }[] = [];
+    for (const [id, entry] of this.keys)
+      for (const [start, value] of entry.windows)
+        out.push({ key: windowedKeyBytes(Buffer.from(id, "latin1"), start), value: this.serdes.value(value)! });
+    return out;
+  }
+
   close(): void {
     this.keys.clear();
   }
