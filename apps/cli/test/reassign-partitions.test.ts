@@ -116,6 +116,16 @@ describe("kafka-reassign-partitions.sh", () => {
       err: "",
       out: "Status of partition reassignment:\nReassignment of partition mv-1 is completed.\n\nProgress: 1 of 1 partition reassignment(s) completed.\n",
     });
+    // 2 still leads; 3 is preferred now: kafka-leader-election.sh moves leadership to it.
+    let out = "";
+    const code = await runCli(
+      ["leader-election", "--bootstrap-server", ...bootstrap, "--election-type", "preferred", "--all-topic-partitions"],
+      { out: (x) => (out += x), err: (x) => (out += x) },
+    );
+    expect({ code, out }).toEqual({
+      code: 0,
+      out: "Successfully completed leader election (PREFERRED) for partitions mv-1\n",
+    });
   });
 
   it("a move onto a stopped broker: --list, --verify in progress, --execute needs --additional, --cancel reverts", async () => {
