@@ -9,6 +9,7 @@ export {
 } from "./dsl/kstream.js";
 export { KTable, Suppressed, type ValueGetter } from "./dsl/ktable.js";
 export { GlobalKTable } from "./dsl/global-ktable.js";
+export { KGroupedTable } from "./dsl/kgrouped-table.js";
 export { KGroupedStream, TimeWindowedKStream, type Materialized } from "./dsl/kgrouped-stream.js";
 export { SessionWindowedKStream } from "./dsl/session-windowed.js";
 export { windowedSerde, sessionWindowedSerde } from "./dsl/windowed-serdes.js";

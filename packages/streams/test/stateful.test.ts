@@ -136,6 +136,51 @@ describe("tables and joins", () => {
   });
 });
 
+describe("re-grouped tables", () => {
+  it("table.groupBy().count() moves a row's count when its group changes and drops it on delete", () => {
+    const b = new StreamsBuilder();
+    b.table("users", { key: str, value: str })
+      .groupBy((_user, region) => [region, region], { key: str, value: str })
+      .count({ name: "per-region" })
+      .toStream()
+      .to("out", { key: str, value: long });
+    const driver = new TopologyTestDriver(b.build(), { applicationId: "app" });
+    const users = driver.createInputTopic("users", str, str);
+    users.pipeInput("ann", "eu");
+    users.pipeInput("bob", "eu");
+    users.pipeInput("ann", "us"); // ann moves: eu 2 -> 1, us 0 -> 1
+    users.pipeInput("bob", null); // bob leaves: eu 1 -> 0
+    expect(driver.createOutputTopic("out", str, long).readKeyValuesToList()).toEqual([
+      ["eu", 1],
+      ["eu", 2],
+      ["eu", 1],
+      ["us", 1],
+      ["eu", 0],
+    ]);
+    expect(driver.producedTopicNames()).toContain("app-per-region-repartition");
+  });
+
+  it("table.groupBy().aggregate() with adder and subtractor keeps a sum per group", () => {
+    const b = new StreamsBuilder();
+    b.table("accounts", { key: str, value: Serdes.json<{ owner: string; balance: number }>() })
+      .groupBy((_id, a) => [a.owner, a.balance], { key: str, value: Serdes.int32() })
+      .aggregate(
+        () => 0,
+        (_owner, v, sum) => sum + v,
+        (_owner, v, sum) => sum - v,
+        { name: "totals", value: Serdes.int32() },
+      );
+    const driver = new TopologyTestDriver(b.build());
+    const accounts = driver.createInputTopic("accounts", str, Serdes.json<{ owner: string; balance: number }>());
+    accounts.pipeInput("a1", { owner: "ann", balance: 10 });
+    accounts.pipeInput("a2", { owner: "ann", balance: 5 });
+    accounts.pipeInput("a1", { owner: "ann", balance: 7 });
+    accounts.pipeInput("a2", { owner: "bob", balance: 5 });
+    const totals = driver.getKeyValueStore<string, number>("totals");
+    expect([totals.get("ann"), totals.get("bob")]).toEqual([7, 5]);
+  });
+});
+
 describe("Processor API", () => {
   it("process() with a store and stream-time and wall-clock punctuators", () => {
     const b = new StreamsBuilder();

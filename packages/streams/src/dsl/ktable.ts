@@ -2,7 +2,9 @@
 // processors forward Change(newValue, oldValue) pairs (Kafka's Change) so downstream tables and
 // aggregations can undo the old value; toStream() keeps only the new one. Every table also has a
 // value getter (Kafka's KTableValueGetter) that joins use to look up a key's current value.
-import type { Change, ProcessorContext } from "../processor.js";
+import type { Change, KeyValue, ProcessorContext } from "../processor.js";
+import { KGroupedTable } from "./kgrouped-table.js";
+import type { Grouped } from "./kstream.js";
 import { type BuilderState, type CarriedSerdes, statelessSupplier } from "./internal.js";
 import { KStream } from "./kstream.js";
 import { tableTableJoin } from "./joins.js";
@@ -109,6 +111,18 @@ export class KTable<K, V> {
 
   outerJoin<VO, VR>(other: KTable<K, VO>, joiner: (value: V | null, other: VO | null) => VR): KTable<K, VR> {
     return tableTableJoin(this, other, joiner as (value: V, other: VO) => VR, "outer");
+  }
+
+  /** Re-keys the table for an aggregation (count/reduce/aggregate with adder and subtractor). */
+  groupBy<K2, V2>(
+    selector: (key: K, value: V) => KeyValue<K2, V2>,
+    grouped: Grouped<K2, V2> = {},
+  ): KGroupedTable<K2, V2> {
+    return new KGroupedTable<K2, V2>(
+      this as unknown as KTable<unknown, unknown>,
+      selector as (key: unknown, value: unknown) => readonly [K2, V2],
+      grouped,
+    );
   }
 
   /** Only for windowed aggregations: one final result per window, emitted once it closes. */
