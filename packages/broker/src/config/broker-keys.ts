@@ -10,6 +10,7 @@ import {
   parseSecurityProtocolMap,
   parseVoters,
 } from "./parsers.js";
+import { parseConnectionOverrides } from "./connection-overrides.js";
 import { boolean, fraction, int, type KeyDef, k, LONG_MAX, long, oneOf, parsed, str } from "./schema.js";
 
 const LISTENERS =
@@ -90,6 +91,16 @@ const SERVER_KEYS = {
   "socket.request.max.bytes": k(int(1), 104857600, "an integer >= 1"),
   "queued.max.requests": k(int(1), 500, "an integer >= 1 (Gregor: in-flight requests per connection)"),
   "connections.max.idle.ms": k(long(-1), 600000, "an integer >= -1"),
+  "max.connections": k(int(0), 2147483647, "an integer >= 0"),
+  "max.connections.per.ip": k(int(0), 2147483647, "an integer >= 0"),
+  "max.connections.per.ip.overrides": k(
+    parsed(parseConnectionOverrides),
+    "",
+    "a comma-separated list of host:count (e.g. 10.0.0.7:200,client.example.com:50)",
+  ),
+  // A request frame still arriving after this long closes its connection: a client sending a byte
+  // now and then would hold a socket and a buffer forever otherwise (issue 13). 0 = off.
+  "gregor.socket.request.read.timeout.ms": k(long(0), 30000, "an integer >= 0 (0 turns it off)"),
   "message.max.bytes": k(int(0), 1048588, "an integer >= 0"),
   "log.segment.bytes": k(int(14), 1073741824, "an integer in [14, 2147483647]"),
   "log.roll.hours": k(int(1), 168, "an integer >= 1"),

@@ -50,6 +50,10 @@ export abstract class PipelinedConnection<Services> {
   protected readonly clientHost: string;
   protected readonly abort = new AbortController();
   private readonly out = new OutBuffer();
+  /** When bytes last came in or went out (connections.max.idle.ms). */
+  private lastActiveMs = performance.now();
+  /** Since when a request frame has been partly read; -1 when none is (the request read timeout). */
+  private partialSinceMs = -1;
 
   constructor(
     readonly id: number,
@@ -91,8 +95,11 @@ export abstract class PipelinedConnection<Services> {
 
   protected onData(chunk: Buffer): void {
     let frames: Buffer[];
+    this.lastActiveMs = performance.now();
     try {
       frames = this.decoder.push(chunk);
+      if (this.decoder.bufferedBytes === 0) this.partialSinceMs = -1;
+      else if (this.partialSinceMs < 0 || frames.length > 0) this.partialSinceMs = this.lastActiveMs;
     } catch (e) {
       // Over socket.request.max.bytes (or a negative size): Kafka closes the connection.
       this.logger.debug(
@@ -224,6 +231,7 @@ export abstract class PipelinedConnection<Services> {
       this.socket.uncork();
     }
     this.wrote(bytes);
+    if (bytes > 0) this.lastActiveMs = performance.now();
     if (this.head === q.length) {
       q.length = 0;
       this.head = 0;
@@ -271,6 +279,26 @@ export abstract class PipelinedConnection<Services> {
       "closing connection",
     );
     this.destroy();
+  }
+
+  /**
+   * Closes the connection when it has been idle (nothing read or written, nothing in flight) for
+   * `idleMs` (Kafka's connections.max.idle.ms), or when a request has been arriving for longer
+   * than `readTimeoutMs` (a client sending a byte now and then holds a buffer and a socket
+   * forever otherwise). Either limit < 0 is off. Returns whether it closed.
+   */
+  expire(nowMs: number, idleMs: number, readTimeoutMs: number): string | null {
+    if (this.closed) return null;
+    let reason: string | null = null;
+    if (readTimeoutMs >= 0 && this.partialSinceMs >= 0 && nowMs - this.partialSinceMs > readTimeoutMs) {
+      reason = "request read timeout";
+    } else if (idleMs >= 0 && this.inFlight === 0 && nowMs - this.lastActiveMs > idleMs) {
+      reason = "idle";
+    }
+    if (reason === null) return null;
+    this.logger.debug({ connection: this.id, client: this.clientHost, reason }, "closing connection");
+    this.destroy();
+    return reason;
   }
 
   destroy(): void {
