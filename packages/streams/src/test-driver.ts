@@ -15,6 +15,8 @@ export interface TestDriverOptions {
   applicationId?: string;
   defaultKeySerde?: Serde<unknown>;
   defaultValueSerde?: Serde<unknown>;
+  /** Skip records that do not deserialize instead of throwing (Kafka's logAndContinue). */
+  deserializationExceptionHandler?: "logAndFail" | "logAndContinue";
   /** The driver's wall clock at start (ms since the epoch); default 0. */
   initialWallClockMs?: number;
 }
@@ -59,6 +61,8 @@ export class TopologyTestDriver {
         defaultValueSerde: options.defaultValueSerde,
         nowMs: () => this.wallClockMs,
         globalStores: this.globals.stores,
+        onDeserializationError: () =>
+          options.deserializationExceptionHandler === "logAndContinue" ? "continue" : "fail",
       });
       for (const t of subtopology.sourceTopics)
         this.taskByTopic.set(topology.resolveTopic(this.applicationId, t), task);

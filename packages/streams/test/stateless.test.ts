@@ -122,6 +122,24 @@ describe("stateless operators", () => {
     expect(() => driver.createInputTopic("nope", str, str)).toThrow(StreamsError);
   });
 
+  it("a record that does not deserialize fails naming topic, partition and offset, or is skipped", () => {
+    const build = (b: StreamsBuilder) =>
+      b
+        .stream("in", { key: str, value: Serdes.json<{ n: number }>() })
+        .mapValues((v) => `${v.n}`)
+        .to("out", { key: str, value: str });
+    const failing = drive(build);
+    const raw = failing.createInputTopic("in", str, str);
+    raw.pipeInput("k", '{"n":1}');
+    expect(() => raw.pipeInput("k", "not json")).toThrow(/cannot deserialize in-0@1: JSON serde/);
+    const builder = new StreamsBuilder();
+    build(builder);
+    const skipping = new TopologyTestDriver(builder.build(), { deserializationExceptionHandler: "logAndContinue" });
+    const input = skipping.createInputTopic("in", str, str);
+    for (const v of ['{"n":1}', "not json", '{"n":3}']) input.pipeInput("k", v);
+    expect(skipping.createOutputTopic("out", str, str).readValuesToList()).toEqual(["1", "3"]);
+  });
+
   it("default serdes apply where none was given", () => {
     const builder = new StreamsBuilder();
     builder

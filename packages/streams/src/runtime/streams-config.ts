@@ -28,6 +28,11 @@ export interface StreamsConfig {
    * start on this machine replays only the changelog written since. Unset: always a full restore.
    */
   stateDir?: string;
+  /**
+   * Kafka's default.deserialization.exception.handler: "logAndFail" (default) stops processing at
+   * a record that does not deserialize; "logAndContinue" logs it and skips it.
+   */
+  deserializationExceptionHandler?: "logAndFail" | "logAndContinue";
   /** How long one poll waits for records before the loop punctuates and commits; default 100 ms. */
   pollMs?: number;
   consumer?: Partial<ConsumerOptions>;
@@ -64,6 +69,9 @@ export function resolveConfig(config: StreamsConfig): ResolvedStreamsConfig {
     problems.push("numStreamThreads: only 1 is supported (one async loop per instance; start more instances)");
   if ((config.numStandbyReplicas ?? 0) !== 0)
     problems.push("numStandbyReplicas: only 0 is supported (standby replicas are not built yet)");
+  const handler = config.deserializationExceptionHandler ?? "logAndFail";
+  if (handler !== "logAndFail" && handler !== "logAndContinue")
+    problems.push(`deserializationExceptionHandler: must be "logAndFail" or "logAndContinue", got ${String(handler)}`);
   const pollMs = config.pollMs ?? 100;
   if (!Number.isSafeInteger(pollMs) || pollMs < 1) problems.push(`pollMs: must be an integer >= 1, got ${pollMs}`);
   if (problems.length > 0) throw new StreamsError(`invalid streams config: ${problems.join("; ")}`);

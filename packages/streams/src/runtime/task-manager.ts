@@ -217,6 +217,11 @@ export class TaskManager {
       defaultValueSerde: this.config.defaultValueSerde,
       nowMs: () => Date.now(),
       globalStores: this.globalStores,
+      onDeserializationError: (error) => {
+        if (this.config.deserializationExceptionHandler !== "logAndContinue") return "fail";
+        this.log.warn({ err: error.message }, "record skipped: it does not deserialize");
+        return "continue";
+      },
     });
     return { task, restored: false, committed: new Map() };
   }

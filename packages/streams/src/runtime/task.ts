@@ -37,6 +37,8 @@ export interface TaskOptions {
   readonly defaultKeySerde: Serde<unknown> | undefined;
   readonly defaultValueSerde: Serde<unknown> | undefined;
   readonly nowMs: () => number;
+  /** A record that does not deserialize: "fail" stops the stream thread, "continue" skips it. */
+  readonly onDeserializationError?: (error: StreamsError) => "continue" | "fail";
   /** The instance's global stores (shared by every task). */
   readonly globalStores: ReadonlyMap<string, ManagedStore>;
 }
@@ -152,9 +154,14 @@ export class StreamTask {
         ...(headers === undefined ? {} : { headers }),
       };
     } catch (e) {
-      throw new StreamsError(
+      const error = new StreamsError(
         `task ${this.id}: cannot deserialize ${topic}-${this.options.partition}@${offset}: ${(e as Error).message}`,
       );
+      // Kafka's deserialization exception handler: fail (the default) or skip the record.
+      if (this.options.onDeserializationError?.(error) !== "continue") throw error;
+      this.current = null;
+      this.consumedOffsets.set(topic, offset + 1n);
+      return;
     }
     if (timestamp > this.streamTimeMs) this.streamTimeMs = timestamp;
     for (const child of source.children) child.process(record);
