@@ -47,10 +47,16 @@ export class IsrChanges {
     }
   }
 
-  /** After a follower's fetch: adds it to the ISR if it caught up (Kafka's maybeExpandIsr). */
+  /**
+   * After a follower's fetch: adds it to the ISR if it caught up (Kafka's maybeExpandIsr) and the
+   * image says it may join (Kafka's isReplicaIsrEligible: registered, unfenced, not shutting down),
+   * so a fenced follower's fetches send the controller nothing it would refuse.
+   */
   maybeExpand(leader: PartitionLeader, replicaId: number): void {
     const isr = leader.state.expandCandidate(replicaId);
     if (isr === null) return;
+    const broker = this.services.topics.image.brokers.get(replicaId);
+    if (broker === undefined || broker.fenced || broker.inControlledShutdown) return;
     this.services.logger.info(
       { topic: leader.topic, partition: leader.partition.index, isr: leader.state.isr, adding: replicaId },
       "expanding ISR: follower caught up",
