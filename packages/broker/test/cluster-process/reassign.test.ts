@@ -6,8 +6,8 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Admin, Producer } from "@gregor/client";
-import { ApiKey, type CreateTopicsResponse } from "@gregor/protocol";
 import { describe, expect, it } from "vitest";
+import { createAssignedTopic } from "../cluster/assigned-topic.js";
 import { until } from "../cluster/harness.js";
 import { readAll } from "../faults/cluster-view.js";
 import { addressOf, bin, suiteCluster, topicOn } from "./helpers.js";
@@ -21,20 +21,7 @@ describe("kafka-reassign-partitions.sh on 3 processes", () => {
     const admin = new Admin({ bootstrapBrokers: [bootstrap], clientId: "reassign-process" });
     try {
       const conn = await admin.cluster.anyBroker();
-      const created = await conn.request<CreateTopicsResponse>(ApiKey.CreateTopics, {
-        topics: [
-          {
-            name: "moving",
-            numPartitions: -1,
-            replicationFactor: -1,
-            assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }],
-            configs: [],
-          },
-        ],
-        timeoutMs: 10_000,
-        validateOnly: false,
-      });
-      expect(created.topics[0]?.errorCode).toBe(0);
+      expect(await createAssignedTopic(conn, "moving", [[1, 2]])).toBe(0);
       const producer = new Producer({ bootstrapBrokers: [bootstrap], acks: -1, idempotent: true, lingerMs: 2 });
       try {
         for (let i = 0; i < 1000; i += 100)

@@ -6,7 +6,6 @@ import { Admin, type Connection, Producer } from "@gregor/client";
 import {
   type AlterPartitionReassignmentsResponse,
   ApiKey,
-  type CreateTopicsResponse,
   type ElectLeadersResponse,
   ErrorCode,
   type ListPartitionReassignmentsResponse,
@@ -14,6 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalCluster, startCluster } from "../../src/index.js";
 import { segmentBytes } from "../replication/follower-helpers.js";
+import { createAssignedTopic } from "./assigned-topic.js";
 import { TEST_TIMEOUTS, until } from "./harness.js";
 
 let cluster: LocalCluster;
@@ -37,23 +37,12 @@ beforeAll(async () => {
   admin = new Admin({ bootstrapBrokers: [`127.0.0.1:${cluster.node(1).port}`], clientId: "balance-test" });
   await admin.cluster.refreshMetadata([]);
   conn = await admin.cluster.broker(1);
-  const created = await conn.request<CreateTopicsResponse>(ApiKey.CreateTopics, {
-    topics: [
-      {
-        name: "moves",
-        numPartitions: -1,
-        replicationFactor: -1,
-        assignments: [
-          { partitionIndex: 0, brokerIds: [1, 2] },
-          { partitionIndex: 1, brokerIds: [2, 1] },
-        ],
-        configs: [],
-      },
-    ],
-    timeoutMs: 10_000,
-    validateOnly: false,
-  });
-  expect(created.topics[0]?.errorCode).toBe(0);
+  expect(
+    await createAssignedTopic(conn, "moves", [
+      [1, 2],
+      [2, 1],
+    ]),
+  ).toBe(0);
 }, 120_000);
 
 afterAll(async () => {
@@ -134,20 +123,7 @@ describe("balance and movement over the wire", () => {
   });
 
   it("a move [1,2] -> [2,3] completes once 3 caught up: replicas [2,3], 3 holds the records, 1's replica is gone", async () => {
-    const created = await conn.request<CreateTopicsResponse>(ApiKey.CreateTopics, {
-      topics: [
-        {
-          name: "moved",
-          numPartitions: -1,
-          replicationFactor: -1,
-          assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }],
-          configs: [],
-        },
-      ],
-      timeoutMs: 10_000,
-      validateOnly: false,
-    });
-    expect(created.topics[0]?.errorCode).toBe(0);
+    expect(await createAssignedTopic(conn, "moved", [[1, 2]])).toBe(0);
     const producer = new Producer({ bootstrapBrokers: [`127.0.0.1:${cluster.node(1).port}`], acks: -1, lingerMs: 2 });
     try {
       for (let i = 0; i < 500; i += 100) {

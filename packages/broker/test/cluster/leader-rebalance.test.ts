@@ -2,9 +2,10 @@
 // replicas makes another broker its preferred replica while the old leader keeps leading; within
 // leader.imbalance.check.interval.seconds the active controller moves leadership to it.
 import { Admin } from "@gregor/client";
-import { type AlterPartitionReassignmentsResponse, ApiKey, type CreateTopicsResponse } from "@gregor/protocol";
+import { type AlterPartitionReassignmentsResponse, ApiKey } from "@gregor/protocol";
 import { describe, expect, it } from "vitest";
 import { startCluster } from "../../src/index.js";
+import { createAssignedTopic } from "./assigned-topic.js";
 import { TEST_TIMEOUTS, until } from "./harness.js";
 
 describe("automatic preferred-leader rebalance", () => {
@@ -14,20 +15,7 @@ describe("automatic preferred-leader rebalance", () => {
     const admin = new Admin({ bootstrapBrokers: cluster.bootstrap.split(","), clientId: "rebalance-test" });
     try {
       const c = await admin.cluster.anyBroker();
-      const created = await c.request<CreateTopicsResponse>(ApiKey.CreateTopics, {
-        topics: [
-          {
-            name: "bal",
-            numPartitions: -1,
-            replicationFactor: -1,
-            assignments: [{ partitionIndex: 0, brokerIds: [1, 2] }],
-            configs: [],
-          },
-        ],
-        timeoutMs: 10_000,
-        validateOnly: false,
-      });
-      expect(created.topics[0]?.errorCode).toBe(0);
+      expect(await createAssignedTopic(c, "bal", [[1, 2]])).toBe(0);
       await until("both replicas in the ISR", async () => {
         const [t] = await admin.describeTopics(["bal"]);
         return t?.partitions[0]?.isr.length === 2;

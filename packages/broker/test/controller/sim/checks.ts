@@ -18,6 +18,12 @@ export function checkImage(image: MetadataImage, where: string): void {
       if (new Set(p.replicas).size !== p.replicas.length) fail(`${name}: duplicate replicas ${p.replicas}`);
       if (!p.isr.every((id) => p.replicas.includes(id)))
         fail(`${name}: ISR ${p.isr} not within replicas ${p.replicas}`);
+      // KIP-455: adding and removing replicas are replicas, never both.
+      if (![...p.addingReplicas, ...p.removingReplicas].every((id) => p.replicas.includes(id)))
+        fail(`${name}: adding ${p.addingReplicas} / removing ${p.removingReplicas} not within replicas ${p.replicas}`);
+      if (p.addingReplicas.some((id) => p.removingReplicas.includes(id)))
+        fail(`${name}: a replica both adding and removing (${p.addingReplicas} / ${p.removingReplicas})`);
+      if (p.removingReplicas.length >= p.replicas.length) fail(`${name}: every replica is being removed`);
       if (p.leader === -1) continue;
       if (!p.isr.includes(p.leader)) fail(`${name}: leader ${p.leader} not in ISR ${p.isr}`);
       const broker = image.brokers.get(p.leader);

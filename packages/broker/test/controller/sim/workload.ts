@@ -283,6 +283,19 @@ export class Workload {
       const req = { brokerId: broker?.brokerId ?? 99, brokerEpoch: broker?.brokerEpoch ?? 0 };
       return ["allocateProducerIds", (c, now) => c.allocateProducerIds(req, now)];
     }
+    if (dice < 0.6) {
+      // KIP-455: a random target (sometimes an unknown broker 99), or a cancel.
+      const pool = [...view.brokers.keys(), 99];
+      const target = rng.chance(0.2) ? null : Array.from({ length: rng.int(1, 3) }, () => rng.pick(pool));
+      const partitions = [{ partitionIndex: rng.int(0, 3), replicas: target }];
+      return [
+        "alterPartitionReassignments",
+        (c, now) => c.alterPartitionReassignments({ topics: [{ name, partitions }] }, now),
+      ];
+    }
+    if (dice < 0.62) {
+      return ["balancePartitionLeaders", (c, now) => ({ records: c.balancePartitionLeaders(now), response: null })];
+    }
     return this.alterPartitionCall(view);
   }
 
