@@ -1,7 +1,7 @@
 // KafkaStreams against a real Gregor broker over sockets: word count across instances of one
 // application, rebalancing when an instance leaves, state restored from the changelog on restart, and
 // a clean restart with a state directory that restores nothing from the changelog (checkpoints).
-import { Admin, Consumer, Producer } from "@gregor/client";
+import { Admin, Consumer, EARLIEST_TIMESTAMP, Producer, listOffsets } from "@gregor/client";
 import { type Broker, startBroker } from "@gregor/broker";
 import { suiteBroker, tempDir, until } from "@gregor/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -107,6 +107,21 @@ describe("KafkaStreams against a broker", () => {
     await latest("wc-out", sameCounts(expected));
     expect(new Set(await admin.listTopics())).toEqual(
       new Set(["wc-in", "wc-out", "wc-app-counts-repartition", "wc-app-counts-changelog"]),
+    );
+    // Committed repartition records are deleted (the topic's log start moves past them).
+    await until(
+      async () => {
+        const starts = await listOffsets(
+          admin.cluster,
+          [0, 1, 2].map((partition) => ({
+            topic: "wc-app-counts-repartition",
+            partition,
+            timestamp: EARLIEST_TIMESTAMP,
+          })),
+        );
+        return starts.some((s) => s.offset > 0n);
+      },
+      { what: "repartition records purged after commit" },
     );
     // Interactive queries: each word lives in exactly one instance's task.
     for (const [w, n] of expected) {

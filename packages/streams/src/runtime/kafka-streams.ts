@@ -152,13 +152,26 @@ export class KafkaStreams {
         const now = Date.now();
         tasks.punctuate(now);
         if (now - lastCommit >= this.config.commitIntervalMs) {
-          await tasks.commit();
+          this.purgeRepartitionTopics(await tasks.commit());
           lastCommit = Date.now();
         }
       }
     } catch (e) {
       this.fail(e as Error, "stream thread");
     }
+  }
+
+  /**
+   * Repartition records below a committed offset are never read again: delete them (as Kafka
+   * does after each commit) so repartition topics do not grow without bound. Best effort.
+   */
+  private purgeRepartitionTopics(committed: readonly { topic: string; partition: number; offset: bigint }[]): void {
+    const admin = this.clients?.admin;
+    const prefix = `${this.config.applicationId}-`;
+    const internal = new Set([...this.topology.internalTopics].map((t) => prefix + t));
+    const purgeable = committed.filter((c) => internal.has(c.topic));
+    if (!admin || purgeable.length === 0) return;
+    admin.deleteRecords(purgeable).catch((e: Error) => this.log.debug({ err: e.message }, "repartition purge failed"));
   }
 
   /** Stops processing, commits, closes tasks and clients; idempotent. */

@@ -168,15 +168,16 @@ export class TaskManager {
    * offsets that would skip their inputs are committed. exactly_once_v2 would instead wrap the
    * same steps in a transaction (sendOffsetsToTransaction + commitTransaction, KIP-447).
    */
-  async commit(tasks: readonly ManagedTask[] = [...this.tasks.values()]): Promise<void> {
+  async commit(tasks: readonly ManagedTask[] = [...this.tasks.values()]): Promise<CommittedOffset[]> {
     await this.collector.flush();
     const offsets: CommittedOffset[] = [];
     for (const t of tasks)
       for (const [topic, offset] of t.task.consumedOffsets)
         if (t.committed.get(topic) !== offset) offsets.push({ topic, partition: t.task.partition, offset });
-    if (offsets.length === 0) return;
+    if (offsets.length === 0) return offsets;
     await this.consumer().commit(offsets);
     for (const t of tasks) for (const [topic, offset] of t.task.consumedOffsets) t.committed.set(topic, offset);
+    return offsets;
   }
 
   /** After a clean final commit: snapshots and checkpoints of every running task (state.dir). */
