@@ -3,7 +3,8 @@
 // network) the test plays the followers (Fetch with a replica id, as a fetcher sends it), so each
 // step of Kafka's rules is visible: acks=all waits for the ISR, consumers never read past the HW,
 // followers' bad fetches get Kafka's errors and lose nothing, silent followers leave the ISR
-// through AlterPartition; released, the real fetchers catch up and rejoin it.
+// through AlterPartition; released, the real fetchers catch up and rejoin it. Last, the leader
+// stops: the new leader fences the old epoch and serves every acknowledged record.
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -253,5 +254,30 @@ describe("a partition leader with followers", () => {
     await leader.services.replicas.writeCheckpoint();
     const checkpoint = await readFile(join(root, `node-${leader.nodeId}`, "replication-offset-checkpoint"), "utf8");
     expect(checkpoint).toContain(`${TOPIC} 0 ${leo}\n`);
+  }, 30_000);
+
+  it("after the leader stops, the new leader (epoch + 1) fences the old epoch and serves every acknowledged record", async () => {
+    const oldEpoch = partitionState().leaderEpoch;
+    const leo = partitionState().log!.logEndOffset;
+    const old = leader;
+    client.close();
+    producer.close();
+    await old.close();
+    const next = await until("a new leader at a newer epoch", () => {
+      const b = brokers.find((x) => x !== old && x.services.topics.partition(TOPIC, 0)!.leader === x.nodeId);
+      return b !== undefined && b.services.topics.partition(TOPIC, 0)!.leaderEpoch > oldEpoch ? b : undefined;
+    });
+    leader = next;
+    client = await RawClient.connect(next.port);
+    producer = await RawClient.connect(next.port);
+    const follower = brokers.find((b) => b !== old && b !== next)!.nodeId;
+    const stale = await fetchAs({ replicaId: follower, fetchOffset: leo, currentLeaderEpoch: oldEpoch });
+    expect(stale.errorCode).toBe(ErrorCode.FENCED_LEADER_EPOCH);
+    const consumer = await until("the new leader's HW at the old log end", async () => {
+      const r = await fetchAs({ replicaId: -1, fetchOffset: 0 });
+      return r.highWatermark === BigInt(leo) ? r : undefined;
+    });
+    expect(recordBytes(consumer)).toBeGreaterThan(0);
+    expect(partitionState().log!.logEndOffset).toBe(leo);
   }, 30_000);
 });
