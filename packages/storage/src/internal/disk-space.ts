@@ -58,6 +58,15 @@ export class DiskSpace {
     this.readFreeBytes = options.readFreeBytes ?? statfsFreeBytes;
   }
 
+  /**
+   * Refusing stops only once this much is available: a little above the floor, so appends do not
+   * flap at its edge (a batch refused, the next one admitted after a re-read, and a retried batch
+   * landing after a later one).
+   */
+  get resumeBytes(): number {
+    return this.minFreeBytes + Math.max(64 * 1024, Math.floor(this.minFreeBytes / 16));
+  }
+
   /** Reads the free space now (start-up, metrics). */
   refresh(): Promise<void> {
     this.reading ??= this.readFreeBytes(this.dir)
@@ -65,7 +74,7 @@ export class DiskSpace {
         (free) => {
           this.lastFreeBytes = free;
           this.admittedSinceRead = 0;
-          if (this.refusing && free >= this.minFreeBytes) this.resumed();
+          if (this.refusing && free >= this.resumeBytes) this.resumed();
         },
         (e: unknown) => this.logger.warn({ dir: this.dir, err: String(e) }, "could not read the free space"),
       )
@@ -92,7 +101,7 @@ export class DiskSpace {
     const now = this.clock();
     const age = now - this.readAtMs;
     if (age >= this.checkIntervalMs || (this.refusing && age >= this.minRecheckMs)) void this.refresh();
-    if (this.freeBytes - bytes >= this.minFreeBytes) {
+    if (this.freeBytes - bytes >= (this.refusing ? this.resumeBytes : this.minFreeBytes)) {
       this.admittedSinceRead += bytes;
       if (this.refusing) this.resumed();
       return;
