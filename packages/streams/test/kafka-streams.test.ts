@@ -163,6 +163,46 @@ describe("KafkaStreams against a broker", () => {
     await d.close();
   });
 
+  it("the consumer's rebalanceListener (what the runtime relies on) hears revocations before assignments move", async () => {
+    await admin.createTopics([{ topic: "rl-in", numPartitions: 2, replicationFactor: 1 }]);
+    const events: string[] = [];
+    const member = (name: string) => {
+      const c = new Consumer({
+        bootstrapBrokers: [broker.bootstrap],
+        groupId: "rl-group",
+        assignors: ["range"],
+        heartbeatIntervalMs: 100,
+        sessionTimeoutMs: 3000,
+        rebalanceTimeoutMs: 5000,
+        maxWaitMs: 50,
+        rebalanceListener: {
+          onPartitionsRevoked: (ps) => {
+            events.push(`${name} revoked ${ps.flatMap((t) => t.partitions).join(",")}`);
+          },
+          onPartitionsAssigned: (ps) => {
+            events.push(`${name} assigned ${ps.flatMap((t) => t.partitions).join(",")}`);
+          },
+        },
+      });
+      c.subscribe(["rl-in"]);
+      return c;
+    };
+    const a = member("a");
+    const poll = (c: Consumer) => c.nextBatch({ timeoutMs: 100 });
+    await until(async () => (await poll(a), a.assignment().length === 2), { what: () => `a owns both: ${events}` });
+    const b = member("b");
+    await until(async () => (await Promise.all([poll(a), poll(b)]), b.assignment().length === 1), {
+      what: () => `b owns one: ${events}`,
+    });
+    expect(events.slice(0, 3)).toEqual([
+      "a assigned 0,1",
+      "a revoked 0,1",
+      expect.stringMatching(/^[ab] assigned \d$/),
+    ]);
+    await b.close();
+    await a.close();
+  });
+
   it("refuses a missing source topic and exactly_once_v2 with messages naming them", async () => {
     const s = new KafkaStreams(wordCount("no-such-topic", "x"), config("missing-app"));
     await expect(s.start()).rejects.toThrow(/MISSING_SOURCE_TOPICS: source topics no-such-topic/);
