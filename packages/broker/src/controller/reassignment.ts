@@ -96,7 +96,11 @@ export function completeReassignmentWith(
   const done = completedReassignment(mergePartitionChange(p, change));
   if (done === null) return change;
   const next = { ...done, addingReplicas: [], removingReplicas: [] };
-  return { ...change, ...changeTo(image, topic, p, next) };
+  const { isr: _proposed, ...rest } = change;
+  // The completed ISR replaces the proposed one (which may still hold a removed replica).
+  const record: PartitionChangeRecord = { ...rest, ...changeTo(image, topic, p, next) };
+  if (record.isr === undefined && !sameList(done.isr, p.isr)) record.isr = done.isr;
+  return record;
 }
 
 class ReassignmentError extends Error {

@@ -132,6 +132,28 @@ describe("alterPartitionReassignments", () => {
     expect(h.partition("t", 0)).toMatchObject({ replicas: [3, 4], isr: [3, 4], leader: 3, addingReplicas: [] });
   });
 
+  it("a completing ISR expansion that re-adds a removed replica leaves it out of the ISR", () => {
+    const { h, reassign, alterIsr } = setup([1, 2, 3]);
+    h.run(reassign([1, 2, 4]));
+    // 3 (being removed) left the ISR, then 4 caught up while 3 came back: [1,2,3,4] completes the move.
+    h.run(alterIsr([1, 2]));
+    const r = h.run(alterIsr([1, 2, 3, 4]));
+    expect(r.topics[0]?.partitions[0]?.errorCode).toBe(0);
+    expect(h.partition("t", 0)).toMatchObject({ replicas: [1, 2, 4], isr: [1, 2, 4], leader: 1, removingReplicas: [] });
+  });
+
+  it("a new target that drops an adding replica completes at once; a later move completes as usual", () => {
+    const { h, reassign, alterIsr } = setup([1, 2]);
+    h.register(5); // registered only: the move onto it cannot complete by itself
+    h.run(reassign([1, 2, 5]));
+    h.run(reassign([1, 2]));
+    // [1,2,5] -> [1,2]: 5 is removed at once (1 and 2 are in the ISR).
+    expect(h.partition("t", 0)).toMatchObject({ replicas: [1, 2], isr: [1, 2], removingReplicas: [] });
+    h.run(reassign([2, 3]));
+    h.run(alterIsr([1, 2, 3]));
+    expect(h.partition("t", 0)).toMatchObject({ replicas: [2, 3], isr: [2, 3], leader: 2 });
+  });
+
   it("shrinking to replicas already in the ISR completes at once; the same replicas are a no-op", () => {
     const { h, reassign } = setup([1, 2, 3]);
     expect(reassign([1, 2, 3]).records).toEqual([]);
