@@ -163,8 +163,10 @@ async function isolateLeader(ctx: NemesisContext): Promise<void> {
   await ctx.cluster.isolate(leader, { clients });
   const probes = led.map(async (p) => {
     const acked = await probe(ctx, leader, p, t);
-    if (acked === null) ctx.failovers.timedOut.cutCluster++;
-    else ctx.failovers.cutCluster.push(acked - t);
+    if (acked === null) {
+      ctx.failovers.timedOut.cutCluster++;
+      ctx.log(`no cluster failover within ${ctx.failoverWaitMs} ms on partition ${p} (probe)`);
+    } else ctx.failovers.cutCluster.push(acked - t);
   });
   await Promise.all([...probes, clients ? awaitWorkloadAcks(ctx, led, t, "cutClient") : Promise.resolve()]);
   await ctx.cluster.heal();

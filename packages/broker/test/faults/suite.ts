@@ -9,6 +9,8 @@ import type { LocalCluster } from "../../src/index.js";
 import { type CheckResult, check, describeErrors } from "./checker.js";
 import { createTopic, isrFull, readAll, waitForView } from "./cluster-view.js";
 import { applyScenario, emptyFailovers, type Failovers, healAll, SCENARIOS, type Scenario } from "./nemesis.js";
+
+export { healAll } from "./nemesis.js";
 import { Workload } from "./workload.js";
 
 export interface RunOptions {
