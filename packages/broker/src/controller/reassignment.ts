@@ -234,18 +234,18 @@ export function listPartitionReassignments(
   image: MetadataImage,
   topics: readonly { name: string; partitionIndexes: readonly number[] }[] | null,
 ): { name: string; partitions: OngoingPartitionReassignment[] }[] {
-  const wanted =
-    topics ??
-    [...image.topics.byName.values()].map((t) => ({
-      name: t.name,
-      partitionIndexes: t.partitions.map((p) => p.partitionId),
-    }));
+  // A topic named twice is answered once, for every partition named.
+  const wanted = new Map<string, Set<number>>();
+  for (const t of topics ?? []) wanted.set(t.name, new Set([...(wanted.get(t.name) ?? []), ...t.partitionIndexes]));
+  if (topics === null) {
+    for (const t of image.topics.byName.values()) wanted.set(t.name, new Set(t.partitions.map((p) => p.partitionId)));
+  }
   const out: { name: string; partitions: OngoingPartitionReassignment[] }[] = [];
-  for (const { name, partitionIndexes } of wanted) {
+  for (const [name, partitionIndexes] of wanted) {
     const topic = image.topics.byName.get(name);
     if (topic === undefined) continue;
     const partitions: OngoingPartitionReassignment[] = [];
-    for (const index of new Set(partitionIndexes)) {
+    for (const index of partitionIndexes) {
       const p = topic.partitions[index];
       if (p === undefined || !isReassigning(p)) continue;
       partitions.push({
