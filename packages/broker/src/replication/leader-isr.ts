@@ -35,6 +35,8 @@ export class IsrChanges {
     const nowMs = this.services.clock();
     for (const leader of this.replicas.ledPartitions()) {
       const p = leader.partition;
+      // An image being applied may have moved the leadership before its event comes.
+      if (p.leader !== this.services.nodeId || p.log === null) continue;
       this.replicas.sync(leader.topic, p);
       const isr = leader.state.shrinkCandidate(p.log.logEndOffset, nowMs, this.maxLagMs);
       if (isr === null) continue;
