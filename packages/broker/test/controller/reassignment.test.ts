@@ -265,8 +265,9 @@ describe("alterPartitionReassignments", () => {
     expect(copy.topics.byName.get("t")?.partitions[0]).toEqual(h.partition("t", 0));
     expect(
       listPartitionReassignments(copy, [
-        { name: "t", partitionIndexes: [0, 0, 5] },
+        { name: "t", partitionIndexes: [5] },
         { name: "x", partitionIndexes: [0] },
+        { name: "t", partitionIndexes: [0, 0] },
       ]),
     ).toEqual([
       {
