@@ -203,6 +203,23 @@ describe("KafkaStreams against a broker", () => {
     await a.close();
   });
 
+  it("an instance left without tasks (more instances than partitions) still reaches RUNNING", async () => {
+    await admin.createTopics([{ topic: "one-in", numPartitions: 1, replicationFactor: 1 }]);
+    const topology = () => {
+      const b = new StreamsBuilder();
+      b.stream("one-in", { key: str, value: str }).to("one-out");
+      return b.build();
+    };
+    const first = new KafkaStreams(topology(), config("one-app"));
+    const second = new KafkaStreams(topology(), config("one-app"));
+    await first.start();
+    await second.start();
+    await until(() => first.state === "RUNNING" && second.state === "RUNNING", {
+      what: () => `both RUNNING (${first.state}, ${second.state})`,
+    });
+    await Promise.all([first.close(), second.close()]);
+  });
+
   it("refuses a missing source topic and exactly_once_v2 with messages naming them", async () => {
     const s = new KafkaStreams(wordCount("no-such-topic", "x"), config("missing-app"));
     await expect(s.start()).rejects.toThrow(/MISSING_SOURCE_TOPICS: source topics no-such-topic/);

@@ -36,6 +36,8 @@ export class KafkaStreams {
   private plan: TopicPlan | null = null;
   private globals: GlobalStores | null = null;
   private globalLoop: Promise<void> | null = null;
+  /** The last rebalance finished handing out partitions (their tasks exist). */
+  private assigned = false;
   /** Why the instance went to ERROR. */
   error: Error | null = null;
 
@@ -108,10 +110,14 @@ export class KafkaStreams {
       assignors: ["range"],
       rebalanceListener: {
         onPartitionsRevoked: async (partitions) => {
+          this.assigned = false;
           this.setState("REBALANCING");
           await tasks.onRevoked(partitions);
         },
-        onPartitionsAssigned: (partitions) => tasks.onAssigned(partitions),
+        onPartitionsAssigned: (partitions) => {
+          tasks.onAssigned(partitions);
+          this.assigned = true;
+        },
       },
     });
     const globalConsumer =
@@ -148,7 +154,8 @@ export class KafkaStreams {
         if (stopped()) break;
         await tasks.restorePending(stopped);
         if (batch !== null) tasks.process(batch);
-        if (consumer.assignment().length > 0 && this.current === "REBALANCING") this.setState("RUNNING");
+        // RUNNING once the rebalance handed out tasks (possibly none) and they are restored.
+        if (this.assigned && this.current === "REBALANCING") this.setState("RUNNING");
         const now = Date.now();
         tasks.punctuate(now);
         if (now - lastCommit >= this.config.commitIntervalMs) {
