@@ -12,6 +12,7 @@ import {
   type CreateTopicsResponse,
   encodeRecordBatch,
   type FetchResponse,
+  type ListOffsetsResponse,
   type ProduceResponse,
 } from "@gregor/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -102,6 +103,16 @@ async function fetchAs(o: FetchAs): Promise<FetchResponse["responses"][number]["
   return res.responses[0]!.partitions[0]!;
 }
 
+/** ListOffsets LATEST (-1) as a consumer (replica id -1) or a replica. */
+async function latest(replicaId: number): Promise<bigint> {
+  const res = await client.send<ListOffsetsResponse>(2, 7, {
+    replicaId,
+    isolationLevel: 0,
+    topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }],
+  });
+  return res.topics[0]!.partitions[0]!.offset;
+}
+
 const recordBytes = (p: { records: unknown }): number => (p.records as Buffer | null)?.length ?? 0;
 const partitionState = () => leader.services.topics.partition(TOPIC, 0)!;
 
@@ -161,6 +172,9 @@ describe("a partition leader with followers", () => {
     const consumer = await fetchAs({ replicaId: -1, fetchOffset: 0 });
     expect(consumer.highWatermark).toBe(0n);
     expect(recordBytes(consumer)).toBe(0);
+    // ListOffsets LATEST: the HW for a consumer, the log end for a replica (as Kafka answers).
+    expect(await latest(-1)).toBe(0n);
+    expect(await latest(f1)).toBe(3n);
 
     const first = await fetchAs({ replicaId: f1, fetchOffset: 0 });
     expect(first.errorCode).toBe(0);
