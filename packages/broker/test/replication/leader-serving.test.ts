@@ -110,7 +110,7 @@ async function latest(replicaId: number): Promise<bigint> {
     isolationLevel: 0,
     topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n }] }],
   });
-  return res.topics[0]!.partitions[0]!.offset;
+  return res.topics[0]!.partitions[0]!.offset ?? -1n;
 }
 
 const recordBytes = (p: { records: unknown }): number => (p.records as Buffer | null)?.length ?? 0;
