@@ -277,6 +277,9 @@ describe("a partition leader with followers", () => {
     client.close();
     producer.close();
     await old.close();
+    // A clean shutdown checkpoints the HW (the committed log end) for the restart to start from.
+    const checkpoint = await readFile(join(root, `node-${old.nodeId}`, "replication-offset-checkpoint"), "utf8");
+    expect(checkpoint).toContain(`${TOPIC} 0 ${leo}\n`);
     const next = await until("a new leader at a newer epoch", () => {
       const b = brokers.find((x) => x !== old && x.services.topics.partition(TOPIC, 0)!.leader === x.nodeId);
       return b !== undefined && b.services.topics.partition(TOPIC, 0)!.leaderEpoch > oldEpoch ? b : undefined;
