@@ -36,6 +36,21 @@ class Slot {
 const RESOLVED = Promise.resolve();
 
 /**
+ * Fetch requests of one connection computed at once. Clients keep one Fetch in flight per broker
+ * (librdkafka, Java, followers), and Kafka answers a connection's requests one at a time; a client
+ * pipelining fetches it never reads would otherwise have queued.max.requests responses of up to
+ * fetch.max.bytes each built at once (issue 13).
+ */
+const MAX_FETCHES_IN_FLIGHT = 1;
+
+/**
+ * Requests started from one burst of frames before their responses are written: a handler that
+ * answers synchronously only reaches the socket's buffer (and its high-water mark) in the flush
+ * after the burst, so an unbounded burst would compute every response of a chunk at once.
+ */
+const MAX_STARTED_PER_BURST = 32;
+
+/**
  * A Kafka-framed connection answering pipelined requests in request order. A subclass decodes
  * each request (`onRequest`) and starts its handler with `run`; this class orders the answers,
  * turns a handler's throw into its error response, writes, applies backpressure and closes.
@@ -50,6 +65,10 @@ export abstract class PipelinedConnection<Services> {
   protected readonly clientHost: string;
   protected readonly abort = new AbortController();
   private readonly out = new OutBuffer();
+  /** Request frames read but not started yet (see runFrames). */
+  protected held: Buffer[] = [];
+  /** Fetches started and not yet answered (at most MAX_FETCHES_IN_FLIGHT). */
+  private fetchesInFlight = 0;
   /** When bytes last came in or went out (connections.max.idle.ms). */
   private lastActiveMs = performance.now();
   /** Since when a request frame has been partly read; -1 when none is (the request read timeout). */
@@ -109,8 +128,39 @@ export abstract class PipelinedConnection<Services> {
       this.destroy();
       return;
     }
-    for (const frame of frames) {
+    if (this.held.length > 0) {
+      for (const frame of frames) this.held.push(frame);
+      this.pause();
+      return;
+    }
+    this.runFrames(frames);
+  }
+
+  /**
+   * Starts the frames' requests in order while the connection has room: fewer than maxInFlight
+   * requests in flight and at most highWaterBytes of responses unwritten. The rest wait, decoded
+   * but not started, and reading pauses: one socket chunk can hold a thousand small requests,
+   * and a client that never reads its responses must not make the broker compute them all
+   * (issue 13).
+   */
+  private runFrames(frames: readonly Buffer[]): void {
+    for (let i = 0; i < frames.length; i++) {
       if (this.closed) return;
+      const frame = frames[i]!;
+      const fetch = frame.length >= 2 && frame.readInt16BE(0) === ApiKey.Fetch;
+      if (
+        this.inFlight >= this.maxInFlight ||
+        this.socket.writableLength > this.highWaterBytes ||
+        (fetch && this.fetchesInFlight >= MAX_FETCHES_IN_FLIGHT) ||
+        i >= MAX_STARTED_PER_BURST
+      ) {
+        for (let j = i; j < frames.length; j++) this.held.push(frames[j]!);
+        this.pause();
+        // Responses completed meanwhile are written first; their flush starts the held frames
+        // (maybeResume) once the socket's buffer shows room.
+        this.scheduleFlush();
+        return;
+      }
       if (frame.length < 8) {
         this.reject("request shorter than its header", -1, -1);
         return;
@@ -133,6 +183,7 @@ export abstract class PipelinedConnection<Services> {
   protected run(handler: Handler, req: unknown, ctx: RequestContext<Services>): void {
     const slot = new Slot(handler.apiKey, ctx.apiVersion, ctx.header.correlationId);
     this.queue.push(slot);
+    if (handler.apiKey === ApiKey.Fetch) this.fetchesInFlight++;
     const startedAt = performance.now();
     let result: unknown;
     try {
@@ -161,6 +212,7 @@ export abstract class PipelinedConnection<Services> {
     failed: boolean,
   ): void {
     this.handled(handler, startedAt);
+    if (handler.apiKey === ApiKey.Fetch) this.fetchesInFlight--;
     if (this.closed) return;
     slot.done = true;
     if (failed) {
@@ -265,12 +317,22 @@ export abstract class PipelinedConnection<Services> {
   }
 
   private maybeResume(): void {
-    if (!this.paused || this.closed) return;
+    if (!this.paused || this.closed || this.stopped) return;
+    if (this.inFlight >= this.maxInFlight || this.socket.writableLength > this.highWaterBytes) return;
+    if (this.held.length > 0) {
+      const held = this.held;
+      this.held = [];
+      this.runFrames(held);
+      if (this.held.length > 0 || this.closed) return;
+    }
     if (this.inFlight < this.maxInFlight && this.socket.writableLength <= this.highWaterBytes) {
       this.paused = false;
       this.socket.resume();
     }
   }
+
+  /** Set by stopReading: nothing more is read or started (graceful shutdown). */
+  protected stopped = false;
 
   /** Kafka closes the connection on unknown API keys/versions and undecodable requests. */
   protected reject(reason: string, apiKey: number, apiVersion: number): void {
@@ -392,6 +454,8 @@ export class Connection extends PipelinedConnection<BrokerServices> {
 
   /** Stops reading; in-flight requests still answer (graceful shutdown). */
   stopReading(): void {
+    this.stopped = true;
+    this.held = [];
     this.pause();
   }
 

@@ -4,6 +4,8 @@
 // closed — while every other client is served.
 import { once } from "node:events";
 import { connect, type Socket } from "node:net";
+import { Producer } from "@gregor/client";
+import { encodeRequestFrame } from "@gregor/protocol";
 import { until } from "@gregor/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Broker, startBroker } from "../../src/index.js";
@@ -156,5 +158,43 @@ describe("connection limits and slow clients", () => {
     } finally {
       await override.close();
     }
+  });
+
+  it("a client that never reads its responses: the broker stops computing them, others are served", async () => {
+    const producer = new Producer({ bootstrapBrokers: [broker.bootstrap], acks: 1 });
+    const value = "v".repeat(10_000);
+    for (let i = 0; i < 10; i++)
+      await producer.send(
+        "big",
+        Array.from({ length: 50 }, () => ({ value })),
+      );
+    await producer.close();
+    const fetch = Buffer.concat(
+      encodeRequestFrame(1, 4, 1, "never-reads", {
+        replicaId: -1,
+        maxWaitMs: 0,
+        minBytes: 1,
+        maxBytes: 1 << 20,
+        isolationLevel: 0,
+        topics: [{ topic: "big", partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
+      }),
+    );
+    const greedy = connect(broker.port, "127.0.0.1");
+    greedy.on("error", () => undefined);
+    await once(greedy, "connect");
+    greedy.pause(); // never reads
+    const before = broker.services.metrics.bytesOut;
+    // 3,000 fetches of ~1 MiB each: 3 GB of responses if the broker computed them all.
+    greedy.write(Buffer.concat(Array.from({ length: 3000 }, () => fetch)));
+    await settle(3000);
+    const written = broker.services.metrics.bytesOut - before;
+    expect(written).toBeGreaterThan(1 << 20);
+    expect(written).toBeLessThan(200 << 20);
+    const other = await client(broker);
+    clients.push(other);
+    expect(await other.ask(9)).toBe(9);
+    greedy.destroy();
+    other.socket.destroy();
+    await noConnections(broker);
   });
 });
