@@ -115,7 +115,10 @@ async function runMany(cluster, count, base, extra) {
     } catch (e) {
       log(`${i + 1}/${count} seed ${seed}: the run failed: ${e.stack ?? e}`);
       runErrors.push(`seed ${seed}: ${String(e.message ?? e).slice(0, 300)}`);
+      // The next run starts from a cluster known to work: every node killed and started again.
       await suite.healAll(cluster);
+      await Promise.all(cluster.nodes.map((n) => cluster.kill(n.id)));
+      await Promise.all(cluster.nodes.map((n) => cluster.restart(n.id)));
     }
   }
   return results;
