@@ -3,7 +3,7 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { Handler } from "../handlers/types.js";
 import type { BrokerServices } from "../services.js";
-import { Connection } from "./connection.js";
+import { Connection } from "./broker-connection.js";
 import { ConnectionLimits } from "./limits.js";
 
 /** How often idle connections and stalled request reads are looked for. */
