@@ -57,6 +57,9 @@ export function followerFetch(
   if (lastFetchedEpoch >= 0) {
     // The end of the follower's last epoch in the leader's log: where the two logs part, if they do.
     const end = log.endOffsetForEpoch(lastFetchedEpoch);
+    // No epoch at or below it in the leader's history: Kafka answers OFFSET_OUT_OF_RANGE (a
+    // divergingEpoch of -1/-1 would read as "no divergence" and the follower would loop).
+    if (end.leaderEpoch < 0 || end.endOffset < 0) return answer(p, fp.partition, ErrorCode.OFFSET_OUT_OF_RANGE);
     if (end.leaderEpoch !== lastFetchedEpoch || end.endOffset < fetchOffset)
       return answer(p, fp.partition, ErrorCode.NONE, { epoch: end.leaderEpoch, endOffset: end.endOffset });
   }

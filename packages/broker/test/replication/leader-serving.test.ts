@@ -220,9 +220,11 @@ describe("a partition leader with followers", () => {
     expect(diverging.errorCode).toBe(0);
     expect(diverging.divergingEpoch).toEqual({ epoch, endOffset: 4n });
     expect(recordBytes(diverging)).toBe(0);
-    // A follower whose last epoch the leader never had diverges at the leader's last epoch before it.
+    // A last fetched epoch newer than every epoch the leader has: no end offset to compare, Kafka's
+    // OFFSET_OUT_OF_RANGE (a divergingEpoch of -1/-1 would read as no divergence and loop).
     const unknown = await fetchAs({ replicaId: f1, fetchOffset: 4, lastFetchedEpoch: epoch + 7 });
-    expect(unknown.divergingEpoch).toBeDefined();
+    expect(unknown.errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    expect(unknown.divergingEpoch ?? { epoch: -1, endOffset: -1n }).toEqual({ epoch: -1, endOffset: -1n });
     expect(partitionState().log!.logEndOffset).toBe(4);
     const consumer = await fetchAs({ replicaId: -1, fetchOffset: 0 });
     expect(consumer.highWatermark).toBe(4n);
