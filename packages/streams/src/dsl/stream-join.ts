@@ -8,7 +8,7 @@ import type { Serde } from "../serdes.js";
 import { Stores } from "../state/stores.js";
 import type { WindowStore } from "../state/window-store.js";
 import type { JoinWindows } from "../windows.js";
-import { statelessSupplier } from "./internal.js";
+import { type BuilderState, statelessSupplier } from "./internal.js";
 import { KStream } from "./kstream.js";
 
 /** Several values at one (key, timestamp): count, then length-prefixed values (Kafka keeps duplicates too). */
@@ -109,6 +109,24 @@ export function streamStreamJoin<K, V, VO, VR>(
     };
     return state.addProcessor(i === 0 ? "KSTREAM-JOINTHIS" : "KSTREAM-JOINOTHER", [side.stream.nodeName], supplier);
   });
+  addJoinStores(state, sides as readonly Side<K, unknown>[], names, unmatched, key, retentionMs);
+  const merged = state.addProcessor(
+    "KSTREAM-MERGE",
+    names,
+    statelessSupplier<K, VR, K, VR>((r, forward) => forward(r)),
+  );
+  return new KStream<K, VR>(state, merged, { key, value: undefined }, false);
+}
+
+/** Each side's buffer (written by its processor, read by the other's) and leftJoin's unmatched store. */
+function addJoinStores<K>(
+  state: BuilderState,
+  sides: readonly { store: string; valueSerde: Serde<unknown> | undefined }[],
+  names: readonly string[],
+  unmatched: string | null,
+  key: Serde<K> | undefined,
+  retentionMs: number,
+): void {
   for (const [i, side] of sides.entries()) {
     state.topology.addStateStore(
       Stores.windowStore({
@@ -123,7 +141,7 @@ export function streamStreamJoin<K, V, VO, VR>(
     state.topology.connectProcessorAndStateStores([names[1 - i]!, side.store]);
   }
   if (unmatched !== null) {
-    const value = sides[0].valueSerde;
+    const value = sides[0]!.valueSerde;
     state.topology.addStateStore(
       Stores.windowStore({
         name: unmatched,
@@ -135,12 +153,6 @@ export function streamStreamJoin<K, V, VO, VR>(
       ...names,
     );
   }
-  const merged = state.addProcessor(
-    "KSTREAM-MERGE",
-    names,
-    statelessSupplier<K, VR, K, VR>((r, forward) => forward(r)),
-  );
-  return new KStream<K, VR>(state, merged, { key, value: undefined }, false);
 }
 
 /** Left records whose window closed without a match: emitted as (value, null), then forgotten. */
