@@ -9,7 +9,9 @@
 //      unrelated client's ApiVersions round trip (p50/p99) before and with them.
 // Runs the sources (the "source" export condition through tsx): no build needed.
 // Writes bench/results/hardening.json and its section of bench/RESULTS.md.
-//   Usage: node bench/hardening.mjs [--idle 10000] [--no-disk]
+//   3. a client that pipelines 3,000 Fetches of 1 MiB and never reads: the broker's RSS and another
+//      client's round trips (--only-never-reads runs just this, without writing results).
+//   Usage: node bench/hardening.mjs [--idle 10000] [--no-disk] [--only-never-reads]
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -210,11 +212,64 @@ async function idleRun(port, idle) {
   }
 }
 
+/**
+ * A client that pipelines `requests` Fetches of 1 MiB (from a topic holding ~5 MB) and never reads
+ * a response: the broker's RSS before and after, and an unrelated client's round trips meanwhile.
+ */
+async function neverReadsRun(Producer, encodeRequestFrame, port, requests) {
+  const dir = mkdtempSync(join(tmpdir(), "gregor-bench-never-reads-"));
+  const broker = await startBroker({
+    "log.dirs": dir,
+    listeners: `PLAINTEXT://127.0.0.1:${port}`,
+    "gregor.admin.port": -1,
+  });
+  try {
+    const producer = new Producer({ bootstrapBrokers: [`127.0.0.1:${port}`], acks: 1 });
+    const value = "v".repeat(10_000);
+    for (let i = 0; i < 10; i++)
+      await producer.send(
+        "big",
+        Array.from({ length: 50 }, () => ({ value })),
+      );
+    await producer.close();
+    await sleep(1000);
+    const before = { rssBytes: rssBytes(broker.child.pid), ...(await roundTrips(port, 2000)) };
+    const fetch = Buffer.concat(
+      encodeRequestFrame(1, 4, 1, "never-reads", {
+        replicaId: -1,
+        maxWaitMs: 0,
+        minBytes: 1,
+        maxBytes: 1 << 20,
+        isolationLevel: 0,
+        topics: [{ topic: "big", partitions: [{ partition: 0, fetchOffset: 0n, partitionMaxBytes: 1 << 20 }] }],
+      }),
+    );
+    const greedy = connect(port, "127.0.0.1");
+    greedy.on("error", () => undefined);
+    await new Promise((r) => greedy.once("connect", r));
+    greedy.pause();
+    greedy.write(Buffer.concat(Array.from({ length: requests }, () => fetch)));
+    await sleep(5000);
+    const during = { rssBytes: rssBytes(broker.child.pid), ...(await roundTrips(port, 2000)) };
+    greedy.destroy();
+    return { requests, responseBytesIfAllBuilt: requests * (1 << 20), before, during };
+  } finally {
+    await stop(broker);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const { Producer, Consumer } = await import("../packages/client/src/index.ts");
+  const { encodeRequestFrame } = await import("../packages/protocol/src/index.ts");
   const { freePort } = await import("../packages/testkit/src/free-port.ts");
   const load0 = loadavg()[0];
-  const summary = { date: new Date().toISOString(), disk: [], idle: null };
+  const summary = { date: new Date().toISOString(), disk: [], idle: null, neverReads: null };
+  if (args.includes("--only-never-reads")) {
+    summary.neverReads = await neverReadsRun(Producer, encodeRequestFrame, await freePort(), 3000);
+    log(JSON.stringify(summary.neverReads));
+    return;
+  }
   if (!args.includes("--no-disk")) {
     for (const floor of [16 * MiB, 0]) {
       log(`full disk, floor ${floor}`);
@@ -225,6 +280,8 @@ async function main() {
   log(`${flag("--idle", 10_000)} idle connections`);
   summary.idle = await idleRun(await freePort(), flag("--idle", 10_000));
   log(JSON.stringify(summary.idle));
+  summary.neverReads = await neverReadsRun(Producer, encodeRequestFrame, await freePort(), 3000);
+  log(JSON.stringify(summary.neverReads));
   summary.loadAverage = [load0, loadavg()[0]];
   writeFileSync(join(ROOT, "bench/results/hardening.json"), `${JSON.stringify(summary, null, 2)}\n`);
   console.log(JSON.stringify(summary, null, 2));
