@@ -126,7 +126,13 @@ export async function readAll(
   } finally {
     await admin.close();
   }
-  const consumer = new Consumer({ bootstrapBrokers: brokers, clientId: "fault-suite-reader", maxWaitMs: 100 });
+  // earliest: were a partition's log start above 0, reading from it still shows what is missing.
+  const consumer = new Consumer({
+    bootstrapBrokers: brokers,
+    clientId: "fault-suite-reader",
+    maxWaitMs: 100,
+    autoOffsetReset: "earliest",
+  });
   const records: ReadRecord[] = [];
   try {
     consumer.assign(ends.map((_, partition) => ({ topic, partition, offset: 0n })));
