@@ -61,6 +61,8 @@ export async function runOnce(cluster: LocalCluster, options: RunOptions): Promi
   const log = options.log ?? (() => undefined);
   const failoverWaitMs = options.failoverWaitMs ?? 60_000;
   const configs = { "min.insync.replicas": "2", ...options.topicConfigs };
+  // The previous run's faults healed: every node lists every node again before this one starts.
+  await cluster.waitForBrokers(failoverWaitMs);
   await createTopic(cluster, topic, partitions, 3, configs);
   const ready = await waitForView(cluster.nodes, topic, (v) => v.length === partitions && isrFull(v), 30_000);
   if (!ready.met) throw new Error(`seed ${options.seed}: ${topic} has no full ISR before the faults`);
