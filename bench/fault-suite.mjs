@@ -196,6 +196,14 @@ const section = [
   "| --- | --- | --- | --- | --- | --- | --- |",
   `| ${m.runs} | ${m.acked.toLocaleString("en-US")} (of ${m.attempted.toLocaleString("en-US")} sent) | ${m.lost} | ${m.duplicated} | ${m.reordered} | ${m.unexpected} | ${m.isrNotFull} |`,
   "",
+  ...(runErrors.length > 0
+    ? [
+        `Runs the suite could not finish (no verdict, not counted above): ${runErrors.length}.`,
+        "",
+        ...runErrors.map((f) => `- ${f}`),
+        "",
+      ]
+    : []),
   ...(m.failing.length > 0
     ? ["Failing runs (seed [scenario]: counts — examples):", "", ...m.failing.map((f) => `- ${f}`), ""]
     : []),
