@@ -38,7 +38,15 @@ describe("PartitionProducerState", () => {
     const s = new PartitionProducerState();
     for (let i = 0; i < 7; i++) s.applyLogged(logged(i * 2, 2, i * 2));
     expect(s.entry(PID)?.batches.map((b) => b.firstSeq)).toEqual([4, 6, 8, 10, 12]);
-    expect(s.check(PID, 0, 2, 3)).toEqual({ kind: "error", errorCode: 46 });
+    // Older than the kept batches: OUT_OF_ORDER_SEQUENCE_NUMBER (45), never DUPLICATE_SEQUENCE_NUMBER,
+    // which clients take as "written" (the fault suite's seed 12 lost acknowledged records so).
+    expect(s.check(PID, 0, 2, 3)).toEqual({ kind: "error", errorCode: 45 });
+  });
+
+  it("answers an earlier batch resent after a later one was accepted first with 45, not as written", () => {
+    const s = new PartitionProducerState();
+    s.applyLogged(logged(71, 20, 0)); // a new leader saw the producer's later batch first
+    expect(s.check(PID, 0, 0, 70)).toEqual({ kind: "error", errorCode: 45 });
   });
 
   it("gives a batch reserved by begin its offsets when the log stamps it, once", () => {
