@@ -117,12 +117,23 @@ export async function readAll(
 ): Promise<ReadRecord[]> {
   const brokers = bootstrap.split(",");
   const admin = new Admin({ bootstrapBrokers: brokers, clientId: "fault-suite-reader" });
-  let ends: bigint[];
+  let ends: bigint[] = [];
   try {
-    const answers = await admin.listOffsets(
-      Array.from({ length: partitions }, (_, partition) => ({ topic, partition, timestamp: -1n })),
-    );
-    ends = answers.sort((a, b) => a.partition - b.partition).map((a) => a.offset);
+    // A broker healed a moment ago may not know the topic yet (UNKNOWN_TOPIC_OR_PARTITION, retriable
+    // in Kafka; the CI cut failed on it once): ask again until the deadline.
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const answers = await admin.listOffsets(
+          Array.from({ length: partitions }, (_, partition) => ({ topic, partition, timestamp: -1n })),
+        );
+        ends = answers.sort((a, b) => a.partition - b.partition).map((a) => a.offset);
+        break;
+      } catch (e) {
+        if (Date.now() >= deadline) throw e;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
   } finally {
     await admin.close();
   }
