@@ -22,9 +22,9 @@ import { connect } from "node:net";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BIN, kperf } from "./lib/kperf.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = join(ROOT, "bench", "bin");
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf("--runs") + 1] ?? 3) || 3;
 const log = (...a) => console.error("[w1]", ...a);
@@ -54,22 +54,6 @@ function ensureTools() {
       env: { ...process.env, npm_config_nodedir: "/usr" },
     });
   }
-}
-
-function kperf(argv, timeoutMs = 120_000) {
-  const out = execFileSync(join(BIN, "kperf"), argv, {
-    encoding: "utf8",
-    timeout: timeoutMs,
-    killSignal: "SIGKILL",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const line = out
-    .trim()
-    .split("\n")
-    .reverse()
-    .find((l) => l.startsWith("RESULT "));
-  if (line === undefined) throw new Error(`kperf ${argv[0]}: no RESULT line`);
-  return JSON.parse(line.slice(7));
 }
 
 function waitPort(port, timeoutMs = 20_000) {

@@ -12,9 +12,11 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { BIN, kperf as runKperf } from "./lib/kperf.mjs";
+
+const kperf = (argv, timeoutMs = 300_000) => runKperf(argv, timeoutMs);
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
-const BIN = join(ROOT, "bench", "bin");
 const args = process.argv.slice(2);
 const RUNS = args.includes("--runs") ? Number(args[args.indexOf("--runs") + 1]) : 3;
 const log = (...a) => console.error("[replication-w1]", ...a);
@@ -45,22 +47,6 @@ if (!args.includes("--no-build")) {
   if (b.status !== 0) process.exit(1);
 }
 const { startCluster } = await import("../packages/broker/dist/index.js");
-
-function kperf(argv, timeoutMs = 300_000) {
-  const out = execFileSync(join(BIN, "kperf"), argv, {
-    encoding: "utf8",
-    timeout: timeoutMs,
-    killSignal: "SIGKILL",
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const line = out
-    .trim()
-    .split("\n")
-    .reverse()
-    .find((l) => l.startsWith("RESULT "));
-  if (line === undefined) throw new Error(`kperf ${argv[0]}: no RESULT line`);
-  return JSON.parse(line.slice(7));
-}
 
 async function measure(kind, run) {
   const nodes = kind === "rf3" ? 3 : 1;
